@@ -1,0 +1,168 @@
+//! Classification: a file's findings in, one category and the reasons for it out.
+//!
+//! [`FileTally`] gathers a file's findings per detector (occurrences, distinct values by keyed
+//! fingerprint, a few masked samples). [`classify`] then applies the rule below. It does no I/O and
+//! knows nothing of where the file lives; that is `policy`.
+//!
+//! The rule (until markings and special-category detectors arrive):
+//! * only findings of `medium` or `high` confidence count; `low` ones are reported but never decide;
+//! * **highly confidential**: 10 or more distinct health-service numbers (NHS, H&C, CHI) that count:
+//!   a patient-level list;
+//! * **confidential**: any counting identifier (NI number, passport, bank details, ...) or credential,
+//!   or 10 or more distinct counting contact details (a contact list);
+//! * **not sensitive**: anything else that had findings; **public** is never inferred from content.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::detect::{Confidence, DetectorClass, Engine, Finding, Fingerprint};
+
+/// Distinct values at which a list of identifiers, or contact details, counts as bulk.
+pub const BULK_DISTINCT: usize = 10;
+/// Distinct fingerprints remembered per detector and file; beyond this, counts are lower bounds.
+pub const MAX_DISTINCT_TRACKED: usize = 100_000;
+/// Masked samples kept per detector and file.
+pub const MAX_SAMPLES: usize = 3;
+/// Detectors whose values are health-service numbers.
+const HEALTH_SERVICE_NUMBERS: [&str; 2] = ["nhs_number", "chi_number"];
+
+/// The university's four categories, least to most sensitive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// Published, or meant to be.
+    Public,
+    /// Internal, no personal data found.
+    NotSensitive,
+    /// Personal data, special-category data, credentials.
+    Confidential,
+    /// Patient-level health data, government classified material, labelled highly confidential.
+    HighlyConfidential,
+}
+
+impl Category {
+    /// Stable name used in records.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Public => "public",
+            Category::NotSensitive => "not_sensitive",
+            Category::Confidential => "confidential",
+            Category::HighlyConfidential => "highly_confidential",
+        }
+    }
+}
+
+/// One detector's findings in one file.
+#[derive(Debug, Clone)]
+pub struct DetectorTally {
+    /// The detector's id.
+    pub detector: String,
+    /// The detector's class.
+    pub class: DetectorClass,
+    /// Every match, repeats included.
+    pub occurrences: u64,
+    /// Distinct values (by fingerprint), capped at [`MAX_DISTINCT_TRACKED`].
+    pub distinct: BTreeSet<Fingerprint>,
+    /// Distinct values found at `medium` or `high` confidence.
+    pub distinct_counting: BTreeSet<Fingerprint>,
+    /// The highest confidence of any finding.
+    pub confidence: Confidence,
+    /// Up to [`MAX_SAMPLES`] masked values.
+    pub samples: Vec<String>,
+}
+
+/// All findings of one file, by detector.
+#[derive(Debug, Default)]
+pub struct FileTally {
+    by_detector: BTreeMap<usize, DetectorTally>,
+}
+
+impl FileTally {
+    /// Adds one finding.
+    pub fn add(&mut self, finding: &Finding, engine: &Engine) {
+        let detector = &engine.detectors()[finding.detector];
+        let tally = self.by_detector.entry(finding.detector).or_insert_with(|| DetectorTally {
+            detector: detector.id().to_string(),
+            class: detector.class(),
+            occurrences: 0,
+            distinct: BTreeSet::new(),
+            distinct_counting: BTreeSet::new(),
+            confidence: finding.confidence,
+            samples: Vec::new(),
+        });
+        tally.occurrences += 1;
+        tally.confidence = tally.confidence.max(finding.confidence);
+        let fingerprint = finding.value.fingerprint();
+        if tally.distinct.len() < MAX_DISTINCT_TRACKED
+            && tally.distinct.insert(fingerprint)
+            && tally.samples.len() < MAX_SAMPLES
+        {
+            tally.samples.push(finding.value.masked().to_string());
+        }
+        if finding.confidence >= Confidence::Medium && tally.distinct_counting.len() < MAX_DISTINCT_TRACKED {
+            tally.distinct_counting.insert(fingerprint);
+        }
+    }
+
+    /// True when nothing was found.
+    pub fn is_empty(&self) -> bool {
+        self.by_detector.is_empty()
+    }
+
+    /// The per-detector tallies, in detector order.
+    pub fn detectors(&self) -> impl Iterator<Item = &DetectorTally> {
+        self.by_detector.values()
+    }
+}
+
+/// A file's category and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Classification {
+    /// The category.
+    pub category: Category,
+    /// Plain-language reasons, most important first.
+    pub reasons: Vec<String>,
+    /// Distinct counting identifiers of all kinds (drives severity of violations).
+    pub distinct_identifiers: usize,
+}
+
+/// Applies the classification rule in the module documentation.
+pub fn classify(tally: &FileTally) -> Classification {
+    let mut reasons = Vec::new();
+    let counting = |t: &&DetectorTally| !t.distinct_counting.is_empty();
+    let health_numbers: usize = tally
+        .detectors()
+        .filter(|t| HEALTH_SERVICE_NUMBERS.contains(&t.detector.as_str()))
+        .map(|t| t.distinct_counting.len())
+        .sum();
+    let identifiers: Vec<&DetectorTally> =
+        tally.detectors().filter(counting).filter(|t| t.class == DetectorClass::Identifier).collect();
+    let credentials: Vec<&DetectorTally> =
+        tally.detectors().filter(counting).filter(|t| t.class == DetectorClass::Credential).collect();
+    let contacts: usize = tally
+        .detectors()
+        .filter(|t| t.class == DetectorClass::QuasiIdentifier)
+        .map(|t| t.distinct_counting.len())
+        .sum();
+    let distinct_identifiers: usize = identifiers.iter().map(|t| t.distinct_counting.len()).sum();
+
+    let mut category = Category::NotSensitive;
+    if health_numbers >= BULK_DISTINCT {
+        category = Category::HighlyConfidential;
+        reasons.push(format!("patient-level list: {health_numbers} distinct health-service numbers"));
+    }
+    for t in identifiers.iter().chain(&credentials) {
+        category = category.max(Category::Confidential);
+        let n = t.distinct_counting.len();
+        reasons.push(format!("{n} distinct {} value(s) at medium confidence or above", t.detector));
+    }
+    if contacts >= BULK_DISTINCT {
+        category = category.max(Category::Confidential);
+        reasons.push(format!("contact list: {contacts} distinct contact details"));
+    }
+    if category == Category::NotSensitive {
+        reasons.push("no identifier found at medium or high confidence".to_string());
+    }
+    Classification { category, reasons, distinct_identifiers }
+}

@@ -1,0 +1,233 @@
+//! Configuration: TOML text in, a validated [`Config`] out.
+//!
+//! The default configuration (`config/default.toml`, fully commented) is embedded in the binary; a
+//! user's file (`--config FILE`) is read instead of it, with every key optional. Unknown keys and
+//! bad values fail at start with the file, line and column. Nothing else in the library parses
+//! configuration: stages get the typed parts they need.
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::error::ConfigError;
+
+/// The embedded default configuration.
+pub const DEFAULT_CONFIG: &str = include_str!("../config/default.toml");
+
+/// A validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Walking and reading files.
+    pub scan: ScanConfig,
+    /// Which detectors run.
+    pub detectors: crate::detect::DetectorSelection,
+    /// Where the fingerprint key lives; `None` means the per-user or system default.
+    pub fingerprint_key_file: Option<PathBuf>,
+    /// Paths whose location kind is declared rather than discovered.
+    pub locations: Vec<crate::policy::DeclaredLocation>,
+    /// Organisations whose business OneDrive counts as managed.
+    pub managed_onedrive_tenants: Vec<String>,
+}
+
+/// Settings for walking and reading.
+#[derive(Debug, Clone)]
+pub struct ScanConfig {
+    /// Follow symbolic links (with loop detection).
+    pub follow_symlinks: bool,
+    /// Files larger than this are reported as skipped.
+    pub max_file_size: u64,
+    /// Seconds one file may take before its record is marked partial.
+    pub file_time_budget_secs: u64,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+    /// Paths (files or directories) matching these globs are not scanned.
+    pub exclude: GlobSet,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    scan: RawScan,
+    #[serde(default)]
+    detectors: RawDetectors,
+    #[serde(default)]
+    fingerprint: RawFingerprint,
+    #[serde(default)]
+    managed_onedrive_tenants: Vec<String>,
+    #[serde(default)]
+    locations: Vec<Spanned<RawLocation>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawScan {
+    follow_symlinks: Option<bool>,
+    max_file_size: Option<Spanned<String>>,
+    file_time_budget_secs: Option<u64>,
+    threads: Option<usize>,
+    exclude: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawDetectors {
+    #[serde(default)]
+    disabled: Vec<String>,
+    custom_dir: Option<PathBuf>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawFingerprint {
+    key_file: Option<PathBuf>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLocation {
+    path: PathBuf,
+    kind: crate::policy::LocationKind,
+    provider: Option<String>,
+}
+
+impl Config {
+    /// The embedded default configuration.
+    pub fn embedded_default() -> Result<Config, ConfigError> {
+        Config::parse(Path::new("<embedded>/config/default.toml"), DEFAULT_CONFIG, None)
+    }
+
+    /// Reads and validates a user's configuration file; keys it leaves out take the defaults.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = crate::fsutil::read_small_text(path)
+            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let defaults = Config::embedded_default()?;
+        Config::parse(path, &text, Some(defaults))
+    }
+
+    fn parse(path: &Path, text: &str, defaults: Option<Config>) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::from_toml(path, text, &e))?;
+        let at = |span: std::ops::Range<usize>, msg: String| ConfigError::at_offset(path, text, span.start, msg);
+        let base = defaults.map(|d| d.scan);
+        let exclude = match (&raw.scan.exclude, &base) {
+            (Some(globs), _) => build_globset(globs).map_err(|(span, msg)| at(span, msg))?,
+            (None, Some(b)) => b.exclude.clone(),
+            (None, None) => GlobSet::empty(),
+        };
+        let max_file_size = match &raw.scan.max_file_size {
+            Some(s) => parse_size(s.get_ref()).map_err(|msg| at(s.span(), msg))?,
+            None => base.as_ref().map_or(512 << 20, |b| b.max_file_size),
+        };
+        let scan = ScanConfig {
+            follow_symlinks: raw.scan.follow_symlinks.or(base.as_ref().map(|b| b.follow_symlinks)).unwrap_or(false),
+            max_file_size,
+            file_time_budget_secs: raw
+                .scan
+                .file_time_budget_secs
+                .or(base.as_ref().map(|b| b.file_time_budget_secs))
+                .unwrap_or(60),
+            threads: raw.scan.threads.or(base.as_ref().map(|b| b.threads)).unwrap_or(0),
+            exclude,
+        };
+        let locations = raw
+            .locations
+            .iter()
+            .map(|l| {
+                let r = l.get_ref();
+                if !r.path.is_absolute() {
+                    return Err(at(l.span(), "locations.path must be an absolute path".to_string()));
+                }
+                Ok(crate::policy::DeclaredLocation { path: r.path.clone(), kind: r.kind, provider: r.provider.clone() })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Config {
+            scan,
+            detectors: crate::detect::DetectorSelection {
+                disabled: raw.detectors.disabled,
+                custom_dir: raw.detectors.custom_dir,
+            },
+            fingerprint_key_file: raw.fingerprint.key_file,
+            locations,
+            managed_onedrive_tenants: raw.managed_onedrive_tenants,
+        })
+    }
+}
+
+fn build_globset(globs: &[Spanned<String>]) -> Result<GlobSet, (std::ops::Range<usize>, String)> {
+    let mut builder = GlobSetBuilder::new();
+    for g in globs {
+        let glob = Glob::new(g.get_ref()).map_err(|e| (g.span(), format!("bad exclude glob: {e}")))?;
+        builder.add(glob);
+    }
+    builder.build().map_err(|e| (0..0, format!("exclude globs do not combine: {e}")))
+}
+
+/// Parses sizes such as `512 MiB`, `2GB`, `1048576`.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let number: u64 = number.parse().map_err(|_| format!("\"{text}\" is not a size (try \"512 MiB\")"))?;
+    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        "t" | "tb" | "tib" => 1 << 40,
+        other => return Err(format!("unknown size unit \"{other}\" (use KiB, MiB or GiB)")),
+    };
+    number.checked_mul(multiplier).ok_or_else(|| format!("\"{text}\" is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(Path::new("test.toml"), text, Some(Config::embedded_default().unwrap()))
+    }
+
+    #[test]
+    fn embedded_default_parses() {
+        let c = Config::embedded_default().unwrap();
+        assert!(!c.scan.follow_symlinks);
+        assert!(c.scan.exclude.is_match("/home/a/project/.git"));
+        assert!(!c.scan.exclude.is_match("/home/a/Documents/staff.csv"));
+    }
+
+    #[test]
+    fn sizes_parse_with_units() {
+        assert_eq!(parse_size("512 MiB"), Ok(512 << 20));
+        assert_eq!(parse_size("2GB"), Ok(2 << 30));
+        assert_eq!(parse_size("100"), Ok(100));
+        assert!(parse_size("12 parsecs").is_err());
+    }
+
+    #[test]
+    fn unknown_keys_fail_with_line_and_column() {
+        let err = parse("[scan]\nfollow_symlinks = true\ncolour = \"blue\"\n").unwrap_err().to_string();
+        assert!(err.starts_with("test.toml:3:1:"), "{err}");
+        assert!(err.contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_fail_with_their_line() {
+        let err = parse("[scan]\n\nmax_file_size = \"lots\"\n").unwrap_err().to_string();
+        assert!(err.starts_with("test.toml:3:"), "{err}");
+        let err = parse("[scan]\nexclude = [\"a[\"]\n").unwrap_err().to_string();
+        assert!(err.starts_with("test.toml:2:"), "{err}");
+        let err = parse("[[locations]]\npath = \"relative\"\nkind = \"removable\"\n").unwrap_err().to_string();
+        assert!(err.starts_with("test.toml:"), "{err}");
+        let err = parse("[[locations]]\npath = \"/media/x\"\nkind = \"floppy\"\n").unwrap_err().to_string();
+        assert!(err.contains("floppy") || err.contains("unknown variant"), "{err}");
+    }
+
+    #[test]
+    fn user_file_keeps_defaults_for_missing_keys() {
+        let c = parse("[scan]\nthreads = 3\n").unwrap();
+        assert_eq!(c.scan.threads, 3);
+        assert_eq!(c.scan.max_file_size, Config::embedded_default().unwrap().scan.max_file_size);
+    }
+}

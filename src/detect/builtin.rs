@@ -1,0 +1,75 @@
+//! The detector files compiled into the binary, and loading a user's directory of more.
+//!
+//! The embedded list is written out by hand (no build script); a test checks it against the
+//! `detectors/` directory so that a new file cannot be forgotten.
+
+use std::path::{Path, PathBuf};
+
+use super::rule::DetectorSource;
+use crate::error::ConfigError;
+
+/// (file name, contents) of every file in `detectors/`.
+pub(crate) const EMBEDDED: &[(&str, &str)] = &[
+    ("chi_number.toml", include_str!("../../detectors/chi_number.toml")),
+    ("credential.password.toml", include_str!("../../detectors/credential.password.toml")),
+    ("credential.private_key.toml", include_str!("../../detectors/credential.private_key.toml")),
+    ("date_of_birth.toml", include_str!("../../detectors/date_of_birth.toml")),
+    ("email.toml", include_str!("../../detectors/email.toml")),
+    ("iban.toml", include_str!("../../detectors/iban.toml")),
+    ("nhs_number.toml", include_str!("../../detectors/nhs_number.toml")),
+    ("payment_card.toml", include_str!("../../detectors/payment_card.toml")),
+    ("uk_bank_account.toml", include_str!("../../detectors/uk_bank_account.toml")),
+    ("uk_driving_licence.toml", include_str!("../../detectors/uk_driving_licence.toml")),
+    ("uk_nino.toml", include_str!("../../detectors/uk_nino.toml")),
+    ("uk_passport.toml", include_str!("../../detectors/uk_passport.toml")),
+    ("uk_phone.toml", include_str!("../../detectors/uk_phone.toml")),
+    ("uk_postcode.toml", include_str!("../../detectors/uk_postcode.toml")),
+    ("uk_uln.toml", include_str!("../../detectors/uk_uln.toml")),
+    ("uk_utr.toml", include_str!("../../detectors/uk_utr.toml")),
+];
+
+/// Parses the embedded detector files.
+pub(crate) fn embedded_sources() -> Result<Vec<DetectorSource>, ConfigError> {
+    EMBEDDED
+        .iter()
+        .map(|(name, text)| DetectorSource::parse(&Path::new("<embedded>/detectors").join(name), (*text).to_string()))
+        .collect()
+}
+
+/// Parses every `*.toml` file in a user's detector directory, in name order.
+pub(crate) fn directory_sources(dir: &Path) -> Result<Vec<DetectorSource>, ConfigError> {
+    let read_error = |source| ConfigError::Read { path: dir.to_path_buf(), source };
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(read_error)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let text = crate::fsutil::read_small_text(&path)
+                .map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+            DetectorSource::parse(&path, text)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_list_matches_the_detectors_directory() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("detectors");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".toml"))
+            .collect();
+        on_disk.sort();
+        let embedded: Vec<String> = EMBEDDED.iter().map(|(n, _)| (*n).to_string()).collect();
+        assert_eq!(on_disk, embedded, "detectors/ and EMBEDDED in src/detect/builtin.rs disagree");
+    }
+}

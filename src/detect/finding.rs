@@ -1,0 +1,188 @@
+//! Findings that cannot show the value they were made from.
+//!
+//! A matched value exists in clear only inside `detect` while it is validated. It leaves as a
+//! [`Redacted`]: a masked form, the value's length and a keyed fingerprint. `Redacted` has no field,
+//! method or trait implementation that returns the value, so no log line, error, panic message or
+//! report built from findings can carry it.
+//!
+//! The fingerprint is HMAC-SHA256 under a per-installation key ([`FingerprintKey`]): a SIEM can count
+//! and de-duplicate values across files and machines of one installation, but cannot test a guessed
+//! NI number against it without the key.
+
+use std::fmt;
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use super::Confidence;
+
+/// The secret that keys value fingerprints. Loaded once per run from the configured key file.
+#[derive(Clone)]
+pub struct FingerprintKey(Vec<u8>);
+
+impl FingerprintKey {
+    /// Wraps key bytes (at least 16 are expected; the key file holds 32 random bytes).
+    pub fn new(bytes: Vec<u8>) -> Self {
+        FingerprintKey(bytes)
+    }
+
+    /// Fingerprint of a normalised value for one detector: the first 16 bytes of
+    /// HMAC-SHA256(key, detector id || 0x00 || value), in lower-case hex. The detector id is part of
+    /// the input so that one digit string found as two identifier kinds gets two fingerprints.
+    pub fn fingerprint(&self, detector_id: &str, normalised: &[u8]) -> Fingerprint {
+        // HMAC accepts keys of any length, so this cannot fail.
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(detector_id.as_bytes());
+        mac.update(&[0]);
+        mac.update(normalised);
+        let digest = mac.finalize().into_bytes();
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        Fingerprint(bytes)
+    }
+}
+
+impl fmt::Debug for FingerprintKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("FingerprintKey(..)")
+    }
+}
+
+/// A keyed fingerprint of one normalised value.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Fingerprint([u8; 16]);
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// How much of a value its masked form shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum MaskStyle {
+    /// The first two and the last character of identifiers of 8 or more characters; otherwise none.
+    #[default]
+    Edges,
+    /// Nothing but the length (secrets such as passwords and keys).
+    Full,
+}
+
+/// A matched value in the only form that may leave `detect`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Redacted {
+    masked: String,
+    len: usize,
+    fingerprint: Fingerprint,
+}
+
+impl Redacted {
+    /// Builds the redacted form of a normalised value. The value is borrowed, never stored.
+    pub fn new(normalised: &[u8], style: MaskStyle, fingerprint: Fingerprint) -> Self {
+        Redacted { masked: mask(normalised, style), len: normalised.len(), fingerprint }
+    }
+
+    /// The masked form, such as `AB******C`.
+    pub fn masked(&self) -> &str {
+        &self.masked
+    }
+
+    /// Length of the normalised value in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True for a zero-length value (never produced by a detector; present for API symmetry).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The keyed fingerprint.
+    pub fn fingerprint(&self) -> Fingerprint {
+        self.fingerprint
+    }
+}
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Redacted({} len={} fp={})", self.masked, self.len, self.fingerprint)
+    }
+}
+
+fn mask(value: &[u8], style: MaskStyle) -> String {
+    let n = value.len();
+    let shown_edges = style == MaskStyle::Edges && n >= 8;
+    value
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| {
+            let keep = shown_edges && (i < 2 || i == n - 1) && b.is_ascii_graphic();
+            if keep {
+                char::from(b)
+            } else if b == b'@' && style == MaskStyle::Edges {
+                '@'
+            } else {
+                '*'
+            }
+        })
+        .collect()
+}
+
+/// One validated occurrence of a detector's pattern.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// Index of the detector in the engine's detector list.
+    pub detector: usize,
+    /// Confidence tier after validator and context.
+    pub confidence: Confidence,
+    /// The value, redacted.
+    pub value: Redacted,
+    /// Byte offset of the match in the extracted text of the file (not the file's bytes).
+    pub offset: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_show_edges_only_for_long_values() {
+        let key = FingerprintKey::new(vec![7; 32]);
+        let fp = key.fingerprint("uk_nino", b"AB123456C");
+        let r = Redacted::new(b"AB123456C", MaskStyle::Edges, fp);
+        assert_eq!(r.masked(), "AB******C");
+        assert_eq!(r.len(), 9);
+        let short = Redacted::new(b"SW1A1AA", MaskStyle::Edges, fp);
+        assert_eq!(short.masked(), "*******");
+        let secret = Redacted::new(b"hunter2hunter2", MaskStyle::Full, fp);
+        assert_eq!(secret.masked(), "**************");
+    }
+
+    #[test]
+    fn debug_never_shows_the_value() {
+        let key = FingerprintKey::new(vec![1; 32]);
+        let r = Redacted::new(b"AB123456C", MaskStyle::Edges, key.fingerprint("uk_nino", b"AB123456C"));
+        assert!(!format!("{r:?}").contains("123456"));
+    }
+
+    #[test]
+    fn fingerprints_depend_on_key_detector_and_value() {
+        let a = FingerprintKey::new(vec![1; 32]);
+        let b = FingerprintKey::new(vec![2; 32]);
+        assert_eq!(a.fingerprint("x", b"v"), a.fingerprint("x", b"v"));
+        assert_ne!(a.fingerprint("x", b"v"), b.fingerprint("x", b"v"));
+        assert_ne!(a.fingerprint("x", b"v"), a.fingerprint("y", b"v"));
+        assert_eq!(a.fingerprint("x", b"v").to_string().len(), 32);
+    }
+}

@@ -1,0 +1,554 @@
+//! Detection: extracted text in, value-free [`Finding`]s out.
+//!
+//! Detectors are data (`detectors/*.toml`, embedded at build time, plus a user directory). The engine
+//! compiles them once and then, for each chunk of text:
+//!
+//! 1. runs one shared Aho-Corasick automaton for the gating keywords of keyword-gated detectors
+//!    (e-mail on `@`, passport on "passport", ...), giving each such detector windows to search;
+//! 2. runs one union regex of all ungated detectors (NI number, NHS number, card, ...) to find
+//!    candidate regions, since most text holds no identifier at all;
+//! 3. runs each detector's own regex only inside its windows, validates each candidate (checksum,
+//!    structure, ranges, suppression lists), scores it (base tier, validator, context words), and
+//!    hands it out as a [`Finding`] whose value is already [`Redacted`].
+//!
+//! Detection does no I/O and cannot fail on its input. It does not know about files, formats or
+//! policy: `extract` feeds it text, `classify` weighs what it found.
+
+mod builtin;
+mod context;
+pub mod finding;
+pub mod rule;
+pub mod validate;
+
+use std::collections::HashSet;
+use std::ops::Range;
+use std::path::Path;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex_automata::meta::Regex;
+use regex_automata::util::syntax;
+use regex_automata::Input;
+use serde::{Deserialize, Serialize};
+
+pub use finding::{Finding, Fingerprint, FingerprintKey, MaskStyle, Redacted};
+pub use rule::{DetectorSource, Example};
+
+use crate::error::ConfigError;
+use crate::extract::{TableHeader, TextChunk};
+use context::ContextMatcher;
+use validate::{normalise, Normalisation, ValidatorKind, Verdict};
+
+/// Confidence tiers, as in Purview's 65/75/85: `Low` counts only, `Medium` and `High` count towards
+/// a file's category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// Weak shape without context; counted, never decisive.
+    Low,
+    /// Valid and well-shaped, no context.
+    Medium,
+    /// Valid with context, or unambiguous on its own.
+    High,
+}
+
+/// What kind of data a detector finds; `classify` weighs classes differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DetectorClass {
+    /// Identifies a person on its own (NI number, NHS number, passport, bank details...).
+    Identifier,
+    /// Contact or location data (e-mail, phone, postcode): personal, but ordinary in small numbers.
+    QuasiIdentifier,
+    /// A secret that unlocks something (private key, password).
+    Credential,
+}
+
+/// Bytes either side of a union-regex candidate searched by each ungated detector. Covers an
+/// identifier that starts before or ends after the candidate the union reported.
+const CANDIDATE_MARGIN: usize = 48;
+
+/// Bytes past a window's end a match that started inside it may run on for. A window bounds where
+/// a match starts, not where it ends: a key body or an address can begin near a keyword and end
+/// well after the window.
+const WINDOW_TAIL: usize = 512;
+
+/// One compiled detector.
+pub struct Detector {
+    id: String,
+    description: String,
+    class: DetectorClass,
+    regex: Regex,
+    value_group: Option<usize>,
+    validator: ValidatorKind,
+    normalisation: Normalisation,
+    confidence: Confidence,
+    context: Option<ContextMatcher>,
+    gated: bool,
+    keyword_window: usize,
+    allowlist: HashSet<Vec<u8>>,
+    mask: MaskStyle,
+    examples: Vec<(usize, Example)>,
+    path: std::path::PathBuf,
+}
+
+impl Detector {
+    /// The stable id reports carry.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// One line saying what it finds.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// The kind of data it finds.
+    pub fn class(&self) -> DetectorClass {
+        self.class
+    }
+
+    /// The detector's own examples with the line each starts on.
+    pub fn examples(&self) -> &[(usize, Example)] {
+        &self.examples
+    }
+
+    /// The file it was loaded from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Which detectors to load: the embedded set, less disabled ids, plus a user directory.
+#[derive(Debug, Clone)]
+pub struct DetectorSelection {
+    /// Ids of embedded or custom detectors to leave out.
+    pub disabled: Vec<String>,
+    /// A directory of extra `*.toml` detector files.
+    pub custom_dir: Option<std::path::PathBuf>,
+}
+
+/// Counts of candidates the engine threw away, so suppression is visible in summaries.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkStats {
+    /// Well-formed values on a documentation, test or allow list.
+    pub suppressed: u64,
+}
+
+/// All detectors, compiled, with the shared keyword automaton and union regex.
+pub struct Engine {
+    detectors: Vec<Detector>,
+    keyword_automaton: Option<AhoCorasick>,
+    keyword_owner: Vec<(usize, bool)>,
+    ungated: Vec<usize>,
+    union: Option<Regex>,
+    key: FingerprintKey,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("detectors", &self.detectors.len()).finish_non_exhaustive()
+    }
+}
+
+fn syntax_config() -> syntax::Config {
+    // Identifiers are ASCII: byte-oriented classes keep the lazy DFA small and fast, and let `\b` run
+    // in the DFA (a Unicode `\b` would force the slow engines).
+    syntax::Config::new().unicode(false).utf8(false)
+}
+
+fn compile(pattern: &str) -> Result<Regex, String> {
+    Regex::builder()
+        .syntax(syntax_config())
+        .configure(Regex::config().utf8_empty(false).hybrid_cache_capacity(8 << 20))
+        .build(pattern)
+        .map_err(|e| e.to_string())
+}
+
+impl Engine {
+    /// Loads the embedded detectors and the user's and compiles them. Call
+    /// [`Engine::check_own_examples`] before trusting a user's detectors.
+    pub fn load(selection: &DetectorSelection, key: FingerprintKey) -> Result<Engine, ConfigError> {
+        let mut sources = builtin::embedded_sources()?;
+        if let Some(dir) = &selection.custom_dir {
+            sources.extend(builtin::directory_sources(dir)?);
+        }
+        let mut seen = HashSet::new();
+        for s in &sources {
+            if !seen.insert(s.spec.id.get_ref().clone()) {
+                return Err(s.error_at(s.spec.id.span(), "a detector with this id is already loaded"));
+            }
+        }
+        for id in &selection.disabled {
+            if !seen.contains(id) {
+                return Err(ConfigError::Invalid {
+                    path: "detectors.disabled".into(),
+                    line: 0,
+                    column: 0,
+                    message: format!("no detector has the id \"{id}\""),
+                });
+            }
+        }
+        sources.retain(|s| !selection.disabled.contains(s.spec.id.get_ref()));
+        Engine::from_sources(sources, key)
+    }
+
+    /// Compiles parsed detector files.
+    pub fn from_sources(sources: Vec<DetectorSource>, key: FingerprintKey) -> Result<Engine, ConfigError> {
+        let detectors = sources.iter().map(compile_detector).collect::<Result<Vec<_>, _>>()?;
+        let mut keywords = Vec::new();
+        let mut keyword_owner = Vec::new();
+        for (i, source) in sources.iter().enumerate() {
+            for k in &source.spec.keywords {
+                keywords.push(k.clone());
+                keyword_owner.push((i, needs_word_boundaries(k)));
+            }
+        }
+        let keyword_automaton = if keywords.is_empty() {
+            None
+        } else {
+            let ac = AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&keywords)
+                .map_err(|e| ConfigError::Invalid {
+                    path: "detectors".into(),
+                    line: 0,
+                    column: 0,
+                    message: format!("keywords do not build an automaton: {e}"),
+                })?;
+            Some(ac)
+        };
+        let ungated: Vec<usize> = (0..detectors.len()).filter(|&i| !detectors[i].gated).collect();
+        let union = if ungated.is_empty() {
+            None
+        } else {
+            let patterns: Vec<&str> = ungated.iter().map(|&i| sources[i].spec.regex.get_ref().as_str()).collect();
+            let union = Regex::builder()
+                .syntax(syntax_config())
+                .configure(Regex::config().utf8_empty(false).hybrid_cache_capacity(16 << 20))
+                .build_many(&patterns)
+                .map_err(|e| ConfigError::Invalid {
+                    path: "detectors".into(),
+                    line: 0,
+                    column: 0,
+                    message: format!("detector patterns do not combine: {e}"),
+                })?;
+            Some(union)
+        };
+        Ok(Engine { detectors, keyword_automaton, keyword_owner, ungated, union, key })
+    }
+
+    /// The compiled detectors, in load order; a [`Finding::detector`] indexes this slice.
+    pub fn detectors(&self) -> &[Detector] {
+        &self.detectors
+    }
+
+    /// The fingerprint a value would get from `detector` (for tests and allowlists by value).
+    pub fn fingerprint_of(&self, detector: usize, raw: &[u8]) -> Fingerprint {
+        let d = &self.detectors[detector];
+        self.key.fingerprint(&d.id, &normalise(raw, d.normalisation))
+    }
+
+    /// Scans a whole text as one chunk; convenience for examples and tests.
+    pub fn scan_all(&self, text: &[u8]) -> Vec<Finding> {
+        let mut found = Vec::new();
+        let table = TableHeader::from_first_line(text);
+        let chunk = TextChunk { text, owned: 0..text.len(), offset: 0, table: table.as_ref() };
+        self.scan(&chunk, &mut |f| found.push(f));
+        found
+    }
+
+    /// Scans one chunk. Only matches starting inside the chunk's owned region are reported, so that
+    /// overlapping chunks report a match on their boundary exactly once; the bytes outside it give
+    /// context.
+    pub fn scan(&self, chunk: &TextChunk<'_>, out: &mut dyn FnMut(Finding)) -> ChunkStats {
+        let mut stats = ChunkStats::default();
+        let text = chunk.text;
+        let mut windows: Vec<Vec<Range<usize>>> = vec![Vec::new(); self.detectors.len()];
+        self.collect_keyword_windows(text, &mut windows);
+        if let Some(table) = chunk.table {
+            self.open_windows_for_header_keywords(table, text.len(), &mut windows);
+        }
+        let candidate_regions = self.collect_candidate_regions(text);
+        for &i in &self.ungated {
+            windows[i].clone_from(&candidate_regions);
+        }
+        for (i, detector_windows) in windows.iter_mut().enumerate() {
+            merge_ranges(detector_windows);
+            for w in detector_windows.iter() {
+                self.scan_window(i, chunk, w.clone(), &mut stats, out);
+            }
+        }
+        stats
+    }
+
+    /// A gating keyword in a column header (`DOB`, `Passport number`) opens the whole chunk to that
+    /// detector: the values sit in rows far below the header.
+    fn open_windows_for_header_keywords(&self, table: &TableHeader, len: usize, windows: &mut [Vec<Range<usize>>]) {
+        let Some(ac) = &self.keyword_automaton else {
+            return;
+        };
+        for cell in table.cells() {
+            for m in ac.find_overlapping_iter(cell.as_bytes()) {
+                let (detector, is_word) = self.keyword_owner[m.pattern().as_usize()];
+                if !is_word || is_whole_word(cell.as_bytes(), m.start(), m.end()) {
+                    windows[detector].push(0..len);
+                }
+            }
+        }
+    }
+
+    fn collect_keyword_windows(&self, chunk: &[u8], windows: &mut [Vec<Range<usize>>]) {
+        let Some(ac) = &self.keyword_automaton else {
+            return;
+        };
+        for m in ac.find_overlapping_iter(chunk) {
+            let (detector, is_word) = self.keyword_owner[m.pattern().as_usize()];
+            if is_word && !is_whole_word(chunk, m.start(), m.end()) {
+                continue;
+            }
+            let reach = self.detectors[detector].keyword_window;
+            let start = m.start().saturating_sub(reach);
+            let end = (m.end() + reach).min(chunk.len());
+            windows[detector].push(start..end);
+        }
+    }
+
+    fn collect_candidate_regions(&self, chunk: &[u8]) -> Vec<Range<usize>> {
+        let Some(union) = &self.union else {
+            return Vec::new();
+        };
+        let mut regions: Vec<Range<usize>> = Vec::new();
+        for m in union.find_iter(Input::new(chunk)) {
+            let start = m.start().saturating_sub(CANDIDATE_MARGIN);
+            let end = (m.end() + CANDIDATE_MARGIN).min(chunk.len());
+            match regions.last_mut() {
+                Some(last) if start <= last.end => last.end = last.end.max(end),
+                _ => regions.push(start..end),
+            }
+        }
+        regions
+    }
+
+    fn scan_window(
+        &self,
+        index: usize,
+        chunk: &TextChunk<'_>,
+        window: Range<usize>,
+        stats: &mut ChunkStats,
+        out: &mut dyn FnMut(Finding),
+    ) {
+        let d = &self.detectors[index];
+        let search_end = (window.end + WINDOW_TAIL).min(chunk.text.len());
+        let input = Input::new(chunk.text).range(window.start..search_end);
+        let mut emit = |span: Range<usize>, whole: Range<usize>| {
+            let starts_in_window = whole.start < window.end;
+            if !starts_in_window || !chunk.owned.contains(&whole.start) || is_part_of_longer_number(chunk.text, &whole)
+            {
+                return;
+            }
+            if let Some(finding) = self.judge(index, chunk, span, whole, stats) {
+                out(finding);
+            }
+        };
+        match d.value_group {
+            None => {
+                for m in d.regex.find_iter(input) {
+                    emit(m.range(), m.range());
+                }
+            }
+            Some(group) => {
+                for caps in d.regex.captures_iter(input) {
+                    if let (Some(whole), Some(value)) = (caps.get_match(), caps.get_group(group)) {
+                        emit(value.range(), whole.range());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Validates and scores one candidate; `None` when it is not a finding.
+    fn judge(
+        &self,
+        index: usize,
+        chunk: &TextChunk<'_>,
+        value: Range<usize>,
+        whole: Range<usize>,
+        stats: &mut ChunkStats,
+    ) -> Option<Finding> {
+        let d = &self.detectors[index];
+        let raw = &chunk.text[value.clone()];
+        let normalised = normalise(raw, d.normalisation);
+        let verdict = d.validator.check(raw, &normalised);
+        let suppressed = verdict == Verdict::Suppressed || d.allowlist.contains(&normalised);
+        if suppressed {
+            stats.suppressed += 1;
+            return None;
+        }
+        let has_context = || {
+            d.context.as_ref().is_some_and(|c| {
+                c.is_near(chunk.text, whole.clone())
+                    || chunk.table.and_then(|t| t.column_at(chunk.text, whole.start)).is_some_and(|h| c.is_in(h))
+            })
+        };
+        let confidence = match verdict {
+            Verdict::Invalid | Verdict::Suppressed => return None,
+            Verdict::Weak => Confidence::Low,
+            Verdict::Strong => Confidence::High,
+            Verdict::Valid => match &d.context {
+                Some(c) if has_context() => c.confidence,
+                Some(c) if c.required => return None,
+                _ => d.confidence,
+            },
+        };
+        let fingerprint = self.key.fingerprint(&d.id, &normalised);
+        Some(Finding {
+            detector: index,
+            confidence,
+            value: Redacted::new(&normalised, d.mask, fingerprint),
+            offset: chunk.offset + value.start as u64,
+        })
+    }
+
+    /// Runs every detector's examples through the whole engine. An example that fails is a detector
+    /// file error, pointing at the example's line.
+    pub fn check_own_examples(&self) -> Result<(), ConfigError> {
+        for (index, d) in self.detectors.iter().enumerate() {
+            for (line, example) in &d.examples {
+                if let Some(problem) = self.example_problem(index, example) {
+                    return Err(ConfigError::Invalid {
+                        path: d.path.clone(),
+                        line: *line,
+                        column: 1,
+                        message: format!("example does not hold: {problem}"),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Describes, without quoting any value, how the engine's output differs from an example; `None`
+    /// when the example holds.
+    pub fn example_problem(&self, index: usize, example: &Example) -> Option<String> {
+        let found: Vec<Finding> =
+            self.scan_all(example.text.as_bytes()).into_iter().filter(|f| f.detector == index).collect();
+        let mut expected: Vec<Fingerprint> =
+            example.matches.iter().map(|m| self.fingerprint_of(index, m.as_bytes())).collect();
+        let mut got: Vec<Fingerprint> = found.iter().map(|f| f.value.fingerprint()).collect();
+        expected.sort();
+        got.sort();
+        if expected != got {
+            return Some(format!(
+                "expected {} finding(s), the engine gave {} (or different values)",
+                expected.len(),
+                got.len()
+            ));
+        }
+        if let Some(want) = example.confidence {
+            if let Some(f) = found.iter().find(|f| f.confidence != want) {
+                return Some(format!("expected confidence {want:?}, got {:?}", f.confidence));
+            }
+        }
+        None
+    }
+}
+
+fn compile_detector(source: &DetectorSource) -> Result<Detector, ConfigError> {
+    let spec = &source.spec;
+    let regex =
+        compile(spec.regex.get_ref()).map_err(|e| source.error_at(spec.regex.span(), format!("bad regex: {e}")))?;
+    let value_group = regex.group_info().to_index(regex_automata::PatternID::ZERO, "value");
+    let context = spec
+        .context
+        .as_ref()
+        .map(ContextMatcher::new)
+        .transpose()
+        .map_err(|e| source.error_at(spec.id.span(), format!("bad context words: {e}")))?;
+    let validator = *spec.validator.get_ref();
+    let normalisation = validator.normalisation();
+    let allowlist = spec.allowlist.iter().map(|v| normalise(v.as_bytes(), normalisation)).collect();
+    let examples = spec.examples.iter().map(|e| (line_of(&source.text, e.span().start), e.get_ref().clone())).collect();
+    Ok(Detector {
+        id: spec.id.get_ref().clone(),
+        description: spec.description.clone(),
+        class: spec.class,
+        regex,
+        value_group,
+        validator,
+        normalisation,
+        confidence: spec.confidence,
+        context,
+        gated: !spec.keywords.is_empty(),
+        keyword_window: spec.keyword_window,
+        allowlist,
+        mask: spec.mask,
+        examples,
+        path: source.path.clone(),
+    })
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+/// Words made only of letters, digits and spaces must stand alone (`pin` is not in `spine`); words
+/// with punctuation (`P<GBR`, `@`, `a/c`) are literal and match anywhere.
+pub(crate) fn needs_word_boundaries(word: &str) -> bool {
+    word.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' ')
+}
+
+/// True when the bytes either side of `start..end` are not ASCII letters or digits.
+pub(crate) fn is_whole_word(text: &[u8], start: usize, end: usize) -> bool {
+    let before_ok = start == 0 || !text[start - 1].is_ascii_alphanumeric();
+    let after_ok = end >= text.len() || !text[end].is_ascii_alphanumeric();
+    before_ok && after_ok
+}
+
+/// A digit run glued to a decimal point (`0.01234567891`, `4176749369.5`) is a measurement, not an
+/// identifier. Identifiers that contain dots themselves (`15.03.1985`) are matched whole and pass.
+fn is_part_of_longer_number(text: &[u8], span: &Range<usize>) -> bool {
+    let digit = |i: usize| text.get(i).is_some_and(u8::is_ascii_digit);
+    let starts_after_point = span.start >= 2 && text[span.start - 1] == b'.' && digit(span.start - 2);
+    let ends_before_point = text.get(span.end) == Some(&b'.') && digit(span.end + 1);
+    (digit(span.start) && starts_after_point) || (span.end > 0 && digit(span.end - 1) && ends_before_point)
+}
+
+/// Sorts ranges and merges those that overlap or touch.
+fn merge_ranges(ranges: &mut Vec<Range<usize>>) {
+    if ranges.len() < 2 {
+        return;
+    }
+    ranges.sort_by_key(|r| r.start);
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
+    for r in ranges.drain(..) {
+        match merged.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    *ranges = merged;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_merge_when_they_overlap_or_touch() {
+        let mut r = vec![10..20, 0..5, 5..7, 15..30, 40..41];
+        merge_ranges(&mut r);
+        assert_eq!(r, vec![0..7, 10..30, 40..41]);
+    }
+
+    #[test]
+    fn limited_search_still_sees_word_boundaries_outside_the_range() {
+        // The engine searches windows of a chunk; a boundary assertion at the window's edge must look
+        // at the real neighbouring byte, or a digit run cut by a window would match.
+        let re = compile(r"\b\d{4}\b").unwrap();
+        let hay = b"x 123456 y";
+        assert!(re.find(Input::new(hay).range(2..6)).is_none());
+        assert!(re.find(Input::new(b"x 1234 y").range(2..6)).is_some());
+    }
+}

@@ -1,0 +1,148 @@
+//! The detector file schema: one TOML file per detector, as written by people.
+//!
+//! This module only parses and checks the file's own consistency (id, regex, examples). Turning a
+//! parsed file into something that matches text is `detect::Engine`'s job. The schema is documented
+//! for users in `detectors/README.md`.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::finding::MaskStyle;
+use super::validate::ValidatorKind;
+use super::{Confidence, DetectorClass};
+use crate::error::ConfigError;
+
+/// A detector file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetectorSpec {
+    /// Stable id carried by every report; equals the file stem.
+    pub id: Spanned<String>,
+    /// One line saying what it finds.
+    pub description: String,
+    /// What kind of data it finds; decides how findings weigh in classification.
+    pub class: DetectorClass,
+    /// Literal words that gate the regex: when present, the regex runs only within
+    /// `keyword_window` bytes of one of them (ASCII case-insensitive, whole words when alphabetic).
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// Bytes either side of a keyword searched by the regex.
+    #[serde(default = "default_window")]
+    pub keyword_window: usize,
+    /// The candidate pattern (Rust regex syntax, ASCII classes unless `(?u)` is given). A capture
+    /// group named `value` marks the part that is the value, when the pattern also matches a label.
+    pub regex: Spanned<String>,
+    /// The validator that accepts or rejects candidates.
+    pub validator: Spanned<ValidatorKind>,
+    /// Tier of a valid finding with no context word near it.
+    pub confidence: Confidence,
+    /// Words that raise confidence when near a match.
+    #[serde(default)]
+    pub context: Option<ContextSpec>,
+    /// Normalised values never reported (documentation examples, the institution's own numbers).
+    #[serde(default)]
+    pub allowlist: Vec<String>,
+    /// How much of the value the masked sample shows.
+    #[serde(default)]
+    pub mask: MaskStyle,
+    /// Examples the engine must get right; every detector proves itself with them.
+    #[serde(default, rename = "example")]
+    pub examples: Vec<Spanned<Example>>,
+}
+
+/// Context words and their window.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextSpec {
+    /// Words or phrases (ASCII case-insensitive, whole words).
+    pub words: Vec<String>,
+    /// Bytes before the match searched for a word.
+    #[serde(default = "default_window")]
+    pub before: usize,
+    /// Bytes after the match searched for a word.
+    #[serde(default = "default_window")]
+    pub after: usize,
+    /// Tier of a valid finding with a context word near it.
+    pub confidence: Confidence,
+    /// When true, a candidate with no context word near it is not a finding at all.
+    #[serde(default)]
+    pub required: bool,
+}
+
+/// One example: a text and the values the detector must find in it (none for a negative example).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    /// The text to scan.
+    pub text: String,
+    /// Values that must be found, as matched; empty for a negative example.
+    #[serde(default, rename = "match")]
+    pub matches: Vec<String>,
+    /// If given, every finding in this example must have this tier.
+    #[serde(default)]
+    pub confidence: Option<Confidence>,
+}
+
+fn default_window() -> usize {
+    300
+}
+
+/// A parsed detector file together with where it came from, for error messages.
+#[derive(Debug)]
+pub struct DetectorSource {
+    /// The parsed file.
+    pub spec: DetectorSpec,
+    /// Its path (or `<embedded>/detectors/<id>.toml`).
+    pub path: PathBuf,
+    /// Its text, kept to turn spans into line numbers in later errors.
+    pub text: String,
+}
+
+impl DetectorSource {
+    /// Parses one detector file and checks what can be checked without compiling it.
+    pub fn parse(path: &Path, text: String) -> Result<Self, ConfigError> {
+        let spec: DetectorSpec = toml::from_str(&text).map_err(|e| ConfigError::from_toml(path, &text, &e))?;
+        let source = DetectorSource { spec, path: path.to_path_buf(), text };
+        source.check_id()?;
+        source.check_examples()?;
+        Ok(source)
+    }
+
+    /// A located error at `span` in this file.
+    pub fn error_at(&self, span: std::ops::Range<usize>, message: impl Into<String>) -> ConfigError {
+        ConfigError::at_offset(&self.path, &self.text, span.start, message)
+    }
+
+    fn check_id(&self) -> Result<(), ConfigError> {
+        let id = self.spec.id.get_ref();
+        let well_formed = !id.is_empty()
+            && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.');
+        if !well_formed {
+            return Err(
+                self.error_at(self.spec.id.span(), "detector id must be lower-case letters, digits, '_' and '.'")
+            );
+        }
+        let stem = self.path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        if stem != id {
+            return Err(self.error_at(
+                self.spec.id.span(),
+                format!("detector id \"{id}\" must equal the file name without .toml (\"{stem}\")"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_examples(&self) -> Result<(), ConfigError> {
+        let positives = self.spec.examples.iter().filter(|e| !e.get_ref().matches.is_empty()).count();
+        let negatives = self.spec.examples.len() - positives;
+        if positives == 0 || negatives == 0 {
+            return Err(self.error_at(
+                self.spec.id.span(),
+                "a detector needs at least one [[example]] with `match` values and one without",
+            ));
+        }
+        Ok(())
+    }
+}

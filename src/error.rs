@@ -1,0 +1,123 @@
+//! Library error types.
+//!
+//! Two families, kept apart on purpose. [`ConfigError`] is fatal: a bad configuration or detector
+//! file stops the program at start, and always says which file, which line and what is wrong.
+//! [`FileError`] is per file: it becomes an `error` record and the scan goes on. Neither ever holds a
+//! matched value; file errors hold paths and operating-system messages only.
+
+use std::io;
+use std::path::PathBuf;
+
+/// A configuration or detector file that cannot be used. Fatal at start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// The file was read but something in it is wrong, at a known place.
+    #[error("{path}:{line}:{column}: {message}")]
+    Invalid {
+        /// The file (or `<embedded>/name` for files compiled into the binary).
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong, in words an administrator can act on.
+        message: String,
+    },
+}
+
+impl ConfigError {
+    /// Builds an [`ConfigError::Invalid`] for a byte offset into `text`.
+    pub fn at_offset(path: impl Into<PathBuf>, text: &str, offset: usize, message: impl Into<String>) -> Self {
+        let (line, column) = line_and_column(text, offset);
+        ConfigError::Invalid { path: path.into(), line, column, message: message.into() }
+    }
+
+    /// Converts a TOML parse or type error, which knows its span, into a located error.
+    pub fn from_toml(path: impl Into<PathBuf>, text: &str, err: &toml::de::Error) -> Self {
+        let offset = err.span().map_or(0, |s| s.start);
+        // The toml message repeats the source line and a caret; the first line is the reason.
+        let message = err.message().lines().next().unwrap_or("invalid TOML").to_string();
+        ConfigError::at_offset(path, text, offset, message)
+    }
+}
+
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text.as_bytes()[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    (line, offset - line_start + 1)
+}
+
+/// Why one file could not be scanned, or not completely. Becomes an `error` record.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FileError {
+    /// Opening or reading failed.
+    #[error("{}", describe_io(.0))]
+    Io(#[from] io::Error),
+    /// The file is larger than `scan.max_file_size`.
+    #[error("file is {size} bytes, over the {limit}-byte limit (scan.max_file_size)")]
+    TooLarge {
+        /// Its size.
+        size: u64,
+        /// The configured limit.
+        limit: u64,
+    },
+    /// The path stopped being a regular file between listing and opening.
+    #[error("not a regular file when opened")]
+    NotRegular,
+    /// Following symbolic links led back to a directory already being walked.
+    #[error("symbolic link loop back to {ancestor}")]
+    SymlinkLoop {
+        /// The directory the link points back to.
+        ancestor: PathBuf,
+    },
+}
+
+impl FileError {
+    /// A stable, machine-readable name for the error kind, used in records and summary counts.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            FileError::Io(e) => match e.kind() {
+                io::ErrorKind::NotFound => "not_found",
+                io::ErrorKind::PermissionDenied => "permission_denied",
+                _ => "io",
+            },
+            FileError::TooLarge { .. } => "too_large",
+            FileError::NotRegular => "not_regular",
+            FileError::SymlinkLoop { .. } => "symlink_loop",
+        }
+    }
+}
+
+fn describe_io(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => "file disappeared before it could be read".to_string(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_become_lines_and_columns() {
+        let text = "a = 1\nbb = 2\n";
+        assert_eq!(line_and_column(text, 0), (1, 1));
+        assert_eq!(line_and_column(text, 6), (2, 1));
+        assert_eq!(line_and_column(text, 9), (2, 4));
+        assert_eq!(line_and_column(text, 999), (3, 1));
+    }
+}

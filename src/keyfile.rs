@@ -1,0 +1,121 @@
+//! The per-installation fingerprint key: found, or created on first use.
+//!
+//! The key is 32 random bytes in a file of mode 0600. When no path is configured it lives in
+//! `/var/lib/dlp-scan/fingerprint.key` for root and `~/.local/share/dlp-scan/fingerprint.key`
+//! (or `$XDG_DATA_HOME/dlp-scan/...`) otherwise. If it can be neither read nor created, the run uses
+//! a one-off random key and says so: fingerprints are then comparable within the run only.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use crate::detect::FingerprintKey;
+
+const KEY_BYTES: usize = 32;
+
+/// Where the key comes from, for the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// Read from an existing file.
+    Existing(PathBuf),
+    /// Created now.
+    Created(PathBuf),
+    /// No file usable: random for this run only, with the reason.
+    Ephemeral(String),
+}
+
+/// The default key path for this user.
+pub fn default_key_path() -> Option<PathBuf> {
+    if is_root() {
+        return Some(PathBuf::from("/var/lib/dlp-scan/fingerprint.key"));
+    }
+    let data_home = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
+    Some(data_home.join("dlp-scan/fingerprint.key"))
+}
+
+/// True when running as root. `/proc/self` is owned by the process's effective user, which avoids
+/// an unsafe `geteuid` call.
+#[cfg(target_os = "linux")]
+fn is_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn is_root() -> bool {
+    false
+}
+
+/// Loads the key at `path` (or the default path), creating it if missing.
+pub fn load_or_create(path: Option<&Path>) -> (FingerprintKey, KeySource) {
+    let Some(path) = path.map(Path::to_path_buf).or_else(default_key_path) else {
+        return ephemeral("no key path: set fingerprint.key_file".to_string());
+    };
+    match crate::fsutil::read_small_bytes(&path) {
+        Ok(bytes) if bytes.len() >= 16 => return (FingerprintKey::new(bytes), KeySource::Existing(path)),
+        Ok(_) => return ephemeral(format!("{} holds fewer than 16 bytes", path.display())),
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return ephemeral(format!("{}: {e}", path.display())),
+        Err(_) => {}
+    }
+    match create_key_file(&path) {
+        Ok(bytes) => (FingerprintKey::new(bytes), KeySource::Created(path)),
+        Err(e) => ephemeral(format!("cannot create {}: {e}", path.display())),
+    }
+}
+
+fn ephemeral(reason: String) -> (FingerprintKey, KeySource) {
+    (FingerprintKey::new(random_key()), KeySource::Ephemeral(reason))
+}
+
+fn random_key() -> Vec<u8> {
+    let mut bytes = vec![0u8; KEY_BYTES];
+    // The OS random source does not fail on supported platforms; fall back to time-derived bytes
+    // rather than refusing to scan.
+    if getrandom::fill(&mut bytes).is_err() {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        for (i, b) in bytes.iter_mut().enumerate() {
+            *b = (nanos >> ((i % 16) * 8)) as u8 ^ i as u8;
+        }
+    }
+    bytes
+}
+
+fn create_key_file(path: &Path) -> io::Result<Vec<u8>> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let bytes = random_key();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(&bytes)?;
+    file.sync_all()?;
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_is_created_once_and_then_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/fingerprint.key");
+        let (k1, s1) = load_or_create(Some(&path));
+        assert_eq!(s1, KeySource::Created(path.clone()));
+        let (k2, s2) = load_or_create(Some(&path));
+        assert_eq!(s2, KeySource::Existing(path.clone()));
+        assert_eq!(k1.fingerprint("d", b"v"), k2.fingerprint("d", b"v"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+    }
+}

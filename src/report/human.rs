@@ -1,0 +1,126 @@
+//! The human view: a table of files by category, then totals.
+//!
+//! Collects file and error records while the scan runs and writes the table when it ends, sorted
+//! most sensitive first. Names from the file system are sanitised (control characters become `?`)
+//! so a crafted file name cannot move the cursor or recolour the terminal.
+
+use std::io::{self, Write};
+use std::sync::Mutex;
+
+use super::{FileRecord, Record, RecordSink, SummaryRecord};
+use crate::classify::Category;
+
+/// Collects records for the table.
+#[derive(Default)]
+pub struct HumanReport {
+    files: Mutex<Vec<FileLine>>,
+    errors: Mutex<Vec<String>>,
+}
+
+struct FileLine {
+    category: Category,
+    path: String,
+    findings: String,
+    violations: Vec<String>,
+    partial: bool,
+}
+
+impl RecordSink for HumanReport {
+    fn record(&self, record: &Record) {
+        match record {
+            Record::File(f) => {
+                self.files.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(FileLine::from(f))
+            }
+            Record::Error(e) => self.errors.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(format!(
+                "{}: {}",
+                sanitise(&e.path),
+                e.message
+            )),
+            Record::Summary(_) => {}
+        }
+    }
+}
+
+impl From<&FileRecord> for FileLine {
+    fn from(f: &FileRecord) -> Self {
+        let findings =
+            f.findings.iter().map(|x| format!("{}\u{d7}{}", x.detector, x.count)).collect::<Vec<_>>().join(" ");
+        let violations =
+            f.violations.iter().map(|v| format!("{} ({}): {}", v.rule, v.severity.as_str(), v.reason)).collect();
+        FileLine { category: f.classification, path: sanitise(&f.path), findings, violations, partial: f.partial }
+    }
+}
+
+/// Replaces control characters so a file name cannot drive the terminal.
+pub fn sanitise(name: &str) -> String {
+    name.chars().map(|c| if c.is_control() { '?' } else { c }).collect()
+}
+
+fn paint(text: &str, category: Category, colour: bool) -> String {
+    if !colour {
+        return text.to_string();
+    }
+    let code = match category {
+        Category::HighlyConfidential => "1;31",
+        Category::Confidential => "33",
+        Category::NotSensitive | Category::Public => "2",
+    };
+    format!("\x1b[{code}m{text}\x1b[0m")
+}
+
+impl HumanReport {
+    /// Writes the table and the totals.
+    pub fn write(&self, summary: &SummaryRecord, out: &mut dyn Write, colour: bool) -> io::Result<()> {
+        let mut files = std::mem::take(&mut *self.files.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        files.sort_by(|a, b| b.category.cmp(&a.category).then_with(|| a.path.cmp(&b.path)));
+        if !files.is_empty() {
+            writeln!(out, "{:<20} {:<40} PATH", "CATEGORY", "FINDINGS (distinct values)")?;
+        }
+        for f in &files {
+            let category = format!("{:<20}", f.category.as_str());
+            let partial = if f.partial { " [partial]" } else { "" };
+            writeln!(out, "{} {:<40} {}{partial}", paint(&category, f.category, colour), f.findings, f.path)?;
+            for v in &f.violations {
+                writeln!(out, "{:<20}   ! {v}", "")?;
+            }
+        }
+        let errors = self.errors.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !errors.is_empty() {
+            writeln!(out)?;
+            for e in errors.iter() {
+                writeln!(out, "error: {e}")?;
+            }
+        }
+        writeln!(out)?;
+        write_totals(summary, out)
+    }
+}
+
+fn write_totals(s: &SummaryRecord, out: &mut dyn Write) -> io::Result<()> {
+    let count = |k: &str| s.classifications.get(k).copied().unwrap_or(0);
+    writeln!(
+        out,
+        "Scanned {} files ({:.1} MB) in {:.1} s.",
+        s.files_scanned,
+        s.bytes_scanned as f64 / 1e6,
+        s.duration_ms as f64 / 1000.0
+    )?;
+    writeln!(
+        out,
+        "Files with findings: {} ({} highly confidential, {} confidential, {} not sensitive).",
+        s.files_with_findings,
+        count("highly_confidential"),
+        count("confidential"),
+        count("not_sensitive")
+    )?;
+    let violations: u64 = s.violations.values().sum();
+    writeln!(out, "Violations: {violations}. Errors: {}. Incomplete scans: {}.", s.errors, s.partial)?;
+    if !s.skipped.is_empty() {
+        let parts: Vec<String> = s.skipped.iter().map(|(k, v)| format!("{v} {}", k.replace('_', " "))).collect();
+        writeln!(out, "Not scanned: {}.", parts.join(", "))?;
+    }
+    if s.suppressed > 0 {
+        writeln!(out, "Documentation or test values ignored: {}.", s.suppressed)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,182 @@
+//! The record types: what `dlp-scan --format json` prints, one JSON object per line.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use base64::Engine as _;
+use serde::Serialize;
+
+use crate::classify::{Category, DetectorTally};
+use crate::detect::Confidence;
+use crate::policy::{Encryption, Location, LocationKind, Violation};
+
+/// Version of the record schema; bumped when a field changes meaning or disappears.
+pub const SCHEMA_VERSION: u32 = 1;
+/// Fingerprints listed per finding; `count` stays exact beyond it.
+pub const MAX_FINGERPRINTS: usize = 20;
+
+/// One line of output.
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Record {
+    /// A file with findings, violations, an incomplete scan, or encryption.
+    File(FileRecord),
+    /// A file or directory that could not be read (or was skipped for its size).
+    Error(ErrorRecord),
+    /// The last line: totals.
+    Summary(SummaryRecord),
+}
+
+/// `path` is the path as found, converted losslessly when it is UTF-8; otherwise `path` holds a
+/// lossy form and `path_base64` the exact bytes.
+pub fn path_fields(path: &Path) -> (String, Option<String>) {
+    let lossy = path.to_string_lossy().into_owned();
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        if std::str::from_utf8(path.as_os_str().as_bytes()).is_err() {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(path.as_os_str().as_bytes());
+            return (lossy, Some(b64));
+        }
+    }
+    (lossy, None)
+}
+
+/// A file's record.
+#[derive(Debug, Serialize)]
+pub struct FileRecord {
+    /// Schema version.
+    pub schema_version: u32,
+    /// Path as found.
+    pub path: String,
+    /// Exact path bytes, base64, only when the path is not UTF-8.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_base64: Option<String>,
+    /// Size in bytes.
+    pub size: u64,
+    /// `public`, `not_sensitive`, `confidential` or `highly_confidential`.
+    pub classification: Category,
+    /// Why it has that classification.
+    pub reasons: Vec<String>,
+    /// Where it lives.
+    pub location: LocationRecord,
+    /// Whether it is encrypted.
+    pub encryption: EncryptionRecord,
+    /// Findings by detector.
+    pub findings: Vec<FindingRecord>,
+    /// Rules broken.
+    pub violations: Vec<Violation>,
+    /// True when not all of the file could be read.
+    pub partial: bool,
+    /// Why not, when `partial`.
+    pub partial_reasons: Vec<&'static str>,
+}
+
+/// Location in a record.
+#[derive(Debug, Serialize)]
+pub struct LocationRecord {
+    /// `local`, `managed_cloud`, `unmanaged_cloud` or `removable`.
+    pub kind: LocationKind,
+    /// Provider, or null.
+    pub provider: Option<String>,
+}
+
+impl From<Location> for LocationRecord {
+    fn from(l: Location) -> Self {
+        LocationRecord { kind: l.kind, provider: l.provider }
+    }
+}
+
+/// Encryption in a record.
+#[derive(Debug, Serialize)]
+pub struct EncryptionRecord {
+    /// Encrypted or not.
+    pub encrypted: bool,
+    /// Scheme, or null.
+    pub method: Option<String>,
+    /// Strong (AES-256 or AEAD), or null when not encrypted.
+    pub strong: Option<bool>,
+}
+
+impl From<Encryption> for EncryptionRecord {
+    fn from(e: Encryption) -> Self {
+        EncryptionRecord { encrypted: e.encrypted, method: e.method, strong: e.strong }
+    }
+}
+
+/// One detector's findings in a file.
+#[derive(Debug, Serialize)]
+pub struct FindingRecord {
+    /// Detector id.
+    pub detector: String,
+    /// Distinct values.
+    pub count: usize,
+    /// All matches, repeats included.
+    pub occurrences: u64,
+    /// Highest confidence.
+    pub confidence: Confidence,
+    /// Masked samples (at most 3).
+    pub samples: Vec<String>,
+    /// Keyed fingerprints of distinct values (at most 20).
+    pub fingerprints: Vec<String>,
+}
+
+impl From<&DetectorTally> for FindingRecord {
+    fn from(t: &DetectorTally) -> Self {
+        FindingRecord {
+            detector: t.detector.clone(),
+            count: t.distinct.len(),
+            occurrences: t.occurrences,
+            confidence: t.confidence,
+            samples: t.samples.clone(),
+            fingerprints: t.distinct.iter().take(MAX_FINGERPRINTS).map(ToString::to_string).collect(),
+        }
+    }
+}
+
+/// A file that could not be read.
+#[derive(Debug, Serialize)]
+pub struct ErrorRecord {
+    /// Schema version.
+    pub schema_version: u32,
+    /// Path as found.
+    pub path: String,
+    /// Exact path bytes, base64, only when the path is not UTF-8.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_base64: Option<String>,
+    /// Stable kind: `not_found`, `permission_denied`, `too_large`, `symlink_loop`, `not_regular`, `io`.
+    pub kind: &'static str,
+    /// What happened.
+    pub message: String,
+}
+
+/// Totals, printed last.
+#[derive(Debug, Serialize, Default)]
+pub struct SummaryRecord {
+    /// Schema version.
+    pub schema_version: u32,
+    /// Files found by the walk (scanned or not).
+    pub files_seen: u64,
+    /// Files read.
+    pub files_scanned: u64,
+    /// Bytes of the files read.
+    pub bytes_scanned: u64,
+    /// Files with at least one finding.
+    pub files_with_findings: u64,
+    /// File records by classification.
+    pub classifications: BTreeMap<&'static str, u64>,
+    /// Findings (occurrences) by detector.
+    pub findings_by_detector: BTreeMap<String, u64>,
+    /// Violations by rule.
+    pub violations: BTreeMap<&'static str, u64>,
+    /// Well-formed values not reported because they are documentation, test or allow-listed values.
+    pub suppressed: u64,
+    /// Files whose scan was incomplete.
+    pub partial: u64,
+    /// Error records.
+    pub errors: u64,
+    /// Files not scanned, by reason.
+    pub skipped: BTreeMap<&'static str, u64>,
+    /// Wall time in milliseconds.
+    pub duration_ms: u64,
+}

@@ -1,0 +1,246 @@
+//! The scanner: every stage, for every file, in parallel.
+//!
+//! This is the only module that knows all stages. For one file it runs
+//! `open -> extract -> detect -> classify -> policy -> report`; for a run it walks the roots and
+//! spreads files over a rayon pool. A file that cannot be read becomes an `error` record and the
+//! run goes on; the run ends with a `summary` record.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::classify::{classify, FileTally};
+use crate::config::{Config, ScanConfig};
+use crate::detect::{DetectorClass, Engine, FingerprintKey};
+use crate::error::{ConfigError, FileError};
+use crate::extract::{extract, ContentKind, ExtractLimits};
+use crate::policy::{Encryption, FileFacts, Policy};
+use crate::report::{
+    path_fields, ErrorRecord, FileRecord, FindingRecord, Record, RecordSink, SummaryRecord, SCHEMA_VERSION,
+};
+use crate::walk::{walk, FileCandidate, SkipReason, WalkConfig, WalkItem};
+
+/// Counters a progress display may read while the scan runs.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Files read so far.
+    pub files: AtomicU64,
+    /// Bytes of files read so far.
+    pub bytes: AtomicU64,
+    /// Files with findings so far.
+    pub files_with_findings: AtomicU64,
+}
+
+/// Everything needed to scan files, built once from the configuration.
+pub struct Scanner {
+    engine: Engine,
+    policy: Policy,
+    scan: ScanConfig,
+}
+
+impl std::fmt::Debug for Scanner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scanner").field("engine", &self.engine).finish_non_exhaustive()
+    }
+}
+
+/// What scanning one file produced.
+enum FileOutcome {
+    Record(Box<FileRecord>, u64),
+    Clean,
+    Binary,
+    Failed(FileError),
+}
+
+impl Scanner {
+    /// Loads detectors and policy from a validated configuration.
+    pub fn new(config: &Config, key: FingerprintKey) -> Result<Scanner, ConfigError> {
+        let engine = Engine::load(&config.detectors, key)?;
+        engine.check_own_examples()?;
+        Ok(Scanner { engine, policy: Policy::new(config.locations.clone()), scan: config.scan.clone() })
+    }
+
+    /// The detection engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Scans every root, sending records to `sink` as they are made; returns the summary (also sent).
+    pub fn run(&self, roots: &[PathBuf], sink: &dyn RecordSink, progress: &Progress) -> SummaryRecord {
+        let started = Instant::now();
+        let walk_config = WalkConfig {
+            roots: roots.to_vec(),
+            follow_symlinks: self.scan.follow_symlinks,
+            exclude: self.scan.exclude.clone(),
+            max_file_size: self.scan.max_file_size,
+        };
+        let summary = Mutex::new(SummaryRecord { schema_version: SCHEMA_VERSION, ..SummaryRecord::default() });
+        let work = || {
+            walk(&walk_config).par_bridge().for_each(|item| self.handle(item, sink, &summary, progress));
+        };
+        match rayon::ThreadPoolBuilder::new().num_threads(self.scan.threads).build() {
+            Ok(pool) => pool.install(work),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not start a thread pool; scanning on the global pool");
+                work();
+            }
+        }
+        let mut summary = summary.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        summary.duration_ms = started.elapsed().as_millis() as u64;
+        let record = Record::Summary(summary);
+        sink.record(&record);
+        match record {
+            Record::Summary(summary) => summary,
+            _ => unreachable!("built as a summary just above"),
+        }
+    }
+
+    fn handle(&self, item: WalkItem, sink: &dyn RecordSink, summary: &Mutex<SummaryRecord>, progress: &Progress) {
+        match item {
+            WalkItem::Skipped { path, reason, size } => {
+                if reason == SkipReason::TooLarge {
+                    let error = FileError::TooLarge { size, limit: self.scan.max_file_size };
+                    sink.record(&Record::Error(error_record(&path, &error)));
+                }
+                count_skip(summary, reason);
+            }
+            WalkItem::Error { path, error } => {
+                sink.record(&Record::Error(error_record(&path, &error)));
+                lock(summary).errors += 1;
+            }
+            WalkItem::File(candidate) => self.handle_file(&candidate, sink, summary, progress),
+        }
+    }
+
+    fn handle_file(
+        &self,
+        candidate: &FileCandidate,
+        sink: &dyn RecordSink,
+        summary: &Mutex<SummaryRecord>,
+        progress: &Progress,
+    ) {
+        let outcome = self.scan_file(candidate);
+        let mut s = lock(summary);
+        s.files_seen += 1;
+        match outcome {
+            FileOutcome::Failed(error) => {
+                s.errors += 1;
+                drop(s);
+                sink.record(&Record::Error(error_record(&candidate.path, &error)));
+            }
+            FileOutcome::Binary => {
+                *s.skipped.entry(SkipReason::Binary.as_str()).or_default() += 1;
+            }
+            FileOutcome::Clean => {
+                s.files_scanned += 1;
+                s.bytes_scanned += candidate.size;
+                progress.files.fetch_add(1, Ordering::Relaxed);
+                progress.bytes.fetch_add(candidate.size, Ordering::Relaxed);
+            }
+            FileOutcome::Record(record, suppressed) => {
+                s.files_scanned += 1;
+                s.bytes_scanned += record.size;
+                s.suppressed += suppressed;
+                add_to_summary(&mut s, &record);
+                drop(s);
+                progress.files.fetch_add(1, Ordering::Relaxed);
+                progress.bytes.fetch_add(record.size, Ordering::Relaxed);
+                if !record.findings.is_empty() {
+                    progress.files_with_findings.fetch_add(1, Ordering::Relaxed);
+                }
+                sink.record(&Record::File(*record));
+            }
+        }
+    }
+
+    fn scan_file(&self, candidate: &FileCandidate) -> FileOutcome {
+        let (mut file, meta) = match crate::fsutil::open_for_scan(&candidate.path) {
+            Ok(opened) => opened,
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+                return FileOutcome::Failed(FileError::NotRegular)
+            }
+            Err(e) => return FileOutcome::Failed(FileError::Io(e)),
+        };
+        let mut tally = FileTally::default();
+        let mut suppressed = 0;
+        let limits = ExtractLimits { time_budget: Duration::from_secs(self.scan.file_time_budget_secs) };
+        let extracted = extract(&mut file, limits, &mut |chunk| {
+            let stats = self.engine.scan(&chunk, &mut |finding| tally.add(&finding, &self.engine));
+            suppressed += stats.suppressed;
+        });
+        let extracted = match extracted {
+            Ok(x) => x,
+            Err(e) => return FileOutcome::Failed(FileError::Io(e)),
+        };
+        if extracted.kind == ContentKind::Binary {
+            return FileOutcome::Binary;
+        }
+        let classification = classify(&tally);
+        let location = self.policy.locate(&candidate.path);
+        let encryption = Encryption::none();
+        let classes: Vec<DetectorClass> =
+            tally.detectors().filter(|t| !t.distinct_counting.is_empty()).map(|t| t.class).collect();
+        let facts = FileFacts {
+            location: &location,
+            classification: &classification,
+            encryption: &encryption,
+            detector_classes: &classes,
+        };
+        let violations = self.policy.evaluate(&facts);
+        if tally.is_empty() && violations.is_empty() && extracted.partial.is_none() {
+            return FileOutcome::Clean;
+        }
+        let (path, path_base64) = path_fields(&candidate.path);
+        let record = FileRecord {
+            schema_version: SCHEMA_VERSION,
+            path,
+            path_base64,
+            size: meta.len(),
+            classification: classification.category,
+            reasons: classification.reasons,
+            location: location.into(),
+            encryption: encryption.into(),
+            findings: tally.detectors().map(FindingRecord::from).collect(),
+            violations,
+            partial: extracted.partial.is_some(),
+            partial_reasons: extracted.partial.iter().map(|p| p.as_str()).collect(),
+        };
+        FileOutcome::Record(Box::new(record), suppressed)
+    }
+}
+
+fn lock(summary: &Mutex<SummaryRecord>) -> std::sync::MutexGuard<'_, SummaryRecord> {
+    summary.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn count_skip(summary: &Mutex<SummaryRecord>, reason: SkipReason) {
+    let mut s = lock(summary);
+    if reason != SkipReason::Excluded {
+        s.files_seen += 1;
+    }
+    *s.skipped.entry(reason.as_str()).or_default() += 1;
+}
+
+fn add_to_summary(s: &mut SummaryRecord, record: &FileRecord) {
+    if !record.findings.is_empty() {
+        s.files_with_findings += 1;
+    }
+    *s.classifications.entry(record.classification.as_str()).or_default() += 1;
+    for f in &record.findings {
+        *s.findings_by_detector.entry(f.detector.clone()).or_default() += f.occurrences;
+    }
+    for v in &record.violations {
+        *s.violations.entry(v.rule).or_default() += 1;
+    }
+    if record.partial {
+        s.partial += 1;
+    }
+}
+
+fn error_record(path: &Path, error: &FileError) -> ErrorRecord {
+    let (path, path_base64) = path_fields(path);
+    ErrorRecord { schema_version: SCHEMA_VERSION, path, path_base64, kind: error.kind(), message: error.to_string() }
+}

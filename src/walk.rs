@@ -1,0 +1,180 @@
+//! Walking: root paths in, a stream of [`WalkItem`]s out.
+//!
+//! One item per file found: a [`FileCandidate`] to scan, or a file that is skipped and why (excluded,
+//! a symbolic link not followed, a FIFO, socket or device, empty, too large), or an error (a
+//! directory that cannot be read, a link loop). Special files are classified from the directory
+//! entry and never opened. Walking is sequential; the scanner spreads candidates over threads.
+//!
+//! The walk decides nothing about content, and opens no file.
+
+use std::path::{Path, PathBuf};
+
+use globset::GlobSet;
+use walkdir::WalkDir;
+
+use crate::error::FileError;
+
+/// What the walker needs from the configuration.
+#[derive(Debug, Clone)]
+pub struct WalkConfig {
+    /// Roots to walk: directories or single files.
+    pub roots: Vec<PathBuf>,
+    /// Follow symbolic links, with loop detection.
+    pub follow_symlinks: bool,
+    /// Paths not to enter or scan.
+    pub exclude: GlobSet,
+    /// Files larger than this are skipped.
+    pub max_file_size: u64,
+}
+
+/// A regular file to scan.
+#[derive(Debug, Clone)]
+pub struct FileCandidate {
+    /// The path as found under its root.
+    pub path: PathBuf,
+    /// Size when listed.
+    pub size: u64,
+}
+
+/// Why a file was not scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SkipReason {
+    /// Matched an exclusion glob (a directory counts once).
+    Excluded,
+    /// A symbolic link, and links are not followed.
+    Symlink,
+    /// A FIFO, socket or device: never opened.
+    SpecialFile,
+    /// Zero bytes long.
+    Empty,
+    /// Larger than the configured cap.
+    TooLarge,
+    /// Content is not text and no extractor reads it.
+    Binary,
+}
+
+impl SkipReason {
+    /// Stable name used in summary counts.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::Excluded => "excluded",
+            SkipReason::Symlink => "symlink",
+            SkipReason::SpecialFile => "special_file",
+            SkipReason::Empty => "empty",
+            SkipReason::TooLarge => "too_large",
+            SkipReason::Binary => "binary",
+        }
+    }
+}
+
+/// One thing the walk found.
+#[derive(Debug)]
+pub enum WalkItem {
+    /// A file to scan.
+    File(FileCandidate),
+    /// A file or directory not scanned, and why.
+    Skipped {
+        /// Its path.
+        path: PathBuf,
+        /// Why.
+        reason: SkipReason,
+        /// Its size, when known.
+        size: u64,
+    },
+    /// Something that could not be listed.
+    Error {
+        /// Its path.
+        path: PathBuf,
+        /// What went wrong.
+        error: FileError,
+    },
+}
+
+/// Walks every root in turn.
+pub fn walk(config: &WalkConfig) -> impl Iterator<Item = WalkItem> + '_ {
+    config.roots.iter().flat_map(move |root| RootWalk::new(root, config))
+}
+
+struct RootWalk<'a> {
+    inner: walkdir::IntoIter,
+    config: &'a WalkConfig,
+}
+
+impl<'a> RootWalk<'a> {
+    fn new(root: &Path, config: &'a WalkConfig) -> Self {
+        let inner = WalkDir::new(root).follow_links(config.follow_symlinks).into_iter();
+        RootWalk { inner, config }
+    }
+}
+
+impl Iterator for RootWalk<'_> {
+    type Item = WalkItem;
+
+    fn next(&mut self) -> Option<WalkItem> {
+        loop {
+            let entry = match self.inner.next()? {
+                Ok(entry) => entry,
+                Err(e) => return Some(walk_error(e)),
+            };
+            let file_type = entry.file_type();
+            if self.config.exclude.is_match(entry.path()) {
+                if file_type.is_dir() {
+                    self.inner.skip_current_dir();
+                }
+                return Some(skipped(entry.into_path(), SkipReason::Excluded, 0));
+            }
+            if file_type.is_dir() {
+                continue;
+            }
+            if file_type.is_symlink() {
+                return Some(skipped(entry.into_path(), SkipReason::Symlink, 0));
+            }
+            if !file_type.is_file() {
+                return Some(skipped(entry.into_path(), SkipReason::SpecialFile, 0));
+            }
+            let size = match entry.metadata() {
+                Ok(m) => m.len(),
+                Err(e) => return Some(walk_error(e)),
+            };
+            return Some(classify_regular(entry.into_path(), size, self.config.max_file_size));
+        }
+    }
+}
+
+fn classify_regular(path: PathBuf, size: u64, max_file_size: u64) -> WalkItem {
+    if size == 0 {
+        skipped(path, SkipReason::Empty, 0)
+    } else if size > max_file_size {
+        skipped(path, SkipReason::TooLarge, size)
+    } else {
+        WalkItem::File(FileCandidate { path, size })
+    }
+}
+
+fn skipped(path: PathBuf, reason: SkipReason, size: u64) -> WalkItem {
+    WalkItem::Skipped { path, reason, size }
+}
+
+fn walk_error(e: walkdir::Error) -> WalkItem {
+    let path = e.path().map(Path::to_path_buf).unwrap_or_default();
+    let ancestor = e.loop_ancestor().map(Path::to_path_buf);
+    let error = match (ancestor, e.into_io_error()) {
+        (Some(ancestor), _) => FileError::SymlinkLoop { ancestor },
+        (None, Some(io)) => FileError::Io(io),
+        (None, None) => FileError::Io(std::io::Error::other("walk error")),
+    };
+    WalkItem::Error { path, error }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_decide_empty_and_too_large() {
+        let p = PathBuf::from("f");
+        assert!(matches!(classify_regular(p.clone(), 0, 10), WalkItem::Skipped { reason: SkipReason::Empty, .. }));
+        assert!(matches!(classify_regular(p.clone(), 11, 10), WalkItem::Skipped { reason: SkipReason::TooLarge, .. }));
+        assert!(matches!(classify_regular(p, 10, 10), WalkItem::File(_)));
+    }
+}
