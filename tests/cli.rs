@@ -1,0 +1,446 @@
+//! End-to-end tests: the real `dlp-scan` binary on temporary trees, as a user runs it.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// A temporary tree plus a fixed fingerprint key, so output is deterministic.
+struct Tree {
+    dir: tempfile::TempDir,
+    key: PathBuf,
+}
+
+impl Tree {
+    fn new() -> Tree {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("fingerprint.key");
+        std::fs::write(&key, [7u8; 32]).unwrap();
+        let tree = Tree { dir, key };
+        std::fs::create_dir(tree.root()).unwrap();
+        tree
+    }
+
+    /// Where scanned files go (the key sits beside it, not in it).
+    fn root(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    fn write(&self, rel: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.root().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    fn command(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dlp-scan"));
+        cmd.arg("--fingerprint-key").arg(&self.key);
+        cmd
+    }
+
+    /// Runs `dlp-scan --format json ARGS... ROOT` and parses the output lines.
+    fn scan_json(&self, extra: &[&str]) -> (Vec<Value>, Output) {
+        let out = self.command().arg("--format").arg("json").args(extra).arg(self.root()).output().unwrap();
+        (parse_lines(&out.stdout), out)
+    }
+}
+
+fn parse_lines(stdout: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(stdout).lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect()
+}
+
+fn file_record<'a>(records: &'a [Value], name: &str) -> &'a Value {
+    records
+        .iter()
+        .find(|r| r["type"] == "file" && r["path"].as_str().unwrap().ends_with(name))
+        .unwrap_or_else(|| panic!("no file record for {name}"))
+}
+
+fn finding<'a>(record: &'a Value, detector: &str) -> Option<&'a Value> {
+    record["findings"].as_array().unwrap().iter().find(|f| f["detector"] == detector)
+}
+
+fn summary(records: &[Value]) -> &Value {
+    let last = records.last().expect("output is not empty");
+    assert_eq!(last["type"], "summary", "the summary is the last line");
+    last
+}
+
+fn errors_of_kind<'a>(records: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    records.iter().filter(|r| r["type"] == "error" && r["kind"] == kind).collect()
+}
+
+const NINO_LINE: &str = "Employee NI number: AB 12 34 56 C, start date Monday.\n";
+
+fn utf16(text: &str, little_endian: bool, bom: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    if bom {
+        out.extend(if little_endian { [0xFF, 0xFE] } else { [0xFE, 0xFF] });
+    }
+    for unit in text.encode_utf16() {
+        out.extend(if little_endian { unit.to_le_bytes() } else { unit.to_be_bytes() });
+    }
+    out
+}
+
+#[test]
+fn text_in_every_supported_encoding_is_read() {
+    let t = Tree::new();
+    let text = format!("Caf\u{e9} r\u{e9}sum\u{e9} \u{2013} {NINO_LINE}");
+    t.write("utf8.txt", &text);
+    t.write("utf8-bom.txt", [b"\xef\xbb\xbf".as_slice(), text.as_bytes()].concat());
+    t.write("utf16le.txt", utf16(&text, true, true));
+    t.write("utf16be.txt", utf16(&text, false, true));
+    t.write("utf16le-nobom.txt", utf16(&text, true, false));
+    let (cp1252, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
+    assert!(std::str::from_utf8(&cp1252).is_err(), "the fixture must not be valid UTF-8");
+    t.write("cp1252.txt", &cp1252);
+    let (records, out) = t.scan_json(&[]);
+    assert_eq!(out.status.code(), Some(0));
+    for name in ["utf8.txt", "utf8-bom.txt", "utf16le.txt", "utf16be.txt", "utf16le-nobom.txt", "cp1252.txt"] {
+        let f = finding(file_record(&records, name), "uk_nino").unwrap_or_else(|| panic!("{name}: no NI number"));
+        assert_eq!(f["count"], 1, "{name}");
+        assert_eq!(f["confidence"], "high", "{name}");
+    }
+    let fingerprints: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["type"] == "file")
+        .map(|r| &finding(r, "uk_nino").unwrap()["fingerprints"][0])
+        .collect();
+    assert!(fingerprints.windows(2).all(|w| w[0] == w[1]), "one value, one fingerprint, whatever the encoding");
+}
+
+#[test]
+fn matches_across_chunk_boundaries_are_found_exactly_once() {
+    // 3.5 MiB of text with a distinct NI number every 997 bytes: with 1 MiB chunks, many numbers
+    // straddle every chunk boundary and every overlap.
+    let t = Tree::new();
+    let mut text = String::new();
+    let mut planted = 0;
+    while text.len() < 3_500_000 {
+        let n = planted % 1_000_000;
+        let line = format!("JG{:06}A ", n);
+        text.push_str(&line);
+        planted += 1;
+        let pad = 997 - line.len() - 1;
+        text.push_str(&"lorem ipsum dolor sit amet ".repeat(pad / 27 + 1)[..pad]);
+        text.push('\n');
+    }
+    t.write("big.txt", &text);
+    let (records, _) = t.scan_json(&[]);
+    let f = finding(file_record(&records, "big.txt"), "uk_nino").unwrap();
+    assert_eq!(f["occurrences"], planted, "every planted value once, none twice");
+    assert_eq!(f["count"], planted, "all distinct");
+}
+
+#[cfg(unix)]
+#[test]
+fn special_files_symlinks_and_empty_files_are_counted_not_opened() {
+    let t = Tree::new();
+    t.write("a/doc.txt", NINO_LINE);
+    t.write("a/empty.txt", "");
+    let fifo = t.root().join("a/pipe");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    std::os::unix::fs::symlink(t.root().join("a/doc.txt"), t.root().join("link.txt")).unwrap();
+    // A FIFO that was opened would block the scan forever; the test finishing proves it was not.
+    let (records, out) = t.scan_json(&[]);
+    assert_eq!(out.status.code(), Some(0));
+    let s = summary(&records);
+    assert_eq!(s["skipped"]["special_file"], 1);
+    assert_eq!(s["skipped"]["empty"], 1);
+    assert_eq!(s["skipped"]["symlink"], 1);
+    assert_eq!(s["files_scanned"], 1);
+    assert_eq!(records.iter().filter(|r| r["type"] == "file").count(), 1, "only the real document has a record");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_loop_is_an_error_record_and_the_scan_finishes() {
+    let t = Tree::new();
+    t.write("dir/doc.txt", NINO_LINE);
+    std::os::unix::fs::symlink(t.root().join("dir"), t.root().join("dir/loop")).unwrap();
+    let (records, out) = t.scan_json(&["--follow"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(errors_of_kind(&records, "symlink_loop").len(), 1);
+    assert!(finding(file_record(&records, "dir/doc.txt"), "uk_nino").is_some());
+    let (_, out) = t.scan_json(&["--follow", "--fail-on-incomplete"]);
+    assert_eq!(out.status.code(), Some(3), "an error makes the audit incomplete");
+    let (records, _) = t.scan_json(&[]);
+    assert_eq!(summary(&records)["skipped"]["symlink"], 1, "not followed by default");
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_file_is_an_error_record_and_the_scan_goes_on() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = Tree::new();
+    t.write("readable.txt", NINO_LINE);
+    let secret = t.write("secret.txt", NINO_LINE);
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
+    for p in [t.dir.path(), t.root().as_path()] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    std::fs::set_permissions(&t.key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    // root reads everything; drop to an unprivileged user the way an ordinary member of staff runs it.
+    let running_as_root =
+        std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false);
+    let mut cmd = if running_as_root {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", env!("CARGO_BIN_EXE_dlp-scan")]);
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_dlp-scan"))
+    };
+    let out = cmd.arg("--fingerprint-key").arg(&t.key).args(["--format", "json"]).arg(t.root()).output().unwrap();
+    let records = parse_lines(&out.stdout);
+    let denied = errors_of_kind(&records, "permission_denied");
+    assert_eq!(denied.len(), 1, "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(denied[0]["path"].as_str().unwrap().ends_with("secret.txt"));
+    assert!(finding(file_record(&records, "readable.txt"), "uk_nino").is_some());
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn a_file_deleted_during_the_scan_is_an_error_record() {
+    let t = Tree::new();
+    // The first root takes a while to scan; the second is deleted while that happens.
+    let slow = t.write("slow.txt", "plain words without identifiers, repeated. ".repeat(2_000_000));
+    let victim = t.write("victim.txt", NINO_LINE);
+    let child = t
+        .command()
+        .args(["--format", "json", "--threads", "1"])
+        .arg(&slow)
+        .arg(&victim)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    std::fs::remove_file(&victim).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let records = parse_lines(&out.stdout);
+    assert_eq!(errors_of_kind(&records, "not_found").len(), 1, "{records:?}");
+    assert_eq!(summary(&records)["files_scanned"], 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_non_utf8_file_name_keeps_its_exact_bytes() {
+    use std::os::unix::ffi::OsStrExt;
+    let t = Tree::new();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9-staff.txt");
+    std::fs::write(t.root().join(name), NINO_LINE).unwrap();
+    let (records, _) = t.scan_json(&[]);
+    let record = records.iter().find(|r| r["type"] == "file").unwrap();
+    assert!(record["path"].as_str().unwrap().ends_with("caf\u{fffd}-staff.txt"));
+    use base64::Engine as _;
+    let exact = base64::engine::general_purpose::STANDARD.decode(record["path_base64"].as_str().unwrap()).unwrap();
+    assert!(exact.ends_with(b"caf\xe9-staff.txt"));
+}
+
+#[test]
+fn binary_files_are_recognised_by_content_not_name() {
+    let t = Tree::new();
+    t.write("report.txt", [b"\x7fELF\x02\x01\x01\x00".as_slice(), NINO_LINE.as_bytes(), &[0u8; 64]].concat());
+    t.write("data.bin", NINO_LINE);
+    let (records, _) = t.scan_json(&[]);
+    assert_eq!(summary(&records)["skipped"]["binary"], 1);
+    assert!(finding(file_record(&records, "data.bin"), "uk_nino").is_some(), "text named .bin is still text");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn scanning_leaves_access_times_alone() {
+    let t = Tree::new();
+    let doc = t.write("old.txt", NINO_LINE);
+    // An access time far in the past is updated by a plain read even under relatime.
+    assert!(Command::new("touch").args(["-a", "-d", "2001-01-01 00:00:00"]).arg(&doc).status().unwrap().success());
+    let before = std::fs::metadata(&doc).unwrap().accessed().unwrap();
+    let (records, _) = t.scan_json(&[]);
+    assert!(finding(file_record(&records, "old.txt"), "uk_nino").is_some(), "the file was read");
+    assert_eq!(std::fs::metadata(&doc).unwrap().accessed().unwrap(), before);
+}
+
+/// Values planted in the tree, in the form written and in normalised forms.
+const PLANTED: &[&str] = &[
+    "AB 12 34 56 C",
+    "AB123456C",
+    "453 686 1564",
+    "4536861564",
+    "4845 7586 4993 7749",
+    "4845758649937749",
+    "GB60 BARC 2000 0055 7799 11",
+    "GB60BARC20000055779911",
+    "j.bloggs@lboro.ac.uk",
+    "Tr0ub4dor&3",
+    "MORGA753116SM9IJ",
+    "925076473",
+    "15/03/1985",
+    "07911 123456",
+    "07911123456",
+];
+
+#[test]
+fn planted_values_never_appear_in_any_output() {
+    let t = Tree::new();
+    t.write(
+        "staff.txt",
+        "NI number AB 12 34 56 C\nNHS no 453 686 1564\nCard 4845 7586 4993 7749 exp 01/29\n\
+         IBAN GB60 BARC 2000 0055 7799 11\nemail j.bloggs@lboro.ac.uk\npassword: Tr0ub4dor&3\n\
+         Driving licence MORGA753116SM9IJ\nPassport number 925076473\nDOB: 15/03/1985\nMobile 07911 123456\n",
+    );
+    let declared = t.dir.path().join("config.toml");
+    std::fs::write(&declared, format!("[[locations]]\npath = \"{}\"\nkind = \"removable\"\n", t.root().display()))
+        .unwrap();
+    for format in ["json", "human"] {
+        let out = t
+            .command()
+            .env("DLP_SCAN_LOG", "trace")
+            .args(["--format", format, "--config"])
+            .arg(&declared)
+            .arg(t.root())
+            .output()
+            .unwrap();
+        let everything = [out.stdout.as_slice(), out.stderr.as_slice()].concat();
+        let everything = String::from_utf8_lossy(&everything);
+        assert!(everything.contains("uk_nino"), "the scan reported findings ({format})");
+        let leaked: Vec<usize> = (0..PLANTED.len()).filter(|&i| everything.contains(PLANTED[i])).collect();
+        assert!(leaked.is_empty(), "planted values at indexes {leaked:?} leaked in {format} output");
+        assert_eq!(out.status.code(), Some(1), "confidential data on removable media is a violation");
+    }
+}
+
+#[test]
+fn exit_codes_follow_grep_and_clamscan() {
+    let t = Tree::new();
+    t.write("doc.txt", NINO_LINE);
+    let (_, out) = t.scan_json(&[]);
+    assert_eq!(out.status.code(), Some(0), "findings on local disk break no rule");
+
+    let cfg = t.dir.path().join("usb.toml");
+    std::fs::write(&cfg, format!("[[locations]]\npath = \"{}\"\nkind = \"removable\"\n", t.root().display())).unwrap();
+    let (records, out) = t.scan_json(&["--config", cfg.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = &file_record(&records, "doc.txt")["violations"][0];
+    assert_eq!(v["rule"], "unencrypted_confidential_on_removable");
+
+    let small = t.dir.path().join("small.toml");
+    std::fs::write(&small, "[scan]\nmax_file_size = \"10 B\"\n").unwrap();
+    let (records, out) = t.scan_json(&["--config", small.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "too large is reported, not fatal");
+    assert_eq!(errors_of_kind(&records, "too_large").len(), 1);
+    assert_eq!(summary(&records)["skipped"]["too_large"], 1);
+    let (_, out) = t.scan_json(&["--config", small.to_str().unwrap(), "--fail-on-incomplete"]);
+    assert_eq!(out.status.code(), Some(3));
+
+    let out = t.command().arg(t.root().join("no-such-dir")).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_bad_config_fails_at_start_with_file_and_line() {
+    let t = Tree::new();
+    let cfg = t.dir.path().join("bad.toml");
+    std::fs::write(&cfg, "[scan]\nfollow_symlinks = true\nmax_file_sise = \"1 GiB\"\n").unwrap();
+    let out = t.command().arg("--config").arg(&cfg).arg(t.root()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("{}:3:1", cfg.display())), "{stderr}");
+    assert!(stderr.contains("max_file_sise"), "{stderr}");
+}
+
+#[test]
+fn user_detectors_are_loaded_and_a_malformed_one_fails_with_its_line() {
+    let t = Tree::new();
+    let dir = t.dir.path().join("detectors");
+    std::fs::create_dir(&dir).unwrap();
+    let student = r#"id = "student_number"
+description = "University student number (B + 7 digits)"
+class = "identifier"
+keywords = ["student"]
+regex = '''\bB\d{7}\b'''
+validator = "none"
+confidence = "high"
+
+[[example]]
+text = "Student B1234567 enrolled"
+match = ["B1234567"]
+
+[[example]]
+text = "Room B1234567 has no student context nearby"
+match = []
+"#;
+    std::fs::write(dir.join("student_number.toml"), student).unwrap();
+    let cfg = t.dir.path().join("c.toml");
+    std::fs::write(&cfg, format!("[detectors]\ncustom_dir = \"{}\"\n", dir.display())).unwrap();
+    let out = t.command().arg("--config").arg(&cfg).arg(t.root()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "an example that does not hold stops the start");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("student_number.toml:13:1") && stderr.contains("example does not hold"), "{stderr}");
+
+    std::fs::write(dir.join("student_number.toml"), student.replace("has no student context nearby", "has no context"))
+        .unwrap();
+    t.write("list.txt", "Student B7654321 and student B1111111\n");
+    let (records, out) = t.scan_json(&["--config", cfg.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(finding(file_record(&records, "list.txt"), "student_number").unwrap()["count"], 2);
+
+    std::fs::write(dir.join("student_number.toml"), student.replace("validator = \"none\"", "validator = \"mod_12\""))
+        .unwrap();
+    let out = t.command().arg("--config").arg(&cfg).arg(t.root()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("student_number.toml:6:") && stderr.contains("mod_12"), "{stderr}");
+}
+
+#[test]
+fn the_human_view_is_a_table_without_colour_when_piped() {
+    let t = Tree::new();
+    t.write("staff.csv", "Name,NI number\nAnn,AB 12 34 56 C\n");
+    let out = t.command().arg(t.root()).output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("CATEGORY"), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("confidential") && l.contains("uk_nino\u{d7}1") && l.ends_with("staff.csv")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Scanned 1 files"), "{stdout}");
+    assert!(!stdout.contains('\x1b') && out.stderr.is_empty(), "no colours or progress when piped");
+}
+
+#[test]
+fn json_records_keep_their_documented_shape() {
+    let t = Tree::new();
+    t.write(
+        "Documents/staff.csv",
+        "Name,NHS Number,NI number,Email,Phone\n\
+         Ann Smith,453 686 1564,AB 12 34 56 C,ann.smith@lboro.ac.uk,07911 123456\n\
+         Bob Jones,649-850-2940,JG103942A,bob.jones@gmail.com,01509 222222\n",
+    );
+    t.write("Documents/letter.txt", "Dear colleague, our office is at LE11 3TU.\n");
+    let (records, _) = t.scan_json(&["--threads", "1"]);
+    let root = t.root().display().to_string();
+    let mut normalised: Vec<Value> = records
+        .into_iter()
+        .map(|mut r| {
+            if let Some(p) = r.get("path").and_then(Value::as_str) {
+                r["path"] = Value::String(p.replace(&root, "<root>"));
+            }
+            if r["type"] == "summary" {
+                r["duration_ms"] = Value::from(0);
+            }
+            r
+        })
+        .collect();
+    normalised.sort_by_key(|r| (r["type"] == "summary", r["path"].as_str().unwrap_or_default().to_string()));
+    insta::assert_snapshot!(serde_json::to_string_pretty(&normalised).unwrap());
+}
+
+#[test]
+fn help_documents_the_exit_codes() {
+    let out = Command::new(env!("CARGO_BIN_EXE_dlp-scan")).arg("--help").output().unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(help.contains("--fail-on-incomplete") && help.contains("3 with --fail-on-incomplete"), "{help}");
+}
