@@ -49,9 +49,13 @@ impl std::fmt::Debug for Scanner {
 
 /// What scanning one file produced.
 enum FileOutcome {
+    /// A record to send, with the number of suppressed values; the file's size.
     Record(Box<FileRecord>, u64),
-    Clean,
-    Binary,
+    /// Read, nothing to report.
+    Clean(u64),
+    /// Not scanned, and why.
+    Skipped(SkipReason),
+    /// Could not be read.
     Failed(FileError),
 }
 
@@ -75,7 +79,6 @@ impl Scanner {
             roots: roots.to_vec(),
             follow_symlinks: self.scan.follow_symlinks,
             exclude: self.scan.exclude.clone(),
-            max_file_size: self.scan.max_file_size,
         };
         let summary = Mutex::new(SummaryRecord { schema_version: SCHEMA_VERSION, ..SummaryRecord::default() });
         let work = || {
@@ -100,13 +103,7 @@ impl Scanner {
 
     fn handle(&self, item: WalkItem, sink: &dyn RecordSink, summary: &Mutex<SummaryRecord>, progress: &Progress) {
         match item {
-            WalkItem::Skipped { path, reason, size } => {
-                if reason == SkipReason::TooLarge {
-                    let error = FileError::TooLarge { size, limit: self.scan.max_file_size };
-                    sink.record(&Record::Error(error_record(&path, &error)));
-                }
-                count_skip(summary, reason);
-            }
+            WalkItem::Skipped { reason, .. } => count_skip(summary, reason),
             WalkItem::Error { path, error } => {
                 sink.record(&Record::Error(error_record(&path, &error)));
                 lock(summary).errors += 1;
@@ -127,18 +124,22 @@ impl Scanner {
         s.files_seen += 1;
         match outcome {
             FileOutcome::Failed(error) => {
-                s.errors += 1;
+                // A file over the size cap is reported like an error but counted as skipped.
+                match error {
+                    FileError::TooLarge { .. } => *s.skipped.entry(SkipReason::TooLarge.as_str()).or_default() += 1,
+                    _ => s.errors += 1,
+                }
                 drop(s);
                 sink.record(&Record::Error(error_record(&candidate.path, &error)));
             }
-            FileOutcome::Binary => {
-                *s.skipped.entry(SkipReason::Binary.as_str()).or_default() += 1;
+            FileOutcome::Skipped(reason) => {
+                *s.skipped.entry(reason.as_str()).or_default() += 1;
             }
-            FileOutcome::Clean => {
+            FileOutcome::Clean(size) => {
                 s.files_scanned += 1;
-                s.bytes_scanned += candidate.size;
+                s.bytes_scanned += size;
                 progress.files.fetch_add(1, Ordering::Relaxed);
-                progress.bytes.fetch_add(candidate.size, Ordering::Relaxed);
+                progress.bytes.fetch_add(size, Ordering::Relaxed);
             }
             FileOutcome::Record(record, suppressed) => {
                 s.files_scanned += 1;
@@ -164,10 +165,17 @@ impl Scanner {
             }
             Err(e) => return FileOutcome::Failed(FileError::Io(e)),
         };
+        let size = meta.len();
+        if size == 0 {
+            return FileOutcome::Skipped(SkipReason::Empty);
+        }
+        if size > self.scan.max_file_size {
+            return FileOutcome::Failed(FileError::TooLarge { size, limit: self.scan.max_file_size });
+        }
         let mut tally = FileTally::default();
         let mut suppressed = 0;
         let limits = ExtractLimits { time_budget: Duration::from_secs(self.scan.file_time_budget_secs) };
-        let extracted = extract(&mut file, limits, &mut |chunk| {
+        let extracted = extract(&mut file, size, limits, &mut |chunk| {
             let stats = self.engine.scan(&chunk, &mut |finding| tally.add(&finding, &self.engine));
             suppressed += stats.suppressed;
         });
@@ -176,7 +184,7 @@ impl Scanner {
             Err(e) => return FileOutcome::Failed(FileError::Io(e)),
         };
         if extracted.kind == ContentKind::Binary {
-            return FileOutcome::Binary;
+            return FileOutcome::Skipped(SkipReason::Binary);
         }
         let classification = classify(&tally);
         let location = self.policy.locate(&candidate.path);
@@ -191,14 +199,14 @@ impl Scanner {
         };
         let violations = self.policy.evaluate(&facts);
         if tally.is_empty() && violations.is_empty() && extracted.partial.is_none() {
-            return FileOutcome::Clean;
+            return FileOutcome::Clean(size);
         }
         let (path, path_base64) = path_fields(&candidate.path);
         let record = FileRecord {
             schema_version: SCHEMA_VERSION,
             path,
             path_base64,
-            size: meta.len(),
+            size,
             classification: classification.category,
             reasons: classification.reasons,
             location: location.into(),

@@ -1,9 +1,10 @@
 //! Walking: root paths in, a stream of [`WalkItem`]s out.
 //!
 //! One item per file found: a [`FileCandidate`] to scan, or a file that is skipped and why (excluded,
-//! a symbolic link not followed, a FIFO, socket or device, empty, too large), or an error (a
-//! directory that cannot be read, a link loop). Special files are classified from the directory
-//! entry and never opened. Walking is sequential; the scanner spreads candidates over threads.
+//! a symbolic link not followed, a FIFO, socket or device), or an error (a directory that cannot be
+//! read, a link loop). Types come from the directory entry itself, so the walk makes no `stat` call
+//! per file and special files are never opened; sizes are checked by the scanner on the opened
+//! descriptor. Walking is sequential; the scanner spreads candidates over threads.
 //!
 //! The walk decides nothing about content, and opens no file.
 
@@ -23,8 +24,6 @@ pub struct WalkConfig {
     pub follow_symlinks: bool,
     /// Paths not to enter or scan.
     pub exclude: GlobSet,
-    /// Files larger than this are skipped.
-    pub max_file_size: u64,
 }
 
 /// A regular file to scan.
@@ -32,8 +31,6 @@ pub struct WalkConfig {
 pub struct FileCandidate {
     /// The path as found under its root.
     pub path: PathBuf,
-    /// Size when listed.
-    pub size: u64,
 }
 
 /// Why a file was not scanned.
@@ -78,8 +75,6 @@ pub enum WalkItem {
         path: PathBuf,
         /// Why.
         reason: SkipReason,
-        /// Its size, when known.
-        size: u64,
     },
     /// Something that could not be listed.
     Error {
@@ -121,38 +116,24 @@ impl Iterator for RootWalk<'_> {
                 if file_type.is_dir() {
                     self.inner.skip_current_dir();
                 }
-                return Some(skipped(entry.into_path(), SkipReason::Excluded, 0));
+                return Some(skipped(entry.into_path(), SkipReason::Excluded));
             }
             if file_type.is_dir() {
                 continue;
             }
             if file_type.is_symlink() {
-                return Some(skipped(entry.into_path(), SkipReason::Symlink, 0));
+                return Some(skipped(entry.into_path(), SkipReason::Symlink));
             }
             if !file_type.is_file() {
-                return Some(skipped(entry.into_path(), SkipReason::SpecialFile, 0));
+                return Some(skipped(entry.into_path(), SkipReason::SpecialFile));
             }
-            let size = match entry.metadata() {
-                Ok(m) => m.len(),
-                Err(e) => return Some(walk_error(e)),
-            };
-            return Some(classify_regular(entry.into_path(), size, self.config.max_file_size));
+            return Some(WalkItem::File(FileCandidate { path: entry.into_path() }));
         }
     }
 }
 
-fn classify_regular(path: PathBuf, size: u64, max_file_size: u64) -> WalkItem {
-    if size == 0 {
-        skipped(path, SkipReason::Empty, 0)
-    } else if size > max_file_size {
-        skipped(path, SkipReason::TooLarge, size)
-    } else {
-        WalkItem::File(FileCandidate { path, size })
-    }
-}
-
-fn skipped(path: PathBuf, reason: SkipReason, size: u64) -> WalkItem {
-    WalkItem::Skipped { path, reason, size }
+fn skipped(path: PathBuf, reason: SkipReason) -> WalkItem {
+    WalkItem::Skipped { path, reason }
 }
 
 fn walk_error(e: walkdir::Error) -> WalkItem {
@@ -164,17 +145,4 @@ fn walk_error(e: walkdir::Error) -> WalkItem {
         (None, None) => FileError::Io(std::io::Error::other("walk error")),
     };
     WalkItem::Error { path, error }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes_decide_empty_and_too_large() {
-        let p = PathBuf::from("f");
-        assert!(matches!(classify_regular(p.clone(), 0, 10), WalkItem::Skipped { reason: SkipReason::Empty, .. }));
-        assert!(matches!(classify_regular(p.clone(), 11, 10), WalkItem::Skipped { reason: SkipReason::TooLarge, .. }));
-        assert!(matches!(classify_regular(p, 10, 10), WalkItem::File(_)));
-    }
 }

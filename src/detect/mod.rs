@@ -24,7 +24,6 @@ use std::collections::HashSet;
 use std::ops::Range;
 use std::path::Path;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex_automata::meta::Regex;
 use regex_automata::util::syntax;
 use regex_automata::Input;
@@ -134,11 +133,49 @@ pub struct ChunkStats {
     pub suppressed: u64,
 }
 
-/// All detectors, compiled, with the shared keyword automaton and union regex.
+/// What a hit of one union pattern means.
+enum UnionRole {
+    /// An ungated detector's pattern: a candidate region for every ungated detector.
+    Candidate,
+    /// A gating keyword of these detectors.
+    Keyword(Vec<usize>),
+}
+
+/// One case-insensitive pattern per distinct gating keyword, with the detectors it gates. Words
+/// of letters, digits and spaces must stand alone (`pin` is not in `spine`); words with punctuation
+/// (`P<GBR`, `@`, `a/c`) match anywhere.
+fn keyword_patterns(sources: &[DetectorSource]) -> Vec<(String, Vec<usize>)> {
+    let mut by_keyword: Vec<(String, Vec<usize>)> = Vec::new();
+    for (i, source) in sources.iter().enumerate() {
+        for k in &source.spec.keywords {
+            let lower = k.to_ascii_lowercase();
+            match by_keyword.iter_mut().find(|(w, _)| *w == lower) {
+                Some((_, owners)) if !owners.contains(&i) => owners.push(i),
+                Some(_) => {}
+                None => by_keyword.push((lower, vec![i])),
+            }
+        }
+    }
+    by_keyword
+        .into_iter()
+        .map(|(word, owners)| {
+            let escaped = regex_syntax::escape(&word);
+            // Boundaries are "not a letter or digit" (so `db_password` has the word `password`); `\b`
+            // would count `_` as a letter. The bytes consumed either side only widen the window.
+            let pattern = if needs_word_boundaries(&word) {
+                format!("(?i)(?:^|[^A-Za-z0-9]){escaped}(?:[^A-Za-z0-9]|$)")
+            } else {
+                format!("(?i){escaped}")
+            };
+            (pattern, owners)
+        })
+        .collect()
+}
+
+/// All detectors, compiled, with the union regex that finds candidates and keywords in one pass.
 pub struct Engine {
     detectors: Vec<Detector>,
-    keyword_automaton: Option<AhoCorasick>,
-    keyword_owner: Vec<(usize, bool)>,
+    union_roles: Vec<UnionRole>,
     ungated: Vec<usize>,
     union: Option<Regex>,
     key: FingerprintKey,
@@ -195,35 +232,22 @@ impl Engine {
     /// Compiles parsed detector files.
     pub fn from_sources(sources: Vec<DetectorSource>, key: FingerprintKey) -> Result<Engine, ConfigError> {
         let detectors = sources.iter().map(compile_detector).collect::<Result<Vec<_>, _>>()?;
-        let mut keywords = Vec::new();
-        let mut keyword_owner = Vec::new();
-        for (i, source) in sources.iter().enumerate() {
-            for k in &source.spec.keywords {
-                keywords.push(k.clone());
-                keyword_owner.push((i, needs_word_boundaries(k)));
+        let mut patterns: Vec<String> = Vec::new();
+        let mut roles: Vec<UnionRole> = Vec::new();
+        for source in &sources {
+            if source.spec.keywords.is_empty() {
+                patterns.push(source.spec.regex.get_ref().clone());
+                roles.push(UnionRole::Candidate);
             }
         }
-        let keyword_automaton = if keywords.is_empty() {
-            None
-        } else {
-            let ac = AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(&keywords)
-                .map_err(|e| ConfigError::Invalid {
-                    path: "detectors".into(),
-                    line: 0,
-                    column: 0,
-                    message: format!("keywords do not build an automaton: {e}"),
-                })?;
-            Some(ac)
-        };
+        for (pattern, owners) in keyword_patterns(&sources) {
+            patterns.push(pattern);
+            roles.push(UnionRole::Keyword(owners));
+        }
         let ungated: Vec<usize> = (0..detectors.len()).filter(|&i| !detectors[i].gated).collect();
-        let union = if ungated.is_empty() {
+        let union = if patterns.is_empty() {
             None
         } else {
-            let patterns: Vec<&str> = ungated.iter().map(|&i| sources[i].spec.regex.get_ref().as_str()).collect();
             let union = Regex::builder()
                 .syntax(syntax_config())
                 .configure(Regex::config().utf8_empty(false).hybrid_cache_capacity(16 << 20))
@@ -232,11 +256,11 @@ impl Engine {
                     path: "detectors".into(),
                     line: 0,
                     column: 0,
-                    message: format!("detector patterns do not combine: {e}"),
+                    message: format!("detector patterns and keywords do not combine: {e}"),
                 })?;
             Some(union)
         };
-        Ok(Engine { detectors, keyword_automaton, keyword_owner, ungated, union, key })
+        Ok(Engine { detectors, union_roles: roles, ungated, union, key })
     }
 
     /// The compiled detectors, in load order; a [`Finding::detector`] indexes this slice.
@@ -266,69 +290,70 @@ impl Engine {
         let mut stats = ChunkStats::default();
         let text = chunk.text;
         let mut windows: Vec<Vec<Range<usize>>> = vec![Vec::new(); self.detectors.len()];
-        self.collect_keyword_windows(text, &mut windows);
+        let candidate_regions = self.collect_windows(text, &mut windows);
         if let Some(table) = chunk.table {
             self.open_windows_for_header_keywords(table, text.len(), &mut windows);
         }
-        let candidate_regions = self.collect_candidate_regions(text);
         for &i in &self.ungated {
             windows[i].clone_from(&candidate_regions);
         }
+        let mut found: Vec<(Finding, Range<usize>)> = Vec::new();
         for (i, detector_windows) in windows.iter_mut().enumerate() {
             merge_ranges(detector_windows);
             for w in detector_windows.iter() {
-                self.scan_window(i, chunk, w.clone(), &mut stats, out);
+                self.scan_window(i, chunk, w.clone(), &mut stats, &mut |f, span| found.push((f, span)));
             }
         }
+        drop_contained_matches(&mut found);
+        for (finding, _) in found {
+            out(finding);
+        }
         stats
+    }
+
+    /// One pass of the union regex over the chunk: a candidate hit opens a region for every ungated
+    /// detector (returned, merged), a keyword hit opens a window for the detectors it gates.
+    fn collect_windows(&self, text: &[u8], windows: &mut [Vec<Range<usize>>]) -> Vec<Range<usize>> {
+        let mut regions: Vec<Range<usize>> = Vec::new();
+        let Some(union) = &self.union else {
+            return regions;
+        };
+        for m in union.find_iter(Input::new(text)) {
+            match &self.union_roles[m.pattern().as_usize()] {
+                UnionRole::Candidate => {
+                    let start = m.start().saturating_sub(CANDIDATE_MARGIN);
+                    let end = (m.end() + CANDIDATE_MARGIN).min(text.len());
+                    match regions.last_mut() {
+                        Some(last) if start <= last.end => last.end = last.end.max(end),
+                        _ => regions.push(start..end),
+                    }
+                }
+                UnionRole::Keyword(owners) => {
+                    for &d in owners {
+                        let reach = self.detectors[d].keyword_window;
+                        windows[d].push(m.start().saturating_sub(reach)..(m.end() + reach).min(text.len()));
+                    }
+                }
+            }
+        }
+        regions
     }
 
     /// A gating keyword in a column header (`DOB`, `Passport number`) opens the whole chunk to that
     /// detector: the values sit in rows far below the header.
     fn open_windows_for_header_keywords(&self, table: &TableHeader, len: usize, windows: &mut [Vec<Range<usize>>]) {
-        let Some(ac) = &self.keyword_automaton else {
+        let Some(union) = &self.union else {
             return;
         };
         for cell in table.cells() {
-            for m in ac.find_overlapping_iter(cell.as_bytes()) {
-                let (detector, is_word) = self.keyword_owner[m.pattern().as_usize()];
-                if !is_word || is_whole_word(cell.as_bytes(), m.start(), m.end()) {
-                    windows[detector].push(0..len);
+            for m in union.find_iter(Input::new(cell.as_bytes())) {
+                if let UnionRole::Keyword(owners) = &self.union_roles[m.pattern().as_usize()] {
+                    for &d in owners {
+                        windows[d].push(0..len);
+                    }
                 }
             }
         }
-    }
-
-    fn collect_keyword_windows(&self, chunk: &[u8], windows: &mut [Vec<Range<usize>>]) {
-        let Some(ac) = &self.keyword_automaton else {
-            return;
-        };
-        for m in ac.find_overlapping_iter(chunk) {
-            let (detector, is_word) = self.keyword_owner[m.pattern().as_usize()];
-            if is_word && !is_whole_word(chunk, m.start(), m.end()) {
-                continue;
-            }
-            let reach = self.detectors[detector].keyword_window;
-            let start = m.start().saturating_sub(reach);
-            let end = (m.end() + reach).min(chunk.len());
-            windows[detector].push(start..end);
-        }
-    }
-
-    fn collect_candidate_regions(&self, chunk: &[u8]) -> Vec<Range<usize>> {
-        let Some(union) = &self.union else {
-            return Vec::new();
-        };
-        let mut regions: Vec<Range<usize>> = Vec::new();
-        for m in union.find_iter(Input::new(chunk)) {
-            let start = m.start().saturating_sub(CANDIDATE_MARGIN);
-            let end = (m.end() + CANDIDATE_MARGIN).min(chunk.len());
-            match regions.last_mut() {
-                Some(last) if start <= last.end => last.end = last.end.max(end),
-                _ => regions.push(start..end),
-            }
-        }
-        regions
     }
 
     fn scan_window(
@@ -337,7 +362,7 @@ impl Engine {
         chunk: &TextChunk<'_>,
         window: Range<usize>,
         stats: &mut ChunkStats,
-        out: &mut dyn FnMut(Finding),
+        out: &mut dyn FnMut(Finding, Range<usize>),
     ) {
         let d = &self.detectors[index];
         let search_end = (window.end + WINDOW_TAIL).min(chunk.text.len());
@@ -348,8 +373,8 @@ impl Engine {
             {
                 return;
             }
-            if let Some(finding) = self.judge(index, chunk, span, whole, stats) {
-                out(finding);
+            if let Some(finding) = self.judge(index, chunk, span, whole.clone(), stats) {
+                out(finding, whole);
             }
         };
         match d.value_group {
@@ -515,6 +540,25 @@ fn is_part_of_longer_number(text: &[u8], span: &Range<usize>) -> bool {
     (digit(span.start) && starts_after_point) || (span.end > 0 && digit(span.end - 1) && ends_before_point)
 }
 
+/// Drops a match lying strictly inside a longer match of another detector: the `07...` run inside
+/// a card number is not a phone number, the digits inside an IBAN are not an account number.
+fn drop_contained_matches(found: &mut Vec<(Finding, Range<usize>)>) {
+    if found.len() < 2 {
+        return;
+    }
+    found.sort_by(|a, b| a.1.start.cmp(&b.1.start).then(b.1.end.cmp(&a.1.end)));
+    let mut widest_end = 0usize;
+    let mut widest_len = 0usize;
+    found.retain(|(_, span)| {
+        let contained = span.end <= widest_end && span.len() < widest_len;
+        if span.end > widest_end {
+            widest_end = span.end;
+            widest_len = span.len();
+        }
+        !contained
+    });
+}
+
 /// Sorts ranges and merges those that overlap or touch.
 fn merge_ranges(ranges: &mut Vec<Range<usize>>) {
     if ranges.len() < 2 {
@@ -534,6 +578,21 @@ fn merge_ranges(ranges: &mut Vec<Range<usize>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn matches_inside_longer_matches_are_dropped() {
+        let key = FingerprintKey::new(vec![1; 32]);
+        let finding = |detector| Finding {
+            detector,
+            confidence: Confidence::Low,
+            value: Redacted::new(b"x", MaskStyle::Full, key.fingerprint("d", b"x")),
+            offset: 0,
+        };
+        let mut found = vec![(finding(1), 5..18), (finding(0), 0..19), (finding(2), 30..40), (finding(3), 30..40)];
+        drop_contained_matches(&mut found);
+        let kept: Vec<usize> = found.iter().map(|(f, _)| f.detector).collect();
+        assert_eq!(kept, vec![0, 2, 3], "the inner match goes; equal spans both stay");
+    }
 
     #[test]
     fn ranges_merge_when_they_overlap_or_touch() {

@@ -70,9 +70,10 @@ pub struct Extracted {
     pub partial: Option<PartialReason>,
 }
 
-/// Extracts the text of an open file and pushes it, chunk by chunk, into `sink`.
+/// Extracts the text of an open file of `size` bytes and pushes it, chunk by chunk, into `sink`.
 pub fn extract(
     file: &mut File,
+    size: u64,
     limits: ExtractLimits,
     sink: &mut dyn FnMut(TextChunk<'_>),
 ) -> std::io::Result<Extracted> {
@@ -86,7 +87,7 @@ pub fn extract(
     let started = Instant::now();
     let mut partial = None;
     let mut reader: &mut dyn Read = file;
-    let text_bytes = plain::stream_text(&head, &mut reader, encoding, &mut |chunk| {
+    let text_bytes = plain::stream_text(&head, &mut reader, size, encoding, &mut |chunk| {
         sink(chunk);
         if started.elapsed() > limits.time_budget {
             partial = Some(PartialReason::TimeBudget);

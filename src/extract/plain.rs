@@ -13,7 +13,7 @@ use encoding_rs::{CoderResult, Encoding};
 
 use super::{TableHeader, TextChunk};
 
-/// Target size of a decoded chunk.
+/// Target size of a chunk of text.
 pub const CHUNK_BYTES: usize = 1 << 20;
 /// Raw bytes read per block.
 const READ_BLOCK: usize = 256 << 10;
@@ -21,63 +21,85 @@ const READ_BLOCK: usize = 256 << 10;
 /// window (300 bytes).
 pub const OVERLAP_MARGIN: usize = 1024;
 
-/// Decodes `reader` (whose first bytes, already read, are `head`) and passes chunks to `sink`.
-/// Stops early if the sink says so. Returns the total bytes of text produced.
+/// Streams `reader` (whose first bytes, already read, are `head`) as text into `sink`, chunk by
+/// chunk. UTF-8 is passed through as read (the detectors work on bytes, so invalid sequences need
+/// no repair); other encodings are decoded to UTF-8. Stops early if the sink says so. `size_hint`
+/// (the file's size) keeps buffers small for small files, which are most files. Returns the total
+/// bytes of text produced.
 pub fn stream_text(
     head: &[u8],
     reader: &mut dyn Read,
+    size_hint: u64,
     encoding: &'static Encoding,
     sink: &mut dyn FnMut(TextChunk<'_>) -> ControlFlow<()>,
 ) -> std::io::Result<u64> {
-    let mut decoder = encoding.new_decoder_with_bom_removal();
-    let mut text = String::with_capacity(CHUNK_BYTES + READ_BLOCK * 3 + OVERLAP_MARGIN * 2);
-    let mut own_start = 0usize;
-    let mut text_offset: u64 = 0;
-    let mut block = vec![0u8; READ_BLOCK];
-    let mut table: Option<TableHeader> = None;
+    let expected = usize::try_from(size_hint).unwrap_or(usize::MAX);
+    let mut chunker = Chunker::new(expected.saturating_add(64).min(CHUNK_BYTES + READ_BLOCK * 3 + OVERLAP_MARGIN * 2));
+    let mut block = vec![0u8; expected.saturating_sub(head.len()).clamp(4096, READ_BLOCK)];
+    let mut decoder = (encoding != encoding_rs::UTF_8).then(|| encoding.new_decoder_with_bom_removal());
+    let head = if decoder.is_none() { head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head) } else { head };
     let mut pending: &[u8] = head;
     let mut finished = false;
-    while !finished {
+    loop {
         if pending.is_empty() {
             let n = crate::fsutil::read_full(reader, &mut block)?;
             finished = n == 0;
             pending = &block[..n];
         }
-        decode_into(&mut decoder, pending, &mut text, finished);
+        match decoder.as_mut() {
+            Some(d) => decode_into(d, pending, &mut chunker.text, finished),
+            None => chunker.text.extend_from_slice(pending),
+        }
         pending = &[];
-        if text.len() < CHUNK_BYTES && !finished {
+        if chunker.text.len() < CHUNK_BYTES && !finished {
             continue;
         }
-        if text_offset == 0 && table.is_none() {
-            table = TableHeader::from_first_line(text.as_bytes());
-        }
-        let owned_end = if finished { text.len() } else { floor_char_boundary(&text, text.len() - OVERLAP_MARGIN) };
-        let chunk = TextChunk {
-            text: text.as_bytes(),
-            owned: own_start..owned_end,
-            offset: text_offset,
-            table: table.as_ref(),
-        };
-        if sink(chunk).is_break() {
+        if chunker.emit(finished, sink).is_break() || finished {
             break;
         }
-        if finished {
-            break;
-        }
-        let keep_from = floor_char_boundary(&text, owned_end.saturating_sub(OVERLAP_MARGIN));
-        text.drain(..keep_from);
-        text_offset += keep_from as u64;
-        own_start = owned_end - keep_from;
     }
-    Ok(text_offset + text.len() as u64)
+    Ok(chunker.offset + chunker.text.len() as u64)
 }
 
-fn decode_into(decoder: &mut encoding_rs::Decoder, src: &[u8], text: &mut String, last: bool) {
+/// The text buffer and which part of it the next chunk owns.
+struct Chunker {
+    text: Vec<u8>,
+    own_start: usize,
+    offset: u64,
+    table: Option<TableHeader>,
+}
+
+impl Chunker {
+    fn new(capacity: usize) -> Self {
+        Chunker { text: Vec::with_capacity(capacity), own_start: 0, offset: 0, table: None }
+    }
+
+    /// Hands the buffer to the sink as one chunk, then keeps only the overlap for the next one.
+    fn emit(&mut self, finished: bool, sink: &mut dyn FnMut(TextChunk<'_>) -> ControlFlow<()>) -> ControlFlow<()> {
+        if self.offset == 0 && self.table.is_none() {
+            self.table = TableHeader::from_first_line(&self.text);
+        }
+        let owned_end =
+            if finished { self.text.len() } else { floor_char_boundary(&self.text, self.text.len() - OVERLAP_MARGIN) };
+        let chunk =
+            TextChunk { text: &self.text, owned: self.own_start..owned_end, offset: self.offset, table: self.table.as_ref() };
+        sink(chunk)?;
+        let keep_from = floor_char_boundary(&self.text, owned_end.saturating_sub(OVERLAP_MARGIN));
+        self.text.drain(..keep_from);
+        self.offset += keep_from as u64;
+        self.own_start = owned_end - keep_from;
+        ControlFlow::Continue(())
+    }
+}
+
+fn decode_into(decoder: &mut encoding_rs::Decoder, src: &[u8], text: &mut Vec<u8>, last: bool) {
     let mut src = src;
     loop {
         let needed = decoder.max_utf8_buffer_length(src.len()).unwrap_or(src.len() * 3 + 16);
-        text.reserve(needed);
-        let (result, read, _replaced) = decoder.decode_to_string(src, text, last);
+        let filled = text.len();
+        text.resize(filled + needed, 0);
+        let (result, read, written, _replaced) = decoder.decode_to_utf8(src, &mut text[filled..], last);
+        text.truncate(filled + written);
         src = &src[read..];
         if result == CoderResult::InputEmpty {
             break;
@@ -85,9 +107,11 @@ fn decode_into(decoder: &mut encoding_rs::Decoder, src: &[u8], text: &mut String
     }
 }
 
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
-    i = i.min(s.len());
-    while !s.is_char_boundary(i) {
+/// The largest index not after `i` that does not split a UTF-8 sequence.
+fn floor_char_boundary(text: &[u8], i: usize) -> usize {
+    let mut i = i.min(text.len());
+    let floor = i.saturating_sub(3);
+    while i > floor && i < text.len() && (text[i] & 0xC0) == 0x80 {
         i -= 1;
     }
     i
@@ -108,9 +132,9 @@ mod tests {
         let split = data.len().min(4096);
         let (head, rest) = data.split_at(split);
         let mut reader = rest;
-        stream_text(head, &mut reader, encoding, &mut |c| {
+        stream_text(head, &mut reader, data.len() as u64, encoding, &mut |c| {
             regions.push(owned_in_file(&c));
-            owned_text.push_str(std::str::from_utf8(&c.text[c.owned.clone()]).unwrap());
+            owned_text.push_str(std::str::from_utf8(&c.text[c.owned.clone()]).expect("chunks split on char boundaries"));
             ControlFlow::Continue(())
         })
         .unwrap();
