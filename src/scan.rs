@@ -63,7 +63,7 @@ impl Scanner {
     /// Loads detectors and policy from a validated configuration.
     pub fn new(config: &Config, key: FingerprintKey) -> Result<Scanner, ConfigError> {
         let engine = Engine::load(&config.detectors, key)?;
-        engine.check_own_examples()?;
+        engine.check_user_examples()?;
         Ok(Scanner { engine, policy: Policy::new(config.locations.clone()), scan: config.scan.clone() })
     }
 

@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 use super::rule::DetectorSource;
 use crate::error::ConfigError;
 
+/// The pseudo-directory embedded detector files are reported under.
+pub(crate) const EMBEDDED_ROOT: &str = "<embedded>/detectors";
+
 /// (file name, contents) of every file in `detectors/`.
 pub(crate) const EMBEDDED: &[(&str, &str)] = &[
     ("chi_number.toml", include_str!("../../detectors/chi_number.toml")),
@@ -32,7 +35,7 @@ pub(crate) const EMBEDDED: &[(&str, &str)] = &[
 pub(crate) fn embedded_sources() -> Result<Vec<DetectorSource>, ConfigError> {
     EMBEDDED
         .iter()
-        .map(|(name, text)| DetectorSource::parse(&Path::new("<embedded>/detectors").join(name), (*text).to_string()))
+        .map(|(name, text)| DetectorSource::parse(&Path::new(EMBEDDED_ROOT).join(name), (*text).to_string()))
         .collect()
 }
 

@@ -35,22 +35,23 @@ pub fn stream_text(
 ) -> std::io::Result<u64> {
     let expected = usize::try_from(size_hint).unwrap_or(usize::MAX);
     let mut chunker = Chunker::new(expected.saturating_add(64).min(CHUNK_BYTES + READ_BLOCK * 3 + OVERLAP_MARGIN * 2));
-    let mut block = vec![0u8; expected.saturating_sub(head.len()).clamp(4096, READ_BLOCK)];
+    let block_len = expected.saturating_sub(head.len()).clamp(4096, READ_BLOCK);
     let mut decoder = (encoding != encoding_rs::UTF_8).then(|| encoding.new_decoder_with_bom_removal());
-    let head = if decoder.is_none() { head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head) } else { head };
-    let mut pending: &[u8] = head;
-    let mut finished = false;
+    let mut block = if decoder.is_some() { vec![0u8; block_len] } else { Vec::new() };
+    match decoder.as_mut() {
+        Some(d) => decode_into(d, head, &mut chunker.text, false),
+        None => chunker.text.extend_from_slice(head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head)),
+    }
     loop {
-        if pending.is_empty() {
-            let n = crate::fsutil::read_full(reader, &mut block)?;
-            finished = n == 0;
-            pending = &block[..n];
-        }
-        match decoder.as_mut() {
-            Some(d) => decode_into(d, pending, &mut chunker.text, finished),
-            None => chunker.text.extend_from_slice(pending),
-        }
-        pending = &[];
+        let finished = match decoder.as_mut() {
+            // UTF-8 is read straight into the text buffer: no copy, no zero-filling.
+            None => reader.take(block_len as u64).read_to_end(&mut chunker.text)? == 0,
+            Some(d) => {
+                let n = crate::fsutil::read_full(reader, &mut block)?;
+                decode_into(d, &block[..n], &mut chunker.text, n == 0);
+                n == 0
+            }
+        };
         if chunker.text.len() < CHUNK_BYTES && !finished {
             continue;
         }
