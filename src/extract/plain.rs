@@ -82,8 +82,12 @@ impl Chunker {
         }
         let owned_end =
             if finished { self.text.len() } else { floor_char_boundary(&self.text, self.text.len() - OVERLAP_MARGIN) };
-        let chunk =
-            TextChunk { text: &self.text, owned: self.own_start..owned_end, offset: self.offset, table: self.table.as_ref() };
+        let chunk = TextChunk {
+            text: &self.text,
+            owned: self.own_start..owned_end,
+            offset: self.offset,
+            table: self.table.as_ref(),
+        };
         sink(chunk)?;
         let keep_from = floor_char_boundary(&self.text, owned_end.saturating_sub(OVERLAP_MARGIN));
         self.text.drain(..keep_from);
@@ -135,7 +139,8 @@ mod tests {
         let mut reader = rest;
         stream_text(head, &mut reader, data.len() as u64, encoding, &mut |c| {
             regions.push(owned_in_file(&c));
-            owned_text.push_str(std::str::from_utf8(&c.text[c.owned.clone()]).expect("chunks split on char boundaries"));
+            owned_text
+                .push_str(std::str::from_utf8(&c.text[c.owned.clone()]).expect("chunks split on char boundaries"));
             ControlFlow::Continue(())
         })
         .unwrap();
