@@ -44,6 +44,8 @@ pub struct ScanConfig {
     pub threads: usize,
     /// Paths (files or directories) matching these globs are not scanned.
     pub exclude: GlobSet,
+    /// Caps on reading documents and archives (the time budget is `file_time_budget_secs`).
+    pub limits: crate::extract::ExtractLimits,
 }
 
 #[derive(Deserialize)]
@@ -51,6 +53,8 @@ pub struct ScanConfig {
 struct RawConfig {
     #[serde(default)]
     scan: RawScan,
+    #[serde(default)]
+    limits: RawLimits,
     #[serde(default)]
     detectors: RawDetectors,
     #[serde(default)]
@@ -69,6 +73,17 @@ struct RawScan {
     file_time_budget_secs: Option<u64>,
     threads: Option<usize>,
     exclude: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    max_depth: Option<u32>,
+    max_members: Option<u64>,
+    max_expanded_size: Option<Spanned<String>>,
+    max_member_size: Option<Spanned<String>>,
+    max_expansion_ratio: Option<u64>,
+    max_text_size: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -120,16 +135,31 @@ impl Config {
             Some(s) => parse_size(s.get_ref()).map_err(|msg| at(s.span(), msg))?,
             None => base.as_ref().map_or(512 << 20, |b| b.max_file_size),
         };
+        let size_or = |value: &Option<Spanned<String>>, default: u64| -> Result<u64, ConfigError> {
+            match value {
+                Some(s) => parse_size(s.get_ref()).map_err(|msg| at(s.span(), msg)),
+                None => Ok(default),
+            }
+        };
+        let base_limits = base.as_ref().map(|b| b.limits);
+        let time_budget_secs =
+            raw.scan.file_time_budget_secs.or(base.as_ref().map(|b| b.file_time_budget_secs)).unwrap_or(60);
+        let limits = crate::extract::ExtractLimits {
+            time_budget: std::time::Duration::from_secs(time_budget_secs),
+            max_depth: raw.limits.max_depth.or(base_limits.map(|l| l.max_depth)).unwrap_or(5),
+            max_members: raw.limits.max_members.or(base_limits.map(|l| l.max_members)).unwrap_or(10_000),
+            max_expanded_bytes: size_or(&raw.limits.max_expanded_size, base_limits.map_or(1 << 30, |l| l.max_expanded_bytes))?,
+            max_member_bytes: size_or(&raw.limits.max_member_size, base_limits.map_or(64 << 20, |l| l.max_member_bytes))?,
+            max_ratio: raw.limits.max_expansion_ratio.or(base_limits.map(|l| l.max_ratio)).unwrap_or(100),
+            max_text_bytes: size_or(&raw.limits.max_text_size, base_limits.map_or(64 << 20, |l| l.max_text_bytes))?,
+        };
         let scan = ScanConfig {
             follow_symlinks: raw.scan.follow_symlinks.or(base.as_ref().map(|b| b.follow_symlinks)).unwrap_or(false),
             max_file_size,
-            file_time_budget_secs: raw
-                .scan
-                .file_time_budget_secs
-                .or(base.as_ref().map(|b| b.file_time_budget_secs))
-                .unwrap_or(60),
+            file_time_budget_secs: time_budget_secs,
             threads: raw.scan.threads.or(base.as_ref().map(|b| b.threads)).unwrap_or(0),
             exclude,
+            limits,
         };
         let locations = raw
             .locations

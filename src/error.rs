@@ -76,6 +76,9 @@ pub enum FileError {
     /// The path stopped being a regular file between listing and opening.
     #[error("not a regular file when opened")]
     NotRegular,
+    /// A document parser failed on the file's content (a crafted or corrupt file).
+    #[error("a document parser failed on this file's content")]
+    ParserFailure,
     /// Following symbolic links led back to a directory already being walked.
     #[error("symbolic link loop back to {ancestor}")]
     SymlinkLoop {
@@ -96,6 +99,7 @@ impl FileError {
             FileError::TooLarge { .. } => "too_large",
             FileError::NotRegular => "not_regular",
             FileError::SymlinkLoop { .. } => "symlink_loop",
+            FileError::ParserFailure => "parser_failure",
         }
     }
 }

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::classify::{Category, Classification, BULK_DISTINCT};
 use crate::detect::DetectorClass;
+use crate::extract::Encryption;
 
 /// Where a file lives, as the policy sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
@@ -53,24 +54,6 @@ pub struct Location {
     pub kind: LocationKind,
     /// The provider, when known.
     pub provider: Option<String>,
-}
-
-/// The encryption state of a file, as far as it is known.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Encryption {
-    /// True when the file is encrypted.
-    pub encrypted: bool,
-    /// The scheme, from a fixed vocabulary (`zip-aes256`, `pdf-aes128`, ...).
-    pub method: Option<String>,
-    /// True only for 256-bit AES or a modern AEAD.
-    pub strong: Option<bool>,
-}
-
-impl Encryption {
-    /// A file with no sign of encryption.
-    pub fn none() -> Self {
-        Encryption { encrypted: false, method: None, strong: None }
-    }
 }
 
 /// Severity of a violation.

@@ -5,10 +5,12 @@
 //! spreads files over a rayon pool. A file that cannot be read becomes an `error` record and the
 //! run goes on; the run ends with a `summary` record.
 
+use std::collections::BTreeSet;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rayon::prelude::*;
 
@@ -16,12 +18,15 @@ use crate::classify::{classify, FileTally};
 use crate::config::{Config, ScanConfig};
 use crate::detect::{DetectorClass, Engine, FingerprintKey};
 use crate::error::{ConfigError, FileError};
-use crate::extract::{extract, ContentKind, ExtractLimits};
-use crate::policy::{Encryption, FileFacts, Policy};
+use crate::extract::{extract, ContentKind};
+use crate::policy::{FileFacts, Policy};
 use crate::report::{
     path_fields, ErrorRecord, FileRecord, FindingRecord, Record, RecordSink, SummaryRecord, SCHEMA_VERSION,
 };
 use crate::walk::{walk, FileCandidate, SkipReason, WalkConfig, WalkItem};
+
+/// Archive members with findings listed per record.
+const MAX_MEMBERS_LISTED: usize = 50;
 
 /// Counters a progress display may read while the scan runs.
 #[derive(Debug, Default)]
@@ -174,21 +179,34 @@ impl Scanner {
         }
         let mut tally = FileTally::default();
         let mut suppressed = 0;
-        let limits = ExtractLimits { time_budget: Duration::from_secs(self.scan.file_time_budget_secs) };
-        let extracted = extract(&mut file, size, limits, &mut |chunk| {
-            let stats = self.engine.scan(&chunk, &mut |finding| tally.add(&finding, &self.engine));
-            suppressed += stats.suppressed;
-        });
+        let mut members: BTreeSet<String> = BTreeSet::new();
+        // A parser that panics on a crafted file costs that file, not the scan.
+        let extracted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            extract(&mut file, size, self.scan.limits, &mut |chunk| {
+                let member = chunk.member;
+                let stats = self.engine.scan(&chunk, &mut |finding| {
+                    tally.add(&finding, &self.engine);
+                    if let Some(m) = member {
+                        if members.len() < MAX_MEMBERS_LISTED && !members.contains(m) {
+                            members.insert(m.to_string());
+                        }
+                    }
+                });
+                suppressed += stats.suppressed;
+                ControlFlow::Continue(())
+            })
+        }));
         let extracted = match extracted {
-            Ok(x) => x,
-            Err(e) => return FileOutcome::Failed(FileError::Io(e)),
+            Ok(Ok(x)) => x,
+            Ok(Err(e)) => return FileOutcome::Failed(FileError::Io(e)),
+            Err(_) => return FileOutcome::Failed(FileError::ParserFailure),
         };
-        if extracted.kind == ContentKind::Binary {
+        if extracted.kind == ContentKind::Binary && !extracted.encryption.encrypted {
             return FileOutcome::Skipped(SkipReason::Binary);
         }
         let classification = classify(&tally);
         let location = self.policy.locate(&candidate.path);
-        let encryption = Encryption::none();
+        let encryption = extracted.encryption;
         let classes: Vec<DetectorClass> =
             tally.detectors().filter(|t| !t.distinct_counting.is_empty()).map(|t| t.class).collect();
         let facts = FileFacts {
@@ -198,7 +216,9 @@ impl Scanner {
             detector_classes: &classes,
         };
         let violations = self.policy.evaluate(&facts);
-        if tally.is_empty() && violations.is_empty() && extracted.partial.is_none() {
+        let nothing_to_say =
+            tally.is_empty() && violations.is_empty() && extracted.partial.is_empty() && !encryption.encrypted;
+        if nothing_to_say {
             return FileOutcome::Clean(size);
         }
         let (path, path_base64) = path_fields(&candidate.path);
@@ -207,13 +227,15 @@ impl Scanner {
             path,
             path_base64,
             size,
+            format: extracted.format,
             classification: classification.category,
             reasons: classification.reasons,
             location: location.into(),
             encryption: encryption.into(),
             findings: tally.detectors().map(FindingRecord::from).collect(),
+            members_with_findings: members.into_iter().collect(),
             violations,
-            partial: extracted.partial.is_some(),
+            partial: !extracted.partial.is_empty(),
             partial_reasons: extracted.partial.iter().map(|p| p.as_str()).collect(),
         };
         FileOutcome::Record(Box::new(record), suppressed)

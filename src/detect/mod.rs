@@ -279,7 +279,7 @@ impl Engine {
     pub fn scan_all(&self, text: &[u8]) -> Vec<Finding> {
         let mut found = Vec::new();
         let table = TableHeader::from_first_line(text);
-        let chunk = TextChunk { text, owned: 0..text.len(), offset: 0, table: table.as_ref() };
+        let chunk = TextChunk { text, owned: 0..text.len(), offset: 0, table: table.as_ref(), member: None };
         self.scan(&chunk, &mut |f| found.push(f));
         found
     }

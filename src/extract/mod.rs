@@ -1,22 +1,33 @@
-//! Extraction: an open file in, chunks of UTF-8 text out.
+//! Extraction: an open file in, chunks of UTF-8 text and what is known about its encryption out.
 //!
-//! [`extract`] sniffs the content (never the name), picks a reader for it and pushes [`TextChunk`]s
-//! into a sink, one at a time, so memory is bounded by the chunk size whatever the file size. It
-//! enforces the per-file time budget between chunks. This issue reads plain text; container formats
-//! (Office, PDF, e-mail, archives) plug in as further [`ContentKind`]s with their own readers.
+//! [`extract`] sniffs the content (never the name) and picks a reader: plain text in any supported
+//! encoding; Office Open XML and OpenDocument; zip, tar and gzip archives, recursively; compound
+//! files (legacy Office encryption, encrypted OOXML, Outlook messages); PDF encryption; and the
+//! headers of encrypted formats (7-Zip, RAR, OpenPGP, age, LUKS, KeePass). Text is pushed into a
+//! sink chunk by chunk, tagged with the archive member it came from.
 //!
-//! Extraction knows nothing of detectors or policy: it returns text, what kind of content it was,
-//! and whether the text is complete.
+//! Everything untrusted is capped ([`ExtractLimits`]): nesting depth, members per archive, bytes
+//! expanded, expansion ratio, bytes of text and wall time. Hitting a cap marks the result partial
+//! with the reason; it never fails the file. Extraction knows nothing of detectors or policy.
 
+pub mod encryption;
+pub mod office;
+mod ole;
+mod pdf;
 pub mod plain;
 pub mod sniff;
+mod stream;
 pub mod table;
+mod zipfile;
 
+use std::collections::BTreeSet;
 use std::fs::File;
-use std::io::Read;
+use std::io::{Cursor, Read, Seek};
 use std::ops::{ControlFlow, Range};
 use std::time::{Duration, Instant};
 
+pub use encryption::Encryption;
+pub use plain::ChunkSink;
 pub use sniff::ContentKind;
 pub use table::TableHeader;
 
@@ -30,24 +41,52 @@ pub struct TextChunk<'a> {
     pub text: &'a [u8],
     /// The part of `text` this chunk owns: matches starting elsewhere belong to a neighbour.
     pub owned: Range<usize>,
-    /// Offset of `text[0]` in the file's whole text.
+    /// Offset of `text[0]` in the text of its stream (the file, or one archive member).
     pub offset: u64,
-    /// Column headers, when the text is a delimited table (CSV, TSV).
+    /// Column headers, when the text is a delimited table (CSV, TSV, a spreadsheet sheet).
     pub table: Option<&'a TableHeader>,
+    /// The archive member the text comes from (`2023/staff.xlsx`, nested as `a.zip!/b.csv`).
+    pub member: Option<&'a str>,
 }
 
-/// Limits on one file's extraction.
+/// Caps on one file's extraction.
 #[derive(Debug, Clone, Copy)]
 pub struct ExtractLimits {
     /// Wall-clock time one file may take.
     pub time_budget: Duration,
+    /// Archives inside archives deeper than this are not opened.
+    pub max_depth: u32,
+    /// Members read per archive.
+    pub max_members: u64,
+    /// Bytes expanded from all archives of one file.
+    pub max_expanded_bytes: u64,
+    /// Largest expanded size of one member kept in memory.
+    pub max_member_bytes: u64,
+    /// Expanded/compressed ratio above which a member is treated as a bomb.
+    pub max_ratio: u64,
+    /// Bytes of text handed to the detectors per file.
+    pub max_text_bytes: u64,
 }
 
 /// Why a file's text is incomplete.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PartialReason {
     /// The per-file time budget ran out.
     TimeBudget,
+    /// Archives nested deeper than `max_depth`.
+    NestingDepth,
+    /// More members than `max_members`.
+    MemberCount,
+    /// More bytes expanded than `max_expanded_bytes`, or one member over `max_member_bytes`.
+    ExpandedBytes,
+    /// A member expanded more than `max_ratio` times its compressed size.
+    ExpansionRatio,
+    /// More text than `max_text_bytes`.
+    TextBytes,
+    /// Archive entries overlap each other (a known bomb construction).
+    OverlappingEntries,
+    /// A member or part could not be read (corrupt, unsupported compression, parser failure).
+    UnreadablePart,
 }
 
 impl PartialReason {
@@ -55,6 +94,13 @@ impl PartialReason {
     pub fn as_str(self) -> &'static str {
         match self {
             PartialReason::TimeBudget => "time_budget",
+            PartialReason::NestingDepth => "nesting_depth",
+            PartialReason::MemberCount => "member_count",
+            PartialReason::ExpandedBytes => "expanded_bytes",
+            PartialReason::ExpansionRatio => "expansion_ratio",
+            PartialReason::TextBytes => "text_bytes",
+            PartialReason::OverlappingEntries => "overlapping_entries",
+            PartialReason::UnreadablePart => "unreadable_part",
         }
     }
 }
@@ -64,36 +110,251 @@ impl PartialReason {
 pub struct Extracted {
     /// The content kind sniffed.
     pub kind: ContentKind,
+    /// A short name of the format read (`text`, `docx`, `zip`, `pdf`, ...).
+    pub format: &'static str,
     /// Bytes of text produced.
     pub text_bytes: u64,
-    /// Set when not all text was produced.
-    pub partial: Option<PartialReason>,
+    /// Why not all text was produced, if so.
+    pub partial: BTreeSet<PartialReason>,
+    /// Encryption found (the weakest, when an archive holds several encrypted members).
+    pub encryption: Encryption,
+}
+
+/// Shared state of one file's extraction: limits, counters, and where text goes.
+pub(crate) struct Ctx<'s, 'k> {
+    limits: ExtractLimits,
+    started: Instant,
+    expanded: u64,
+    text: u64,
+    partial: BTreeSet<PartialReason>,
+    encryption: Encryption,
+    sink: &'s mut ChunkSink<'k>,
+}
+
+impl Ctx<'_, '_> {
+    fn mark(&mut self, reason: PartialReason) {
+        self.partial.insert(reason);
+    }
+
+    /// True once the file must stop: time or text exhausted.
+    fn exhausted(&mut self) -> bool {
+        if self.started.elapsed() > self.limits.time_budget {
+            self.mark(PartialReason::TimeBudget);
+        }
+        self.partial.contains(&PartialReason::TimeBudget) || self.partial.contains(&PartialReason::TextBytes)
+    }
+
+    fn add_encryption(&mut self, found: Encryption) {
+        let current = std::mem::replace(&mut self.encryption, Encryption::none());
+        self.encryption = if current.encrypted { current.weakest(found) } else { found };
+    }
+
+    /// Streams text from a reader (first bytes in `head`) through the chunker.
+    fn stream(&mut self, head: &[u8], reader: &mut dyn Read, size: u64, kind: ContentKind, member: Option<&str>) {
+        let ContentKind::Text(encoding) = kind else {
+            return;
+        };
+        let remaining = self.limits.max_text_bytes.saturating_sub(self.text);
+        let mut limited = reader.take(remaining.saturating_sub(head.len() as u64));
+        let (limits, started) = (self.limits, self.started);
+        let mut timed_out = false;
+        let sink = &mut *self.sink;
+        let produced = plain::stream_text(head, &mut limited, size, encoding, member, &mut |chunk| {
+            sink(chunk)?;
+            if started.elapsed() > limits.time_budget {
+                timed_out = true;
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        });
+        if timed_out {
+            self.mark(PartialReason::TimeBudget);
+        }
+        match produced {
+            Ok(n) => {
+                self.text += n;
+                if self.text >= self.limits.max_text_bytes {
+                    self.mark(PartialReason::TextBytes);
+                }
+            }
+            Err(_) => self.mark(PartialReason::UnreadablePart),
+        }
+    }
+
+    /// Hands already-extracted text (a document part) to the chunker.
+    fn emit(&mut self, text: &str, member: Option<&str>) {
+        if text.trim().is_empty() || self.exhausted() {
+            return;
+        }
+        let mut reader: &[u8] = text.as_bytes();
+        self.stream(&[], &mut reader, text.len() as u64, ContentKind::Text(encoding_rs::UTF_8), member);
+    }
 }
 
 /// Extracts the text of an open file of `size` bytes and pushes it, chunk by chunk, into `sink`.
-pub fn extract(
-    file: &mut File,
-    size: u64,
-    limits: ExtractLimits,
-    sink: &mut dyn FnMut(TextChunk<'_>),
-) -> std::io::Result<Extracted> {
+pub fn extract(file: &mut File, size: u64, limits: ExtractLimits, sink: &mut ChunkSink<'_>) -> std::io::Result<Extracted> {
     let mut head = vec![0u8; SNIFF_BYTES];
     let n = crate::fsutil::read_full(file, &mut head)?;
     head.truncate(n);
     let kind = sniff::sniff(&head);
-    let ContentKind::Text(encoding) = kind else {
-        return Ok(Extracted { kind, text_bytes: 0, partial: None });
+    let mut ctx = Ctx {
+        limits,
+        started: Instant::now(),
+        expanded: 0,
+        text: 0,
+        partial: BTreeSet::new(),
+        encryption: Encryption::none(),
+        sink,
     };
-    let started = Instant::now();
-    let mut partial = None;
-    let mut reader: &mut dyn Read = file;
-    let text_bytes = plain::stream_text(&head, &mut reader, size, encoding, &mut |chunk| {
-        sink(chunk);
-        if started.elapsed() > limits.time_budget {
-            partial = Some(PartialReason::TimeBudget);
-            return ControlFlow::Break(());
+    let format = match kind {
+        // Plain text continues from where sniffing stopped; everything else re-reads from the start.
+        ContentKind::Text(_) => {
+            ctx.stream(&head, file, size, kind, None);
+            "text"
         }
-        ControlFlow::Continue(())
-    })?;
-    Ok(Extracted { kind, text_bytes, partial })
+        _ => {
+            file.rewind()?;
+            read_content(file, size, kind, &head, None, 0, &mut ctx)
+        }
+    };
+    Ok(Extracted { kind, format, text_bytes: ctx.text, partial: ctx.partial, encryption: ctx.encryption })
+}
+
+/// Reads one piece of content of a known kind (the file itself, or an archive member) from the
+/// start of `reader`. Returns the name of the format read.
+fn read_content<R: Read + Seek>(
+    reader: &mut R,
+    size: u64,
+    kind: ContentKind,
+    head: &[u8],
+    member: Option<&str>,
+    depth: u32,
+    ctx: &mut Ctx<'_, '_>,
+) -> &'static str {
+    match kind {
+        ContentKind::Text(_) => {
+            ctx.stream(&[], reader, size, kind, member);
+            "text"
+        }
+        ContentKind::Zip => zipfile::read(reader, member, depth, ctx),
+        ContentKind::CompoundFile => ole::read(reader, member, ctx),
+        ContentKind::Pdf => pdf::read(reader, size, ctx),
+        ContentKind::Gzip | ContentKind::Tar => stream::read(reader, kind, member, depth, ctx),
+        ContentKind::SevenZip => stream::seven_zip(reader, member, depth, ctx),
+        ContentKind::Rar(rar5) => {
+            ctx.add_encryption_if_some(encryption::rar(head, rar5));
+            "rar"
+        }
+        ContentKind::OpenPgp => {
+            ctx.add_encryption(encryption::openpgp(head));
+            "openpgp"
+        }
+        ContentKind::Age => {
+            ctx.add_encryption(Encryption::with("age", Some(true)).cipher("ChaCha20-Poly1305"));
+            "age"
+        }
+        ContentKind::Luks => {
+            let mut luks_head = vec![0u8; 16 << 10];
+            let n = crate::fsutil::read_full(reader, &mut luks_head).unwrap_or(0);
+            ctx.add_encryption(encryption::luks(&luks_head[..n]));
+            "luks"
+        }
+        ContentKind::KeePass => {
+            ctx.add_encryption(Encryption::with("kdbx", Some(true)).note("KeePass database"));
+            "kdbx"
+        }
+        ContentKind::Binary => {
+            if member.is_none() && looks_like_encrypted_container(reader, size) {
+                ctx.add_encryption(
+                    Encryption::with("encrypted-container-suspected", None)
+                        .note("no known format; uniformly random bytes throughout, as in a VeraCrypt volume"),
+                );
+            }
+            "binary"
+        }
+    }
+}
+
+impl Ctx<'_, '_> {
+    fn add_encryption_if_some(&mut self, found: Option<Encryption>) {
+        if let Some(e) = found {
+            self.add_encryption(e);
+        }
+    }
+}
+
+/// No magic, a size that is a whole number of 512-byte sectors and at least 256 KiB, and random
+/// bytes at the start, middle and end: what a VeraCrypt or TrueCrypt container looks like.
+fn looks_like_encrypted_container<R: Read + Seek>(reader: &mut R, size: u64) -> bool {
+    const SAMPLE: usize = 64 << 10;
+    if size < 256 << 10 || size % 512 != 0 {
+        return false;
+    }
+    let mut samples = Vec::new();
+    for at in [0, size / 2, size - SAMPLE as u64] {
+        let mut buf = vec![0u8; SAMPLE];
+        let ok = reader.seek(std::io::SeekFrom::Start(at)).is_ok() && crate::fsutil::read_full(reader, &mut buf).is_ok();
+        if !ok {
+            return false;
+        }
+        samples.push(buf);
+    }
+    let refs: Vec<&[u8]> = samples.iter().map(Vec::as_slice).collect();
+    encryption::looks_like_ciphertext(&refs)
+}
+
+/// Reads an archive member into memory (within the caps) and reads its content. `compressed` is its
+/// compressed size when the container records one, for the expansion-ratio check.
+fn read_member(mut data: impl Read, compressed: Option<u64>, name: &str, depth: u32, ctx: &mut Ctx<'_, '_>) {
+    if depth > ctx.limits.max_depth {
+        ctx.mark(PartialReason::NestingDepth);
+        return;
+    }
+    let Some(bytes) = read_bounded(&mut data, compressed, ctx) else {
+        return;
+    };
+    let kind = sniff::sniff(&bytes[..bytes.len().min(SNIFF_BYTES)]);
+    let size = bytes.len() as u64;
+    let head = bytes[..bytes.len().min(SNIFF_BYTES)].to_vec();
+    let mut cursor = Cursor::new(bytes);
+    read_content(&mut cursor, size, kind, &head, Some(name), depth, ctx);
+}
+
+/// Reads at most the member cap and the remaining expansion budget, watching the ratio as it
+/// goes so that a bomb is stopped after a bounded amount of work. `None` when nothing is left.
+fn read_bounded(data: &mut impl Read, compressed: Option<u64>, ctx: &mut Ctx<'_, '_>) -> Option<Vec<u8>> {
+    let budget = ctx.limits.max_expanded_bytes.saturating_sub(ctx.expanded).min(ctx.limits.max_member_bytes);
+    if budget == 0 {
+        ctx.mark(PartialReason::ExpandedBytes);
+        return None;
+    }
+    // Small members may compress very well (an empty sheet); only large expansions are suspect.
+    let ratio_cap = compressed.map_or(u64::MAX, |c| c.max(1).saturating_mul(ctx.limits.max_ratio).max(1 << 20));
+    let mut bytes = Vec::new();
+    let mut block = vec![0u8; 64 << 10];
+    loop {
+        let n = match data.read(&mut block) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => {
+                ctx.mark(PartialReason::UnreadablePart);
+                break;
+            }
+        };
+        bytes.extend_from_slice(&block[..n]);
+        if bytes.len() as u64 > ratio_cap {
+            ctx.mark(PartialReason::ExpansionRatio);
+            break;
+        }
+        if bytes.len() as u64 >= budget {
+            ctx.mark(PartialReason::ExpandedBytes);
+            break;
+        }
+        if ctx.exhausted() {
+            break;
+        }
+    }
+    ctx.expanded += bytes.len() as u64;
+    Some(bytes)
 }

@@ -21,6 +21,9 @@ const READ_BLOCK: usize = 256 << 10;
 /// window (300 bytes).
 pub const OVERLAP_MARGIN: usize = 1024;
 
+/// Where chunks go; `Break` stops the producer (time budget, early exit).
+pub type ChunkSink<'a> = dyn FnMut(TextChunk<'_>) -> ControlFlow<()> + 'a;
+
 /// Streams `reader` (whose first bytes, already read, are `head`) as text into `sink`, chunk by
 /// chunk. UTF-8 is passed through as read (the detectors work on bytes, so invalid sequences need
 /// no repair); other encodings are decoded to UTF-8. Stops early if the sink says so. `size_hint`
@@ -31,10 +34,11 @@ pub fn stream_text(
     reader: &mut dyn Read,
     size_hint: u64,
     encoding: &'static Encoding,
-    sink: &mut dyn FnMut(TextChunk<'_>) -> ControlFlow<()>,
+    member: Option<&str>,
+    sink: &mut ChunkSink<'_>,
 ) -> std::io::Result<u64> {
     let expected = usize::try_from(size_hint).unwrap_or(usize::MAX);
-    let mut chunker = Chunker::new(expected.saturating_add(64).min(CHUNK_BYTES + READ_BLOCK * 3 + OVERLAP_MARGIN * 2));
+    let mut chunker = Chunker::new(expected, member);
     let block_len = expected.saturating_sub(head.len()).clamp(4096, READ_BLOCK);
     let mut decoder = (encoding != encoding_rs::UTF_8).then(|| encoding.new_decoder_with_bom_removal());
     let mut block = if decoder.is_some() { vec![0u8; block_len] } else { Vec::new() };
@@ -52,31 +56,62 @@ pub fn stream_text(
                 n == 0
             }
         };
-        if chunker.text.len() < CHUNK_BYTES && !finished {
-            continue;
+        if finished {
+            let _ = chunker.finish(sink);
+            break;
         }
-        if chunker.emit(finished, sink).is_break() || finished {
+        if chunker.emit_full_chunks(sink).is_break() {
             break;
         }
     }
-    Ok(chunker.offset + chunker.text.len() as u64)
+    Ok(chunker.produced())
 }
 
-/// The text buffer and which part of it the next chunk owns.
-struct Chunker {
+/// Cuts a stream of UTF-8 text into overlapping chunks. Text is pushed in pieces of any size (a
+/// document's paragraphs, a spreadsheet's rows); chunks of about [`CHUNK_BYTES`] come out.
+pub struct Chunker<'m> {
     text: Vec<u8>,
     own_start: usize,
     offset: u64,
     table: Option<TableHeader>,
+    member: Option<&'m str>,
 }
 
-impl Chunker {
-    fn new(capacity: usize) -> Self {
-        Chunker { text: Vec::with_capacity(capacity), own_start: 0, offset: 0, table: None }
+impl<'m> Chunker<'m> {
+    /// A chunker for about `expected` bytes of text from `member` (a path inside an archive).
+    pub fn new(expected: usize, member: Option<&'m str>) -> Self {
+        let capacity = expected.saturating_add(64).min(CHUNK_BYTES + READ_BLOCK * 3 + OVERLAP_MARGIN * 2);
+        Chunker { text: Vec::with_capacity(capacity), own_start: 0, offset: 0, table: None, member }
+    }
+
+    /// Appends text, handing on full chunks.
+    pub fn push(&mut self, utf8: &[u8], sink: &mut ChunkSink<'_>) -> ControlFlow<()> {
+        self.text.extend_from_slice(utf8);
+        self.emit_full_chunks(sink)
+    }
+
+    /// Hands on whatever is left.
+    pub fn finish(&mut self, sink: &mut ChunkSink<'_>) -> ControlFlow<()> {
+        if self.text.len() > self.own_start {
+            self.emit(true, sink)?;
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// Bytes of text pushed so far.
+    pub fn produced(&self) -> u64 {
+        self.offset + self.text.len() as u64
+    }
+
+    fn emit_full_chunks(&mut self, sink: &mut ChunkSink<'_>) -> ControlFlow<()> {
+        while self.text.len() >= CHUNK_BYTES {
+            self.emit(false, sink)?;
+        }
+        ControlFlow::Continue(())
     }
 
     /// Hands the buffer to the sink as one chunk, then keeps only the overlap for the next one.
-    fn emit(&mut self, finished: bool, sink: &mut dyn FnMut(TextChunk<'_>) -> ControlFlow<()>) -> ControlFlow<()> {
+    fn emit(&mut self, finished: bool, sink: &mut ChunkSink<'_>) -> ControlFlow<()> {
         if self.offset == 0 && self.table.is_none() {
             self.table = TableHeader::from_first_line(&self.text);
         }
@@ -87,6 +122,7 @@ impl Chunker {
             owned: self.own_start..owned_end,
             offset: self.offset,
             table: self.table.as_ref(),
+            member: self.member,
         };
         sink(chunk)?;
         let keep_from = floor_char_boundary(&self.text, owned_end.saturating_sub(OVERLAP_MARGIN));
@@ -137,7 +173,7 @@ mod tests {
         let split = data.len().min(4096);
         let (head, rest) = data.split_at(split);
         let mut reader = rest;
-        stream_text(head, &mut reader, data.len() as u64, encoding, &mut |c| {
+        stream_text(head, &mut reader, data.len() as u64, encoding, None, &mut |c| {
             regions.push(owned_in_file(&c));
             owned_text
                 .push_str(std::str::from_utf8(&c.text[c.owned.clone()]).expect("chunks split on char boundaries"));

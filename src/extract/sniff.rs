@@ -1,8 +1,8 @@
 //! Deciding what a file is from its first bytes, never from its name.
 //!
-//! For now: binary or text, and for text which encoding (a byte-order mark, UTF-16 without a mark,
-//! UTF-8, or the Windows-1252 fallback that legacy Windows tools write). Container formats (Office,
-//! PDF, archives) will be recognised here too, so that a `.dat` that is really a `.docx` is read as one.
+//! Container and encrypted formats are recognised by their magic numbers (a `.dat` that is really a
+//! `.docx` is a zip and is read as one); anything else is text in a detected encoding (a byte-order
+//! mark, UTF-16 without a mark, UTF-8, or the Windows-1252 fallback legacy tools write) or binary.
 
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
 
@@ -11,12 +11,37 @@ use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
 pub enum ContentKind {
     /// Text in this encoding.
     Text(&'static Encoding),
-    /// Not text: executables, images, compressed data.
+    /// A zip archive (also OOXML and OpenDocument files).
+    Zip,
+    /// An OLE2 compound file (legacy Office, encrypted OOXML, Outlook .msg).
+    CompoundFile,
+    /// A PDF document.
+    Pdf,
+    /// gzip-compressed data.
+    Gzip,
+    /// A POSIX tar archive.
+    Tar,
+    /// A 7-Zip archive.
+    SevenZip,
+    /// A RAR archive; `true` for RAR 5.
+    Rar(bool),
+    /// An `age` encrypted file.
+    Age,
+    /// A LUKS encrypted volume.
+    Luks,
+    /// A KeePass database.
+    KeePass,
+    /// OpenPGP data (binary packets or ASCII armour).
+    OpenPgp,
+    /// Not text and no reader for it: executables, images, media.
     Binary,
 }
 
-/// Sniffs the start of a file (a few KiB is enough; more is fine).
+/// Sniffs the start of a file (the first 8 KiB are enough; tar needs 262 bytes).
 pub fn sniff(head: &[u8]) -> ContentKind {
+    if let Some(kind) = sniff_magic(head) {
+        return kind;
+    }
     if let Some((encoding, _)) = Encoding::for_bom(head) {
         return ContentKind::Text(encoding);
     }
@@ -24,13 +49,55 @@ pub fn sniff(head: &[u8]) -> ContentKind {
         return ContentKind::Text(encoding);
     }
     if looks_binary(head) {
-        return ContentKind::Binary;
+        return if is_openpgp_packet(head) { ContentKind::OpenPgp } else { ContentKind::Binary };
+    }
+    if head.starts_with(b"-----BEGIN PGP MESSAGE-----") {
+        return ContentKind::OpenPgp;
+    }
+    if head.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----") {
+        return ContentKind::Age;
     }
     if is_utf8_allowing_cut_tail(head) {
         ContentKind::Text(UTF_8)
     } else {
         ContentKind::Text(WINDOWS_1252)
     }
+}
+
+fn sniff_magic(head: &[u8]) -> Option<ContentKind> {
+    let kind = match head {
+        [b'P', b'K', 3, 4, ..] | [b'P', b'K', 5, 6, ..] => ContentKind::Zip,
+        [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, ..] => ContentKind::CompoundFile,
+        [0x1F, 0x8B, ..] => ContentKind::Gzip,
+        [b'7', b'z', 0xBC, 0xAF, 0x27, 0x1C, ..] => ContentKind::SevenZip,
+        [b'R', b'a', b'r', b'!', 0x1A, 0x07, 0x01, 0x00, ..] => ContentKind::Rar(true),
+        [b'R', b'a', b'r', b'!', 0x1A, 0x07, 0x00, ..] => ContentKind::Rar(false),
+        [b'L', b'U', b'K', b'S', 0xBA, 0xBE, ..] => ContentKind::Luks,
+        [0x03, 0xD9, 0xA2, 0x9A, 0x67 | 0x65, 0xFB, 0x4B, 0xB5, ..] => ContentKind::KeePass,
+        _ if head.starts_with(b"age-encryption.org/v1\n") => ContentKind::Age,
+        _ if pdf_header_offset(head).is_some() => ContentKind::Pdf,
+        _ if head.len() >= 262 && &head[257..262] == b"ustar" => ContentKind::Tar,
+        _ => return None,
+    };
+    Some(kind)
+}
+
+/// PDF readers accept `%PDF-` anywhere in the first kilobyte.
+fn pdf_header_offset(head: &[u8]) -> Option<usize> {
+    head[..head.len().min(1024)].windows(5).position(|w| w == b"%PDF-")
+}
+
+/// An OpenPGP message starts with a public-key or symmetric-key encrypted session key packet, or
+/// an encrypted data packet (old and new packet formats).
+fn is_openpgp_packet(head: &[u8]) -> bool {
+    let Some(&first) = head.first() else {
+        return false;
+    };
+    if first & 0x80 == 0 {
+        return false;
+    }
+    let tag = if first & 0x40 != 0 { first & 0x3F } else { (first >> 2) & 0x0F };
+    matches!(tag, 1 | 3 | 9 | 18 | 20)
 }
 
 /// UTF-16 text without a byte-order mark has a NUL in every other byte for Latin text.
@@ -59,7 +126,8 @@ fn looks_binary(head: &[u8]) -> bool {
     if sample.contains(&0) {
         return true;
     }
-    let controls = sample.iter().filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x1B)).count();
+    let controls =
+        sample.iter().filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x1B)).count();
     controls * 100 > sample.len().max(1) * 5
 }
 
@@ -106,5 +174,26 @@ mod tests {
         assert_eq!(sniff(b"\x7fELF\x02\x01\x01\x00\x00\x00"), ContentKind::Binary);
         assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), ContentKind::Binary);
         assert_eq!(sniff(&[1, 2, 3, 4, 5, 6, 7, 8, 65, 66]), ContentKind::Binary);
+    }
+
+    #[test]
+    fn containers_and_encrypted_formats_are_recognised_by_magic() {
+        assert_eq!(sniff(b"PK\x03\x04\x14\x00"), ContentKind::Zip);
+        assert_eq!(sniff(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00"), ContentKind::CompoundFile);
+        assert_eq!(sniff(b"%PDF-1.7\n"), ContentKind::Pdf);
+        assert_eq!(sniff(b"\x1f\x8b\x08\x00"), ContentKind::Gzip);
+        assert_eq!(sniff(b"7z\xbc\xaf\x27\x1c\x00\x04"), ContentKind::SevenZip);
+        assert_eq!(sniff(b"Rar!\x1a\x07\x01\x00"), ContentKind::Rar(true));
+        assert_eq!(sniff(b"Rar!\x1a\x07\x00"), ContentKind::Rar(false));
+        assert_eq!(sniff(b"LUKS\xba\xbe\x00\x02"), ContentKind::Luks);
+        assert_eq!(sniff(b"\x03\xd9\xa2\x9a\x67\xfb\x4b\xb5"), ContentKind::KeePass);
+        assert_eq!(sniff(b"age-encryption.org/v1\n-> X25519 abc\n"), ContentKind::Age);
+        assert_eq!(sniff(b"-----BEGIN PGP MESSAGE-----\n\nhQEMA"), ContentKind::OpenPgp);
+        assert_eq!(sniff(b"\x8c\x0d\x04\x09\x03\x02\x00\x00"), ContentKind::OpenPgp);
+        assert_eq!(sniff(b"\xc3\x0d\x04\x09\x03\x02\x00\x00"), ContentKind::OpenPgp);
+        let mut tar = vec![0u8; 512];
+        tar[..8].copy_from_slice(b"file.txt");
+        tar[257..262].copy_from_slice(b"ustar");
+        assert_eq!(sniff(&tar), ContentKind::Tar);
     }
 }

@@ -21,8 +21,10 @@ struct FileLine {
     category: Category,
     path: String,
     findings: String,
+    members: Vec<String>,
     violations: Vec<String>,
     partial: bool,
+    encryption: Option<String>,
 }
 
 impl RecordSink for HumanReport {
@@ -47,7 +49,24 @@ impl From<&FileRecord> for FileLine {
             f.findings.iter().map(|x| format!("{}\u{d7}{}", x.detector, x.count)).collect::<Vec<_>>().join(" ");
         let violations =
             f.violations.iter().map(|v| format!("{} ({}): {}", v.rule, v.severity.as_str(), v.reason)).collect();
-        FileLine { category: f.classification, path: sanitise(&f.path), findings, violations, partial: f.partial }
+        let members = f.members_with_findings.iter().map(|m| format!("{}!/{}", sanitise(&f.path), sanitise(m))).collect();
+        let encryption = f.encryption.method.as_ref().map(|m| {
+            let strength = match f.encryption.strong {
+                Some(true) => "strong",
+                Some(false) => "weak",
+                None => "strength unknown",
+            };
+            format!("encrypted: {m} ({strength})")
+        });
+        FileLine {
+            category: f.classification,
+            path: sanitise(&f.path),
+            findings,
+            members,
+            violations,
+            partial: f.partial,
+            encryption,
+        }
     }
 }
 
@@ -79,7 +98,11 @@ impl HumanReport {
         for f in &files {
             let category = format!("{:<20}", f.category.as_str());
             let partial = if f.partial { " [partial]" } else { "" };
-            writeln!(out, "{} {:<40} {}{partial}", paint(&category, f.category, colour), f.findings, f.path)?;
+            let findings = f.encryption.as_deref().filter(|_| f.findings.is_empty()).unwrap_or(&f.findings);
+            writeln!(out, "{} {:<40} {}{partial}", paint(&category, f.category, colour), findings, f.path)?;
+            for m in &f.members {
+                writeln!(out, "{:<20}   in {m}", "")?;
+            }
             for v in &f.violations {
                 writeln!(out, "{:<20}   ! {v}", "")?;
             }

@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use crate::classify::{Category, DetectorTally};
 use crate::detect::Confidence;
-use crate::policy::{Encryption, Location, LocationKind, Violation};
+use crate::extract::Encryption;
+use crate::policy::{Location, LocationKind, Violation};
 
 /// Version of the record schema; bumped when a field changes meaning or disappears.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -54,6 +55,8 @@ pub struct FileRecord {
     pub path_base64: Option<String>,
     /// Size in bytes.
     pub size: u64,
+    /// The format read, by content (`text`, `docx`, `xlsx`, `pptx`, `odf`, `pdf`, `zip`, `tar`, ...).
+    pub format: &'static str,
     /// `public`, `not_sensitive`, `confidential` or `highly_confidential`.
     pub classification: Category,
     /// Why it has that classification.
@@ -64,6 +67,10 @@ pub struct FileRecord {
     pub encryption: EncryptionRecord,
     /// Findings by detector.
     pub findings: Vec<FindingRecord>,
+    /// Archive members (or embedded documents) with findings, as paths inside the file; nested
+    /// members as `inner.zip!/file.csv`. At most 50.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub members_with_findings: Vec<String>,
     /// Rules broken.
     pub violations: Vec<Violation>,
     /// True when not all of the file could be read.
@@ -94,13 +101,19 @@ pub struct EncryptionRecord {
     pub encrypted: bool,
     /// Scheme, or null.
     pub method: Option<String>,
-    /// Strong (AES-256 or AEAD), or null when not encrypted.
+    /// Strong (AES-256 or AEAD), or null when not encrypted or not visible.
     pub strong: Option<bool>,
+    /// Cipher and key size where the headers show them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cipher: Option<String>,
+    /// Anything else worth knowing (names encrypted, opens without a password, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl From<Encryption> for EncryptionRecord {
     fn from(e: Encryption) -> Self {
-        EncryptionRecord { encrypted: e.encrypted, method: e.method, strong: e.strong }
+        EncryptionRecord { encrypted: e.encrypted, method: e.method.map(str::to_string), strong: e.strong, cipher: e.cipher, note: e.note }
     }
 }
 

@@ -1,0 +1,399 @@
+//! Whether a file is encrypted, with what, and whether that is strong.
+//!
+//! The vocabulary of `method` is fixed (reports and SIEM rules depend on it): `zip-aes256`,
+//! `zip-aes192`, `zip-aes128`, `zipcrypto`, `7z-aes256`, `rar-aes256`, `rar-legacy`, `pdf-aes256`,
+//! `pdf-aes128`, `pdf-rc4-128`, `pdf-rc4-40`, `ooxml-agile`, `ooxml-standard`, `office-rc4`,
+//! `odf-aes256`, `odf-blowfish`, `openpgp`, `age`, `luks`, `kdbx`, `encrypted-container-suspected`.
+//! `strong` is true only for 256-bit AES or a modern AEAD (age); it is `None` when the strength
+//! cannot be seen without the key.
+//!
+//! The sniffers here read headers only; they never guess content or try passwords.
+
+use serde::Serialize;
+
+/// The encryption state of a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Encryption {
+    /// True when the file is encrypted.
+    pub encrypted: bool,
+    /// The scheme, from the fixed vocabulary above.
+    pub method: Option<&'static str>,
+    /// True only for AES-256 or a modern AEAD; `None` when unknown or not encrypted.
+    pub strong: Option<bool>,
+    /// Cipher and key size where the headers show them, e.g. `AES-256`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cipher: Option<String>,
+    /// Anything else worth knowing (file names encrypted too, opens without a password, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Encryption {
+    /// A file with no sign of encryption.
+    pub fn none() -> Self {
+        Encryption { encrypted: false, method: None, strong: None, cipher: None, note: None }
+    }
+
+    /// An encrypted file using `method`.
+    pub fn with(method: &'static str, strong: Option<bool>) -> Self {
+        Encryption { encrypted: true, method: Some(method), strong, cipher: None, note: None }
+    }
+
+    /// Adds the cipher name.
+    pub fn cipher(mut self, cipher: impl Into<String>) -> Self {
+        self.cipher = Some(cipher.into());
+        self
+    }
+
+    /// Adds a note.
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.note = Some(note.into());
+        self
+    }
+
+    /// The weaker of two encryptions (an archive is only as strong as its weakest member).
+    pub fn weakest(self, other: Encryption) -> Encryption {
+        let rank = |e: &Encryption| match (e.encrypted, e.strong) {
+            (false, _) => 3,
+            (true, Some(false)) => 0,
+            (true, None) => 1,
+            (true, Some(true)) => 2,
+        };
+        if rank(&other) < rank(&self) {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+fn u16_le(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn u32_le(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// Encryption of one zip entry from its local file header (30 bytes, name, extra field). ZipCrypto
+/// sets general-purpose bit 0; WinZip AES uses method 99 and extra field 0x9901, whose strength byte
+/// is 1, 2 or 3 for AES-128, -192 or -256.
+pub fn zip_entry(local_header: &[u8]) -> Option<Encryption> {
+    if u32_le(local_header, 0)? != 0x0403_4B50 {
+        return None;
+    }
+    let flags = u16_le(local_header, 6)?;
+    if flags & 1 == 0 {
+        return None;
+    }
+    let method = u16_le(local_header, 8)?;
+    if method != 99 {
+        return Some(Encryption::with("zipcrypto", Some(false)).cipher("ZipCrypto"));
+    }
+    let name_len = usize::from(u16_le(local_header, 26)?);
+    let extra_len = usize::from(u16_le(local_header, 28)?);
+    let mut extra = local_header.get(30 + name_len..30 + name_len + extra_len)?;
+    while extra.len() >= 4 {
+        let (id, size) = (u16_le(extra, 0)?, usize::from(u16_le(extra, 2)?));
+        let body = extra.get(4..4 + size)?;
+        if id == 0x9901 && body.len() >= 5 {
+            return Some(match body[4] {
+                1 => Encryption::with("zip-aes128", Some(false)).cipher("AES-128"),
+                2 => Encryption::with("zip-aes192", Some(false)).cipher("AES-192"),
+                _ => Encryption::with("zip-aes256", Some(true)).cipher("AES-256"),
+            });
+        }
+        extra = &extra[4 + size..];
+    }
+    Some(Encryption::with("zip-aes256", None).note("AES extra field missing; strength unknown"))
+}
+
+/// An encrypted OOXML package (a compound file holding `EncryptionInfo`), from that stream's start.
+/// Version 4.4 is Agile (XML follows, with the cipher and key size); x.2 is Standard (a binary
+/// header with an algorithm id and key size).
+pub fn ooxml_encryption_info(info: &[u8]) -> Encryption {
+    let (Some(major), Some(minor)) = (u16_le(info, 0), u16_le(info, 2)) else {
+        return Encryption::with("ooxml-agile", None);
+    };
+    if (major, minor) == (4, 4) {
+        let xml = String::from_utf8_lossy(&info[8.min(info.len())..]);
+        let key_data = xml.find("<keyData").map_or(&xml[..], |at| &xml[at..]);
+        let cipher = attribute(key_data, "cipherAlgorithm").unwrap_or("AES");
+        let bits: u32 = attribute(key_data, "keyBits").and_then(|b| b.parse().ok()).unwrap_or(0);
+        let strong = cipher.eq_ignore_ascii_case("AES") && bits >= 256;
+        return Encryption::with("ooxml-agile", Some(strong)).cipher(format!("{cipher}-{bits}"));
+    }
+    // Standard: version (4), flags (4), header size (4), then the header: flags, size extra,
+    // algorithm id, hash id, key size in bits.
+    let alg = u32_le(info, 20).unwrap_or(0);
+    let bits = u32_le(info, 28).unwrap_or(0);
+    let cipher = match alg {
+        0x6801 => "RC4".to_string(),
+        0x660E | 0x660F | 0x6610 => format!("AES-{bits}"),
+        _ => format!("alg-{alg:#x}-{bits}"),
+    };
+    let strong = matches!(alg, 0x6610) || (matches!(alg, 0x660E..=0x6610) && bits >= 256);
+    Encryption::with("ooxml-standard", Some(strong)).cipher(cipher)
+}
+
+fn attribute<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
+    let at = xml.find(&format!("{name}=\""))? + name.len() + 2;
+    let end = xml[at..].find('"')?;
+    Some(&xml[at..at + end])
+}
+
+/// OpenDocument encryption from `META-INF/manifest.xml`: Blowfish CFB (ODF 1.1 and older) or AES.
+pub fn odf_manifest(manifest: &str) -> Option<Encryption> {
+    if !manifest.contains("encryption-data") {
+        return None;
+    }
+    if manifest.contains("aes256") || manifest.contains("aes256-gcm") {
+        Some(Encryption::with("odf-aes256", Some(true)).cipher("AES-256"))
+    } else if manifest.contains("aes") {
+        Some(Encryption::with("odf-aes256", Some(false)).cipher("AES").note("AES with a key shorter than 256 bits"))
+    } else {
+        Some(Encryption::with("odf-blowfish", Some(false)).cipher("Blowfish CFB"))
+    }
+}
+
+/// OpenPGP: the first packet tells. A symmetric-key session key (tag 3) or a version-2 SEIPD
+/// packet names the cipher; a public-key session key (tag 1) hides it.
+pub fn openpgp(bytes: &[u8]) -> Encryption {
+    let packets = dearmour(bytes).unwrap_or_else(|| bytes.to_vec());
+    let Some((tag, body)) = first_packet(&packets) else {
+        return Encryption::with("openpgp", None);
+    };
+    let algorithm = match tag {
+        3 if body.first() == Some(&4) => body.get(1).copied(),
+        3 if body.first() == Some(&6) => body.get(2).copied(),
+        18 if body.first() == Some(&2) => body.get(1).copied(),
+        _ => None,
+    };
+    match algorithm {
+        Some(id) => {
+            let (name, strong) = match id {
+                1 => ("IDEA", false),
+                2 => ("TripleDES", false),
+                3 => ("CAST5", false),
+                4 => ("Blowfish", false),
+                7 => ("AES-128", false),
+                8 => ("AES-192", false),
+                9 => ("AES-256", true),
+                10 => ("Twofish-256", false),
+                11..=13 => ("Camellia", false),
+                _ => ("unknown", false),
+            };
+            Encryption::with("openpgp", Some(strong)).cipher(name)
+        }
+        None if tag == 1 => Encryption::with("openpgp", None).note("public-key encrypted; the cipher is inside the session key"),
+        None => Encryption::with("openpgp", None),
+    }
+}
+
+fn dearmour(bytes: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    let text = std::str::from_utf8(&bytes[..bytes.len().min(64 << 10)]).ok()?;
+    let start = text.find("-----BEGIN PGP MESSAGE-----")?;
+    let body = &text[start..];
+    let blank = body.find("\n\n").or_else(|| body.find("\r\n\r\n"))?;
+    let b64: String = body[blank..]
+        .lines()
+        .take_while(|l| !l.starts_with('=') && !l.starts_with("-----"))
+        .flat_map(|l| l.trim().chars())
+        .collect();
+    base64::engine::general_purpose::STANDARD.decode(b64.as_bytes()).ok()
+}
+
+fn first_packet(p: &[u8]) -> Option<(u8, &[u8])> {
+    let first = *p.first()?;
+    if first & 0x80 == 0 {
+        return None;
+    }
+    if first & 0x40 != 0 {
+        let tag = first & 0x3F;
+        let (len, header) = match *p.get(1)? {
+            l @ 0..=191 => (usize::from(l), 2),
+            l @ 192..=223 => ((usize::from(l) - 192) * 256 + usize::from(*p.get(2)?) + 192, 3),
+            255 => (u32::from_be_bytes(p.get(2..6)?.try_into().ok()?) as usize, 6),
+            _ => (p.len().saturating_sub(2), 2),
+        };
+        Some((tag, p.get(header..(header + len).min(p.len()))?))
+    } else {
+        let tag = (first >> 2) & 0x0F;
+        let (len, header) = match first & 3 {
+            0 => (usize::from(*p.get(1)?), 2),
+            1 => (usize::from(u16::from_be_bytes(p.get(1..3)?.try_into().ok()?)), 3),
+            2 => (u32::from_be_bytes(p.get(1..5)?.try_into().ok()?) as usize, 5),
+            _ => (p.len() - 1, 1),
+        };
+        Some((tag, p.get(header..(header + len).min(p.len()))?))
+    }
+}
+
+/// LUKS volume: the cipher and key size are in the header (LUKS1 binary fields, LUKS2 JSON area).
+pub fn luks(head: &[u8]) -> Encryption {
+    let version = u16::from_be_bytes([head.get(6).copied().unwrap_or(0), head.get(7).copied().unwrap_or(0)]);
+    let (cipher, key_bytes) = if version == 1 {
+        let text = |r: std::ops::Range<usize>| {
+            head.get(r).map(|b| String::from_utf8_lossy(b).trim_end_matches('\0').to_string()).unwrap_or_default()
+        };
+        let key = head.get(108..112).map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+        (format!("{}-{}", text(8..40), text(40..72)), key as usize)
+    } else {
+        let json = String::from_utf8_lossy(&head[head.len().min(4096)..]);
+        let cipher = json_string(&json, "encryption").unwrap_or_default();
+        let key = json_number(&json, "key_size").unwrap_or(0);
+        (cipher, key)
+    };
+    // XTS splits the key in two, so a 512-bit XTS key is AES-256.
+    let bits = if cipher.contains("xts") { key_bytes * 4 } else { key_bytes * 8 };
+    let strong = cipher.starts_with("aes") && bits >= 256;
+    Encryption::with("luks", Some(strong)).cipher(format!("{cipher} ({bits}-bit)")).note(format!("LUKS{version}"))
+}
+
+fn json_string(json: &str, key: &str) -> Option<String> {
+    let at = json.find(&format!("\"{key}\""))? + key.len() + 2;
+    let rest = json[at..].trim_start().strip_prefix(':')?.trim_start().strip_prefix('"')?;
+    Some(rest[..rest.find('"')?].to_string())
+}
+
+fn json_number(json: &str, key: &str) -> Option<usize> {
+    let at = json.find(&format!("\"{key}\""))? + key.len() + 2;
+    let rest = json[at..].trim_start().strip_prefix(':')?.trim_start();
+    rest[..rest.find(|c: char| !c.is_ascii_digit())?].parse().ok()
+}
+
+/// RAR: RAR 5 archives use AES-256 (with encrypted headers when the first header after the
+/// signature is an archive encryption header); RAR 1.5–4 use AES-128 or older ciphers.
+pub fn rar(head: &[u8], rar5: bool) -> Option<Encryption> {
+    if !rar5 {
+        // RAR 4: main header at 7: CRC (2), type 0x73, flags (2); 0x0080 = headers encrypted.
+        let flags = u16_le(head, 10)?;
+        if head.get(9) == Some(&0x73) && flags & 0x0080 != 0 {
+            return Some(Encryption::with("rar-legacy", Some(false)).note("file names encrypted"));
+        }
+        // File headers (type 0x74) carry flag 0x0004 when the file is encrypted.
+        let encrypted_file = head.windows(5).any(|w| w[2] == 0x74 && u16::from_le_bytes([w[3], w[4]]) & 0x0004 != 0);
+        return encrypted_file.then(|| Encryption::with("rar-legacy", Some(false)));
+    }
+    // RAR 5 headers: CRC32, size (vint), then `size` bytes: type, flags, [extra size if flags & 1],
+    // [data size if flags & 2], fields, extra records. Type 4 is the archive encryption header
+    // (everything after it encrypted); extra record 1 in a file header means that file is encrypted.
+    let mut at = 8;
+    for _ in 0..256 {
+        let (size, n) = read_vint(head.get(at + 4..)?)?;
+        let body = head.get(at + 4 + n..at + 4 + n + usize::try_from(size).ok()?)?;
+        let mut fields = VintReader { bytes: body, at: 0 };
+        let (kind, flags) = (fields.next()?, fields.next()?);
+        let extra_size = if flags & 1 != 0 { fields.next()? } else { 0 };
+        let data_size = if flags & 2 != 0 { fields.next()? } else { 0 };
+        match kind {
+            4 => return Some(Encryption::with("rar-aes256", Some(true)).cipher("AES-256").note("file names encrypted")),
+            2 | 3 if extra_size > 0 => {
+                let extra = body.get(body.len().checked_sub(usize::try_from(extra_size).ok()?)?..)?;
+                let mut records = VintReader { bytes: extra, at: 0 };
+                let (_record_size, record_type) = (records.next()?, records.next()?);
+                if record_type == 1 {
+                    return Some(Encryption::with("rar-aes256", Some(true)).cipher("AES-256"));
+                }
+            }
+            5 => return None,
+            _ => {}
+        }
+        at += 4 + n + body.len() + usize::try_from(data_size).ok()?;
+    }
+    None
+}
+
+/// Reads consecutive RAR variable-length integers.
+struct VintReader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl VintReader<'_> {
+    fn next(&mut self) -> Option<u64> {
+        let (value, n) = read_vint(self.bytes.get(self.at..)?)?;
+        self.at += n;
+        Some(value)
+    }
+}
+
+fn read_vint(b: &[u8]) -> Option<(u64, usize)> {
+    let mut value = 0u64;
+    for (i, &byte) in b.iter().enumerate().take(10) {
+        value |= u64::from(byte & 0x7F) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Some((value, i + 1));
+        }
+    }
+    None
+}
+
+/// A VeraCrypt-style container has no magic: only its statistics give it away. Samples taken at
+/// the start, middle and end must all look uniformly random (chi-square against a uniform byte
+/// distribution, 255 degrees of freedom: ciphertext lands near 255, compressed data far higher).
+pub fn looks_like_ciphertext(samples: &[&[u8]]) -> bool {
+    samples.iter().all(|s| s.len() >= 16 << 10 && chi_square(s) < 330.0)
+}
+
+fn chi_square(sample: &[u8]) -> f64 {
+    let mut counts = [0u64; 256];
+    for &b in sample {
+        counts[usize::from(b)] += 1;
+    }
+    let expected = sample.len() as f64 / 256.0;
+    counts.iter().map(|&c| (c as f64 - expected).powi(2) / expected).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn local_header(flags: u16, method: u16, extra: &[u8]) -> Vec<u8> {
+        let mut h = vec![0u8; 30];
+        h[..4].copy_from_slice(b"PK\x03\x04");
+        h[6..8].copy_from_slice(&flags.to_le_bytes());
+        h[8..10].copy_from_slice(&method.to_le_bytes());
+        h[26..28].copy_from_slice(&1u16.to_le_bytes());
+        h[28..30].copy_from_slice(&(extra.len() as u16).to_le_bytes());
+        h.push(b'a');
+        h.extend_from_slice(extra);
+        h
+    }
+
+    #[test]
+    fn zip_entries_tell_zipcrypto_from_aes_strengths() {
+        assert_eq!(zip_entry(&local_header(0, 8, &[])), None);
+        assert_eq!(zip_entry(&local_header(1, 8, &[])).unwrap().method, Some("zipcrypto"));
+        for (strength, method, strong) in [(1, "zip-aes128", false), (2, "zip-aes192", false), (3, "zip-aes256", true)] {
+            let extra = [0x01, 0x99, 7, 0, 2, 0, b'A', b'E', strength, 8, 0];
+            let e = zip_entry(&local_header(1, 99, &extra)).unwrap();
+            assert_eq!((e.method, e.strong), (Some(method), Some(strong)));
+        }
+    }
+
+    #[test]
+    fn ciphertext_statistics_separate_random_from_structured_bytes() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let random: Vec<u8> = (0..65536)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 24) as u8
+            })
+            .collect();
+        assert!(looks_like_ciphertext(&[&random]));
+        let text = b"The quick brown fox jumps over the lazy dog. ".repeat(2000);
+        assert!(!looks_like_ciphertext(&[&text]));
+    }
+
+    #[test]
+    fn the_weakest_encryption_wins() {
+        let strong = Encryption::with("zip-aes256", Some(true));
+        let weak = Encryption::with("zipcrypto", Some(false));
+        assert_eq!(strong.clone().weakest(weak.clone()), weak);
+        assert_eq!(strong.clone().weakest(Encryption::none()), strong);
+    }
+}

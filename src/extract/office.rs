@@ -1,0 +1,360 @@
+//! Text of Office Open XML (docx, xlsx, pptx and their macro variants) and OpenDocument (odt, ods,
+//! odp) parts, which are XML inside a zip.
+//!
+//! Word and PowerPoint parts keep the text runs (`w:t`, deleted text `w:delText`, `a:t`) and turn
+//! paragraphs into lines and table cells into tabs. A spreadsheet becomes one tab-separated line per
+//! row, so the first row is a header that gives context to every cell below it; shared strings are
+//! resolved and dates are written as shown (day/month/year) rather than as serial numbers. Document
+//! properties become `name: value` lines, so labels such as `MSIP_Label_..._Name` are visible.
+//!
+//! The XML parser streams and does not recurse, so deep nesting costs no stack.
+
+use std::collections::HashMap;
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+
+/// How a kind of XML part is turned into text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartStyle {
+    /// Word: text in `w:t`/`w:delText`; `w:p` ends a line, `w:tc` a cell, `w:tab` is a tab.
+    Word,
+    /// PowerPoint and DrawingML: text in `a:t`; `a:p` ends a line.
+    Slides,
+    /// OpenDocument: all text; `text:p`/`text:h` end a line, `table:table-cell` a cell.
+    OpenDocument,
+    /// Properties (`docProps/*.xml`, `meta.xml`): each element with text becomes `name: value`.
+    Properties,
+}
+
+/// Appends the text of one XML part to `out`.
+pub fn part_text(xml: &[u8], style: PartStyle, out: &mut String) {
+    let mut reader = Reader::from_reader(xml);
+    reader.config_mut().trim_text(false);
+    let mut buf = Vec::new();
+    let mut in_text = style == PartStyle::OpenDocument;
+    let mut property_name: Option<String> = None;
+    let mut property_value = String::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) => {
+                let name = local_name(&e);
+                match style {
+                    PartStyle::Word => in_text = matches!(name.as_str(), "t" | "delText"),
+                    PartStyle::Slides => in_text = name == "t",
+                    PartStyle::Properties => {
+                        property_name = Some(property_label(&e, &name));
+                        property_value.clear();
+                    }
+                    PartStyle::OpenDocument => {}
+                }
+            }
+            Ok(Event::Empty(e)) => match (style, local_name(&e).as_str()) {
+                (PartStyle::Word | PartStyle::OpenDocument, "tab") => out.push('\t'),
+                (PartStyle::Word, "br" | "cr") | (PartStyle::OpenDocument, "line-break") => out.push('\n'),
+                (PartStyle::OpenDocument, "s") => out.push(' '),
+                _ => {}
+            },
+            Ok(Event::Text(t)) => {
+                let text = t.decode().map(|c| quick_xml::escape::unescape(&c).map(|u| u.into_owned()).unwrap_or_else(|_| c.into_owned()));
+                if let Ok(text) = text {
+                    if style == PartStyle::Properties {
+                        property_value.push_str(&text);
+                    } else if in_text {
+                        out.push_str(&text);
+                    }
+                }
+            }
+            Ok(Event::CData(t)) => {
+                if in_text {
+                    out.push_str(&String::from_utf8_lossy(&t));
+                }
+            }
+            Ok(Event::End(e)) => {
+                let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
+                match (style, name.as_str()) {
+                    (PartStyle::Word, "t" | "delText") | (PartStyle::Slides, "t") => in_text = false,
+                    (PartStyle::Word, "p") | (PartStyle::Slides, "p") | (PartStyle::OpenDocument, "p" | "h") => {
+                        out.push('\n')
+                    }
+                    (PartStyle::Word, "tc") | (PartStyle::OpenDocument, "table-cell") => out.push('\t'),
+                    (PartStyle::Word, "tr") | (PartStyle::OpenDocument, "table-row") => out.push('\n'),
+                    (PartStyle::Properties, _) => {
+                        if let Some(label) = property_name.take() {
+                            if !property_value.trim().is_empty() {
+                                out.push_str(&format!("{label}: {}\n", property_value.trim()));
+                            }
+                            property_value.clear();
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+}
+
+fn local_name(e: &BytesStart<'_>) -> String {
+    String::from_utf8_lossy(e.local_name().as_ref()).into_owned()
+}
+
+/// A custom property (`<property name="MSIP_Label_..._Name">`) is labelled by its `name`
+/// attribute; other properties by their element name (`title`, `creator`, `keywords`).
+fn property_label(e: &BytesStart<'_>, element: &str) -> String {
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.local_name().as_ref() == b"name")
+        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+        .unwrap_or_else(|| element.to_string())
+}
+
+/// The shared-string table of a workbook (`xl/sharedStrings.xml`).
+pub fn shared_strings(xml: &[u8]) -> Vec<String> {
+    let mut reader = Reader::from_reader(xml);
+    reader.config_mut().trim_text(false);
+    let mut buf = Vec::new();
+    let mut strings = Vec::new();
+    let mut current = String::new();
+    let mut in_t = false;
+    let mut in_phonetic = false;
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) => match e.local_name().as_ref() {
+                b"si" => current.clear(),
+                b"t" => in_t = true,
+                b"rPh" => in_phonetic = true,
+                _ => {}
+            },
+            Ok(Event::Text(t)) if in_t && !in_phonetic => current.push_str(&unescaped(&t)),
+            Ok(Event::End(e)) => match e.local_name().as_ref() {
+                b"t" => in_t = false,
+                b"rPh" => in_phonetic = false,
+                b"si" => strings.push(std::mem::take(&mut current)),
+                _ => {}
+            },
+            Ok(Event::Empty(e)) if e.local_name().as_ref() == b"si" => strings.push(String::new()),
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    strings
+}
+
+fn unescaped(t: &quick_xml::events::BytesText<'_>) -> String {
+    let raw = String::from_utf8_lossy(t.as_ref()).into_owned();
+    quick_xml::escape::unescape(&raw).map(|u| u.into_owned()).unwrap_or(raw)
+}
+
+/// Which cell styles (`s` attribute index) show dates, from `xl/styles.xml`.
+pub fn date_styles(xml: &[u8]) -> Vec<bool> {
+    let mut reader = Reader::from_reader(xml);
+    let mut buf = Vec::new();
+    let mut custom_date_formats: HashMap<u32, bool> = HashMap::new();
+    let mut in_cell_xfs = false;
+    let mut styles = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e) | Event::Empty(e)) => match e.local_name().as_ref() {
+                b"numFmt" => {
+                    let id = attr(&e, b"numFmtId").and_then(|v| v.parse().ok());
+                    let code = attr(&e, b"formatCode").unwrap_or_default();
+                    if let Some(id) = id {
+                        custom_date_formats.insert(id, format_code_is_date(&code));
+                    }
+                }
+                b"cellXfs" => in_cell_xfs = true,
+                b"xf" if in_cell_xfs => {
+                    let id: u32 = attr(&e, b"numFmtId").and_then(|v| v.parse().ok()).unwrap_or(0);
+                    let builtin_date = matches!(id, 14..=22 | 45..=47);
+                    styles.push(builtin_date || custom_date_formats.get(&id).copied().unwrap_or(false));
+                }
+                _ => {}
+            },
+            Ok(Event::End(e)) if e.local_name().as_ref() == b"cellXfs" => in_cell_xfs = false,
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    styles
+}
+
+/// A number format shows a date when it has day, month or year codes outside quoted text and
+/// brackets (`[Red]`, `[$-809]`).
+fn format_code_is_date(code: &str) -> bool {
+    let mut quoted = false;
+    let mut bracket = false;
+    code.chars().any(|c| {
+        match c {
+            '"' => quoted = !quoted,
+            '[' => bracket = true,
+            ']' => bracket = false,
+            _ => {}
+        }
+        !quoted && !bracket && matches!(c.to_ascii_lowercase(), 'd' | 'y')
+    })
+}
+
+fn attr(e: &BytesStart<'_>, name: &[u8]) -> Option<String> {
+    e.attributes().flatten().find(|a| a.key.local_name().as_ref() == name).map(|a| String::from_utf8_lossy(&a.value).into_owned())
+}
+
+/// One worksheet as tab-separated lines, one per row, cells placed by their column letters.
+pub fn sheet_text(xml: &[u8], shared: &[String], date_styles: &[bool], out: &mut String) {
+    let mut reader = Reader::from_reader(xml);
+    reader.config_mut().trim_text(false);
+    let mut buf = Vec::new();
+    let mut column = 0usize;
+    let mut cell = Cell::default();
+    let mut in_value = false;
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) => match e.local_name().as_ref() {
+                b"row" => column = 0,
+                b"c" => cell = Cell::from_attributes(&e),
+                b"v" | b"t" => in_value = true,
+                _ => {}
+            },
+            Ok(Event::Text(t)) if in_value => cell.value.push_str(&unescaped(&t)),
+            Ok(Event::End(e)) => match e.local_name().as_ref() {
+                b"v" | b"t" => in_value = false,
+                b"c" => {
+                    // `column` cells are on the line so far; the cell at index `target` is preceded
+                    // by `target` tabs in all.
+                    let target = cell.column.unwrap_or(column).max(column);
+                    let tabs = if column == 0 { target } else { target - column + 1 };
+                    out.extend(std::iter::repeat_n('\t', tabs));
+                    out.push_str(&cell.shown(shared, date_styles));
+                    column = target + 1;
+                }
+                b"row" => out.push('\n'),
+                _ => {}
+            },
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+}
+
+#[derive(Default)]
+struct Cell {
+    column: Option<usize>,
+    kind: String,
+    style: Option<usize>,
+    value: String,
+}
+
+impl Cell {
+    fn from_attributes(e: &BytesStart<'_>) -> Cell {
+        Cell {
+            column: attr(e, b"r").and_then(|r| column_index(&r)),
+            kind: attr(e, b"t").unwrap_or_default(),
+            style: attr(e, b"s").and_then(|s| s.parse().ok()),
+            value: String::new(),
+        }
+    }
+
+    /// The cell as Excel shows it (as far as text goes).
+    fn shown(&self, shared: &[String], date_styles: &[bool]) -> String {
+        match self.kind.as_str() {
+            "s" => self.value.trim().parse::<usize>().ok().and_then(|i| shared.get(i)).cloned().unwrap_or_default(),
+            "b" => if self.value == "1" { "TRUE" } else { "FALSE" }.to_string(),
+            "inlineStr" | "str" | "e" => self.value.clone(),
+            _ => {
+                let is_date = self.style.and_then(|s| date_styles.get(s)).copied().unwrap_or(false);
+                match self.value.parse::<f64>() {
+                    Ok(serial) if is_date => excel_serial_to_date(serial),
+                    Ok(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", n as i64),
+                    _ => self.value.clone(),
+                }
+            }
+        }
+    }
+}
+
+/// `A` → 0, `Z` → 25, `AA` → 26, from a cell reference such as `AB12`.
+fn column_index(reference: &str) -> Option<usize> {
+    let letters: Vec<u8> = reference.bytes().take_while(u8::is_ascii_alphabetic).collect();
+    if letters.is_empty() {
+        return None;
+    }
+    let n = letters.iter().fold(0usize, |acc, &b| acc * 26 + usize::from(b.to_ascii_uppercase() - b'A' + 1));
+    Some(n - 1)
+}
+
+/// Excel's 1900 date system (with its fictitious 29 February 1900) to `dd/mm/yyyy`.
+fn excel_serial_to_date(serial: f64) -> String {
+    let days = serial.floor() as i64;
+    if !(1..=2_958_465).contains(&days) {
+        return format!("{serial}");
+    }
+    // Serial 60 is the fictitious 1900-02-29; after it, serials are one day ahead.
+    let days_since_1899_12_31 = if days > 60 { days - 1 } else { days };
+    let (y, m, d) = civil_from_days(days_since_1899_12_31 - 25_568 - 1);
+    format!("{d:02}/{m:02}/{y}")
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_text_keeps_paragraphs_and_cells() {
+        let xml = br#"<w:document xmlns:w="w"><w:body><w:p><w:r><w:t>Hello</w:t></w:r><w:r><w:tab/><w:t xml:space="preserve"> world &amp; co</w:t></w:r></w:p><w:tbl><w:tr><w:tc><w:p><w:r><w:t>Name</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>NI</w:t></w:r></w:p></w:tc></w:tr></w:tbl><w:p><w:r><w:instrText>PAGE</w:instrText><w:delText>gone</w:delText></w:r></w:p></w:body></w:document>"#;
+        let mut out = String::new();
+        part_text(xml, PartStyle::Word, &mut out);
+        assert!(out.starts_with("Hello\t world & co\n"), "{out:?}");
+        assert!(out.contains("Name\n\tNI\n\t\n"), "{out:?}");
+        assert!(out.contains("gone") && !out.contains("PAGE"), "{out:?}");
+    }
+
+    #[test]
+    fn properties_become_labelled_lines() {
+        let xml = br#"<Properties><property fmtid="x" pid="2" name="MSIP_Label_abc_Name"><vt:lpwstr>Highly Confidential</vt:lpwstr></property><dc:title>Staff list</dc:title></Properties>"#;
+        let mut out = String::new();
+        part_text(xml, PartStyle::Properties, &mut out);
+        assert!(out.contains("MSIP_Label_abc_Name: Highly Confidential\n"), "{out:?}");
+        assert!(out.contains("title: Staff list\n"), "{out:?}");
+    }
+
+    #[test]
+    fn sheets_become_rows_with_dates_as_shown() {
+        let shared = vec!["Name".to_string(), "DOB".to_string(), "Ann".to_string()];
+        let styles = vec![false, true];
+        let xml = br#"<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="C1" t="s"><v>1</v></c></row><row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2"><v>4176749369</v></c><c r="C2" s="1"><v>31121</v></c></row></sheetData></worksheet>"#;
+        let mut out = String::new();
+        sheet_text(xml, &shared, &styles, &mut out);
+        assert_eq!(out, "Name\t\tDOB\nAnn\t4176749369\t15/03/1985\n");
+    }
+
+    #[test]
+    fn date_formats_are_recognised() {
+        assert!(format_code_is_date("dd/mm/yyyy"));
+        assert!(format_code_is_date("[$-809]dd mmmm yyyy"));
+        assert!(!format_code_is_date("0.00"));
+        assert!(!format_code_is_date("[Red]#,##0"));
+        assert!(!format_code_is_date("\"days\" 0"));
+        assert_eq!(excel_serial_to_date(1.0), "01/01/1900");
+        assert_eq!(excel_serial_to_date(61.0), "01/03/1900");
+        assert_eq!(excel_serial_to_date(45000.0), "15/03/2023");
+        assert_eq!(column_index("AB12"), Some(27));
+    }
+}

@@ -1,0 +1,297 @@
+//! Zip containers: Office Open XML and OpenDocument files, and plain zip archives (recursively).
+//!
+//! The package type is told from the entry names (`[Content_Types].xml` with `word/`, `xl/` or
+//! `ppt/` parts; an OpenDocument `mimetype`), never from the file name. Encrypted entries are
+//! classified from their local headers (ZipCrypto or WinZip AES with its strength); their names and
+//! sizes stay visible, their content is not read. Entries whose byte ranges overlap (a bomb
+//! construction) stop the archive.
+
+use std::io::{Read, Seek, SeekFrom};
+
+use zip::ZipArchive;
+
+use super::office::{self, PartStyle};
+use super::{encryption, read_member, Ctx, PartialReason};
+
+/// What kind of package a zip is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Package {
+    Word,
+    Excel,
+    PowerPoint,
+    OpenDocument,
+    Archive,
+}
+
+/// Reads a zip-based file. Returns the format name.
+pub(super) fn read<R: Read + Seek>(reader: &mut R, member: Option<&str>, depth: u32, ctx: &mut Ctx<'_, '_>) -> &'static str {
+    let entries = match list_entries(reader) {
+        Ok(entries) => entries,
+        Err(_) => {
+            ctx.mark(PartialReason::UnreadablePart);
+            return "zip";
+        }
+    };
+    if entries_overlap(&entries) {
+        ctx.mark(PartialReason::OverlappingEntries);
+        return "zip";
+    }
+    for e in entries.iter().filter(|e| e.encrypted) {
+        if let Some(found) = local_header(reader, e.header_start).as_deref().and_then(encryption::zip_entry) {
+            ctx.add_encryption(found);
+        }
+    }
+    let package = package_of(&entries, reader);
+    let Ok(mut archive) = ZipArchive::new(&mut *reader) else {
+        ctx.mark(PartialReason::UnreadablePart);
+        return "zip";
+    };
+    match package {
+        Package::Word => read_word(&mut archive, member, depth, ctx),
+        Package::Excel => read_excel(&mut archive, member, depth, ctx),
+        Package::PowerPoint => read_slides(&mut archive, member, depth, ctx),
+        Package::OpenDocument => read_open_document(&mut archive, member, ctx),
+        Package::Archive => read_archive(&mut archive, &entries, member, depth, ctx),
+    }
+}
+
+struct Entry {
+    name: String,
+    header_start: u64,
+    compressed: u64,
+    size: u64,
+    encrypted: bool,
+    is_dir: bool,
+}
+
+fn list_entries<R: Read + Seek>(reader: &mut R) -> zip::result::ZipResult<Vec<Entry>> {
+    let mut archive = ZipArchive::new(reader)?;
+    let mut entries = Vec::with_capacity(archive.len());
+    for i in 0..archive.len() {
+        let f = archive.by_index_raw(i)?;
+        entries.push(Entry {
+            name: f.name().map(|n| n.into_owned()).unwrap_or_else(|_| String::from_utf8_lossy(f.name_raw()).into_owned()),
+            header_start: f.header_start(),
+            compressed: f.compressed_size(),
+            size: f.size(),
+            encrypted: f.encrypted(),
+            is_dir: f.is_dir(),
+        });
+    }
+    Ok(entries)
+}
+
+/// True when two entries claim overlapping bytes of the archive.
+fn entries_overlap(entries: &[Entry]) -> bool {
+    let mut spans: Vec<(u64, u64)> =
+        entries.iter().map(|e| (e.header_start, e.header_start + 30 + e.name.len() as u64 + e.compressed)).collect();
+    spans.sort_unstable();
+    spans.windows(2).any(|w| w[1].0 < w[0].1)
+}
+
+/// The local header of an entry (fixed part, name and extra field).
+fn local_header<R: Read + Seek>(reader: &mut R, at: u64) -> Option<Vec<u8>> {
+    reader.seek(SeekFrom::Start(at)).ok()?;
+    let mut fixed = [0u8; 30];
+    reader.read_exact(&mut fixed).ok()?;
+    let variable = usize::from(u16::from_le_bytes([fixed[26], fixed[27]])) + usize::from(u16::from_le_bytes([fixed[28], fixed[29]]));
+    let mut header = fixed.to_vec();
+    header.resize(30 + variable, 0);
+    reader.read_exact(&mut header[30..]).ok()?;
+    Some(header)
+}
+
+fn package_of<R: Read + Seek>(entries: &[Entry], reader: &mut R) -> Package {
+    let has = |name: &str| entries.iter().any(|e| e.name == name);
+    if has("[Content_Types].xml") {
+        if has("word/document.xml") {
+            return Package::Word;
+        }
+        if has("xl/workbook.xml") {
+            return Package::Excel;
+        }
+        if has("ppt/presentation.xml") {
+            return Package::PowerPoint;
+        }
+    }
+    if has("mimetype") && has("META-INF/manifest.xml") {
+        let mimetype = ZipArchive::new(reader).ok().and_then(|mut a| {
+            let mut s = String::new();
+            a.by_name("mimetype").ok()?.take(256).read_to_string(&mut s).ok()?;
+            Some(s)
+        });
+        if mimetype.is_some_and(|m| m.starts_with("application/vnd.oasis.opendocument")) {
+            return Package::OpenDocument;
+        }
+    }
+    Package::Archive
+}
+
+/// Reads one package part into memory, within the file's expansion budget.
+fn part<R: Read + Seek>(archive: &mut ZipArchive<R>, name: &str, ctx: &mut Ctx<'_, '_>) -> Option<Vec<u8>> {
+    let file = archive.by_name(name).ok()?;
+    if file.encrypted() {
+        return None;
+    }
+    let compressed = file.compressed_size();
+    let mut limited = file.take(ctx.limits.max_member_bytes);
+    let bytes = super::read_bounded(&mut limited, Some(compressed), ctx);
+    if bytes.is_none() {
+        ctx.mark(PartialReason::UnreadablePart);
+    }
+    bytes
+}
+
+fn names_matching<R: Read + Seek>(archive: &ZipArchive<R>, wanted: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut names: Vec<String> = archive.file_names().filter_map(Result::ok).filter(|n| wanted(n)).map(|n| n.into_owned()).collect();
+    names.sort_by(|a, b| natural_key(a).cmp(&natural_key(b)));
+    names
+}
+
+/// Sorts `sheet2.xml` before `sheet10.xml`.
+fn natural_key(name: &str) -> (String, u64) {
+    let digits: String = name.chars().rev().skip_while(|c| !c.is_ascii_digit()).take_while(char::is_ascii_digit).collect();
+    let number = digits.chars().rev().collect::<String>().parse().unwrap_or(0);
+    (name.trim_end_matches(|c: char| !c.is_ascii_alphabetic()).to_string(), number)
+}
+
+/// Document properties, sensitivity labels and custom properties, as `name: value` lines.
+fn read_properties<R: Read + Seek>(archive: &mut ZipArchive<R>, member: Option<&str>, ctx: &mut Ctx<'_, '_>) {
+    let mut text = String::new();
+    for name in ["docProps/core.xml", "docProps/app.xml", "docProps/custom.xml", "docMetadata/LabelInfo.xml", "meta.xml"] {
+        if let Some(xml) = part(archive, name, ctx) {
+            office::part_text(&xml, PartStyle::Properties, &mut text);
+        }
+    }
+    ctx.emit(&text, member);
+}
+
+/// Embedded documents (an Excel table inside a Word file) are read like archive members.
+fn read_embeddings<R: Read + Seek>(archive: &mut ZipArchive<R>, prefix: &str, member: Option<&str>, depth: u32, ctx: &mut Ctx<'_, '_>) {
+    for name in names_matching(archive, |n| n.starts_with(prefix) && !n.ends_with('/')) {
+        let Ok(file) = archive.by_name(&name) else { continue };
+        let compressed = file.compressed_size();
+        let path = member_path(member, &name);
+        read_member(file, Some(compressed), &path, depth + 1, ctx);
+    }
+}
+
+fn member_path(parent: Option<&str>, name: &str) -> String {
+    match parent {
+        Some(p) => format!("{p}!/{name}"),
+        None => name.to_string(),
+    }
+}
+
+fn read_word<R: Read + Seek>(archive: &mut ZipArchive<R>, member: Option<&str>, depth: u32, ctx: &mut Ctx<'_, '_>) -> &'static str {
+    let mut text = String::new();
+    let parts = names_matching(archive, |n| {
+        n.starts_with("word/")
+            && n.ends_with(".xml")
+            && ["document", "header", "footer", "footnotes", "endnotes", "comments"].iter().any(|p| n[5..].starts_with(p))
+    });
+    for name in parts {
+        if let Some(xml) = part(archive, &name, ctx) {
+            office::part_text(&xml, PartStyle::Word, &mut text);
+            text.push('\n');
+        }
+    }
+    ctx.emit(&text, member);
+    read_properties(archive, member, ctx);
+    read_embeddings(archive, "word/embeddings/", member, depth, ctx);
+    "docx"
+}
+
+fn read_excel<R: Read + Seek>(archive: &mut ZipArchive<R>, member: Option<&str>, depth: u32, ctx: &mut Ctx<'_, '_>) -> &'static str {
+    let shared = part(archive, "xl/sharedStrings.xml", ctx).map(|x| office::shared_strings(&x)).unwrap_or_default();
+    let dates = part(archive, "xl/styles.xml", ctx).map(|x| office::date_styles(&x)).unwrap_or_default();
+    for name in names_matching(archive, |n| n.starts_with("xl/worksheets/") && n.ends_with(".xml")) {
+        if ctx.exhausted() {
+            break;
+        }
+        if let Some(xml) = part(archive, &name, ctx) {
+            // One text stream per sheet, so its first row is the header of its columns.
+            let mut text = String::new();
+            office::sheet_text(&xml, &shared, &dates, &mut text);
+            ctx.emit(&text, member);
+        }
+    }
+    let mut notes = String::new();
+    for name in names_matching(archive, |n| n.starts_with("xl/comments") && n.ends_with(".xml")) {
+        if let Some(xml) = part(archive, &name, ctx) {
+            office::part_text(&xml, PartStyle::Slides, &mut notes);
+        }
+    }
+    ctx.emit(&notes, member);
+    read_properties(archive, member, ctx);
+    read_embeddings(archive, "xl/embeddings/", member, depth, ctx);
+    "xlsx"
+}
+
+fn read_slides<R: Read + Seek>(archive: &mut ZipArchive<R>, member: Option<&str>, depth: u32, ctx: &mut Ctx<'_, '_>) -> &'static str {
+    let mut text = String::new();
+    let parts = names_matching(archive, |n| {
+        n.ends_with(".xml")
+            && ["ppt/slides/", "ppt/notesSlides/", "ppt/comments/", "ppt/slideMasters/", "ppt/slideLayouts/"]
+                .iter()
+                .any(|p| n.starts_with(p))
+    });
+    for name in parts {
+        if let Some(xml) = part(archive, &name, ctx) {
+            office::part_text(&xml, PartStyle::Slides, &mut text);
+            text.push('\n');
+        }
+    }
+    ctx.emit(&text, member);
+    read_properties(archive, member, ctx);
+    read_embeddings(archive, "ppt/embeddings/", member, depth, ctx);
+    "pptx"
+}
+
+fn read_open_document<R: Read + Seek>(archive: &mut ZipArchive<R>, member: Option<&str>, ctx: &mut Ctx<'_, '_>) -> &'static str {
+    if let Some(manifest) = part(archive, "META-INF/manifest.xml", ctx) {
+        if let Some(found) = encryption::odf_manifest(&String::from_utf8_lossy(&manifest)) {
+            ctx.add_encryption(found);
+        }
+    }
+    let encrypted = ctx.encryption.encrypted;
+    if !encrypted {
+        for name in ["content.xml", "styles.xml"] {
+            if let Some(xml) = part(archive, name, ctx) {
+                let mut text = String::new();
+                office::part_text(&xml, super::office::PartStyle::OpenDocument, &mut text);
+                ctx.emit(&text, member);
+            }
+        }
+    }
+    read_properties(archive, member, ctx);
+    "odf"
+}
+
+fn read_archive<R: Read + Seek>(
+    archive: &mut ZipArchive<R>,
+    entries: &[Entry],
+    member: Option<&str>,
+    depth: u32,
+    ctx: &mut Ctx<'_, '_>,
+) -> &'static str {
+    let mut read = 0u64;
+    for (index, entry) in entries.iter().enumerate() {
+        if entry.is_dir || entry.encrypted || entry.size == 0 {
+            continue;
+        }
+        if read >= ctx.limits.max_members {
+            ctx.mark(PartialReason::MemberCount);
+            break;
+        }
+        if ctx.exhausted() {
+            break;
+        }
+        read += 1;
+        match archive.by_index(index) {
+            Ok(file) => read_member(file, Some(entry.compressed), &member_path(member, &entry.name), depth + 1, ctx),
+            Err(_) => ctx.mark(PartialReason::UnreadablePart),
+        }
+    }
+    "zip"
+}
