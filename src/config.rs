@@ -148,8 +148,14 @@ impl Config {
             time_budget: std::time::Duration::from_secs(time_budget_secs),
             max_depth: raw.limits.max_depth.or(base_limits.map(|l| l.max_depth)).unwrap_or(5),
             max_members: raw.limits.max_members.or(base_limits.map(|l| l.max_members)).unwrap_or(10_000),
-            max_expanded_bytes: size_or(&raw.limits.max_expanded_size, base_limits.map_or(1 << 30, |l| l.max_expanded_bytes))?,
-            max_member_bytes: size_or(&raw.limits.max_member_size, base_limits.map_or(64 << 20, |l| l.max_member_bytes))?,
+            max_expanded_bytes: size_or(
+                &raw.limits.max_expanded_size,
+                base_limits.map_or(1 << 30, |l| l.max_expanded_bytes),
+            )?,
+            max_member_bytes: size_or(
+                &raw.limits.max_member_size,
+                base_limits.map_or(64 << 20, |l| l.max_member_bytes),
+            )?,
             max_ratio: raw.limits.max_expansion_ratio.or(base_limits.map(|l| l.max_ratio)).unwrap_or(100),
             max_text_bytes: size_or(&raw.limits.max_text_size, base_limits.map_or(64 << 20, |l| l.max_text_bytes))?,
         };

@@ -129,7 +129,7 @@ pub fn ooxml_encryption_info(info: &[u8]) -> Encryption {
     let bits = u32_le(info, 28).unwrap_or(0);
     let cipher = match alg {
         0x6801 => "RC4".to_string(),
-        0x660E | 0x660F | 0x6610 => format!("AES-{bits}"),
+        0x660E..=0x6610 => format!("AES-{bits}"),
         _ => format!("alg-{alg:#x}-{bits}"),
     };
     let strong = matches!(alg, 0x6610) || (matches!(alg, 0x660E..=0x6610) && bits >= 256);
@@ -185,7 +185,9 @@ pub fn openpgp(bytes: &[u8]) -> Encryption {
             };
             Encryption::with("openpgp", Some(strong)).cipher(name)
         }
-        None if tag == 1 => Encryption::with("openpgp", None).note("public-key encrypted; the cipher is inside the session key"),
+        None if tag == 1 => {
+            Encryption::with("openpgp", None).note("public-key encrypted; the cipher is inside the session key")
+        }
         None => Encryption::with("openpgp", None),
     }
 }
@@ -288,7 +290,9 @@ pub fn rar(head: &[u8], rar5: bool) -> Option<Encryption> {
         let extra_size = if flags & 1 != 0 { fields.next()? } else { 0 };
         let data_size = if flags & 2 != 0 { fields.next()? } else { 0 };
         match kind {
-            4 => return Some(Encryption::with("rar-aes256", Some(true)).cipher("AES-256").note("file names encrypted")),
+            4 => {
+                return Some(Encryption::with("rar-aes256", Some(true)).cipher("AES-256").note("file names encrypted"))
+            }
             2 | 3 if extra_size > 0 => {
                 let extra = body.get(body.len().checked_sub(usize::try_from(extra_size).ok()?)?..)?;
                 let mut records = VintReader { bytes: extra, at: 0 };
@@ -366,7 +370,8 @@ mod tests {
     fn zip_entries_tell_zipcrypto_from_aes_strengths() {
         assert_eq!(zip_entry(&local_header(0, 8, &[])), None);
         assert_eq!(zip_entry(&local_header(1, 8, &[])).unwrap().method, Some("zipcrypto"));
-        for (strength, method, strong) in [(1, "zip-aes128", false), (2, "zip-aes192", false), (3, "zip-aes256", true)] {
+        for (strength, method, strong) in [(1, "zip-aes128", false), (2, "zip-aes192", false), (3, "zip-aes256", true)]
+        {
             let extra = [0x01, 0x99, 7, 0, 2, 0, b'A', b'E', strength, 8, 0];
             let e = zip_entry(&local_header(1, 99, &extra)).unwrap();
             assert_eq!((e.method, e.strong), (Some(method), Some(strong)));

@@ -192,7 +192,12 @@ impl Ctx<'_, '_> {
 }
 
 /// Extracts the text of an open file of `size` bytes and pushes it, chunk by chunk, into `sink`.
-pub fn extract(file: &mut File, size: u64, limits: ExtractLimits, sink: &mut ChunkSink<'_>) -> std::io::Result<Extracted> {
+pub fn extract(
+    file: &mut File,
+    size: u64,
+    limits: ExtractLimits,
+    sink: &mut ChunkSink<'_>,
+) -> std::io::Result<Extracted> {
     let mut head = vec![0u8; SNIFF_BYTES];
     let n = crate::fsutil::read_full(file, &mut head)?;
     head.truncate(n);
@@ -293,7 +298,8 @@ fn looks_like_encrypted_container<R: Read + Seek>(reader: &mut R, size: u64) -> 
     let mut samples = Vec::new();
     for at in [0, size / 2, size - SAMPLE as u64] {
         let mut buf = vec![0u8; SAMPLE];
-        let ok = reader.seek(std::io::SeekFrom::Start(at)).is_ok() && crate::fsutil::read_full(reader, &mut buf).is_ok();
+        let ok =
+            reader.seek(std::io::SeekFrom::Start(at)).is_ok() && crate::fsutil::read_full(reader, &mut buf).is_ok();
         if !ok {
             return false;
         }

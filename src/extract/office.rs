@@ -35,6 +35,8 @@ pub fn part_text(xml: &[u8], style: PartStyle, out: &mut String) {
     let mut in_text = style == PartStyle::OpenDocument;
     let mut property_name: Option<String> = None;
     let mut property_value = String::new();
+    let mut depth = 0usize;
+    let mut property_depth = 0usize;
     loop {
         match reader.read_event_into(&mut buf) {
             Ok(Event::Start(e)) => {
@@ -43,10 +45,34 @@ pub fn part_text(xml: &[u8], style: PartStyle, out: &mut String) {
                     PartStyle::Word => in_text = matches!(name.as_str(), "t" | "delText"),
                     PartStyle::Slides => in_text = name == "t",
                     PartStyle::Properties => {
-                        property_name = Some(property_label(&e, &name));
-                        property_value.clear();
+                        depth += 1;
+                        // A custom property's value sits in a typed child (`vt:lpwstr`): keep the
+                        // label of the property itself.
+                        // Depth 1 is the root (`coreProperties`, `Properties`).
+                        if property_name.is_none() && depth >= 2 {
+                            property_name = Some(property_label(&e, &name));
+                            property_depth = depth;
+                            property_value.clear();
+                        }
                     }
                     PartStyle::OpenDocument => {}
+                }
+            }
+            // Sensitivity labels (`docMetadata/LabelInfo.xml`) are attributes of empty elements.
+            Ok(Event::Empty(e)) if style == PartStyle::Properties => {
+                let attributes: Vec<String> = e
+                    .attributes()
+                    .flatten()
+                    .map(|a| {
+                        format!(
+                            "{}={}",
+                            String::from_utf8_lossy(a.key.local_name().as_ref()),
+                            String::from_utf8_lossy(&a.value)
+                        )
+                    })
+                    .collect();
+                if !attributes.is_empty() {
+                    out.push_str(&format!("{}: {}\n", local_name(&e), attributes.join(" ")));
                 }
             }
             Ok(Event::Empty(e)) => match (style, local_name(&e).as_str()) {
@@ -56,7 +82,9 @@ pub fn part_text(xml: &[u8], style: PartStyle, out: &mut String) {
                 _ => {}
             },
             Ok(Event::Text(t)) => {
-                let text = t.decode().map(|c| quick_xml::escape::unescape(&c).map(|u| u.into_owned()).unwrap_or_else(|_| c.into_owned()));
+                let text = t.decode().map(|c| {
+                    quick_xml::escape::unescape(&c).map(|u| u.into_owned()).unwrap_or_else(|_| c.into_owned())
+                });
                 if let Ok(text) = text {
                     if style == PartStyle::Properties {
                         property_value.push_str(&text);
@@ -65,11 +93,15 @@ pub fn part_text(xml: &[u8], style: PartStyle, out: &mut String) {
                     }
                 }
             }
-            Ok(Event::CData(t)) => {
-                if in_text {
-                    out.push_str(&String::from_utf8_lossy(&t));
+            Ok(Event::GeneralRef(r)) => {
+                let text = reference_text(&r);
+                if style == PartStyle::Properties {
+                    property_value.push_str(&text);
+                } else if in_text {
+                    out.push_str(&text);
                 }
             }
+            Ok(Event::CData(t)) if in_text => out.push_str(&String::from_utf8_lossy(&t)),
             Ok(Event::End(e)) => {
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
                 match (style, name.as_str()) {
@@ -80,12 +112,15 @@ pub fn part_text(xml: &[u8], style: PartStyle, out: &mut String) {
                     (PartStyle::Word, "tc") | (PartStyle::OpenDocument, "table-cell") => out.push('\t'),
                     (PartStyle::Word, "tr") | (PartStyle::OpenDocument, "table-row") => out.push('\n'),
                     (PartStyle::Properties, _) => {
-                        if let Some(label) = property_name.take() {
-                            if !property_value.trim().is_empty() {
-                                out.push_str(&format!("{label}: {}\n", property_value.trim()));
+                        if depth == property_depth {
+                            if let Some(label) = property_name.take() {
+                                if !property_value.trim().is_empty() {
+                                    out.push_str(&format!("{label}: {}\n", property_value.trim()));
+                                }
+                                property_value.clear();
                             }
-                            property_value.clear();
                         }
+                        depth = depth.saturating_sub(1);
                     }
                     _ => {}
                 }
@@ -129,6 +164,7 @@ pub fn shared_strings(xml: &[u8]) -> Vec<String> {
                 _ => {}
             },
             Ok(Event::Text(t)) if in_t && !in_phonetic => current.push_str(&unescaped(&t)),
+            Ok(Event::GeneralRef(r)) if in_t && !in_phonetic => current.push_str(&reference_text(&r)),
             Ok(Event::End(e)) => match e.local_name().as_ref() {
                 b"t" => in_t = false,
                 b"rPh" => in_phonetic = false,
@@ -142,6 +178,16 @@ pub fn shared_strings(xml: &[u8]) -> Vec<String> {
         buf.clear();
     }
     strings
+}
+
+/// The text of an entity or character reference (`&amp;`, `&#233;`), which quick-xml reports as
+/// an event of its own.
+fn reference_text(r: &quick_xml::events::BytesRef<'_>) -> String {
+    if let Ok(Some(c)) = r.resolve_char_ref() {
+        return c.to_string();
+    }
+    let name = String::from_utf8_lossy(r.as_ref()).into_owned();
+    quick_xml::escape::resolve_xml_entity(&name).map(str::to_string).unwrap_or_default()
 }
 
 fn unescaped(t: &quick_xml::events::BytesText<'_>) -> String {
@@ -200,7 +246,10 @@ fn format_code_is_date(code: &str) -> bool {
 }
 
 fn attr(e: &BytesStart<'_>, name: &[u8]) -> Option<String> {
-    e.attributes().flatten().find(|a| a.key.local_name().as_ref() == name).map(|a| String::from_utf8_lossy(&a.value).into_owned())
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.local_name().as_ref() == name)
+        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
 }
 
 /// One worksheet as tab-separated lines, one per row, cells placed by their column letters.
@@ -220,6 +269,7 @@ pub fn sheet_text(xml: &[u8], shared: &[String], date_styles: &[bool], out: &mut
                 _ => {}
             },
             Ok(Event::Text(t)) if in_value => cell.value.push_str(&unescaped(&t)),
+            Ok(Event::GeneralRef(r)) if in_value => cell.value.push_str(&reference_text(&r)),
             Ok(Event::End(e)) => match e.local_name().as_ref() {
                 b"v" | b"t" => in_value = false,
                 b"c" => {
@@ -293,9 +343,10 @@ fn excel_serial_to_date(serial: f64) -> String {
     if !(1..=2_958_465).contains(&days) {
         return format!("{serial}");
     }
-    // Serial 60 is the fictitious 1900-02-29; after it, serials are one day ahead.
-    let days_since_1899_12_31 = if days > 60 { days - 1 } else { days };
-    let (y, m, d) = civil_from_days(days_since_1899_12_31 - 25_568 - 1);
+    // Serial 1 is 1900-01-01 and 25,569 is 1970-01-01; serial 60 is the fictitious 1900-02-29, so
+    // serials before it are one day behind.
+    let since_epoch = if days > 60 { days - 25_569 } else { days - 25_568 };
+    let (y, m, d) = civil_from_days(since_epoch);
     format!("{d:02}/{m:02}/{y}")
 }
 

@@ -94,7 +94,9 @@ fn read_message<R: Read + Seek>(file: &mut cfb::CompoundFile<R>, member: Option<
     ctx.emit(&text, member);
     let attachments: Vec<String> = file
         .read_storage("/")
-        .map(|entries| entries.filter(|e| e.name().starts_with("__attach_version1.0_")).map(|e| e.name().to_string()).collect())
+        .map(|entries| {
+            entries.filter(|e| e.name().starts_with("__attach_version1.0_")).map(|e| e.name().to_string()).collect()
+        })
         .unwrap_or_default();
     for storage in attachments {
         let name = message_property(file, &storage, "3707")

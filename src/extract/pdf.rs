@@ -100,7 +100,12 @@ fn encryption_scheme(pdf: &[u8]) -> Option<Encryption> {
     let dict = encryption_dictionary(pdf)?;
     let number = |key: &str| -> Option<u32> {
         let at = find(dict, key.as_bytes())? + key.len();
-        let digits: String = dict[at..].iter().skip_while(|b| b.is_ascii_whitespace()).take_while(|b| b.is_ascii_digit()).map(|&b| char::from(b)).collect();
+        let digits: String = dict[at..]
+            .iter()
+            .skip_while(|b| b.is_ascii_whitespace())
+            .take_while(|b| b.is_ascii_digit())
+            .map(|&b| char::from(b))
+            .collect();
         digits.parse().ok()
     };
     let v = number("/V").unwrap_or(0);
@@ -133,7 +138,8 @@ fn encryption_dictionary(pdf: &[u8]) -> Option<&[u8]> {
     if rest[start..].starts_with(b"<<") {
         return Some(&rest[start..rest.len().min(start + 4096)]);
     }
-    let reference: Vec<&[u8]> = rest[start..rest.len().min(start + 32)].split(|b| b.is_ascii_whitespace()).take(2).collect();
+    let reference: Vec<&[u8]> =
+        rest[start..rest.len().min(start + 32)].split(|b| b.is_ascii_whitespace()).take(2).collect();
     let [number, generation] = reference.as_slice() else {
         return None;
     };
@@ -173,7 +179,10 @@ mod tests {
     fn encryption_dictionaries_name_their_scheme() {
         assert_eq!(scheme("<< /Filter /Standard /V 1 /R 2 >>"), Some(("pdf-rc4-40", Some(false))));
         assert_eq!(scheme("<< /Filter /Standard /V 2 /R 3 /Length 128 >>"), Some(("pdf-rc4-128", Some(false))));
-        assert_eq!(scheme("<< /V 4 /R 4 /CF << /StdCF << /CFM /V2 >> >> /Length 128 >>"), Some(("pdf-rc4-128", Some(false))));
+        assert_eq!(
+            scheme("<< /V 4 /R 4 /CF << /StdCF << /CFM /V2 >> >> /Length 128 >>"),
+            Some(("pdf-rc4-128", Some(false)))
+        );
         assert_eq!(scheme("<< /V 4 /R 4 /CF << /StdCF << /CFM /AESV2 >> >> >>"), Some(("pdf-aes128", Some(false))));
         assert_eq!(scheme("<< /V 5 /R 6 /CF << /StdCF << /CFM /AESV3 >> >> >>"), Some(("pdf-aes256", Some(true))));
         assert_eq!(encryption_scheme(b"%PDF-1.4\ntrailer << /Root 1 0 R >>"), None);

@@ -126,8 +126,7 @@ fn looks_binary(head: &[u8]) -> bool {
     if sample.contains(&0) {
         return true;
     }
-    let controls =
-        sample.iter().filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x1B)).count();
+    let controls = sample.iter().filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x1B)).count();
     controls * 100 > sample.len().max(1) * 5
 }
 

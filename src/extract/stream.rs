@@ -12,7 +12,13 @@ use super::{read_member, sniff, ContentKind, Ctx, PartialReason, SNIFF_BYTES};
 use crate::extract::Encryption;
 
 /// Reads gzip or tar content from the start of `reader`. Returns the format name.
-pub(super) fn read<R: Read + Seek>(reader: &mut R, kind: ContentKind, member: Option<&str>, depth: u32, ctx: &mut Ctx<'_, '_>) -> &'static str {
+pub(super) fn read<R: Read + Seek>(
+    reader: &mut R,
+    kind: ContentKind,
+    member: Option<&str>,
+    depth: u32,
+    ctx: &mut Ctx<'_, '_>,
+) -> &'static str {
     match kind {
         ContentKind::Tar => {
             read_tar(reader, member, depth, ctx);
@@ -85,12 +91,19 @@ fn read_tar(reader: &mut dyn Read, member: Option<&str>, depth: u32, ctx: &mut C
 
 /// A 7-Zip archive: AES-encrypted names (the header needs the password), AES-encrypted content, or
 /// plain members that are read.
-pub(super) fn seven_zip<R: Read + Seek>(reader: &mut R, member: Option<&str>, depth: u32, ctx: &mut Ctx<'_, '_>) -> &'static str {
+pub(super) fn seven_zip<R: Read + Seek>(
+    reader: &mut R,
+    member: Option<&str>,
+    depth: u32,
+    ctx: &mut Ctx<'_, '_>,
+) -> &'static str {
     let password = sevenz_rust2::Password::empty();
     let archive = match sevenz_rust2::Archive::read(reader, &password) {
         Ok(archive) => archive,
         Err(sevenz_rust2::Error::PasswordRequired | sevenz_rust2::Error::MaybeBadPassword(_)) => {
-            ctx.add_encryption(Encryption::with("7z-aes256", Some(true)).cipher("AES-256").note("file names encrypted"));
+            ctx.add_encryption(
+                Encryption::with("7z-aes256", Some(true)).cipher("AES-256").note("file names encrypted"),
+            );
             return "7z";
         }
         Err(_) => {

@@ -24,7 +24,12 @@ enum Package {
 }
 
 /// Reads a zip-based file. Returns the format name.
-pub(super) fn read<R: Read + Seek>(reader: &mut R, member: Option<&str>, depth: u32, ctx: &mut Ctx<'_, '_>) -> &'static str {
+pub(super) fn read<R: Read + Seek>(
+    reader: &mut R,
+    member: Option<&str>,
+    depth: u32,
+    ctx: &mut Ctx<'_, '_>,
+) -> &'static str {
     let entries = match list_entries(reader) {
         Ok(entries) => entries,
         Err(_) => {
@@ -70,7 +75,10 @@ fn list_entries<R: Read + Seek>(reader: &mut R) -> zip::result::ZipResult<Vec<En
     for i in 0..archive.len() {
         let f = archive.by_index_raw(i)?;
         entries.push(Entry {
-            name: f.name().map(|n| n.into_owned()).unwrap_or_else(|_| String::from_utf8_lossy(f.name_raw()).into_owned()),
+            name: f
+                .name()
+                .map(|n| n.into_owned())
+                .unwrap_or_else(|_| String::from_utf8_lossy(f.name_raw()).into_owned()),
             header_start: f.header_start(),
             compressed: f.compressed_size(),
             size: f.size(),
@@ -94,7 +102,8 @@ fn local_header<R: Read + Seek>(reader: &mut R, at: u64) -> Option<Vec<u8>> {
     reader.seek(SeekFrom::Start(at)).ok()?;
     let mut fixed = [0u8; 30];
     reader.read_exact(&mut fixed).ok()?;
-    let variable = usize::from(u16::from_le_bytes([fixed[26], fixed[27]])) + usize::from(u16::from_le_bytes([fixed[28], fixed[29]]));
+    let variable = usize::from(u16::from_le_bytes([fixed[26], fixed[27]]))
+        + usize::from(u16::from_le_bytes([fixed[28], fixed[29]]));
     let mut header = fixed.to_vec();
     header.resize(30 + variable, 0);
     reader.read_exact(&mut header[30..]).ok()?;
@@ -143,14 +152,16 @@ fn part<R: Read + Seek>(archive: &mut ZipArchive<R>, name: &str, ctx: &mut Ctx<'
 }
 
 fn names_matching<R: Read + Seek>(archive: &ZipArchive<R>, wanted: impl Fn(&str) -> bool) -> Vec<String> {
-    let mut names: Vec<String> = archive.file_names().filter_map(Result::ok).filter(|n| wanted(n)).map(|n| n.into_owned()).collect();
-    names.sort_by(|a, b| natural_key(a).cmp(&natural_key(b)));
+    let mut names: Vec<String> =
+        archive.file_names().filter_map(Result::ok).filter(|n| wanted(n)).map(|n| n.into_owned()).collect();
+    names.sort_by_key(|n| natural_key(n));
     names
 }
 
 /// Sorts `sheet2.xml` before `sheet10.xml`.
 fn natural_key(name: &str) -> (String, u64) {
-    let digits: String = name.chars().rev().skip_while(|c| !c.is_ascii_digit()).take_while(char::is_ascii_digit).collect();
+    let digits: String =
+        name.chars().rev().skip_while(|c| !c.is_ascii_digit()).take_while(char::is_ascii_digit).collect();
     let number = digits.chars().rev().collect::<String>().parse().unwrap_or(0);
     (name.trim_end_matches(|c: char| !c.is_ascii_alphabetic()).to_string(), number)
 }
@@ -158,7 +169,9 @@ fn natural_key(name: &str) -> (String, u64) {
 /// Document properties, sensitivity labels and custom properties, as `name: value` lines.
 fn read_properties<R: Read + Seek>(archive: &mut ZipArchive<R>, member: Option<&str>, ctx: &mut Ctx<'_, '_>) {
     let mut text = String::new();
-    for name in ["docProps/core.xml", "docProps/app.xml", "docProps/custom.xml", "docMetadata/LabelInfo.xml", "meta.xml"] {
+    for name in
+        ["docProps/core.xml", "docProps/app.xml", "docProps/custom.xml", "docMetadata/LabelInfo.xml", "meta.xml"]
+    {
         if let Some(xml) = part(archive, name, ctx) {
             office::part_text(&xml, PartStyle::Properties, &mut text);
         }
@@ -167,7 +180,13 @@ fn read_properties<R: Read + Seek>(archive: &mut ZipArchive<R>, member: Option<&
 }
 
 /// Embedded documents (an Excel table inside a Word file) are read like archive members.
-fn read_embeddings<R: Read + Seek>(archive: &mut ZipArchive<R>, prefix: &str, member: Option<&str>, depth: u32, ctx: &mut Ctx<'_, '_>) {
+fn read_embeddings<R: Read + Seek>(
+    archive: &mut ZipArchive<R>,
+    prefix: &str,
+    member: Option<&str>,
+    depth: u32,
+    ctx: &mut Ctx<'_, '_>,
+) {
     for name in names_matching(archive, |n| n.starts_with(prefix) && !n.ends_with('/')) {
         let Ok(file) = archive.by_name(&name) else { continue };
         let compressed = file.compressed_size();
@@ -183,12 +202,19 @@ fn member_path(parent: Option<&str>, name: &str) -> String {
     }
 }
 
-fn read_word<R: Read + Seek>(archive: &mut ZipArchive<R>, member: Option<&str>, depth: u32, ctx: &mut Ctx<'_, '_>) -> &'static str {
+fn read_word<R: Read + Seek>(
+    archive: &mut ZipArchive<R>,
+    member: Option<&str>,
+    depth: u32,
+    ctx: &mut Ctx<'_, '_>,
+) -> &'static str {
     let mut text = String::new();
     let parts = names_matching(archive, |n| {
         n.starts_with("word/")
             && n.ends_with(".xml")
-            && ["document", "header", "footer", "footnotes", "endnotes", "comments"].iter().any(|p| n[5..].starts_with(p))
+            && ["document", "header", "footer", "footnotes", "endnotes", "comments"]
+                .iter()
+                .any(|p| n[5..].starts_with(p))
     });
     for name in parts {
         if let Some(xml) = part(archive, &name, ctx) {
@@ -202,7 +228,12 @@ fn read_word<R: Read + Seek>(archive: &mut ZipArchive<R>, member: Option<&str>, 
     "docx"
 }
 
-fn read_excel<R: Read + Seek>(archive: &mut ZipArchive<R>, member: Option<&str>, depth: u32, ctx: &mut Ctx<'_, '_>) -> &'static str {
+fn read_excel<R: Read + Seek>(
+    archive: &mut ZipArchive<R>,
+    member: Option<&str>,
+    depth: u32,
+    ctx: &mut Ctx<'_, '_>,
+) -> &'static str {
     let shared = part(archive, "xl/sharedStrings.xml", ctx).map(|x| office::shared_strings(&x)).unwrap_or_default();
     let dates = part(archive, "xl/styles.xml", ctx).map(|x| office::date_styles(&x)).unwrap_or_default();
     for name in names_matching(archive, |n| n.starts_with("xl/worksheets/") && n.ends_with(".xml")) {
@@ -228,7 +259,12 @@ fn read_excel<R: Read + Seek>(archive: &mut ZipArchive<R>, member: Option<&str>,
     "xlsx"
 }
 
-fn read_slides<R: Read + Seek>(archive: &mut ZipArchive<R>, member: Option<&str>, depth: u32, ctx: &mut Ctx<'_, '_>) -> &'static str {
+fn read_slides<R: Read + Seek>(
+    archive: &mut ZipArchive<R>,
+    member: Option<&str>,
+    depth: u32,
+    ctx: &mut Ctx<'_, '_>,
+) -> &'static str {
     let mut text = String::new();
     let parts = names_matching(archive, |n| {
         n.ends_with(".xml")
@@ -248,7 +284,11 @@ fn read_slides<R: Read + Seek>(archive: &mut ZipArchive<R>, member: Option<&str>
     "pptx"
 }
 
-fn read_open_document<R: Read + Seek>(archive: &mut ZipArchive<R>, member: Option<&str>, ctx: &mut Ctx<'_, '_>) -> &'static str {
+fn read_open_document<R: Read + Seek>(
+    archive: &mut ZipArchive<R>,
+    member: Option<&str>,
+    ctx: &mut Ctx<'_, '_>,
+) -> &'static str {
     if let Some(manifest) = part(archive, "META-INF/manifest.xml", ctx) {
         if let Some(found) = encryption::odf_manifest(&String::from_utf8_lossy(&manifest)) {
             ctx.add_encryption(found);
@@ -286,6 +326,12 @@ fn read_archive<R: Read + Seek>(
         }
         if ctx.exhausted() {
             break;
+        }
+        // A bomb usually says what it is: the declared sizes already give the ratio. (Sizes that lie
+        // are caught while reading.)
+        if entry.size > 1 << 20 && entry.size / entry.compressed.max(1) > ctx.limits.max_ratio {
+            ctx.mark(PartialReason::ExpansionRatio);
+            continue;
         }
         read += 1;
         match archive.by_index(index) {

@@ -49,7 +49,8 @@ impl From<&FileRecord> for FileLine {
             f.findings.iter().map(|x| format!("{}\u{d7}{}", x.detector, x.count)).collect::<Vec<_>>().join(" ");
         let violations =
             f.violations.iter().map(|v| format!("{} ({}): {}", v.rule, v.severity.as_str(), v.reason)).collect();
-        let members = f.members_with_findings.iter().map(|m| format!("{}!/{}", sanitise(&f.path), sanitise(m))).collect();
+        let members =
+            f.members_with_findings.iter().map(|m| format!("{}!/{}", sanitise(&f.path), sanitise(m))).collect();
         let encryption = f.encryption.method.as_ref().map(|m| {
             let strength = match f.encryption.strong {
                 Some(true) => "strong",

@@ -113,7 +113,13 @@ pub struct EncryptionRecord {
 
 impl From<Encryption> for EncryptionRecord {
     fn from(e: Encryption) -> Self {
-        EncryptionRecord { encrypted: e.encrypted, method: e.method.map(str::to_string), strong: e.strong, cipher: e.cipher, note: e.note }
+        EncryptionRecord {
+            encrypted: e.encrypted,
+            method: e.method.map(str::to_string),
+            strong: e.strong,
+            cipher: e.cipher,
+            note: e.note,
+        }
     }
 }
 

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Makes the committed document, archive and encryption fixtures in tests/data/fixtures/ with real
+# writers, so the tests (and CI) need none of these tools. Run it again after changing it:
+#
+#   apt-get install libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui \
+#       zip p7zip-full qpdf gnupg age cryptsetup-bin
+#   pip install msoffcrypto-tool
+#   tests/data/make-fixtures.sh
+#
+# Every planted value is synthetic (passes its checksum, belongs to nobody). What each fixture must
+# give is asserted in tests/documents.rs.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out="$here/fixtures"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+rm -rf "$out"
+mkdir -p "$out"
+cd "$work"
+
+# --- sources --------------------------------------------------------------------------------------
+cat > staff.csv <<'EOF'
+Name,NHS Number,NI number,Email
+Ann Smith,453 686 1564,AB 12 34 56 C,ann.smith@lboro.ac.uk
+Bob Jones,649-850-2940,JG103942A,bob.jones@gmail.com
+Carol White,4176749369,CE 99 00 11 D,carol.white@yahoo.co.uk
+EOF
+cat > letter.html <<'EOF'
+<html><head><title>Reference letter</title></head><body>
+<h1>Reference</h1>
+<p>Dear colleague, the employee NI number is CE 99 00 11 D and her passport number is 925076473.</p>
+<table><tr><td>Sort code</td><td>20-00-00</td></tr><tr><td>Account number</td><td>55779911</td></tr></table>
+</body></html>
+EOF
+# A flat OpenDocument presentation: LibreOffice writes the pptx and odp from it.
+cat > slides.fodp <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" xmlns:presentation="urn:oasis:names:tc:opendocument:xmlns:presentation:1.0" office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.presentation">
+ <office:body><office:presentation>
+  <draw:page draw:name="page1">
+   <draw:frame svg:x="2cm" svg:y="2cm" svg:width="20cm" svg:height="3cm"><draw:text-box><text:p>Case review</text:p></draw:text-box></draw:frame>
+   <draw:frame svg:x="2cm" svg:y="6cm" svg:width="20cm" svg:height="6cm"><draw:text-box><text:p>Patient NHS number 453 686 1564</text:p><text:p>Contact: ann.smith@lboro.ac.uk</text:p></draw:text-box></draw:frame>
+  </draw:page>
+ </office:presentation></office:body>
+</office:document>
+EOF
+
+soffice() { command soffice --headless "$@" >/dev/null 2>&1; }
+soffice --convert-to xlsx staff.csv
+soffice --convert-to ods staff.csv
+soffice --convert-to xls staff.csv
+soffice --writer --convert-to docx letter.html
+soffice --writer --convert-to odt letter.html
+soffice --writer --convert-to doc letter.html
+soffice --writer --convert-to pdf letter.html
+soffice --convert-to pptx slides.fodp
+soffice --convert-to odp slides.fodp
+cp staff.xlsx staff.ods letter.docx letter.odt letter.pdf letter.doc staff.xls slides.pptx slides.odp "$out/"
+
+# --- archives -------------------------------------------------------------------------------------
+mkdir -p tree/2023
+cp staff.xlsx tree/2023/staff.xlsx
+cp letter.docx tree/letter.docx
+(cd tree && zip -qr ../export.zip .)
+mkdir -p outer/archive
+cp export.zip outer/archive/export.zip
+(cd outer && zip -qr ../nested.zip .)
+cp export.zip nested.zip "$out/"
+tar -C tree -czf "$out/export.tar.gz" .
+(cd tree && 7z a -bd -bso0 ../plain.7z . >/dev/null)
+cp plain.7z "$out/"
+
+# --- encryption -----------------------------------------------------------------------------------
+# The password is stored beside the fixtures on purpose: nothing here is secret.
+pw=fixture-password
+(cd tree && zip -qr -P "$pw" "$out/zipcrypto.zip" .)
+for bits in 128 192 256; do
+  (cd tree && 7z a -bd -bso0 -tzip -p"$pw" -mem=AES$bits "$out/zip-aes$bits.zip" . >/dev/null)
+done
+(cd tree && 7z a -bd -bso0 -p"$pw" "$out/7z-aes256.7z" . >/dev/null)
+(cd tree && 7z a -bd -bso0 -p"$pw" -mhe=on "$out/7z-aes256-names.7z" . >/dev/null)
+qpdf --allow-weak-crypto --encrypt "$pw" "$pw-owner" 40 -- letter.pdf "$out/pdf-rc4-40.pdf"
+qpdf --allow-weak-crypto --encrypt "$pw" "$pw-owner" 128 --use-aes=n -- letter.pdf "$out/pdf-rc4-128.pdf"
+qpdf --encrypt "$pw" "$pw-owner" 128 --use-aes=y -- letter.pdf "$out/pdf-aes128.pdf"
+qpdf --encrypt "$pw" "$pw-owner" 256 -- letter.pdf "$out/pdf-aes256.pdf"
+qpdf --encrypt "" "$pw-owner" 256 -- letter.pdf "$out/pdf-owner-only.pdf"
+export GNUPGHOME="$work/gnupg"
+mkdir -m 700 "$GNUPGHOME"
+for algo in AES256 CAST5; do
+  gpg --batch --quiet --pinentry-mode loopback --passphrase "$pw" --symmetric --cipher-algo "$algo" \
+    -o "$out/gpg-$algo.gpg" staff.csv
+done
+age-keygen -o age.key 2>/dev/null
+age -r "$(age-keygen -y age.key)" -o "$out/staff.csv.age" staff.csv
+msoffcrypto-tool -e -p "$pw" letter.docx "$out/letter-encrypted.docx"
+# A LUKS2 volume keeps its header in the first 16 KiB; the rest is left out to keep the fixture small.
+truncate -s 32M luks.img
+echo -n "$pw" | cryptsetup luksFormat --batch-mode --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
+  --key-file - luks.img
+head -c 65536 luks.img > "$out/volume.luks"
+ls -l "$out"

@@ -1,0 +1,272 @@
+//! Documents, archives and encryption, end to end on the real binary. The fixtures in
+//! `tests/data/fixtures/` were made by real writers (LibreOffice, zip, 7-Zip, qpdf, gpg, age,
+//! msoffcrypto-tool, cryptsetup) with `tests/data/make-fixtures.sh`; bombs are made here.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fixtures").join(name)
+}
+
+/// Scans `paths` and returns the file records by file name, and the summary.
+fn scan(paths: &[PathBuf], extra: &[&str]) -> (BTreeMap<String, Value>, Value) {
+    let key = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(key.path(), [9u8; 32]).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_dlp-scan"))
+        .args(["--format", "json", "--fingerprint-key"])
+        .arg(key.path())
+        .args(extra)
+        .args(paths)
+        .output()
+        .unwrap();
+    assert!(out.status.code().is_some(), "dlp-scan was killed");
+    let mut files = BTreeMap::new();
+    let mut summary = Value::Null;
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let record: Value = serde_json::from_str(line).unwrap();
+        match record["type"].as_str() {
+            Some("file") => {
+                let name =
+                    Path::new(record["path"].as_str().unwrap()).file_name().unwrap().to_string_lossy().into_owned();
+                files.insert(name, record);
+            }
+            Some("summary") => summary = record,
+            _ => {}
+        }
+    }
+    (files, summary)
+}
+
+fn counts(record: &Value) -> BTreeMap<String, u64> {
+    record["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["detector"].as_str().unwrap().to_string(), f["count"].as_u64().unwrap()))
+        .collect()
+}
+
+fn expect(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
+    pairs.iter().map(|(d, n)| (d.to_string(), *n)).collect()
+}
+
+/// (fixture, format, distinct values per detector)
+fn planted() -> Vec<(&'static str, &'static str, BTreeMap<String, u64>)> {
+    let letter = expect(&[("uk_bank_account", 1), ("uk_nino", 1), ("uk_passport", 1)]);
+    let staff = expect(&[("email", 3), ("nhs_number", 3), ("uk_nino", 3)]);
+    let slides = expect(&[("email", 1), ("nhs_number", 1)]);
+    let archive =
+        expect(&[("email", 3), ("nhs_number", 3), ("uk_bank_account", 1), ("uk_nino", 3), ("uk_passport", 1)]);
+    vec![
+        ("letter.docx", "docx", letter.clone()),
+        ("letter.odt", "odf", letter.clone()),
+        ("letter.pdf", "pdf", letter.clone()),
+        ("pdf-owner-only.pdf", "pdf", letter),
+        ("staff.xlsx", "xlsx", staff.clone()),
+        ("staff.ods", "odf", staff),
+        ("slides.pptx", "pptx", slides.clone()),
+        ("slides.odp", "odf", slides),
+        ("export.zip", "zip", archive.clone()),
+        ("nested.zip", "zip", archive.clone()),
+        ("export.tar.gz", "tar.gz", archive.clone()),
+        ("plain.7z", "7z", archive),
+    ]
+}
+
+#[test]
+fn every_format_gives_the_planted_counts() {
+    let cases = planted();
+    let paths: Vec<PathBuf> = cases.iter().map(|(name, _, _)| fixture(name)).collect();
+    let (files, _) = scan(&paths, &[]);
+    let mut failures = Vec::new();
+    for (name, format, expected) in &cases {
+        let Some(record) = files.get(*name) else {
+            failures.push(format!("{name}: no record"));
+            continue;
+        };
+        if record["format"] != *format {
+            failures.push(format!("{name}: format {} instead of {format}", record["format"]));
+        }
+        if counts(record) != *expected {
+            failures.push(format!("{name}: {:?} instead of {expected:?}", counts(record)));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn a_wrong_extension_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = planted();
+    let mut renamed = Vec::new();
+    for (i, (name, _, _)) in cases.iter().enumerate() {
+        let to = dir.path().join(format!("renamed-{i}.dat"));
+        std::fs::copy(fixture(name), &to).unwrap();
+        renamed.push(to);
+    }
+    let (files, _) = scan(&renamed, &[]);
+    for (i, (name, format, expected)) in cases.iter().enumerate() {
+        let record = &files[&format!("renamed-{i}.dat")];
+        assert_eq!(record["format"], *format, "{name} as .dat");
+        assert_eq!(counts(record), *expected, "{name} as .dat");
+    }
+}
+
+#[test]
+fn archive_members_with_findings_are_named() {
+    let (files, _) = scan(&[fixture("nested.zip")], &[]);
+    let members: Vec<&str> =
+        files["nested.zip"]["members_with_findings"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+    assert_eq!(members, ["archive/export.zip!/2023/staff.xlsx", "archive/export.zip!/letter.docx"]);
+}
+
+#[test]
+fn every_encryption_scheme_is_named_with_its_strength() {
+    let cases: &[(&str, &str, Option<bool>)] = &[
+        ("zipcrypto.zip", "zipcrypto", Some(false)),
+        ("zip-aes128.zip", "zip-aes128", Some(false)),
+        ("zip-aes192.zip", "zip-aes192", Some(false)),
+        ("zip-aes256.zip", "zip-aes256", Some(true)),
+        ("7z-aes256.7z", "7z-aes256", Some(true)),
+        ("7z-aes256-names.7z", "7z-aes256", Some(true)),
+        ("pdf-rc4-40.pdf", "pdf-rc4-40", Some(false)),
+        ("pdf-rc4-128.pdf", "pdf-rc4-128", Some(false)),
+        ("pdf-aes128.pdf", "pdf-aes128", Some(false)),
+        ("pdf-aes256.pdf", "pdf-aes256", Some(true)),
+        ("letter-encrypted.docx", "ooxml-agile", Some(true)),
+        ("gpg-AES256.gpg", "openpgp", Some(true)),
+        ("gpg-CAST5.gpg", "openpgp", Some(false)),
+        ("staff.csv.age", "age", Some(true)),
+        ("volume.luks", "luks", Some(true)),
+    ];
+    let paths: Vec<PathBuf> = cases.iter().map(|(n, _, _)| fixture(n)).collect();
+    let (files, _) = scan(&paths, &[]);
+    let mut failures = Vec::new();
+    for (name, method, strong) in cases {
+        let Some(record) = files.get(*name) else {
+            failures.push(format!("{name}: no record (every encrypted file must have one)"));
+            continue;
+        };
+        let e = &record["encryption"];
+        let got = (e["encrypted"].as_bool(), e["method"].as_str(), e["strong"].as_bool());
+        if got != (Some(true), Some(*method), *strong) {
+            failures.push(format!("{name}: {got:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_eq!(files["7z-aes256-names.7z"]["encryption"]["note"], "file names encrypted");
+    assert_eq!(files["gpg-CAST5.gpg"]["encryption"]["cipher"], "CAST5");
+    assert_eq!(files["letter-encrypted.docx"]["encryption"]["cipher"], "AES-256");
+}
+
+#[test]
+fn a_pdf_with_only_an_owner_password_is_not_encrypted_and_says_so() {
+    let (files, _) = scan(&[fixture("pdf-owner-only.pdf")], &[]);
+    let e = &files["pdf-owner-only.pdf"]["encryption"];
+    assert_eq!(e["encrypted"], false);
+    assert!(e["note"].as_str().unwrap().contains("owner password only"), "{e}");
+}
+
+#[test]
+fn a_random_container_without_magic_is_suspected_encrypted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    let bytes: Vec<u8> = (0..(1 << 20))
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 32) as u8
+        })
+        .collect();
+    let path = dir.path().join("backup.hc");
+    std::fs::write(&path, bytes).unwrap();
+    let (files, _) = scan(&[path], &[]);
+    assert_eq!(files["backup.hc"]["encryption"]["method"], "encrypted-container-suspected");
+}
+
+/// Runs a Python snippet (the machine's CPython) to build a hostile archive.
+fn python(script: &str, out: &Path) {
+    let status = Command::new("python3").arg("-c").arg(script).arg(out).status().expect("python3 runs");
+    assert!(status.success());
+}
+
+#[test]
+fn bombs_are_stopped_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let ratio = dir.path().join("zeros.zip");
+    // 1.1 GB of zeros compresses to about 1 MB.
+    python(
+        "import sys, zipfile\n\
+         with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n\
+         \x20   with z.open('zeros.txt', 'w', force_zip64=True) as f:\n\
+         \x20       block = bytes(1 << 20)\n\
+         \x20       for _ in range(1100): f.write(block)\n",
+        &ratio,
+    );
+    let nested = dir.path().join("nested.zip");
+    python(
+        "import sys, zipfile, io\n\
+         data = b'NI number AB 12 34 56 C'\n\
+         name = 'inner.txt'\n\
+         for level in range(30):\n\
+         \x20   buf = io.BytesIO()\n\
+         \x20   with zipfile.ZipFile(buf, 'w', zipfile.ZIP_DEFLATED) as z: z.writestr(name, data)\n\
+         \x20   data, name = buf.getvalue(), 'level%d.zip' % level\n\
+         open(sys.argv[1], 'wb').write(data)\n",
+        &nested,
+    );
+    let overlapping = dir.path().join("overlap.zip");
+    python(
+        "import sys, zipfile, io, struct\n\
+         buf = io.BytesIO()\n\
+         with zipfile.ZipFile(buf, 'w', zipfile.ZIP_DEFLATED) as z: z.writestr('a.txt', bytes(10 << 20))\n\
+         raw = buf.getvalue()\n\
+         cd_at = raw.rfind(b'PK\\x01\\x02')\n\
+         eocd_at = raw.rfind(b'PK\\x05\\x06')\n\
+         entry = raw[cd_at:eocd_at]\n\
+         n = 50\n\
+         entries = b''.join(entry[:46] + (b'%02d.txt' % i)[:5] + entry[51:] for i in range(n))\n\
+         eocd = raw[eocd_at:eocd_at + 8] + struct.pack('<HHIIH', n, n, len(entries), cd_at, 0)\n\
+         open(sys.argv[1], 'wb').write(raw[:cd_at] + entries + eocd)\n",
+        &overlapping,
+    );
+    let (files, summary) = scan(&[ratio, nested, overlapping], &[]);
+    let reasons = |name: &str| -> Vec<String> {
+        files[name]["partial_reasons"].as_array().unwrap().iter().map(|r| r.as_str().unwrap().to_string()).collect()
+    };
+    assert!(reasons("zeros.zip").contains(&"expansion_ratio".to_string()), "{:?}", reasons("zeros.zip"));
+    assert!(reasons("nested.zip").contains(&"nesting_depth".to_string()), "{:?}", reasons("nested.zip"));
+    let overlap = reasons("overlap.zip");
+    assert!(
+        overlap.contains(&"overlapping_entries".to_string()) || overlap.contains(&"unreadable_part".to_string()),
+        "{overlap:?}"
+    );
+    assert_eq!(summary["partial"], 3);
+}
+
+#[test]
+fn corrupt_documents_cost_one_record_and_the_scan_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let docx = std::fs::read(fixture("letter.docx")).unwrap();
+    std::fs::write(dir.path().join("truncated.docx"), &docx[..docx.len() / 2]).unwrap();
+    let pdf = std::fs::read(fixture("letter.pdf")).unwrap();
+    let mut garbled = pdf.clone();
+    for b in garbled.iter_mut().skip(200).step_by(7) {
+        *b ^= 0x5A;
+    }
+    std::fs::write(dir.path().join("garbled.pdf"), garbled).unwrap();
+    std::fs::write(dir.path().join("ok.txt"), "NI number AB 12 34 56 C\n").unwrap();
+    let (files, summary) = scan(&[dir.path().to_path_buf()], &[]);
+    assert!(files.contains_key("ok.txt"), "the scan went on");
+    assert_eq!(summary["files_seen"], 3);
+    for name in ["truncated.docx", "garbled.pdf"] {
+        if let Some(r) = files.get(name) {
+            assert!(r["partial"] == true || !r["findings"].as_array().unwrap().is_empty(), "{name}: {r}");
+        }
+    }
+}
