@@ -149,12 +149,26 @@ impl Ctx<'_, '_> {
         self.encryption = if current.encrypted { current.weakest(found) } else { found };
     }
 
-    /// Streams text from a reader (first bytes in `head`) through the chunker.
+    /// Streams text from a reader (first bytes in `head`) through the chunker. Text extracted from
+    /// documents and archives counts against `max_text_bytes`; a plain text file (`member` none and
+    /// depth 0) is already streamed in bounded memory and is limited by size and time only.
     fn stream(&mut self, head: &[u8], reader: &mut dyn Read, size: u64, kind: ContentKind, member: Option<&str>) {
+        self.stream_capped(head, reader, size, kind, member, true);
+    }
+
+    fn stream_capped(
+        &mut self,
+        head: &[u8],
+        reader: &mut dyn Read,
+        size: u64,
+        kind: ContentKind,
+        member: Option<&str>,
+        capped: bool,
+    ) {
         let ContentKind::Text(encoding) = kind else {
             return;
         };
-        let remaining = self.limits.max_text_bytes.saturating_sub(self.text);
+        let remaining = if capped { self.limits.max_text_bytes.saturating_sub(self.text) } else { u64::MAX };
         let mut limited = reader.take(remaining.saturating_sub(head.len() as u64));
         let (limits, started) = (self.limits, self.started);
         let mut timed_out = false;
@@ -173,7 +187,7 @@ impl Ctx<'_, '_> {
         match produced {
             Ok(n) => {
                 self.text += n;
-                if self.text >= self.limits.max_text_bytes {
+                if capped && self.text >= self.limits.max_text_bytes {
                     self.mark(PartialReason::TextBytes);
                 }
             }
@@ -214,7 +228,7 @@ pub fn extract(
     let format = match kind {
         // Plain text continues from where sniffing stopped; everything else re-reads from the start.
         ContentKind::Text(_) => {
-            ctx.stream(&head, file, size, kind, None);
+            ctx.stream_capped(&head, file, size, kind, None, false);
             "text"
         }
         _ => {
