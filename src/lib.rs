@@ -16,6 +16,7 @@ pub mod error;
 pub mod extract;
 pub mod fsutil;
 pub mod keyfile;
+pub mod locate;
 pub mod policy;
 pub mod report;
 pub mod scan;

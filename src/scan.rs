@@ -19,7 +19,8 @@ use crate::config::{Config, ScanConfig};
 use crate::detect::{DetectorClass, Engine, FingerprintKey};
 use crate::error::{ConfigError, FileError};
 use crate::extract::{extract, ContentKind};
-use crate::policy::{FileFacts, Policy};
+use crate::locate::Locator;
+use crate::policy::{evaluate, FileFacts};
 use crate::report::{
     path_fields, ErrorRecord, FileRecord, FindingRecord, Record, RecordSink, SummaryRecord, SCHEMA_VERSION,
 };
@@ -42,7 +43,7 @@ pub struct Progress {
 /// Everything needed to scan files, built once from the configuration.
 pub struct Scanner {
     engine: Engine,
-    policy: Policy,
+    locator: Locator,
     scan: ScanConfig,
 }
 
@@ -69,7 +70,8 @@ impl Scanner {
     pub fn new(config: &Config, key: FingerprintKey) -> Result<Scanner, ConfigError> {
         let engine = Engine::load(&config.detectors, key)?;
         engine.check_user_examples()?;
-        Ok(Scanner { engine, policy: Policy::new(config.locations.clone()), scan: config.scan.clone() })
+        let locator = Locator::discover(&config.locations, &config.managed_onedrive_tenants);
+        Ok(Scanner { engine, locator, scan: config.scan.clone() })
     }
 
     /// The detection engine.
@@ -205,7 +207,9 @@ impl Scanner {
             return FileOutcome::Skipped(SkipReason::Binary);
         }
         let classification = classify(&tally);
-        let location = self.policy.locate(&candidate.path);
+        // Judged on the absolute path: `dlp-scan .` run inside `~/Dropbox` is still in Dropbox.
+        let absolute = std::path::absolute(&candidate.path).unwrap_or_else(|_| candidate.path.clone());
+        let location = self.locator.locate(&absolute);
         let encryption = extracted.encryption;
         let classes: Vec<DetectorClass> =
             tally.detectors().filter(|t| !t.distinct_counting.is_empty()).map(|t| t.class).collect();
@@ -215,7 +219,7 @@ impl Scanner {
             encryption: &encryption,
             detector_classes: &classes,
         };
-        let violations = self.policy.evaluate(&facts);
+        let violations = evaluate(&facts);
         let nothing_to_say =
             tally.is_empty() && violations.is_empty() && extracted.partial.is_empty() && !encryption.encrypted;
         if nothing_to_say {

@@ -444,3 +444,33 @@ fn help_documents_the_exit_codes() {
     let help = String::from_utf8(out.stdout).unwrap();
     assert!(help.contains("--fail-on-incomplete") && help.contains("3 with --fail-on-incomplete"), "{help}");
 }
+
+#[test]
+fn sync_folders_are_found_by_name_and_marker_and_their_rules_fire() {
+    let t = Tree::new();
+    let staff = "Name,NI number\nAnn,AB 12 34 56 C\nBob,JG103942A\n";
+    t.write("alice/Dropbox/Team/staff.csv", staff);
+    t.write("alice/Documents/Dropbox export/staff.csv", staff);
+    t.write("alice/OneDrive - Loughborough University/staff.csv", staff);
+    t.write("alice/OneDrive - Personal Stuff Ltd/staff.csv", staff);
+    t.write("alice/Sync/.dropbox", "{}");
+    t.write("alice/Sync/staff.csv", staff);
+    let zipcrypto = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/fixtures/zipcrypto.zip")).unwrap();
+    t.write("alice/Dropbox/backup.zip", zipcrypto);
+    let cfg = t.dir.path().join("tenant.toml");
+    std::fs::write(&cfg, "managed_onedrive_tenants = [\"Loughborough University\"]\n").unwrap();
+    let (records, out) = t.scan_json(&["--config", cfg.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "violations give exit status 1");
+    let location = |name: &str| {
+        let r = file_record(&records, name);
+        (r["location"]["kind"].as_str().unwrap().to_string(), r["violations"].as_array().unwrap().len())
+    };
+    assert_eq!(location("Dropbox/Team/staff.csv"), ("unmanaged_cloud".to_string(), 1));
+    assert_eq!(location("Dropbox export/staff.csv"), ("local".to_string(), 0));
+    assert_eq!(location("Loughborough University/staff.csv"), ("managed_cloud".to_string(), 0));
+    assert_eq!(location("Personal Stuff Ltd/staff.csv"), ("unmanaged_cloud".to_string(), 1));
+    assert_eq!(location("Sync/staff.csv"), ("unmanaged_cloud".to_string(), 1));
+    let backup = file_record(&records, "backup.zip");
+    assert_eq!(backup["encryption"]["method"], "zipcrypto");
+    assert_eq!(backup["violations"][0]["rule"], "weak_encryption");
+}
