@@ -1,6 +1,7 @@
-//! Documents, archives and encryption, end to end on the real binary. The fixtures in
+//! Documents, archives, e-mail and encryption, end to end on the real binary. The fixtures in
 //! `tests/data/fixtures/` were made by real writers (LibreOffice, zip, 7-Zip, qpdf, gpg, age,
-//! msoffcrypto-tool, cryptsetup) with `tests/data/make-fixtures.sh`; bombs are made here.
+//! msoffcrypto-tool, cryptsetup, Python's email and mailbox modules) with
+//! `tests/data/make-fixtures.sh`; bombs are made here.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -74,6 +75,8 @@ fn planted() -> Vec<(&'static str, &'static str, BTreeMap<String, u64>)> {
         ("nested.zip", "zip", archive.clone()),
         ("export.tar.gz", "tar.gz", archive.clone()),
         ("plain.7z", "7z", archive),
+        ("message.eml", "eml", expect(&[("email", 5), ("nhs_number", 3), ("uk_nino", 3)])),
+        ("mailbox.mbox", "mbox", expect(&[("email", 1), ("nhs_number", 3)])),
     ]
 }
 

@@ -11,6 +11,7 @@
 //! with the reason; it never fails the file. Extraction knows nothing of detectors or policy.
 
 pub mod encryption;
+mod mail;
 pub mod office;
 mod ole;
 mod pdf;
@@ -256,6 +257,16 @@ fn read_content<R: Read + Seek>(
             "text"
         }
         ContentKind::Zip => zipfile::read(reader, member, depth, ctx),
+        ContentKind::Email => {
+            if let Some(raw) = read_bounded(reader, None, ctx) {
+                mail::read_message(&raw, member, depth, ctx);
+            }
+            "eml"
+        }
+        ContentKind::Mailbox => {
+            mail::read_mailbox(reader, depth, ctx);
+            "mbox"
+        }
         ContentKind::CompoundFile => ole::read(reader, member, ctx),
         ContentKind::Pdf => pdf::read(reader, size, ctx),
         ContentKind::Gzip | ContentKind::Tar => stream::read(reader, kind, member, depth, ctx),

@@ -27,6 +27,10 @@ pub enum ContentKind {
     Rar(bool),
     /// An `age` encrypted file.
     Age,
+    /// An e-mail message (RFC 5322 headers, MIME body).
+    Email,
+    /// A Unix mailbox of messages, each starting with a `From ` line.
+    Mailbox,
     /// A LUKS encrypted volume.
     Luks,
     /// A KeePass database.
@@ -57,11 +61,50 @@ pub fn sniff(head: &[u8]) -> ContentKind {
     if head.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----") {
         return ContentKind::Age;
     }
+    if let Some(kind) = sniff_mail(head) {
+        return kind;
+    }
     if is_utf8_allowing_cut_tail(head) {
         ContentKind::Text(UTF_8)
     } else {
         ContentKind::Text(WINDOWS_1252)
     }
+}
+
+/// A message starts with header lines (`Name: value`), among them ones every mail client writes; a
+/// mailbox starts with a `From ` separator line followed by such headers.
+fn sniff_mail(head: &[u8]) -> Option<ContentKind> {
+    const HEADERS: [&[u8]; 9] = [
+        b"from:",
+        b"to:",
+        b"subject:",
+        b"date:",
+        b"message-id:",
+        b"mime-version:",
+        b"received:",
+        b"return-path:",
+        b"content-type:",
+    ];
+    let (kind, body) = match head.strip_prefix(b"From ") {
+        Some(rest) => (ContentKind::Mailbox, &rest[rest.iter().position(|&b| b == b'\n')? + 1..]),
+        None => (ContentKind::Email, head),
+    };
+    let lines: Vec<&[u8]> = body.split(|&b| b == b'\n').take(40).collect();
+    let first = lines.first()?;
+    let first_is_header = first
+        .iter()
+        .position(|&b| b == b':')
+        .is_some_and(|colon| colon > 0 && first[..colon].iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-'));
+    let known = lines
+        .iter()
+        .filter(|l| HEADERS.iter().any(|h| l.len() >= h.len() && l[..h.len()].eq_ignore_ascii_case(h)))
+        .count();
+    let identifying = lines.iter().any(|l| {
+        [b"from:".as_slice(), b"received:", b"mime-version:", b"message-id:"]
+            .iter()
+            .any(|h| l.len() >= h.len() && l[..h.len()].eq_ignore_ascii_case(h))
+    });
+    (first_is_header && known >= 3 && identifying).then_some(kind)
 }
 
 fn sniff_magic(head: &[u8]) -> Option<ContentKind> {
@@ -173,6 +216,17 @@ mod tests {
         assert_eq!(sniff(b"\x7fELF\x02\x01\x01\x00\x00\x00"), ContentKind::Binary);
         assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), ContentKind::Binary);
         assert_eq!(sniff(&[1, 2, 3, 4, 5, 6, 7, 8, 65, 66]), ContentKind::Binary);
+    }
+
+    #[test]
+    fn mail_is_recognised_by_its_headers() {
+        let eml =
+            b"Return-Path: <a@b.ac.uk>\nFrom: A <a@b.ac.uk>\nTo: c@d.ac.uk\nSubject: hi\nMIME-Version: 1.0\n\nbody";
+        assert_eq!(sniff(eml), ContentKind::Email);
+        let mbox = b"From a@b.ac.uk Mon Jan  1 00:00:00 2024\nFrom: a@b.ac.uk\nTo: c@d.ac.uk\nSubject: x\n\nbody\n";
+        assert_eq!(sniff(mbox), ContentKind::Mailbox);
+        assert_eq!(sniff(b"From the desk of the Dean: greetings.\nSubject: none\n"), ContentKind::Text(UTF_8));
+        assert_eq!(sniff(b"Name: Ann\nSubject: Maths\nDate: today\n"), ContentKind::Text(UTF_8));
     }
 
     #[test]

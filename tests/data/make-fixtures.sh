@@ -57,6 +57,30 @@ soffice --convert-to pptx slides.fodp
 soffice --convert-to odp slides.fodp
 cp staff.xlsx staff.ods letter.docx letter.odt letter.pdf letter.doc staff.xls slides.pptx slides.odp "$out/"
 
+# --- e-mail (Python's email and mailbox modules write the MIME) -------------------------------------
+python3 - "$out" <<'PY'
+import mailbox, sys
+from email.message import EmailMessage
+out = sys.argv[1]
+m = EmailMessage()
+m["From"] = "HR Office <hr@lboro.ac.uk>"
+m["To"] = "Line Manager <manager@lboro.ac.uk>"
+m["Subject"] = "Payroll change"
+m.set_content("Please update the record: NI number CE 99 00 11 D, start date 1 March.\n", cte="quoted-printable")
+m.add_attachment(open("staff.xlsx", "rb").read(), maintype="application",
+                 subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename="staff.xlsx")
+open(f"{out}/message.eml", "wb").write(bytes(m))
+box = mailbox.mbox(f"{out}/mailbox.mbox")
+for i, nhs in enumerate(["453 686 1564", "649-850-2940", "4176749369"]):
+    msg = EmailMessage()
+    msg["From"] = "clinic@nhs.example.net"
+    msg["To"] = "tutor@lboro.ac.uk"
+    msg["Subject"] = f"Student appointment {i + 1}"
+    msg.set_content(f"Patient NHS number {nhs} attended today.\n", cte="base64")
+    box.add(msg)
+box.flush()
+PY
+
 # --- archives -------------------------------------------------------------------------------------
 mkdir -p tree/2023
 cp staff.xlsx tree/2023/staff.xlsx
