@@ -338,7 +338,7 @@ fn column_index(reference: &str) -> Option<usize> {
 }
 
 /// Excel's 1900 date system (with its fictitious 29 February 1900) to `dd/mm/yyyy`.
-fn excel_serial_to_date(serial: f64) -> String {
+pub(crate) fn excel_serial_to_date(serial: f64) -> String {
     let days = serial.floor() as i64;
     if !(1..=2_958_465).contains(&days) {
         return format!("{serial}");

@@ -3,9 +3,9 @@
 //!
 //! An encrypted `.docx`/`.xlsx`/`.pptx` is not a zip but a compound file holding `EncryptionInfo`
 //! and `EncryptedPackage`. Legacy binary documents flag encryption in their first records (Word's
-//! FIB, Excel's FILEPASS record, PowerPoint's CurrentUser token). The text of legacy `.doc`, `.xls`
-//! and `.ppt` files is not extracted (no maintained pure-Rust reader for the Word piece table); their
-//! encryption is.
+//! FIB, Excel's FILEPASS record, PowerPoint's CurrentUser token). Legacy `.xls` sheets are read with
+//! calamine; the text of legacy `.doc` and `.ppt` files is not extracted (no maintained pure-Rust
+//! reader for the Word piece table or PowerPoint's records); their encryption is.
 
 use std::io::{Read, Seek};
 
@@ -38,6 +38,21 @@ pub(super) fn read<R: Read + Seek>(reader: &mut R, member: Option<&str>, ctx: &m
             let globals = stream_head(&mut file, name, 256 << 10).unwrap_or_default();
             if let Some(kind) = excel_filepass(&globals) {
                 ctx.add_encryption(Encryption::with("office-rc4", Some(false)).cipher(kind));
+                return "xls";
+            }
+            let reader = file.into_inner();
+            // calamine is known to panic on crafted workbooks: a panic costs this workbook's text.
+            let sheets = reader
+                .rewind()
+                .ok()
+                .and_then(|()| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| xls_sheets(reader))).ok());
+            match sheets {
+                Some(sheets) => {
+                    for sheet in sheets {
+                        ctx.emit(&sheet, member);
+                    }
+                }
+                None => ctx.mark(PartialReason::UnreadablePart),
             }
             return "xls";
         }
@@ -61,6 +76,35 @@ fn stream_head<R: Read + Seek>(file: &mut cfb::CompoundFile<R>, name: &str, max:
     let mut bytes = Vec::new();
     file.open_stream(name).ok()?.take(max).read_to_end(&mut bytes).ok()?;
     Some(bytes)
+}
+
+/// Each worksheet of a legacy workbook as tab-separated lines (dates as shown).
+fn xls_sheets<R: Read + Seek>(reader: R) -> Vec<String> {
+    use calamine::{Data, Reader};
+    let Ok(mut workbook) = calamine::Xls::new(reader) else {
+        return Vec::new();
+    };
+    workbook
+        .worksheets()
+        .into_iter()
+        .map(|(_, range)| {
+            let mut text = String::new();
+            for row in range.rows() {
+                let cells: Vec<String> = row
+                    .iter()
+                    .map(|cell| match cell {
+                        Data::Empty => String::new(),
+                        Data::DateTime(d) => super::office::excel_serial_to_date(d.as_f64()),
+                        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+                        other => other.to_string(),
+                    })
+                    .collect();
+                text.push_str(&cells.join("\t"));
+                text.push('\n');
+            }
+            text
+        })
+        .collect()
 }
 
 /// Walks BIFF records of the workbook globals until EOF, looking for FILEPASS (0x002F).
