@@ -4,13 +4,19 @@
 //! fingerprint, a few masked samples). [`classify`] then applies the rule below. It does no I/O and
 //! knows nothing of where the file lives; that is `policy`.
 //!
-//! The rule (until markings and special-category detectors arrive):
+//! The rule:
 //! * only findings of `medium` or `high` confidence count; `low` ones are reported but never decide;
-//! * **highly confidential**: 10 or more distinct health-service numbers (NHS, H&C, CHI) that count:
-//!   a patient-level list;
-//! * **confidential**: any counting identifier (NI number, passport, bank details, ...) or credential,
-//!   or 10 or more distinct counting contact details (a contact list);
-//! * **not sensitive**: anything else that had findings; **public** is never inferred from content.
+//! * **highly confidential**: marked Highly Confidential (text or sensitivity label) or with a UK
+//!   Government classification (OFFICIAL-SENSITIVE, SECRET, TOP SECRET, older markings); or, by
+//!   inference, patient-level health data: health data about people together with health-service
+//!   numbers (NHS, H&C, CHI), or 10 or more distinct health-service numbers;
+//! * **confidential**: any counting identifier (NI number, passport, bank details, ...), credential,
+//!   special-category or criminal-offence data about people, 10 or more distinct contact details
+//!   (a contact list), or a Confidential or Draft marking;
+//! * **public**: marked Public (or UNCLASSIFIED, or a Public/General label) with none of the above;
+//! * **not sensitive**: anything else.
+//!
+//! Special-category terms only reach this module when the detector tied them to a person.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -26,6 +32,10 @@ pub const MAX_DISTINCT_TRACKED: usize = 100_000;
 pub const MAX_SAMPLES: usize = 3;
 /// Detectors whose values are health-service numbers.
 const HEALTH_SERVICE_NUMBERS: [&str; 2] = ["nhs_number", "chi_number"];
+/// Markings that make a file highly confidential by themselves.
+const HIGHLY_CONFIDENTIAL_MARKINGS: [&str; 2] = ["marking.highly_confidential", "marking.government"];
+/// Markings that make a file confidential by themselves.
+const CONFIDENTIAL_MARKINGS: [&str; 2] = ["marking.confidential", "marking.draft"];
 
 /// The university's four categories, least to most sensitive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -125,44 +135,65 @@ pub struct Classification {
     pub reasons: Vec<String>,
     /// Distinct counting identifiers of all kinds (drives severity of violations).
     pub distinct_identifiers: usize,
+    /// True when a Highly Confidential or government marking is present.
+    pub marked_highly_confidential: bool,
 }
 
 /// Applies the classification rule in the module documentation.
 pub fn classify(tally: &FileTally) -> Classification {
-    let mut reasons = Vec::new();
-    let counting = |t: &&DetectorTally| !t.distinct_counting.is_empty();
-    let health_numbers: usize = tally
-        .detectors()
+    let counting: Vec<&DetectorTally> = tally.detectors().filter(|t| !t.distinct_counting.is_empty()).collect();
+    let has = |ids: &[&str]| counting.iter().any(|t| ids.contains(&t.detector.as_str()));
+    let of_class = |class: DetectorClass| -> Vec<&DetectorTally> {
+        counting.iter().copied().filter(|t| t.class == class).collect()
+    };
+    let health_numbers: usize = counting
+        .iter()
         .filter(|t| HEALTH_SERVICE_NUMBERS.contains(&t.detector.as_str()))
         .map(|t| t.distinct_counting.len())
         .sum();
-    let identifiers: Vec<&DetectorTally> =
-        tally.detectors().filter(counting).filter(|t| t.class == DetectorClass::Identifier).collect();
-    let credentials: Vec<&DetectorTally> =
-        tally.detectors().filter(counting).filter(|t| t.class == DetectorClass::Credential).collect();
-    let contacts: usize = tally
-        .detectors()
-        .filter(|t| t.class == DetectorClass::QuasiIdentifier)
-        .map(|t| t.distinct_counting.len())
-        .sum();
+    let identifiers = of_class(DetectorClass::Identifier);
+    let credentials = of_class(DetectorClass::Credential);
+    let special = of_class(DetectorClass::SpecialCategory);
+    let contacts: usize = of_class(DetectorClass::QuasiIdentifier).iter().map(|t| t.distinct_counting.len()).sum();
     let distinct_identifiers: usize = identifiers.iter().map(|t| t.distinct_counting.len()).sum();
+    let marked_highly_confidential = has(&HIGHLY_CONFIDENTIAL_MARKINGS);
 
+    let mut reasons = Vec::new();
     let mut category = Category::NotSensitive;
-    if health_numbers >= BULK_DISTINCT {
-        category = Category::HighlyConfidential;
-        reasons.push(format!("patient-level list: {health_numbers} distinct health-service numbers"));
+    for t in counting.iter().filter(|t| t.class == DetectorClass::Marking) {
+        reasons.push(format!("marked: {}", t.detector.trim_start_matches("marking.").replace('_', " ")));
     }
-    for t in identifiers.iter().chain(&credentials) {
+    if marked_highly_confidential {
+        category = Category::HighlyConfidential;
+    }
+    let health_data = has(&["special_category.health"]);
+    if health_numbers >= BULK_DISTINCT || (health_numbers > 0 && health_data) {
+        category = Category::HighlyConfidential;
+        reasons.push(format!(
+            "patient-level data: {health_numbers} distinct health-service number(s){}",
+            if health_data { " with health data" } else { "" }
+        ));
+    }
+    for t in identifiers.iter().chain(&credentials).chain(&special) {
         category = category.max(Category::Confidential);
-        let n = t.distinct_counting.len();
-        reasons.push(format!("{n} distinct {} value(s) at medium confidence or above", t.detector));
+        reasons.push(format!(
+            "{} distinct {} value(s) at medium confidence or above",
+            t.distinct_counting.len(),
+            t.detector
+        ));
     }
     if contacts >= BULK_DISTINCT {
         category = category.max(Category::Confidential);
         reasons.push(format!("contact list: {contacts} distinct contact details"));
     }
-    if category == Category::NotSensitive {
+    if has(&CONFIDENTIAL_MARKINGS) {
+        category = category.max(Category::Confidential);
+    }
+    if category == Category::NotSensitive && has(&["marking.public"]) {
+        category = Category::Public;
+    }
+    if reasons.is_empty() {
         reasons.push("no identifier found at medium or high confidence".to_string());
     }
-    Classification { category, reasons, distinct_identifiers }
+    Classification { category, reasons, distinct_identifiers, marked_highly_confidential }
 }

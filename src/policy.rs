@@ -3,6 +3,8 @@
 //! Where a file lives is found by `locate` (which does the I/O); this module only judges.
 //!
 //! Rules evaluated now (ids are stable; SIEM searches depend on them):
+//! * `unlabelled_highly_confidential` (medium, anywhere): highly confidential by inference (such as
+//!   patient-level health data) with no Highly Confidential or government marking;
 //! * `highly_confidential_in_unmanaged_cloud` (critical): highly confidential material in an
 //!   unmanaged cloud folder, encrypted or not;
 //! * `unencrypted_confidential_in_unmanaged_cloud` (high; critical in bulk): confidential content,
@@ -98,6 +100,14 @@ pub struct Violation {
 /// The rules `file` breaks.
 pub fn evaluate(file: &FileFacts<'_>) -> Vec<Violation> {
     let mut violations = Vec::new();
+    if file.classification.category == Category::HighlyConfidential && !file.classification.marked_highly_confidential {
+        violations.push(Violation {
+            rule: "unlabelled_highly_confidential",
+            severity: Severity::Medium,
+            reason: "the content is highly confidential (e.g. patient-level health data) but carries no Highly Confidential marking".to_string(),
+            remediation: "apply the Highly Confidential sensitivity label, or mark the header and footer",
+        });
+    }
     let exposed_kind = match file.location.kind {
         LocationKind::UnmanagedCloud => "an unmanaged cloud folder",
         LocationKind::Removable => "removable media",
@@ -167,7 +177,7 @@ mod tests {
     use super::*;
 
     fn classification(category: Category, distinct_identifiers: usize) -> Classification {
-        Classification { category, reasons: vec![], distinct_identifiers }
+        Classification { category, reasons: vec![], distinct_identifiers, marked_highly_confidential: true }
     }
 
     fn rules(
@@ -202,6 +212,13 @@ mod tests {
                 "credential_exposed"
             ]
         );
+    }
+
+    #[test]
+    fn inferred_highly_confidential_without_a_label_is_flagged_anywhere() {
+        let mut hc = classification(Category::HighlyConfidential, 12);
+        hc.marked_highly_confidential = false;
+        assert_eq!(rules(LocationKind::Local, &hc, &Encryption::none(), &[]), ["unlabelled_highly_confidential"]);
     }
 
     #[test]

@@ -474,3 +474,32 @@ fn sync_folders_are_found_by_name_and_marker_and_their_rules_fire() {
     assert_eq!(backup["encryption"]["method"], "zipcrypto");
     assert_eq!(backup["violations"][0]["rule"], "weak_encryption");
 }
+
+#[test]
+fn categories_follow_markings_and_special_categories_tied_to_people() {
+    let t = Tree::new();
+    t.write("board.txt", "HIGHLY CONFIDENTIAL\nRestructuring options\n");
+    t.write("briefing.txt", "OFFICIAL-SENSITIVE\nProject briefing\n");
+    t.write("clinic.csv", "Name,NHS Number,Notes\nAnn Smith,453 686 1564,diagnosed with diabetes\n");
+    t.write("policy.txt", "Wellbeing policy: we support staff living with depression, diabetes or cancer.\n");
+    t.write("open-day.txt", "PUBLIC\nOpen day programme\n");
+    t.write("strategy.txt", "DRAFT\nStrategy 2030\n");
+    t.write("monitoring.csv", "Name,Email,Ethnicity\nAnn Smith,ann.smith@lboro.ac.uk,Pakistani\n");
+    let (records, out) = t.scan_json(&[]);
+    let category = |name: &str| file_record(&records, name)["classification"].as_str().unwrap().to_string();
+    assert_eq!(category("board.txt"), "highly_confidential");
+    assert_eq!(category("briefing.txt"), "highly_confidential");
+    assert_eq!(category("clinic.csv"), "highly_confidential");
+    assert_eq!(category("open-day.txt"), "public");
+    assert_eq!(category("strategy.txt"), "confidential");
+    assert_eq!(category("monitoring.csv"), "confidential");
+    assert!(finding(file_record(&records, "monitoring.csv"), "special_category.ethnicity").is_some());
+    assert!(
+        !records.iter().any(|r| r["path"].as_str().is_some_and(|p| p.ends_with("policy.txt"))),
+        "health words in a policy, tied to nobody, are not findings"
+    );
+    let clinic = file_record(&records, "clinic.csv");
+    assert_eq!(clinic["violations"][0]["rule"], "unlabelled_highly_confidential");
+    assert!(file_record(&records, "board.txt")["violations"].as_array().unwrap().is_empty(), "marked, so labelled");
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -60,6 +60,48 @@ pub enum DetectorClass {
     QuasiIdentifier,
     /// A secret that unlocks something (private key, password).
     Credential,
+    /// GDPR special-category data (health, ethnicity, religion, ...) or criminal-offence data,
+    /// counted only where it attaches to a person.
+    SpecialCategory,
+    /// A protective marking or sensitivity label (HIGHLY CONFIDENTIAL, OFFICIAL-SENSITIVE, DRAFT).
+    Marking,
+}
+
+/// Bytes either side of a special-category term searched for an identifier or contact detail that
+/// ties it to a person.
+const PERSON_WINDOW: usize = 300;
+
+/// Header words that make a table a list of people: any row is then a person's record.
+const IDENTITY_HEADERS: [&str; 16] = [
+    "name",
+    "surname",
+    "forename",
+    "first name",
+    "last name",
+    "full name",
+    "student",
+    "staff",
+    "employee",
+    "email",
+    "e-mail",
+    "dob",
+    "date of birth",
+    "ni number",
+    "nhs number",
+    "husid",
+];
+
+/// Bytes at the start and at the end of a text searched by edge-scoped detectors (markings).
+const EDGE_BYTES: usize = 2048;
+
+/// True when the chunk is a table whose header names people: every row is a person's record.
+fn is_people_table(chunk: &TextChunk<'_>) -> bool {
+    chunk.table.is_some_and(|t| {
+        t.cells().iter().any(|c| {
+            let c = c.to_ascii_lowercase();
+            IDENTITY_HEADERS.iter().any(|h| c.contains(h))
+        })
+    })
 }
 
 /// Bytes either side of a union-regex candidate searched by each ungated detector. Covers an
@@ -89,6 +131,8 @@ pub struct Detector {
     examples: Vec<(usize, Example)>,
     path: std::path::PathBuf,
     embedded: bool,
+    requires_person: bool,
+    scope: rule::Scope,
 }
 
 impl Detector {
@@ -135,11 +179,27 @@ pub struct ChunkStats {
 }
 
 /// What a hit of one union pattern means.
+#[derive(Clone)]
 enum UnionRole {
     /// An ungated detector's pattern: a candidate region for every ungated detector.
     Candidate,
     /// A gating keyword of these detectors.
     Keyword(Vec<usize>),
+    /// The pattern of one person-bound or edge-scoped detector, in the variants that include it.
+    Member(usize),
+}
+
+/// The union regex in one of its four variants, chosen per chunk so that each chunk is passed over
+/// once: with the person-bound patterns for a table of people, with the edge-scoped patterns for a
+/// text short enough to be all edge.
+struct Union {
+    regex: Regex,
+    roles: Vec<UnionRole>,
+}
+
+/// Index of the union variant for a chunk.
+fn variant(people_table: bool, all_edge: bool) -> usize {
+    usize::from(people_table) * 2 + usize::from(all_edge)
 }
 
 /// One case-insensitive pattern per distinct gating keyword, with the detectors it gates. Words
@@ -173,12 +233,65 @@ fn keyword_patterns(sources: &[DetectorSource]) -> Vec<(String, Vec<usize>)> {
         .collect()
 }
 
+/// A group of detectors searched only in some regions of a text (near people, at the edges):
+/// one union of their patterns finds the spots, and each detector's regex runs only there.
+struct Prefilter {
+    union: Regex,
+    members: Vec<usize>,
+}
+
+impl Prefilter {
+    fn build(
+        sources: &[DetectorSource],
+        member: impl Fn(&DetectorSource) -> bool,
+    ) -> Result<Option<Prefilter>, ConfigError> {
+        let members: Vec<usize> = (0..sources.len()).filter(|&i| member(&sources[i])).collect();
+        let patterns: Vec<String> = members.iter().map(|&i| sources[i].spec.regex.get_ref().clone()).collect();
+        Ok(build_union(&patterns)?.map(|union| Prefilter { union, members }))
+    }
+
+    /// Searches `regions` once with the union and opens a window around each hit for every member
+    /// detector. True when any window was opened.
+    fn open_windows(&self, text: &[u8], regions: &[Range<usize>], windows: &mut [Vec<Range<usize>>]) -> bool {
+        let mut spots: Vec<Range<usize>> = Vec::new();
+        for region in regions {
+            for m in self.union.find_iter(Input::new(text).range(region.clone())) {
+                spots.push(m.start().saturating_sub(CANDIDATE_MARGIN)..(m.end() + CANDIDATE_MARGIN).min(text.len()));
+            }
+        }
+        merge_ranges(&mut spots);
+        for &i in &self.members {
+            windows[i].extend(spots.iter().cloned());
+        }
+        !spots.is_empty()
+    }
+}
+
+/// One multi-pattern regex (lazy DFA) over `patterns`; `None` when there are none.
+fn build_union(patterns: &[String]) -> Result<Option<Regex>, ConfigError> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    Regex::builder()
+        .syntax(syntax_config())
+        .configure(Regex::config().utf8_empty(false).hybrid_cache_capacity(16 << 20))
+        .build_many(patterns)
+        .map(Some)
+        .map_err(|e| ConfigError::Invalid {
+            path: "detectors".into(),
+            line: 0,
+            column: 0,
+            message: format!("detector patterns and keywords do not combine: {e}"),
+        })
+}
+
 /// All detectors, compiled, with the union regex that finds candidates and keywords in one pass.
 pub struct Engine {
     detectors: Vec<Detector>,
-    union_roles: Vec<UnionRole>,
+    unions: Vec<Option<Union>>,
     ungated: Vec<usize>,
-    union: Option<Regex>,
+    person_pass: Option<Prefilter>,
+    edge_pass: Option<Prefilter>,
     key: FingerprintKey,
 }
 
@@ -235,33 +348,41 @@ impl Engine {
         let detectors = sources.iter().map(compile_detector).collect::<Result<Vec<_>, _>>()?;
         let mut patterns: Vec<String> = Vec::new();
         let mut roles: Vec<UnionRole> = Vec::new();
-        for source in &sources {
-            if source.spec.keywords.is_empty() {
-                patterns.push(source.spec.regex.get_ref().clone());
-                roles.push(UnionRole::Candidate);
-            }
+        // Person-bound and edge-scoped detectors are searched only where they can count (near a
+        // person, at a text's edges), so they stay out of the plain pass over every byte.
+        let in_union = |s: &DetectorSource| {
+            s.spec.keywords.is_empty() && !s.spec.requires_person && s.spec.scope == rule::Scope::Anywhere
+        };
+        for source in sources.iter().filter(|s| in_union(s)) {
+            patterns.push(source.spec.regex.get_ref().clone());
+            roles.push(UnionRole::Candidate);
         }
         for (pattern, owners) in keyword_patterns(&sources) {
             patterns.push(pattern);
             roles.push(UnionRole::Keyword(owners));
         }
-        let ungated: Vec<usize> = (0..detectors.len()).filter(|&i| !detectors[i].gated).collect();
-        let union = if patterns.is_empty() {
-            None
-        } else {
-            let union = Regex::builder()
-                .syntax(syntax_config())
-                .configure(Regex::config().utf8_empty(false).hybrid_cache_capacity(16 << 20))
-                .build_many(&patterns)
-                .map_err(|e| ConfigError::Invalid {
-                    path: "detectors".into(),
-                    line: 0,
-                    column: 0,
-                    message: format!("detector patterns and keywords do not combine: {e}"),
-                })?;
-            Some(union)
-        };
-        Ok(Engine { detectors, union_roles: roles, ungated, union, key })
+        let mut unions = Vec::with_capacity(4);
+        for (people, all_edge) in [(false, false), (false, true), (true, false), (true, true)] {
+            debug_assert_eq!(variant(people, all_edge), unions.len());
+            let (mut p, mut r) = (patterns.clone(), roles.clone());
+            for (i, source) in sources.iter().enumerate() {
+                let person = source.spec.requires_person && people;
+                let edge = source.spec.scope == rule::Scope::Edges && !source.spec.requires_person && all_edge;
+                if person || edge {
+                    p.push(source.spec.regex.get_ref().clone());
+                    r.push(UnionRole::Member(i));
+                }
+            }
+            unions.push(build_union(&p)?.map(|regex| Union { regex, roles: r }));
+        }
+        let ungated: Vec<usize> = (0..detectors.len())
+            .filter(|&i| {
+                !detectors[i].gated && !detectors[i].requires_person && detectors[i].scope == rule::Scope::Anywhere
+            })
+            .collect();
+        let person_pass = Prefilter::build(&sources, |s| s.spec.requires_person)?;
+        let edge_pass = Prefilter::build(&sources, |s| s.spec.scope == rule::Scope::Edges && !s.spec.requires_person)?;
+        Ok(Engine { detectors, unions, ungated, person_pass, edge_pass, key })
     }
 
     /// The compiled detectors, in load order; a [`Finding::detector`] indexes this slice.
@@ -279,7 +400,8 @@ impl Engine {
     pub fn scan_all(&self, text: &[u8]) -> Vec<Finding> {
         let mut found = Vec::new();
         let table = TableHeader::from_first_line(text);
-        let chunk = TextChunk { text, owned: 0..text.len(), offset: 0, table: table.as_ref(), member: None };
+        let chunk =
+            TextChunk { text, owned: 0..text.len(), offset: 0, table: table.as_ref(), member: None, last: true };
         self.scan(&chunk, &mut |f| found.push(f));
         found
     }
@@ -291,21 +413,27 @@ impl Engine {
         let mut stats = ChunkStats::default();
         let text = chunk.text;
         let mut windows: Vec<Vec<Range<usize>>> = vec![Vec::new(); self.detectors.len()];
-        let candidate_regions = self.collect_windows(text, &mut windows);
+        let people = is_people_table(chunk);
+        let all_edge = chunk.offset == 0 && chunk.last && text.len() <= 2 * EDGE_BYTES;
+        let candidate_regions = self.collect_windows(text, variant(people, all_edge), &mut windows);
         if let Some(table) = chunk.table {
             self.open_windows_for_header_keywords(table, text.len(), &mut windows);
         }
         for &i in &self.ungated {
             windows[i].clone_from(&candidate_regions);
         }
+        if !all_edge {
+            self.open_edge_windows(chunk, &mut windows);
+        }
         let mut found: Vec<(Finding, Range<usize>)> = Vec::new();
-        for (i, detector_windows) in windows.iter_mut().enumerate() {
-            merge_ranges(detector_windows);
-            for w in detector_windows.iter() {
-                self.scan_window(i, chunk, w.clone(), &mut stats, &mut |f, span| found.push((f, span)));
-            }
+        self.scan_windows(chunk, &mut windows, &mut stats, &mut found);
+        // Outside tables of people, person-bound detectors look only near what was found.
+        let mut person_windows: Vec<Vec<Range<usize>>> = vec![Vec::new(); self.detectors.len()];
+        if !people && self.open_person_windows(&found, text.len(), chunk.text, &mut person_windows) {
+            self.scan_windows(chunk, &mut person_windows, &mut stats, &mut found);
         }
         drop_contained_matches(&mut found);
+        self.keep_only_person_bound(&mut found, chunk);
         for (finding, _) in found {
             out(finding);
         }
@@ -314,13 +442,13 @@ impl Engine {
 
     /// One pass of the union regex over the chunk: a candidate hit opens a region for every ungated
     /// detector (returned, merged), a keyword hit opens a window for the detectors it gates.
-    fn collect_windows(&self, text: &[u8], windows: &mut [Vec<Range<usize>>]) -> Vec<Range<usize>> {
+    fn collect_windows(&self, text: &[u8], variant: usize, windows: &mut [Vec<Range<usize>>]) -> Vec<Range<usize>> {
         let mut regions: Vec<Range<usize>> = Vec::new();
-        let Some(union) = &self.union else {
+        let Some(union) = &self.unions[variant] else {
             return regions;
         };
-        for m in union.find_iter(Input::new(text)) {
-            match &self.union_roles[m.pattern().as_usize()] {
+        for m in union.regex.find_iter(Input::new(text)) {
+            match &union.roles[m.pattern().as_usize()] {
                 UnionRole::Candidate => {
                     let start = m.start().saturating_sub(CANDIDATE_MARGIN);
                     let end = (m.end() + CANDIDATE_MARGIN).min(text.len());
@@ -335,20 +463,100 @@ impl Engine {
                         windows[d].push(m.start().saturating_sub(reach)..(m.end() + reach).min(text.len()));
                     }
                 }
+                UnionRole::Member(d) => {
+                    windows[*d]
+                        .push(m.start().saturating_sub(CANDIDATE_MARGIN)..(m.end() + CANDIDATE_MARGIN).min(text.len()));
+                }
             }
         }
         regions
     }
 
+    fn scan_windows(
+        &self,
+        chunk: &TextChunk<'_>,
+        windows: &mut [Vec<Range<usize>>],
+        stats: &mut ChunkStats,
+        found: &mut Vec<(Finding, Range<usize>)>,
+    ) {
+        for (i, detector_windows) in windows.iter_mut().enumerate() {
+            merge_ranges(detector_windows);
+            for w in detector_windows.iter() {
+                self.scan_window(i, chunk, w.clone(), stats, &mut |f, span| found.push((f, span)));
+            }
+        }
+    }
+
+    /// Edge-scoped detectors (markings) look at the first and last [`EDGE_BYTES`] of a text: page
+    /// and document headers and footers, watermarks, properties.
+    fn open_edge_windows(&self, chunk: &TextChunk<'_>, windows: &mut [Vec<Range<usize>>]) {
+        let Some(pass) = &self.edge_pass else {
+            return;
+        };
+        let len = chunk.text.len();
+        let mut edges = Vec::new();
+        if chunk.offset == 0 {
+            edges.push(0..EDGE_BYTES.min(len));
+        }
+        if chunk.last {
+            edges.push(len.saturating_sub(EDGE_BYTES)..len);
+        }
+        merge_ranges(&mut edges);
+        pass.open_windows(chunk.text, &edges, windows);
+    }
+
+    /// Windows for person-bound detectors around each identifier or contact detail found. False
+    /// when there is nothing to search.
+    fn open_person_windows(
+        &self,
+        found: &[(Finding, Range<usize>)],
+        len: usize,
+        text: &[u8],
+        windows: &mut [Vec<Range<usize>>],
+    ) -> bool {
+        let Some(pass) = &self.person_pass else {
+            return false;
+        };
+        let mut regions: Vec<Range<usize>> = found
+            .iter()
+            .filter(|(f, _)| self.is_person_anchor(f))
+            .map(|(_, span)| span.start.saturating_sub(PERSON_WINDOW)..(span.end + PERSON_WINDOW).min(len))
+            .collect();
+        merge_ranges(&mut regions);
+        pass.open_windows(text, &regions, windows)
+    }
+
+    fn is_person_anchor(&self, f: &Finding) -> bool {
+        matches!(self.detectors[f.detector].class, DetectorClass::Identifier | DetectorClass::QuasiIdentifier)
+            && f.confidence >= Confidence::Medium
+    }
+
+    /// A special-category term counts only where it attaches to a person: an identifier or contact
+    /// detail within [`PERSON_WINDOW`] bytes, or a row of a table whose header names people.
+    fn keep_only_person_bound(&self, found: &mut Vec<(Finding, Range<usize>)>, chunk: &TextChunk<'_>) {
+        if !found.iter().any(|(f, _)| self.detectors[f.detector].requires_person) {
+            return;
+        }
+        if is_people_table(chunk) {
+            return;
+        }
+        let anchors: Vec<usize> =
+            found.iter().filter(|(f, _)| self.is_person_anchor(f)).map(|(_, span)| span.start).collect();
+        found.retain(|(f, span)| {
+            !self.detectors[f.detector].requires_person
+                || anchors.iter().any(|&a| a + PERSON_WINDOW >= span.start && a <= span.end + PERSON_WINDOW)
+        });
+    }
+
     /// A gating keyword in a column header (`DOB`, `Passport number`) opens the whole chunk to that
     /// detector: the values sit in rows far below the header.
     fn open_windows_for_header_keywords(&self, table: &TableHeader, len: usize, windows: &mut [Vec<Range<usize>>]) {
-        let Some(union) = &self.union else {
+        let Some(union) = &self.unions[0] else {
             return;
         };
         for cell in table.cells() {
-            for m in union.find_iter(Input::new(cell.as_bytes())) {
-                if let UnionRole::Keyword(owners) = &self.union_roles[m.pattern().as_usize()] {
+            for m in union.regex.find_iter(Input::new(cell.as_bytes())) {
+                if let UnionRole::Keyword(owners) = &union.roles[m.pattern().as_usize()] {
                     for &d in owners {
                         windows[d].push(0..len);
                     }
@@ -514,6 +722,8 @@ fn compile_detector(source: &DetectorSource) -> Result<Detector, ConfigError> {
         examples,
         path: source.path.clone(),
         embedded: source.path.starts_with(builtin::EMBEDDED_ROOT),
+        requires_person: spec.requires_person,
+        scope: spec.scope,
     })
 }
 

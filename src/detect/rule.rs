@@ -44,12 +44,31 @@ pub struct DetectorSpec {
     /// Normalised values never reported (documentation examples, the institution's own numbers).
     #[serde(default)]
     pub allowlist: Vec<String>,
+    /// When true, a match counts only near an identifier or contact detail, or in a table of people
+    /// (special-category terms: a policy about health is not health data).
+    #[serde(default)]
+    pub requires_person: bool,
+    /// Where in a text the detector looks: `anywhere` (default) or `edges` (the first and last 2 KiB:
+    /// headers, footers, a page's first and last lines, document properties).
+    #[serde(default)]
+    pub scope: Scope,
     /// How much of the value the masked sample shows.
     #[serde(default)]
     pub mask: MaskStyle,
     /// Examples the engine must get right; every detector proves itself with them.
     #[serde(default, rename = "example")]
     pub examples: Vec<Spanned<Example>>,
+}
+
+/// Where in a text a detector looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Everywhere.
+    #[default]
+    Anywhere,
+    /// The first and last 2 KiB of each text (document, page, part, member).
+    Edges,
 }
 
 /// Context words and their window.

@@ -48,6 +48,8 @@ pub struct TextChunk<'a> {
     pub table: Option<&'a TableHeader>,
     /// The archive member the text comes from (`2023/staff.xlsx`, nested as `a.zip!/b.csv`).
     pub member: Option<&'a str>,
+    /// True for the last chunk of its text (document, page, part or member).
+    pub last: bool,
 }
 
 /// Caps on one file's extraction.

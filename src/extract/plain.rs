@@ -123,6 +123,7 @@ impl<'m> Chunker<'m> {
             offset: self.offset,
             table: self.table.as_ref(),
             member: self.member,
+            last: finished,
         };
         sink(chunk)?;
         let keep_from = floor_char_boundary(&self.text, owned_end.saturating_sub(OVERLAP_MARGIN));
