@@ -124,6 +124,16 @@ impl FileTally {
     pub fn detectors(&self) -> impl Iterator<Item = &DetectorTally> {
         self.by_detector.values()
     }
+
+    /// The tallies with their detector's index in the engine.
+    pub fn indexed(&self) -> impl Iterator<Item = (usize, &DetectorTally)> {
+        self.by_detector.iter().map(|(i, t)| (*i, t))
+    }
+
+    /// Puts back a tally made elsewhere (by a worker process) for detector `index`.
+    pub fn insert(&mut self, index: usize, tally: DetectorTally) {
+        self.by_detector.insert(index, tally);
+    }
 }
 
 /// A file's category and why.

@@ -46,6 +46,10 @@ pub struct ScanConfig {
     pub exclude: GlobSet,
     /// Caps on reading documents and archives (the time budget is `file_time_budget_secs`).
     pub limits: crate::extract::ExtractLimits,
+    /// Parse container formats in worker processes.
+    pub isolate_parsers: bool,
+    /// Address-space limit of a worker process, in bytes.
+    pub worker_memory: u64,
 }
 
 #[derive(Deserialize)]
@@ -73,6 +77,8 @@ struct RawScan {
     file_time_budget_secs: Option<u64>,
     threads: Option<usize>,
     exclude: Option<Vec<Spanned<String>>>,
+    isolate_parsers: Option<bool>,
+    worker_memory: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -166,6 +172,8 @@ impl Config {
             threads: raw.scan.threads.or(base.as_ref().map(|b| b.threads)).unwrap_or(0),
             exclude,
             limits,
+            isolate_parsers: raw.scan.isolate_parsers.or(base.as_ref().map(|b| b.isolate_parsers)).unwrap_or(true),
+            worker_memory: size_or(&raw.scan.worker_memory, base.as_ref().map_or(2 << 30, |b| b.worker_memory))?,
         };
         let locations = raw
             .locations

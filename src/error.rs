@@ -79,6 +79,17 @@ pub enum FileError {
     /// A document parser failed on the file's content (a crafted or corrupt file).
     #[error("a document parser failed on this file's content")]
     ParserFailure,
+    /// Reading the file took longer than its time budget and the worker reading it was stopped.
+    #[error("reading this file took longer than its time budget; the parser was stopped")]
+    Timeout,
+    /// An error a worker process reported for the file.
+    #[error("{message}")]
+    Reported {
+        /// Its stable kind.
+        kind: &'static str,
+        /// What happened.
+        message: String,
+    },
     /// Following symbolic links led back to a directory already being walked.
     #[error("symbolic link loop back to {ancestor}")]
     SymlinkLoop {
@@ -100,8 +111,26 @@ impl FileError {
             FileError::NotRegular => "not_regular",
             FileError::SymlinkLoop { .. } => "symlink_loop",
             FileError::ParserFailure => "parser_failure",
+            FileError::Timeout => "timeout",
+            FileError::Reported { kind, .. } => kind,
         }
     }
+}
+
+/// The stable error kinds, for errors that crossed from a worker process as text.
+pub fn known_kind(kind: &str) -> &'static str {
+    const KINDS: [&str; 9] = [
+        "not_found",
+        "permission_denied",
+        "io",
+        "too_large",
+        "not_regular",
+        "symlink_loop",
+        "parser_failure",
+        "timeout",
+        "reported",
+    ];
+    KINDS.iter().find(|k| **k == kind).copied().unwrap_or("io")
 }
 
 fn describe_io(e: &io::Error) -> String {

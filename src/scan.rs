@@ -45,6 +45,7 @@ pub struct Scanner {
     engine: Engine,
     locator: Locator,
     scan: ScanConfig,
+    isolation: Option<crate::worker::Workers>,
 }
 
 impl std::fmt::Debug for Scanner {
@@ -71,12 +72,23 @@ impl Scanner {
         let engine = Engine::load(&config.detectors, key)?;
         engine.check_user_examples()?;
         let locator = Locator::discover(&config.locations, &config.managed_onedrive_tenants);
-        Ok(Scanner { engine, locator, scan: config.scan.clone() })
+        Ok(Scanner { engine, locator, scan: config.scan.clone(), isolation: None })
     }
 
     /// The detection engine.
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// Parses container formats (Office, PDF, archives, mail) in worker processes started with
+    /// `command`, so that a parser abort or runaway costs one file.
+    pub fn isolate_parsers(&mut self, command: crate::worker::WorkerCommand) {
+        self.isolation = Some(crate::worker::Workers::new(command, self.scan.limits.time_budget));
+    }
+
+    /// The per-file limits in force.
+    pub fn limits(&self) -> crate::extract::ExtractLimits {
+        self.scan.limits
     }
 
     /// Scans every root, sending records to `sink` as they are made; returns the summary (also sent).
@@ -179,12 +191,42 @@ impl Scanner {
         if size > self.scan.max_file_size {
             return FileOutcome::Failed(FileError::TooLarge { size, limit: self.scan.max_file_size });
         }
+        let sniffed = match crate::extract::sniff_file(&mut file) {
+            Ok(s) => s,
+            Err(e) => return FileOutcome::Failed(FileError::Io(e)),
+        };
+        let analysis = match &self.isolation {
+            Some(workers) if sniffed.is_container() => {
+                drop(file);
+                workers.analyse(&candidate.path, self)
+            }
+            _ => self.analyse_sniffed(&mut file, sniffed, size),
+        };
+        match analysis {
+            Ok(analysis) => self.judge(candidate, size, analysis),
+            Err(e) => FileOutcome::Failed(e),
+        }
+    }
+
+    /// Reads one open file and runs the detectors over its text: everything that depends on the
+    /// file's bytes, value-free, so that it can also run in an isolated worker process.
+    pub fn analyse(&self, file: &mut std::fs::File, size: u64) -> Result<Analysis, FileError> {
+        let sniffed = crate::extract::sniff_file(file).map_err(FileError::Io)?;
+        self.analyse_sniffed(file, sniffed, size)
+    }
+
+    fn analyse_sniffed(
+        &self,
+        file: &mut std::fs::File,
+        sniffed: crate::extract::Sniffed,
+        size: u64,
+    ) -> Result<Analysis, FileError> {
         let mut tally = FileTally::default();
         let mut suppressed = 0;
         let mut members: BTreeSet<String> = BTreeSet::new();
         // A parser that panics on a crafted file costs that file, not the scan.
         let extracted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            extract(&mut file, size, self.scan.limits, &mut |chunk| {
+            extract(file, sniffed, size, self.scan.limits, &mut |chunk| {
                 let member = chunk.member;
                 let stats = self.engine.scan(&chunk, &mut |finding| {
                     tally.add(&finding, &self.engine);
@@ -198,11 +240,16 @@ impl Scanner {
                 ControlFlow::Continue(())
             })
         }));
-        let extracted = match extracted {
-            Ok(Ok(x)) => x,
-            Ok(Err(e)) => return FileOutcome::Failed(FileError::Io(e)),
-            Err(_) => return FileOutcome::Failed(FileError::ParserFailure),
-        };
+        match extracted {
+            Ok(Ok(extracted)) => Ok(Analysis { extracted, tally, members, suppressed }),
+            Ok(Err(e)) => Err(FileError::Io(e)),
+            Err(_) => Err(FileError::ParserFailure),
+        }
+    }
+
+    /// Classifies, locates and judges a file from its analysis.
+    fn judge(&self, candidate: &FileCandidate, size: u64, analysis: Analysis) -> FileOutcome {
+        let Analysis { extracted, tally, members, suppressed } = analysis;
         if extracted.kind == ContentKind::Binary && !extracted.encryption.encrypted {
             return FileOutcome::Skipped(SkipReason::Binary);
         }
@@ -244,6 +291,20 @@ impl Scanner {
         };
         FileOutcome::Record(Box::new(record), suppressed)
     }
+}
+
+/// What reading one file found, before judgement. Value-free (findings are tallies of masked
+/// samples and fingerprints), so it can cross from a worker process.
+#[derive(Debug)]
+pub struct Analysis {
+    /// What extraction found.
+    pub extracted: crate::extract::Extracted,
+    /// Findings by detector.
+    pub tally: FileTally,
+    /// Archive members with findings.
+    pub members: BTreeSet<String>,
+    /// Values suppressed as documentation or test values.
+    pub suppressed: u64,
 }
 
 fn lock(summary: &Mutex<SummaryRecord>) -> std::sync::MutexGuard<'_, SummaryRecord> {

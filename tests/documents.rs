@@ -274,3 +274,49 @@ fn corrupt_documents_cost_one_record_and_the_scan_goes_on() {
         }
     }
 }
+
+#[test]
+fn a_parser_that_aborts_costs_one_file_and_the_scan_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    python(
+        "import sys, zipfile\n\
+         with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n\
+         \x20   with z.open('zeros.txt', 'w', force_zip64=True) as f:\n\
+         \x20       block = bytes(1 << 20)\n\
+         \x20       for _ in range(1100): f.write(block)\n",
+        &tree.join("zeros.zip"),
+    );
+    std::fs::write(tree.join("ok.txt"), "NI number AB 12 34 56 C\n").unwrap();
+    // Caps raised so that only the worker's 300 MiB address-space limit stands between the parser
+    // and a 1.1 GB allocation: the worker aborts.
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[scan]\nworker_memory = \"300 MiB\"\n[limits]\nmax_member_size = \"4 GiB\"\nmax_expanded_size = \"8 GiB\"\nmax_expansion_ratio = 100000000\n",
+    )
+    .unwrap();
+    let key = dir.path().join("key");
+    std::fs::write(&key, [9u8; 32]).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_dlp-scan"))
+        .args(["--format", "json", "--fingerprint-key"])
+        .arg(&key)
+        .arg("--config")
+        .arg(&config)
+        .arg(&tree)
+        .output()
+        .unwrap();
+    let records: Vec<Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let failure = records
+        .iter()
+        .find(|r| r["type"] == "error" && r["path"].as_str().unwrap().ends_with("zeros.zip"))
+        .expect("the aborted file has an error record");
+    assert_eq!(failure["kind"], "parser_failure");
+    assert!(
+        records.iter().any(|r| r["type"] == "file" && r["path"].as_str().unwrap().ends_with("ok.txt")),
+        "the scan went on"
+    );
+    assert_eq!(records.last().unwrap()["errors"], 1);
+}

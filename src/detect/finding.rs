@@ -43,6 +43,20 @@ impl FingerprintKey {
     }
 }
 
+impl FingerprintKey {
+    /// The key in hex, to hand to a worker process of this run (never logged or reported).
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Parses a key written by [`FingerprintKey::to_hex`].
+    pub fn from_hex(hex: &str) -> Option<FingerprintKey> {
+        let bytes: Option<Vec<u8>> =
+            (0..hex.len() / 2).map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()).collect();
+        bytes.filter(|b| b.len() >= 16).map(FingerprintKey)
+    }
+}
+
 impl fmt::Debug for FingerprintKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("FingerprintKey(..)")
@@ -52,6 +66,20 @@ impl fmt::Debug for FingerprintKey {
 /// A keyed fingerprint of one normalised value.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Fingerprint([u8; 16]);
+
+impl Fingerprint {
+    /// Parses the 32-hex-digit form that `Display` writes.
+    pub fn from_hex(hex: &str) -> Option<Fingerprint> {
+        if hex.len() != 32 {
+            return None;
+        }
+        let mut bytes = [0u8; 16];
+        for (i, b) in bytes.iter_mut().enumerate() {
+            *b = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+        }
+        Some(Fingerprint(bytes))
+    }
+}
 
 impl fmt::Display for Fingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -174,6 +202,15 @@ mod tests {
         let key = FingerprintKey::new(vec![1; 32]);
         let r = Redacted::new(b"AB123456C", MaskStyle::Edges, key.fingerprint("uk_nino", b"AB123456C"));
         assert!(!format!("{r:?}").contains("123456"));
+    }
+
+    #[test]
+    fn fingerprints_and_keys_round_trip_through_hex() {
+        let key = FingerprintKey::new(vec![3; 32]);
+        let fp = key.fingerprint("d", b"v");
+        assert_eq!(Fingerprint::from_hex(&fp.to_string()), Some(fp));
+        let again = FingerprintKey::from_hex(&key.to_hex()).unwrap();
+        assert_eq!(again.fingerprint("d", b"v"), fp);
     }
 
     #[test]

@@ -11,6 +11,36 @@
 
 use serde::Serialize;
 
+/// The fixed vocabulary of `method`.
+pub const METHODS: [&str; 21] = [
+    "zip-aes256",
+    "zip-aes192",
+    "zip-aes128",
+    "zipcrypto",
+    "7z-aes256",
+    "rar-aes256",
+    "rar-legacy",
+    "pdf-aes256",
+    "pdf-aes128",
+    "pdf-rc4-128",
+    "pdf-rc4-40",
+    "ooxml-agile",
+    "ooxml-standard",
+    "office-rc4",
+    "odf-aes256",
+    "odf-blowfish",
+    "openpgp",
+    "age",
+    "luks",
+    "kdbx",
+    "encrypted-container-suspected",
+];
+
+/// The vocabulary entry spelled `name`.
+pub fn method_named(name: &str) -> Option<&'static str> {
+    METHODS.iter().find(|m| **m == name).copied()
+}
+
 /// The encryption state of a file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Encryption {

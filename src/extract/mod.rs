@@ -1,6 +1,7 @@
 //! Extraction: an open file in, chunks of UTF-8 text and what is known about its encryption out.
 //!
-//! [`extract`] sniffs the content (never the name) and picks a reader: plain text in any supported
+//! [`sniff_file`] reads the first bytes and names the content (never by the file name); [`extract`]
+//! then picks a reader: plain text in any supported
 //! encoding; Office Open XML and OpenDocument; zip, tar and gzip archives, recursively; compound
 //! files (legacy Office encryption, encrypted OOXML, Outlook messages); PDF encryption; and the
 //! headers of encrypted formats (7-Zip, RAR, OpenPGP, age, LUKS, KeePass). Text is pushed into a
@@ -93,6 +94,23 @@ pub enum PartialReason {
 }
 
 impl PartialReason {
+    /// The reason spelled `name` (as written by [`PartialReason::as_str`]).
+    pub fn named(name: &str) -> Option<PartialReason> {
+        use PartialReason::*;
+        [
+            TimeBudget,
+            NestingDepth,
+            MemberCount,
+            ExpandedBytes,
+            ExpansionRatio,
+            TextBytes,
+            OverlappingEntries,
+            UnreadablePart,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == name)
+    }
+
     /// Stable name used in records.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -208,17 +226,85 @@ impl Ctx<'_, '_> {
     }
 }
 
-/// Extracts the text of an open file of `size` bytes and pushes it, chunk by chunk, into `sink`.
-pub fn extract(
-    file: &mut File,
-    size: u64,
-    limits: ExtractLimits,
-    sink: &mut ChunkSink<'_>,
-) -> std::io::Result<Extracted> {
+/// The format names [`Extracted::format`] takes.
+const FORMATS: [&str; 25] = [
+    "text",
+    "docx",
+    "xlsx",
+    "pptx",
+    "odf",
+    "pdf",
+    "zip",
+    "tar",
+    "tar.gz",
+    "gzip",
+    "7z",
+    "rar",
+    "eml",
+    "mbox",
+    "msg",
+    "doc",
+    "xls",
+    "ppt",
+    "ole",
+    "ooxml-encrypted",
+    "openpgp",
+    "age",
+    "luks",
+    "kdbx",
+    "binary",
+];
+
+/// The format name spelled `name` (for results that crossed from a worker process).
+pub fn format_named(name: &str) -> &'static str {
+    FORMATS.iter().find(|f| **f == name).copied().unwrap_or("unknown")
+}
+
+/// The first bytes of a file and what they say it is.
+#[derive(Debug)]
+pub struct Sniffed {
+    head: Vec<u8>,
+    /// The content kind.
+    pub kind: ContentKind,
+}
+
+impl Sniffed {
+    /// True when the content is a container whose parsers should run in a worker process (Office,
+    /// PDF, archives, mail); plain text and header-only formats are read in-process.
+    pub fn is_container(&self) -> bool {
+        matches!(
+            self.kind,
+            ContentKind::Zip
+                | ContentKind::CompoundFile
+                | ContentKind::Pdf
+                | ContentKind::Gzip
+                | ContentKind::Tar
+                | ContentKind::SevenZip
+                | ContentKind::Email
+                | ContentKind::Mailbox
+        )
+    }
+}
+
+/// Reads the first bytes of an open file and sniffs its kind; the file is left after them.
+pub fn sniff_file(file: &mut File) -> std::io::Result<Sniffed> {
     let mut head = vec![0u8; SNIFF_BYTES];
     let n = crate::fsutil::read_full(file, &mut head)?;
     head.truncate(n);
     let kind = sniff::sniff(&head);
+    Ok(Sniffed { head, kind })
+}
+
+/// Extracts the text of an open file of `size` bytes, whose first bytes [`sniff_file`] read, and
+/// pushes it, chunk by chunk, into `sink`.
+pub fn extract(
+    file: &mut File,
+    sniffed: Sniffed,
+    size: u64,
+    limits: ExtractLimits,
+    sink: &mut ChunkSink<'_>,
+) -> std::io::Result<Extracted> {
+    let Sniffed { head, kind } = sniffed;
     let mut ctx = Ctx {
         limits,
         started: Instant::now(),

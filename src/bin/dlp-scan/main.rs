@@ -10,10 +10,12 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, ValueEnum};
 use dlp_scan::config::Config;
+use dlp_scan::detect::FingerprintKey;
 use dlp_scan::keyfile::{self, KeySource};
 use dlp_scan::report::human::HumanReport;
 use dlp_scan::report::{JsonLinesSink, SummaryRecord};
 use dlp_scan::scan::{Progress, Scanner};
+use dlp_scan::worker;
 
 /// Find personal data, credentials and policy breaches in files.
 ///
@@ -71,6 +73,9 @@ enum Exit {
 }
 
 fn main() -> ExitCode {
+    if std::env::args_os().nth(1).is_some_and(|a| a == worker::WORKER_FLAG) {
+        return serve_as_worker();
+    }
     init_logging();
     let args = Args::parse();
     match run(&args) {
@@ -79,6 +84,32 @@ fn main() -> ExitCode {
             let _ = writeln!(io::stderr(), "dlp-scan: {e:#}");
             ExitCode::from(Exit::Fatal as u8)
         }
+    }
+}
+
+/// The hidden worker mode: `dlp-scan --internal-worker --memory BYTES [--config FILE]`, with the
+/// fingerprint key in the environment. Reads paths on stdin, answers on stdout (see `worker`).
+fn serve_as_worker() -> ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(2).collect();
+    let value_of = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
+    let config = match value_of("--config") {
+        Some(path) => Config::load(std::path::Path::new(&path)),
+        None => Config::embedded_default(),
+    };
+    let memory = value_of("--memory").and_then(|m| m.to_str()?.parse().ok());
+    let key = std::env::var(worker::KEY_VARIABLE).ok().and_then(|k| FingerprintKey::from_hex(&k));
+    let (Ok(config), Some(key)) = (config, key) else {
+        return ExitCode::from(Exit::Fatal as u8);
+    };
+    if let Some(bytes) = memory {
+        let _ = worker::limit_memory(bytes);
+    }
+    let Ok(scanner) = Scanner::new(&config, key) else {
+        return ExitCode::from(Exit::Fatal as u8);
+    };
+    match worker::serve(&scanner, io::stdin().lock(), io::stdout().lock()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::from(Exit::Fatal as u8),
     }
 }
 
@@ -123,7 +154,21 @@ fn run(args: &Args) -> Result<Exit> {
     if let KeySource::Ephemeral(reason) = &source {
         tracing::warn!(%reason, "fingerprints use a one-off key and are comparable within this run only");
     }
-    let scanner = Scanner::new(&config, key).context("detectors")?;
+    let key_hex = key.to_hex();
+    let mut scanner = Scanner::new(&config, key).context("detectors")?;
+    if config.scan.isolate_parsers {
+        let mut worker_args: Vec<std::ffi::OsString> =
+            vec![worker::WORKER_FLAG.into(), "--memory".into(), config.scan.worker_memory.to_string().into()];
+        if let Some(path) = &args.config {
+            worker_args.extend(["--config".into(), path.clone().into_os_string()]);
+        }
+        let program = std::env::current_exe().context("finding this program to start parser workers")?;
+        scanner.isolate_parsers(worker::WorkerCommand {
+            program,
+            args: worker_args,
+            env: vec![(worker::KEY_VARIABLE.to_string(), key_hex)],
+        });
+    }
     let progress = Progress::default();
     let format = args.format.unwrap_or(Format::Human);
     let summary = match format {

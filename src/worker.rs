@@ -1,0 +1,321 @@
+//! Parser isolation: container formats are read in worker processes.
+//!
+//! Document and archive parsers can panic, overflow their stack, allocate without bound or loop on
+//! crafted input, and an abort cannot be caught inside the process. So the scanner hands files whose
+//! content is a container (Office, PDF, archives, mail) to workers: the same binary started with
+//! [`WORKER_FLAG`], under an address-space limit, answering one JSON line per file. A worker that
+//! dies costs its file a `parser_failure` error record; one that overruns the file's time budget
+//! (plus a grace period) is killed and costs a `timeout`. Either way a fresh worker takes its place
+//! and the scan goes on.
+//!
+//! What crosses the pipe is value-free: the same tallies of masked samples and keyed fingerprints
+//! that reports carry. Plain text is scanned in-process; its reader has no parser to fail.
+
+use std::ffi::OsString;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+
+use crate::classify::{DetectorTally, FileTally};
+use crate::detect::{Confidence, Fingerprint};
+use crate::error::FileError;
+use crate::extract::{encryption, ContentKind, Encryption, Extracted, PartialReason};
+use crate::scan::{Analysis, Scanner};
+
+/// The first argument that makes a binary serve as a worker.
+pub const WORKER_FLAG: &str = "--internal-worker";
+/// The environment variable carrying the fingerprint key (hex) to a worker.
+pub const KEY_VARIABLE: &str = "DLP_SCAN_WORKER_KEY";
+/// Time a worker gets beyond the file's own time budget before it is killed.
+const GRACE: Duration = Duration::from_secs(10);
+
+/// How to start a worker.
+#[derive(Debug, Clone)]
+pub struct WorkerCommand {
+    /// The executable (normally the running one).
+    pub program: PathBuf,
+    /// Its arguments, starting with [`WORKER_FLAG`].
+    pub args: Vec<OsString>,
+    /// Extra environment (the fingerprint key).
+    pub env: Vec<(String, String)>,
+}
+
+/// A pool of workers shared by the scanning threads.
+#[derive(Debug)]
+pub struct Workers {
+    command: WorkerCommand,
+    deadline: Duration,
+    idle: Mutex<Vec<Worker>>,
+}
+
+#[derive(Debug)]
+struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    answers: Receiver<String>,
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Workers {
+    /// A pool starting workers with `command`; each file may take `time_budget` plus a grace period.
+    pub fn new(command: WorkerCommand, time_budget: Duration) -> Workers {
+        Workers { command, deadline: time_budget + GRACE, idle: Mutex::new(Vec::new()) }
+    }
+
+    /// Analyses one file in a worker.
+    pub fn analyse(&self, path: &Path, scanner: &Scanner) -> Result<Analysis, FileError> {
+        let taken = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
+        let mut worker = match taken {
+            Some(w) => w,
+            None => self.spawn().map_err(FileError::Io)?,
+        };
+        let request = format!("{}\n", base64::engine::general_purpose::STANDARD.encode(path_bytes(path)));
+        if worker.stdin.write_all(request.as_bytes()).and_then(|()| worker.stdin.flush()).is_err() {
+            return Err(FileError::ParserFailure);
+        }
+        match worker.answers.recv_timeout(self.deadline) {
+            Ok(line) => {
+                self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(worker);
+                let wire: WireAnswer = serde_json::from_str(&line).map_err(|_| FileError::ParserFailure)?;
+                wire.into_analysis(scanner)
+            }
+            // Dropping the worker kills it; a new one is started for the next file.
+            Err(RecvTimeoutError::Timeout) => Err(FileError::Timeout),
+            Err(RecvTimeoutError::Disconnected) => Err(FileError::ParserFailure),
+        }
+    }
+
+    fn spawn(&self) -> std::io::Result<Worker> {
+        let mut child = Command::new(&self.command.program)
+            .args(&self.command.args)
+            .envs(self.command.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let stdin = child.stdin.take().ok_or_else(|| std::io::Error::other("worker has no stdin"))?;
+        let stdout = child.stdout.take().ok_or_else(|| std::io::Error::other("worker has no stdout"))?;
+        let (send, answers) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(Worker { child, stdin, answers })
+    }
+}
+
+#[cfg(unix)]
+fn path_bytes(path: &Path) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt;
+    path.as_os_str().as_bytes().to_vec()
+}
+
+#[cfg(not(unix))]
+fn path_bytes(path: &Path) -> Vec<u8> {
+    path.to_string_lossy().as_bytes().to_vec()
+}
+
+#[cfg(unix)]
+fn path_from_bytes(bytes: Vec<u8>) -> PathBuf {
+    use std::os::unix::ffi::OsStringExt;
+    PathBuf::from(OsString::from_vec(bytes))
+}
+
+#[cfg(not(unix))]
+fn path_from_bytes(bytes: Vec<u8>) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Serves as a worker: reads base64 paths, one per line, and answers each with a JSON line.
+pub fn serve(scanner: &Scanner, input: impl BufRead, mut output: impl Write) -> std::io::Result<()> {
+    for line in input.lines() {
+        let line = line?;
+        let answer = match base64::engine::general_purpose::STANDARD.decode(line.trim()) {
+            Ok(bytes) => analyse_path(scanner, &path_from_bytes(bytes)),
+            Err(_) => WireAnswer::failed("io", "malformed request"),
+        };
+        serde_json::to_writer(&mut output, &answer).map_err(std::io::Error::other)?;
+        output.write_all(b"\n")?;
+        output.flush()?;
+    }
+    Ok(())
+}
+
+fn analyse_path(scanner: &Scanner, path: &Path) -> WireAnswer {
+    let analysis = crate::fsutil::open_for_scan(path)
+        .map_err(FileError::Io)
+        .and_then(|(mut file, meta)| scanner.analyse(&mut file, meta.len()));
+    match analysis {
+        Ok(a) => WireAnswer::from_analysis(&a),
+        Err(e) => WireAnswer::failed(e.kind(), &e.to_string()),
+    }
+}
+
+/// Limits the worker's address space, so that a runaway allocation aborts this process (and costs
+/// one file) instead of exhausting the machine.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+pub fn limit_memory(bytes: u64) -> std::io::Result<()> {
+    let limit = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
+    // SAFETY: setrlimit reads a fully initialised struct and changes only this process's limits.
+    let rc = unsafe { libc::setrlimit(libc::RLIMIT_AS, &limit) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// Memory limits are applied on Linux only.
+#[cfg(not(target_os = "linux"))]
+pub fn limit_memory(_bytes: u64) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// One answer on the pipe.
+#[derive(Serialize, Deserialize)]
+struct WireAnswer {
+    #[serde(default)]
+    error: Option<(String, String)>,
+    #[serde(default)]
+    binary: bool,
+    #[serde(default)]
+    format: String,
+    #[serde(default)]
+    text_bytes: u64,
+    #[serde(default)]
+    partial: Vec<String>,
+    #[serde(default)]
+    encryption: Option<WireEncryption>,
+    #[serde(default)]
+    tallies: Vec<WireTally>,
+    #[serde(default)]
+    members: Vec<String>,
+    #[serde(default)]
+    suppressed: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct WireEncryption {
+    encrypted: bool,
+    method: Option<String>,
+    strong: Option<bool>,
+    cipher: Option<String>,
+    note: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct WireTally {
+    detector: usize,
+    occurrences: u64,
+    distinct: Vec<String>,
+    counting: Vec<String>,
+    confidence: Confidence,
+    samples: Vec<String>,
+}
+
+impl WireAnswer {
+    fn failed(kind: &str, message: &str) -> WireAnswer {
+        WireAnswer {
+            error: Some((kind.to_string(), message.to_string())),
+            binary: false,
+            format: String::new(),
+            text_bytes: 0,
+            partial: Vec::new(),
+            encryption: None,
+            tallies: Vec::new(),
+            members: Vec::new(),
+            suppressed: 0,
+        }
+    }
+
+    fn from_analysis(a: &Analysis) -> WireAnswer {
+        let e = &a.extracted.encryption;
+        WireAnswer {
+            error: None,
+            binary: a.extracted.kind == ContentKind::Binary,
+            format: a.extracted.format.to_string(),
+            text_bytes: a.extracted.text_bytes,
+            partial: a.extracted.partial.iter().map(|p| p.as_str().to_string()).collect(),
+            encryption: Some(WireEncryption {
+                encrypted: e.encrypted,
+                method: e.method.map(str::to_string),
+                strong: e.strong,
+                cipher: e.cipher.clone(),
+                note: e.note.clone(),
+            }),
+            tallies: a
+                .tally
+                .indexed()
+                .map(|(detector, t)| WireTally {
+                    detector,
+                    occurrences: t.occurrences,
+                    distinct: t.distinct.iter().map(ToString::to_string).collect(),
+                    counting: t.distinct_counting.iter().map(ToString::to_string).collect(),
+                    confidence: t.confidence,
+                    samples: t.samples.clone(),
+                })
+                .collect(),
+            members: a.members.iter().cloned().collect(),
+            suppressed: a.suppressed,
+        }
+    }
+
+    fn into_analysis(self, scanner: &Scanner) -> Result<Analysis, FileError> {
+        if let Some((kind, message)) = self.error {
+            return Err(FileError::Reported { kind: crate::error::known_kind(&kind), message });
+        }
+        let detectors = scanner.engine().detectors();
+        let mut tally = FileTally::default();
+        for t in self.tallies {
+            let Some(d) = detectors.get(t.detector) else {
+                return Err(FileError::ParserFailure);
+            };
+            let parse = |v: &[String]| v.iter().filter_map(|h| Fingerprint::from_hex(h)).collect();
+            tally.insert(
+                t.detector,
+                DetectorTally {
+                    detector: d.id().to_string(),
+                    class: d.class(),
+                    occurrences: t.occurrences,
+                    distinct: parse(&t.distinct),
+                    distinct_counting: parse(&t.counting),
+                    confidence: t.confidence,
+                    samples: t.samples,
+                },
+            );
+        }
+        let encryption = self.encryption.map_or_else(Encryption::none, |e| Encryption {
+            encrypted: e.encrypted,
+            method: e.method.as_deref().and_then(encryption::method_named),
+            strong: e.strong,
+            cipher: e.cipher,
+            note: e.note,
+        });
+        let extracted = Extracted {
+            // Only "binary or not" matters once text has been scanned.
+            kind: if self.binary { ContentKind::Binary } else { ContentKind::Zip },
+            format: crate::extract::format_named(&self.format),
+            text_bytes: self.text_bytes,
+            partial: self.partial.iter().filter_map(|p| PartialReason::named(p)).collect(),
+            encryption,
+        };
+        Ok(Analysis { extracted, tally, members: self.members.into_iter().collect(), suppressed: self.suppressed })
+    }
+}
