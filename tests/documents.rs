@@ -66,6 +66,8 @@ fn planted() -> Vec<(&'static str, &'static str, BTreeMap<String, u64>)> {
         ("letter.docx", "docx", letter.clone()),
         ("letter.odt", "odf", letter.clone()),
         ("letter.pdf", "pdf", letter.clone()),
+        ("letter.html", "html", letter.clone()),
+        ("letter.rtf", "rtf", letter.clone()),
         ("pdf-owner-only.pdf", "pdf", letter),
         ("staff.xlsx", "xlsx", staff.clone()),
         ("staff.ods", "odf", staff.clone()),

@@ -13,6 +13,7 @@
 
 pub mod encryption;
 mod mail;
+mod markup;
 pub mod office;
 mod ole;
 mod pdf;
@@ -328,6 +329,24 @@ pub fn extract(
     Ok(Extracted { kind, format, text_bytes: ctx.text, partial: ctx.partial, encryption: ctx.encryption })
 }
 
+/// Extracts content held in memory (a fuzzing entry point, and for content that is not a file).
+pub fn extract_bytes(bytes: &[u8], limits: ExtractLimits, sink: &mut ChunkSink<'_>) -> Extracted {
+    let head = &bytes[..bytes.len().min(SNIFF_BYTES)];
+    let kind = sniff::sniff(head);
+    let mut ctx = Ctx {
+        limits,
+        started: Instant::now(),
+        expanded: 0,
+        text: 0,
+        partial: BTreeSet::new(),
+        encryption: Encryption::none(),
+        sink,
+    };
+    let mut cursor = Cursor::new(bytes);
+    let format = read_content(&mut cursor, bytes.len() as u64, kind, head, None, 0, &mut ctx);
+    Extracted { kind, format, text_bytes: ctx.text, partial: ctx.partial, encryption: ctx.encryption }
+}
+
 /// Reads one piece of content of a known kind (the file itself, or an archive member) from the
 /// start of `reader`. Returns the name of the format read.
 fn read_content<R: Read + Seek>(
@@ -345,6 +364,23 @@ fn read_content<R: Read + Seek>(
             "text"
         }
         ContentKind::Zip => zipfile::read(reader, member, depth, ctx),
+        ContentKind::Html(encoding) | ContentKind::Xml(encoding) => {
+            if let Some(raw) = read_bounded(reader, None, ctx) {
+                let (source, _, _) = encoding.decode(&raw);
+                ctx.emit(&markup::markup_text(&source), member);
+            }
+            if matches!(kind, ContentKind::Html(_)) {
+                "html"
+            } else {
+                "xml"
+            }
+        }
+        ContentKind::Rtf => {
+            if let Some(raw) = read_bounded(reader, None, ctx) {
+                ctx.emit(&markup::rtf_text(&raw), member);
+            }
+            "rtf"
+        }
         ContentKind::Email => {
             if let Some(raw) = read_bounded(reader, None, ctx) {
                 mail::read_message(&raw, member, depth, ctx);

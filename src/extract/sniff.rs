@@ -27,6 +27,12 @@ pub enum ContentKind {
     Rar(bool),
     /// An `age` encrypted file.
     Age,
+    /// An HTML document in this encoding.
+    Html(&'static Encoding),
+    /// An XML document in this encoding.
+    Xml(&'static Encoding),
+    /// An RTF document.
+    Rtf,
     /// An e-mail message (RFC 5322 headers, MIME body).
     Email,
     /// A Unix mailbox of messages, each starting with a `From ` line.
@@ -64,10 +70,27 @@ pub fn sniff(head: &[u8]) -> ContentKind {
     if let Some(kind) = sniff_mail(head) {
         return kind;
     }
-    if is_utf8_allowing_cut_tail(head) {
-        ContentKind::Text(UTF_8)
+    let encoding = if is_utf8_allowing_cut_tail(head) { UTF_8 } else { WINDOWS_1252 };
+    sniff_markup(head, encoding).unwrap_or(ContentKind::Text(encoding))
+}
+
+/// RTF by its opening group; HTML by its doctype or root element; XML by its declaration.
+fn sniff_markup(head: &[u8], encoding: &'static Encoding) -> Option<ContentKind> {
+    if head.starts_with(b"{\\rtf") {
+        return Some(ContentKind::Rtf);
+    }
+    let start = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let start = &start[start.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(start.len())..];
+    let opening = start[..start.len().min(1024)].to_ascii_lowercase();
+    let is_html = opening.starts_with(b"<!doctype html")
+        || opening.starts_with(b"<html")
+        || (opening.starts_with(b"<") && opening.windows(5).any(|w| w == b"<html"));
+    if is_html {
+        Some(ContentKind::Html(encoding))
+    } else if opening.starts_with(b"<?xml") {
+        Some(ContentKind::Xml(encoding))
     } else {
-        ContentKind::Text(WINDOWS_1252)
+        None
     }
 }
 
@@ -216,6 +239,15 @@ mod tests {
         assert_eq!(sniff(b"\x7fELF\x02\x01\x01\x00\x00\x00"), ContentKind::Binary);
         assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), ContentKind::Binary);
         assert_eq!(sniff(&[1, 2, 3, 4, 5, 6, 7, 8, 65, 66]), ContentKind::Binary);
+    }
+
+    #[test]
+    fn markup_is_recognised_by_its_opening() {
+        assert_eq!(sniff(b"<!DOCTYPE html><html><body>x</body></html>"), ContentKind::Html(UTF_8));
+        assert_eq!(sniff(b"  <html lang=\"en\">"), ContentKind::Html(UTF_8));
+        assert_eq!(sniff(b"<?xml version=\"1.0\"?><staff/>"), ContentKind::Xml(UTF_8));
+        assert_eq!(sniff(b"{\\rtf1\\ansi hello}"), ContentKind::Rtf);
+        assert_eq!(sniff(b"a < b and c > d"), ContentKind::Text(UTF_8));
     }
 
     #[test]

@@ -53,9 +53,10 @@ soffice --writer --convert-to docx letter.html
 soffice --writer --convert-to odt letter.html
 soffice --writer --convert-to doc letter.html
 soffice --writer --convert-to pdf letter.html
+soffice --writer --convert-to rtf letter.html
 soffice --convert-to pptx slides.fodp
 soffice --convert-to odp slides.fodp
-cp staff.xlsx staff.ods letter.docx letter.odt letter.pdf letter.doc staff.xls slides.pptx slides.odp "$out/"
+cp staff.xlsx staff.ods letter.docx letter.odt letter.pdf letter.doc letter.rtf letter.html staff.xls slides.pptx slides.odp "$out/"
 
 # --- e-mail (Python's email and mailbox modules write the MIME) -------------------------------------
 python3 - "$out" <<'PY'
