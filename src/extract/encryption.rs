@@ -409,6 +409,56 @@ mod tests {
     }
 
     #[test]
+    fn ooxml_encryption_info_names_agile_and_standard() {
+        let agile = [
+            &[4u8, 0, 4, 0, 0x40, 0, 0, 0][..],
+            br#"<?xml version="1.0"?><encryption><keyData saltSize="16" blockSize="16" keyBits="256" cipherAlgorithm="AES" hashAlgorithm="SHA512"/></encryption>"#,
+        ]
+        .concat();
+        let e = ooxml_encryption_info(&agile);
+        assert_eq!((e.method, e.strong, e.cipher.as_deref()), (Some("ooxml-agile"), Some(true), Some("AES-256")));
+        // Standard 3.2: version, flags, header size, then header flags, size extra, AlgID, AlgIDHash, KeySize.
+        let mut standard = vec![3u8, 0, 2, 0, 0x24, 0, 0, 0, 0x8c, 0, 0, 0, 0x24, 0, 0, 0, 0, 0, 0, 0];
+        standard.extend(0x660Eu32.to_le_bytes());
+        standard.extend(0x8004u32.to_le_bytes());
+        standard.extend(128u32.to_le_bytes());
+        let e = ooxml_encryption_info(&standard);
+        assert_eq!((e.method, e.strong, e.cipher.as_deref()), (Some("ooxml-standard"), Some(false), Some("AES-128")));
+    }
+
+    #[test]
+    fn odf_manifests_tell_blowfish_from_aes() {
+        let aes = r#"<manifest:encryption-data><manifest:algorithm manifest:algorithm-name="http://www.w3.org/2001/04/xmlenc#aes256-cbc"/></manifest:encryption-data>"#;
+        let blowfish = r#"<manifest:encryption-data><manifest:algorithm manifest:algorithm-name="Blowfish CFB"/></manifest:encryption-data>"#;
+        assert_eq!(odf_manifest(aes).map(|e| (e.method, e.strong)), Some((Some("odf-aes256"), Some(true))));
+        assert_eq!(odf_manifest(blowfish).map(|e| (e.method, e.strong)), Some((Some("odf-blowfish"), Some(false))));
+        assert_eq!(odf_manifest("<manifest:manifest/>"), None);
+    }
+
+    #[test]
+    fn rar_headers_show_encryption() {
+        // RAR 5: signature, then an archive encryption header (CRC32, size 2, type 4, flags 0).
+        let rar5 = [b"Rar!\x1a\x07\x01\x00".as_slice(), &[0, 0, 0, 0, 2, 4, 0]].concat();
+        assert_eq!(rar(&rar5, true).map(|e| e.method), Some(Some("rar-aes256")));
+        // RAR 4: main header with flag 0x0080 (headers encrypted).
+        let rar4 = [b"Rar!\x1a\x07\x00".as_slice(), &[0, 0, 0x73, 0x80, 0x00, 13, 0]].concat();
+        assert_eq!(rar(&rar4, false).map(|e| e.method), Some(Some("rar-legacy")));
+        let plain4 = [b"Rar!\x1a\x07\x00".as_slice(), &[0, 0, 0x73, 0, 0, 13, 0]].concat();
+        assert_eq!(rar(&plain4, false), None);
+    }
+
+    #[test]
+    fn openpgp_packets_name_the_cipher_or_say_it_is_hidden() {
+        // SKESK v4 (tag 3, old format, length 4): version 4, cipher 9 (AES-256), S2K simple, SHA-256.
+        let skesk = [0x8c, 4, 4, 9, 0, 8];
+        let e = openpgp(&skesk);
+        assert_eq!((e.method, e.strong, e.cipher.as_deref()), (Some("openpgp"), Some(true), Some("AES-256")));
+        // PKESK (tag 1, new format): the cipher is inside the encrypted session key.
+        let pkesk = [0xc1, 3, 3, 0, 0];
+        assert_eq!(openpgp(&pkesk).strong, None);
+    }
+
+    #[test]
     fn ciphertext_statistics_separate_random_from_structured_bytes() {
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
         let random: Vec<u8> = (0..65536)

@@ -168,3 +168,19 @@ fn message_property<R: Read + Seek>(file: &mut cfb::CompoundFile<R>, storage: &s
     let (text, _, _) = encoding_rs::WINDOWS_1252.decode(&raw);
     Some(text.trim_end_matches('\0').to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excel_filepass_records_mark_encryption() {
+        // BOF (0x0809, 4 bytes), FILEPASS (0x002F) with type 1 (RC4), EOF.
+        let rc4 = [0x09, 0x08, 4, 0, 0, 6, 5, 0, 0x2F, 0, 2, 0, 1, 0, 0x0A, 0, 0, 0];
+        assert_eq!(excel_filepass(&rc4), Some("RC4"));
+        let xor = [0x2F, 0, 2, 0, 0, 0];
+        assert_eq!(excel_filepass(&xor), Some("XOR obfuscation"));
+        let plain = [0x09, 0x08, 4, 0, 0, 6, 5, 0, 0x0A, 0, 0, 0, 0x2F, 0, 2, 0, 1, 0];
+        assert_eq!(excel_filepass(&plain), None, "a FILEPASS after EOF is not the workbook's");
+    }
+}
