@@ -29,6 +29,8 @@ pub struct Config {
     pub locations: Vec<crate::policy::DeclaredLocation>,
     /// Organisations whose business OneDrive counts as managed.
     pub managed_onedrive_tenants: Vec<String>,
+    /// How the policy rules are tuned.
+    pub rules: crate::policy::RulesConfig,
 }
 
 /// Settings for walking and reading.
@@ -67,6 +69,29 @@ struct RawConfig {
     managed_onedrive_tenants: Vec<String>,
     #[serde(default)]
     locations: Vec<Spanned<RawLocation>>,
+    #[serde(default)]
+    rules: RawRules,
+    #[serde(default)]
+    allow: Vec<Spanned<RawAllow>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRules {
+    #[serde(default)]
+    disabled: Vec<String>,
+    #[serde(default)]
+    severity: std::collections::BTreeMap<String, crate::policy::Severity>,
+    retention_days: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAllow {
+    path: String,
+    #[serde(default)]
+    rules: Vec<String>,
+    reason: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -186,7 +211,27 @@ impl Config {
                 Ok(crate::policy::DeclaredLocation { path: r.path.clone(), kind: r.kind, provider: r.provider.clone() })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let allow = raw
+            .allow
+            .iter()
+            .map(|a| {
+                let r = a.get_ref();
+                let glob = Glob::new(&r.path).map_err(|e| at(a.span(), format!("bad allow path glob: {e}")))?;
+                Ok(crate::policy::PathAllowance {
+                    glob: glob.compile_matcher(),
+                    rules: r.rules.clone(),
+                    reason: r.reason.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>, ConfigError>>()?;
+        let rules = crate::policy::RulesConfig {
+            disabled: raw.rules.disabled,
+            severity: raw.rules.severity.into_iter().collect(),
+            retention_days: raw.rules.retention_days.unwrap_or(365),
+            allow,
+        };
         Ok(Config {
+            rules,
             scan,
             detectors: crate::detect::DetectorSelection {
                 disabled: raw.detectors.disabled,

@@ -12,7 +12,12 @@
 //! * `unencrypted_confidential_on_removable` (high; critical in bulk): the same on removable media;
 //! * `weak_encryption` (medium): an encrypted file in either place whose scheme is not strong
 //!   (ZipCrypto, RC4, AES-128/192, CAST5, ...);
+//! * `stale_confidential_in_unmanaged_cloud` (low): confidential content in an unmanaged cloud
+//!   folder not modified for longer than `rules.retention_days` (365);
 //! * `credential_exposed` (high): a private key or password in either place.
+//!
+//! Rules can be switched off or re-graded, and paths allowed with a reason ([`RulesConfig`]);
+//! suppressed violations are counted in the summary.
 //!
 //! Local folders and managed cloud never raise location rules. No I/O happens here.
 
@@ -59,7 +64,7 @@ pub struct Location {
 }
 
 /// Severity of a violation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Worth knowing.
@@ -95,6 +100,62 @@ pub struct Violation {
     pub reason: String,
     /// What to do about it.
     pub remediation: &'static str,
+}
+
+/// How the rules are tuned: switched off, re-graded, the retention period, and paths allowed with
+/// a recorded reason.
+#[derive(Debug, Clone)]
+pub struct RulesConfig {
+    /// Rule ids that never fire.
+    pub disabled: Vec<String>,
+    /// Rule ids given another severity.
+    pub severity: Vec<(String, Severity)>,
+    /// Days after which confidential content in an unmanaged cloud folder is stale.
+    pub retention_days: u64,
+    /// Paths whose violations are suppressed (and counted as such), with the reason.
+    pub allow: Vec<PathAllowance>,
+}
+
+/// Violations suppressed for matching paths.
+#[derive(Debug, Clone)]
+pub struct PathAllowance {
+    /// Paths it applies to.
+    pub glob: globset::GlobMatcher,
+    /// Only these rules (all when empty).
+    pub rules: Vec<String>,
+    /// Why, recorded in the summary.
+    pub reason: String,
+}
+
+/// What [`apply_rules_config`] did with one file's violations.
+#[derive(Debug, Default)]
+pub struct Tuned {
+    /// Violations that stand.
+    pub violations: Vec<Violation>,
+    /// (rule, reason) of violations suppressed by an allowance.
+    pub suppressed: Vec<(&'static str, String)>,
+}
+
+/// Applies the tuning in `config` to the violations of the file at `path`.
+pub fn apply_rules_config(violations: Vec<Violation>, path: &std::path::Path, config: &RulesConfig) -> Tuned {
+    let mut tuned = Tuned::default();
+    for mut v in violations {
+        if config.disabled.iter().any(|d| d == v.rule) {
+            continue;
+        }
+        if let Some((_, severity)) = config.severity.iter().find(|(r, _)| r == v.rule) {
+            v.severity = *severity;
+        }
+        let allowance = config
+            .allow
+            .iter()
+            .find(|a| a.glob.is_match(path) && (a.rules.is_empty() || a.rules.iter().any(|r| r == v.rule)));
+        match allowance {
+            Some(a) => tuned.suppressed.push((v.rule, a.reason.clone())),
+            None => tuned.violations.push(v),
+        }
+    }
+    tuned
 }
 
 /// The rules `file` breaks.
@@ -148,6 +209,18 @@ pub fn evaluate(file: &FileFacts<'_>) -> Vec<Violation> {
                 "re-encrypt it with AES-256 (7-Zip: AES-256; Office: save with a password in a current version)",
         });
     }
+    let stale = file.age_days.is_some_and(|d| d > file.retention_days);
+    if stale && category >= Category::Confidential && file.location.kind == LocationKind::UnmanagedCloud {
+        violations.push(Violation {
+            rule: "stale_confidential_in_unmanaged_cloud",
+            severity: Severity::Low,
+            reason: format!(
+                "confidential content in {place} has not been modified for over {} days",
+                file.retention_days
+            ),
+            remediation: "delete it from the cloud folder if it is no longer needed",
+        });
+    }
     if file.detector_classes.contains(&DetectorClass::Credential) {
         violations.push(Violation {
             rule: "credential_exposed",
@@ -170,6 +243,10 @@ pub struct FileFacts<'a> {
     pub encryption: &'a Encryption,
     /// Classes of detectors with counting findings.
     pub detector_classes: &'a [DetectorClass],
+    /// Days since it was last modified, when known.
+    pub age_days: Option<u64>,
+    /// Days after which confidential content in unmanaged cloud is stale.
+    pub retention_days: u64,
 }
 
 #[cfg(test)]
@@ -186,8 +263,25 @@ mod tests {
         encryption: &Encryption,
         classes: &[DetectorClass],
     ) -> Vec<&'static str> {
+        rules_aged(kind, c, encryption, classes, 10)
+    }
+
+    fn rules_aged(
+        kind: LocationKind,
+        c: &Classification,
+        encryption: &Encryption,
+        classes: &[DetectorClass],
+        age_days: u64,
+    ) -> Vec<&'static str> {
         let location = Location { kind, provider: Some("x".into()) };
-        let facts = FileFacts { location: &location, classification: c, encryption, detector_classes: classes };
+        let facts = FileFacts {
+            location: &location,
+            classification: c,
+            encryption,
+            detector_classes: classes,
+            age_days: Some(age_days),
+            retention_days: 365,
+        };
         evaluate(&facts).into_iter().map(|v| v.rule).collect()
     }
 
@@ -222,6 +316,38 @@ mod tests {
     }
 
     #[test]
+    fn rules_can_be_disabled_regraded_and_allowed_by_path() {
+        let v =
+            |rule: &'static str| Violation { rule, severity: Severity::High, reason: String::new(), remediation: "" };
+        let config = RulesConfig {
+            disabled: vec!["weak_encryption".into()],
+            severity: vec![("credential_exposed".into(), Severity::Critical)],
+            retention_days: 365,
+            allow: vec![PathAllowance {
+                glob: globset::Glob::new("**/Dropbox/Published/**").unwrap().compile_matcher(),
+                rules: vec![],
+                reason: "published material".into(),
+            }],
+        };
+        let tuned = apply_rules_config(
+            vec![v("weak_encryption"), v("credential_exposed")],
+            std::path::Path::new("/home/a/Dropbox/x"),
+            &config,
+        );
+        assert_eq!(
+            tuned.violations.iter().map(|v| (v.rule, v.severity)).collect::<Vec<_>>(),
+            [("credential_exposed", Severity::Critical)]
+        );
+        let allowed = apply_rules_config(
+            vec![v("credential_exposed")],
+            std::path::Path::new("/home/a/Dropbox/Published/x"),
+            &config,
+        );
+        assert!(allowed.violations.is_empty());
+        assert_eq!(allowed.suppressed, [("credential_exposed", "published material".to_string())]);
+    }
+
+    #[test]
     fn weak_encryption_is_flagged_and_strong_encryption_satisfies_the_rule() {
         let unknown = classification(Category::NotSensitive, 0);
         let zipcrypto = Encryption::with("zipcrypto", Some(false));
@@ -229,6 +355,12 @@ mod tests {
         assert_eq!(rules(LocationKind::Removable, &unknown, &zipcrypto, &[]), ["weak_encryption"]);
         assert!(rules(LocationKind::Removable, &unknown, &aes, &[]).is_empty());
         assert!(rules(LocationKind::Removable, &classification(Category::Confidential, 3), &aes, &[]).is_empty());
+        let conf = classification(Category::Confidential, 1);
+        assert_eq!(
+            rules_aged(LocationKind::UnmanagedCloud, &conf, &aes, &[], 400),
+            ["stale_confidential_in_unmanaged_cloud"]
+        );
+        assert!(rules_aged(LocationKind::UnmanagedCloud, &conf, &aes, &[], 300).is_empty());
         assert!(rules(LocationKind::Local, &unknown, &zipcrypto, &[]).is_empty());
     }
 }

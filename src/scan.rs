@@ -45,6 +45,7 @@ pub struct Scanner {
     engine: Engine,
     locator: Locator,
     scan: ScanConfig,
+    rules: crate::policy::RulesConfig,
     isolation: Option<crate::worker::Workers>,
 }
 
@@ -56,8 +57,8 @@ impl std::fmt::Debug for Scanner {
 
 /// What scanning one file produced.
 enum FileOutcome {
-    /// A record to send, with the number of suppressed values; the file's size.
-    Record(Box<FileRecord>, u64),
+    /// A record to send, with the number of suppressed values and the allowed violations.
+    Record(Box<FileRecord>, u64, Vec<(&'static str, String)>),
     /// Read, nothing to report.
     Clean(u64),
     /// Not scanned, and why.
@@ -72,7 +73,7 @@ impl Scanner {
         let engine = Engine::load(&config.detectors, key)?;
         engine.check_user_examples()?;
         let locator = Locator::discover(&config.locations, &config.managed_onedrive_tenants);
-        Ok(Scanner { engine, locator, scan: config.scan.clone(), isolation: None })
+        Ok(Scanner { engine, locator, scan: config.scan.clone(), rules: config.rules.clone(), isolation: None })
     }
 
     /// The detection engine.
@@ -160,7 +161,10 @@ impl Scanner {
                 progress.files.fetch_add(1, Ordering::Relaxed);
                 progress.bytes.fetch_add(size, Ordering::Relaxed);
             }
-            FileOutcome::Record(record, suppressed) => {
+            FileOutcome::Record(record, suppressed, allowed) => {
+                for (rule, reason) in allowed {
+                    *s.violations_allowed.entry(format!("{rule} ({reason})")).or_default() += 1;
+                }
                 s.files_scanned += 1;
                 s.bytes_scanned += record.size;
                 s.suppressed += suppressed;
@@ -185,6 +189,11 @@ impl Scanner {
             Err(e) => return FileOutcome::Failed(FileError::Io(e)),
         };
         let size = meta.len();
+        let age_days = meta
+            .modified()
+            .ok()
+            .and_then(|m| std::time::SystemTime::now().duration_since(m).ok())
+            .map(|d| d.as_secs() / 86_400);
         if size == 0 {
             return FileOutcome::Skipped(SkipReason::Empty);
         }
@@ -203,7 +212,7 @@ impl Scanner {
             _ => self.analyse_sniffed(&mut file, sniffed, size),
         };
         match analysis {
-            Ok(analysis) => self.judge(candidate, size, analysis),
+            Ok(analysis) => self.judge(candidate, size, age_days, analysis),
             Err(e) => FileOutcome::Failed(e),
         }
     }
@@ -248,7 +257,7 @@ impl Scanner {
     }
 
     /// Classifies, locates and judges a file from its analysis.
-    fn judge(&self, candidate: &FileCandidate, size: u64, analysis: Analysis) -> FileOutcome {
+    fn judge(&self, candidate: &FileCandidate, size: u64, age_days: Option<u64>, analysis: Analysis) -> FileOutcome {
         let Analysis { extracted, tally, members, suppressed } = analysis;
         if extracted.kind == ContentKind::Binary && !extracted.encryption.encrypted {
             return FileOutcome::Skipped(SkipReason::Binary);
@@ -265,8 +274,11 @@ impl Scanner {
             classification: &classification,
             encryption: &encryption,
             detector_classes: &classes,
+            age_days,
+            retention_days: self.rules.retention_days,
         };
-        let violations = evaluate(&facts);
+        let tuned = crate::policy::apply_rules_config(evaluate(&facts), &absolute, &self.rules);
+        let violations = tuned.violations;
         let nothing_to_say =
             tally.is_empty() && violations.is_empty() && extracted.partial.is_empty() && !encryption.encrypted;
         if nothing_to_say {
@@ -289,7 +301,7 @@ impl Scanner {
             partial: !extracted.partial.is_empty(),
             partial_reasons: extracted.partial.iter().map(|p| p.as_str()).collect(),
         };
-        FileOutcome::Record(Box::new(record), suppressed)
+        FileOutcome::Record(Box::new(record), suppressed, tuned.suppressed)
     }
 }
 

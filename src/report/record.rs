@@ -188,6 +188,8 @@ pub struct SummaryRecord {
     pub findings_by_detector: BTreeMap<String, u64>,
     /// Violations by rule.
     pub violations: BTreeMap<&'static str, u64>,
+    /// Violations suppressed by an `[[allow]]` entry, by `rule (reason)`.
+    pub violations_allowed: BTreeMap<String, u64>,
     /// Well-formed values not reported because they are documentation, test or allow-listed values.
     pub suppressed: u64,
     /// Files whose scan was incomplete.
