@@ -54,7 +54,7 @@ impl Locator {
     /// Where `path` lives.
     pub fn locate(&self, path: &Path) -> Location {
         if let Some(l) = self.known.iter().find(|l| path.starts_with(&l.path)) {
-            return Location { kind: l.kind, provider: l.provider.clone() };
+            return Location { kind: l.kind, provider: l.provider.clone(), root: Some(l.path.clone()) };
         }
         if let Some(l) = removable_by_mount_folder(path) {
             return l;
@@ -64,14 +64,14 @@ impl Locator {
         for dir in ancestors.iter().rev() {
             if let Some(name) = dir.file_name().and_then(|n| n.to_str()) {
                 if let Some(l) = self.by_folder_name(name, dir) {
-                    return l;
+                    return Location { root: Some(dir.to_path_buf()), ..l };
                 }
             }
             if self.has_dropbox_marker(dir) {
-                return unmanaged("dropbox");
+                return Location { root: Some(dir.to_path_buf()), ..unmanaged("dropbox") };
             }
         }
-        Location { kind: LocationKind::Local, provider: None }
+        Location { kind: LocationKind::Local, provider: None, root: None }
     }
 
     fn by_folder_name(&self, name: &str, dir: &Path) -> Option<Location> {
@@ -103,7 +103,7 @@ impl Locator {
         let organisation = name.strip_prefix("OneDrive - ").or_else(|| name.strip_prefix("OneDrive-"))?;
         let managed = self.managed_tenants.contains(&organisation.trim().to_lowercase());
         let kind = if managed { LocationKind::ManagedCloud } else { LocationKind::UnmanagedCloud };
-        Some(Location { kind, provider: Some("onedrive".into()) })
+        Some(Location { kind, provider: Some("onedrive".into()), root: None })
     }
 
     fn has_dropbox_marker(&self, dir: &Path) -> bool {
@@ -117,7 +117,7 @@ impl Locator {
 }
 
 fn unmanaged(provider: &str) -> Location {
-    Location { kind: LocationKind::UnmanagedCloud, provider: Some(provider.into()) }
+    Location { kind: LocationKind::UnmanagedCloud, provider: Some(provider.into()), root: None }
 }
 
 fn parent_name(dir: &Path) -> Option<String> {
@@ -134,13 +134,18 @@ fn removable_by_mount_folder(path: &Path) -> Option<Location> {
             _ => None,
         })
         .collect();
-    let removable = match parts.as_slice() {
-        ["media", _user, _label, _, ..] => path.is_absolute(),
-        ["run", "media", _user, _label, _, ..] => path.is_absolute(),
-        ["Volumes", name, _, ..] => path.is_absolute() && *name != "Macintosh HD",
-        _ => false,
+    let depth = match parts.as_slice() {
+        ["media", _user, _label, _, ..] => 3,
+        ["run", "media", _user, _label, _, ..] => 4,
+        ["Volumes", name, _, ..] if *name != "Macintosh HD" => 2,
+        _ => return None,
     };
-    removable.then(|| Location { kind: LocationKind::Removable, provider: Some("usb".into()) })
+    let root: PathBuf = std::iter::once("/").chain(parts[..depth].iter().copied()).collect();
+    path.is_absolute().then(|| Location {
+        kind: LocationKind::Removable,
+        provider: Some("usb".into()),
+        root: Some(root),
+    })
 }
 
 /// Removable volumes in the mount table: block devices on a USB bus or flagged removable.
@@ -260,6 +265,15 @@ mod tests {
             }],
             &["Loughborough University".to_string()],
         )
+    }
+
+    #[test]
+    fn roots_are_the_sync_folder_or_the_volume() {
+        let root = |p: &str| locator().locate(Path::new(p)).root;
+        assert_eq!(root("/home/a/Dropbox/x/y.csv"), Some(PathBuf::from("/home/a/Dropbox")));
+        assert_eq!(root("/media/alice/KINGSTON/a/b.xlsx"), Some(PathBuf::from("/media/alice/KINGSTON")));
+        assert_eq!(root("/data/stick/x"), Some(PathBuf::from("/data/stick")));
+        assert_eq!(root("/home/a/Documents/x"), None);
     }
 
     fn at(path: &str) -> (LocationKind, Option<String>) {

@@ -14,7 +14,9 @@
 //!   (ZipCrypto, RC4, AES-128/192, CAST5, ...);
 //! * `stale_confidential_in_unmanaged_cloud` (low): confidential content in an unmanaged cloud
 //!   folder not modified for longer than `rules.retention_days` (365);
-//! * `credential_exposed` (high): a private key or password in either place.
+//! * `credential_exposed` (high): a private key or password in either place;
+//! * `key_stored_with_data` (high): a password or key in the same cloud folder or volume as an
+//!   encrypted file (judged once the walk has seen both; see `scan`).
 //!
 //! Rules can be switched off or re-graded, and paths allowed with a reason ([`RulesConfig`]);
 //! suppressed violations are counted in the summary.
@@ -61,6 +63,8 @@ pub struct Location {
     pub kind: LocationKind,
     /// The provider, when known.
     pub provider: Option<String>,
+    /// The sync folder or volume the file is in (what files "stored together" share).
+    pub root: Option<PathBuf>,
 }
 
 /// Severity of a violation.
@@ -156,6 +160,17 @@ pub fn apply_rules_config(violations: Vec<Violation>, path: &std::path::Path, co
         }
     }
     tuned
+}
+
+/// The rule that spans files: a password or private key stored in the same unmanaged cloud folder
+/// or removable volume as an encrypted file, which it may well unlock.
+pub fn key_stored_with_data(place: &str) -> Violation {
+    Violation {
+        rule: "key_stored_with_data",
+        severity: Severity::High,
+        reason: format!("a password or key is stored in {place} beside encrypted files it may unlock"),
+        remediation: "keep passwords and keys apart from the data (a password manager), and change them",
+    }
 }
 
 /// The rules `file` breaks.
@@ -273,7 +288,7 @@ mod tests {
         classes: &[DetectorClass],
         age_days: u64,
     ) -> Vec<&'static str> {
-        let location = Location { kind, provider: Some("x".into()) };
+        let location = Location { kind, provider: Some("x".into()), root: None };
         let facts = FileFacts {
             location: &location,
             classification: c,

@@ -100,9 +100,12 @@ impl Scanner {
             follow_symlinks: self.scan.follow_symlinks,
             exclude: self.scan.exclude.clone(),
         };
-        let summary = Mutex::new(SummaryRecord { schema_version: SCHEMA_VERSION, ..SummaryRecord::default() });
+        let totals = Totals {
+            summary: Mutex::new(SummaryRecord { schema_version: SCHEMA_VERSION, ..SummaryRecord::default() }),
+            held: Mutex::new(Vec::new()),
+        };
         let work = || {
-            walk(&walk_config).par_bridge().for_each(|item| self.handle(item, sink, &summary, progress));
+            walk(&walk_config).par_bridge().for_each(|item| self.handle(item, sink, &totals, progress));
         };
         match rayon::ThreadPoolBuilder::new().num_threads(self.scan.threads).build() {
             Ok(pool) => pool.install(work),
@@ -111,7 +114,9 @@ impl Scanner {
                 work();
             }
         }
-        let mut summary = summary.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let held = totals.held.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut summary = totals.summary.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.send_held(held, sink, &mut summary);
         summary.duration_ms = started.elapsed().as_millis() as u64;
         let record = Record::Summary(summary);
         sink.record(&record);
@@ -121,26 +126,42 @@ impl Scanner {
         }
     }
 
-    fn handle(&self, item: WalkItem, sink: &dyn RecordSink, summary: &Mutex<SummaryRecord>, progress: &Progress) {
+    /// Judges `key_stored_with_data` now that every file is known, then sends the held records.
+    fn send_held(&self, held: Vec<FileRecord>, sink: &dyn RecordSink, summary: &mut SummaryRecord) {
+        let roots_with_encrypted: BTreeSet<String> =
+            held.iter().filter(|r| r.encryption.encrypted).filter_map(|r| r.location.root.clone()).collect();
+        for mut record in held {
+            let beside_encrypted =
+                record.location.root.as_ref().is_some_and(|root| roots_with_encrypted.contains(root));
+            if holds_credential(&record) && !record.encryption.encrypted && beside_encrypted {
+                let place = record.location.provider.clone().unwrap_or_else(|| "the same volume".to_string());
+                let violation = crate::policy::key_stored_with_data(&format!("the same folder ({place})"));
+                let tuned = crate::policy::apply_rules_config(vec![violation], Path::new(&record.path), &self.rules);
+                for (rule, reason) in tuned.suppressed {
+                    *summary.violations_allowed.entry(format!("{rule} ({reason})")).or_default() += 1;
+                }
+                record.violations.extend(tuned.violations);
+            }
+            add_to_summary(summary, &record);
+            sink.record(&Record::File(record));
+        }
+    }
+
+    fn handle(&self, item: WalkItem, sink: &dyn RecordSink, totals: &Totals, progress: &Progress) {
+        let summary = &totals.summary;
         match item {
             WalkItem::Skipped { reason, .. } => count_skip(summary, reason),
             WalkItem::Error { path, error } => {
                 sink.record(&Record::Error(error_record(&path, &error)));
                 lock(summary).errors += 1;
             }
-            WalkItem::File(candidate) => self.handle_file(&candidate, sink, summary, progress),
+            WalkItem::File(candidate) => self.handle_file(&candidate, sink, totals, progress),
         }
     }
 
-    fn handle_file(
-        &self,
-        candidate: &FileCandidate,
-        sink: &dyn RecordSink,
-        summary: &Mutex<SummaryRecord>,
-        progress: &Progress,
-    ) {
+    fn handle_file(&self, candidate: &FileCandidate, sink: &dyn RecordSink, totals: &Totals, progress: &Progress) {
         let outcome = self.scan_file(candidate);
-        let mut s = lock(summary);
+        let mut s = lock(&totals.summary);
         s.files_seen += 1;
         match outcome {
             FileOutcome::Failed(error) => {
@@ -168,14 +189,19 @@ impl Scanner {
                 s.files_scanned += 1;
                 s.bytes_scanned += record.size;
                 s.suppressed += suppressed;
-                add_to_summary(&mut s, &record);
-                drop(s);
                 progress.files.fetch_add(1, Ordering::Relaxed);
                 progress.bytes.fetch_add(record.size, Ordering::Relaxed);
                 if !record.findings.is_empty() {
                     progress.files_with_findings.fetch_add(1, Ordering::Relaxed);
                 }
-                sink.record(&Record::File(*record));
+                if may_pair_a_key_with_encrypted_data(&record) {
+                    drop(s);
+                    totals.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(*record);
+                } else {
+                    add_to_summary(&mut s, &record);
+                    drop(s);
+                    sink.record(&Record::File(*record));
+                }
             }
         }
     }
@@ -317,6 +343,25 @@ pub struct Analysis {
     pub members: BTreeSet<String>,
     /// Values suppressed as documentation or test values.
     pub suppressed: u64,
+}
+
+/// What the run accumulates across threads: the summary, and the records held back until every
+/// file has been seen (a key and the encrypted file it unlocks may be found in either order).
+struct Totals {
+    summary: Mutex<SummaryRecord>,
+    held: Mutex<Vec<FileRecord>>,
+}
+
+fn holds_credential(record: &FileRecord) -> bool {
+    record.findings.iter().any(|f| f.detector.starts_with("credential."))
+}
+
+/// Records in unmanaged cloud or on removable media that are encrypted or hold a credential are
+/// held back: `key_stored_with_data` needs both sides. They are few.
+fn may_pair_a_key_with_encrypted_data(record: &FileRecord) -> bool {
+    use crate::policy::LocationKind;
+    let exposed = matches!(record.location.kind, LocationKind::UnmanagedCloud | LocationKind::Removable);
+    exposed && record.location.root.is_some() && (record.encryption.encrypted || holds_credential(record))
 }
 
 fn lock(summary: &Mutex<SummaryRecord>) -> std::sync::MutexGuard<'_, SummaryRecord> {

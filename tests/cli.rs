@@ -503,3 +503,41 @@ fn categories_follow_markings_and_special_categories_tied_to_people() {
     assert!(file_record(&records, "board.txt")["violations"].as_array().unwrap().is_empty(), "marked, so labelled");
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn a_password_stored_beside_encrypted_files_is_reported() {
+    let t = Tree::new();
+    let aes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/fixtures/zip-aes256.zip")).unwrap();
+    t.write("alice/Dropbox/HR/staff-2024.zip", &aes);
+    t.write("alice/Dropbox/HR/notes.txt", "zip password: Tr0ub4dor&3\n");
+    t.write("alice/Dropbox (Lab)/other.txt", "wifi password: hunter2hunter2\n");
+    t.write("alice/Documents/backup.zip", &aes);
+    t.write("alice/Documents/notes.txt", "zip password: Tr0ub4dor&3\n");
+    let (records, _) = t.scan_json(&[]);
+    let rules = |name: &str| -> Vec<String> {
+        file_record(&records, name)["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // A password note is itself confidential content, stored unencrypted.
+    assert_eq!(
+        rules("Dropbox/HR/notes.txt"),
+        ["unencrypted_confidential_in_unmanaged_cloud", "credential_exposed", "key_stored_with_data"]
+    );
+    assert_eq!(
+        rules("Dropbox (Lab)/other.txt"),
+        ["unencrypted_confidential_in_unmanaged_cloud", "credential_exposed"],
+        "no encrypted file in that folder"
+    );
+    assert!(rules("Documents/notes.txt").is_empty(), "local folders raise no location rules");
+    assert_eq!(
+        file_record(&records, "Dropbox/HR/notes.txt")["location"]["root"]
+            .as_str()
+            .map(|r| r.ends_with("alice/Dropbox")),
+        Some(true)
+    );
+    assert_eq!(summary(&records)["violations"]["key_stored_with_data"], 1);
+}

@@ -86,11 +86,13 @@ pub struct LocationRecord {
     pub kind: LocationKind,
     /// Provider, or null.
     pub provider: Option<String>,
+    /// The sync folder or volume, for cloud and removable locations (null otherwise).
+    pub root: Option<String>,
 }
 
 impl From<Location> for LocationRecord {
     fn from(l: Location) -> Self {
-        LocationRecord { kind: l.kind, provider: l.provider }
+        LocationRecord { kind: l.kind, provider: l.provider, root: l.root.map(|r| r.to_string_lossy().into_owned()) }
     }
 }
 
