@@ -31,6 +31,8 @@ pub struct Config {
     pub managed_onedrive_tenants: Vec<String>,
     /// How the policy rules are tuned.
     pub rules: crate::policy::RulesConfig,
+    /// Values never reported, by keyed fingerprint.
+    pub allowed_fingerprints: Vec<crate::detect::Fingerprint>,
 }
 
 /// Settings for walking and reading.
@@ -88,7 +90,8 @@ struct RawRules {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawAllow {
-    path: String,
+    path: Option<String>,
+    fingerprint: Option<String>,
     #[serde(default)]
     rules: Vec<String>,
     reason: String,
@@ -211,19 +214,28 @@ impl Config {
                 Ok(crate::policy::DeclaredLocation { path: r.path.clone(), kind: r.kind, provider: r.provider.clone() })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let allow = raw
-            .allow
-            .iter()
-            .map(|a| {
-                let r = a.get_ref();
-                let glob = Glob::new(&r.path).map_err(|e| at(a.span(), format!("bad allow path glob: {e}")))?;
-                Ok(crate::policy::PathAllowance {
-                    glob: glob.compile_matcher(),
-                    rules: r.rules.clone(),
-                    reason: r.reason.clone(),
-                })
-            })
-            .collect::<Result<Vec<_>, ConfigError>>()?;
+        let mut allow = Vec::new();
+        let mut allowed_fingerprints = Vec::new();
+        for a in &raw.allow {
+            let r = a.get_ref();
+            match (&r.path, &r.fingerprint) {
+                (Some(path), None) => {
+                    let glob = Glob::new(path).map_err(|e| at(a.span(), format!("bad allow path glob: {e}")))?;
+                    allow.push(crate::policy::PathAllowance {
+                        glob: glob.compile_matcher(),
+                        rules: r.rules.clone(),
+                        reason: r.reason.clone(),
+                    });
+                }
+                (None, Some(hex)) => {
+                    let fp = crate::detect::Fingerprint::from_hex(hex).ok_or_else(|| {
+                        at(a.span(), "allow.fingerprint must be 32 hex digits, as reports print it".to_string())
+                    })?;
+                    allowed_fingerprints.push(fp);
+                }
+                _ => return Err(at(a.span(), "an [[allow]] entry needs either `path` or `fingerprint`".to_string())),
+            }
+        }
         let rules = crate::policy::RulesConfig {
             disabled: raw.rules.disabled,
             severity: raw.rules.severity.into_iter().collect(),
@@ -231,6 +243,7 @@ impl Config {
             allow,
         };
         Ok(Config {
+            allowed_fingerprints,
             rules,
             scan,
             detectors: crate::detect::DetectorSelection {

@@ -70,8 +70,9 @@ enum FileOutcome {
 impl Scanner {
     /// Loads detectors and policy from a validated configuration.
     pub fn new(config: &Config, key: FingerprintKey) -> Result<Scanner, ConfigError> {
-        let engine = Engine::load(&config.detectors, key)?;
+        let mut engine = Engine::load(&config.detectors, key)?;
         engine.check_user_examples()?;
+        engine.allow_fingerprints(config.allowed_fingerprints.iter().copied());
         let locator = Locator::discover(&config.locations, &config.managed_onedrive_tenants);
         Ok(Scanner { engine, locator, scan: config.scan.clone(), rules: config.rules.clone(), isolation: None })
     }

@@ -541,3 +541,25 @@ fn a_password_stored_beside_encrypted_files_is_reported() {
     );
     assert_eq!(summary(&records)["violations"]["key_stored_with_data"], 1);
 }
+
+#[test]
+fn a_value_allowed_by_its_fingerprint_is_no_longer_reported() {
+    let t = Tree::new();
+    t.write("footer.txt", "Switchboard: Tel 01509 263171\nNI number AB 12 34 56 C\n");
+    let (records, _) = t.scan_json(&[]);
+    let phone = finding(file_record(&records, "footer.txt"), "uk_phone").unwrap()["fingerprints"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let cfg = t.dir.path().join("allow.toml");
+    std::fs::write(&cfg, format!("[[allow]]\nfingerprint = \"{phone}\"\nreason = \"university switchboard\"\n"))
+        .unwrap();
+    let (records, _) = t.scan_json(&["--config", cfg.to_str().unwrap()]);
+    let record = file_record(&records, "footer.txt");
+    assert!(finding(record, "uk_phone").is_none());
+    assert!(finding(record, "uk_nino").is_some(), "other values are still reported");
+    assert_eq!(summary(&records)["suppressed"], 1);
+    std::fs::write(&cfg, "[[allow]]\nreason = \"no target\"\n").unwrap();
+    let out = t.command().arg("--config").arg(&cfg).arg(t.root()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "an allowance needs a path or a fingerprint");
+}

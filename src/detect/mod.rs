@@ -293,6 +293,7 @@ pub struct Engine {
     person_pass: Option<Prefilter>,
     edge_pass: Option<Prefilter>,
     key: FingerprintKey,
+    allowed_fingerprints: HashSet<Fingerprint>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -382,7 +383,13 @@ impl Engine {
             .collect();
         let person_pass = Prefilter::build(&sources, |s| s.spec.requires_person)?;
         let edge_pass = Prefilter::build(&sources, |s| s.spec.scope == rule::Scope::Edges && !s.spec.requires_person)?;
-        Ok(Engine { detectors, unions, ungated, person_pass, edge_pass, key })
+        Ok(Engine { detectors, unions, ungated, person_pass, edge_pass, key, allowed_fingerprints: HashSet::new() })
+    }
+
+    /// Values never reported, by fingerprint (allowed in the configuration with a reason): the
+    /// institution's own switchboard number, a shared mailbox. They count as suppressed.
+    pub fn allow_fingerprints(&mut self, fingerprints: impl IntoIterator<Item = Fingerprint>) {
+        self.allowed_fingerprints.extend(fingerprints);
     }
 
     /// The compiled detectors, in load order; a [`Finding::detector`] indexes this slice.
@@ -637,6 +644,10 @@ impl Engine {
             },
         };
         let fingerprint = self.key.fingerprint(&d.id, &normalised);
+        if self.allowed_fingerprints.contains(&fingerprint) {
+            stats.suppressed += 1;
+            return None;
+        }
         Some(Finding {
             detector: index,
             confidence,
