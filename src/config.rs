@@ -33,6 +33,8 @@ pub struct Config {
     pub rules: crate::policy::RulesConfig,
     /// Values never reported, by keyed fingerprint.
     pub allowed_fingerprints: Vec<crate::detect::Fingerprint>,
+    /// Sensitivity-label names by id (lower-case GUID without braces).
+    pub labels: crate::extract::LabelNames,
 }
 
 /// Settings for walking and reading.
@@ -75,6 +77,8 @@ struct RawConfig {
     rules: RawRules,
     #[serde(default)]
     allow: Vec<Spanned<RawAllow>>,
+    #[serde(default)]
+    labels: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -242,7 +246,10 @@ impl Config {
             retention_days: raw.rules.retention_days.unwrap_or(365),
             allow,
         };
+        let labels =
+            raw.labels.into_iter().map(|(id, name)| (id.trim_matches(['{', '}']).to_ascii_lowercase(), name)).collect();
         Ok(Config {
+            labels,
             allowed_fingerprints,
             rules,
             scan,

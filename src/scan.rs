@@ -46,6 +46,7 @@ pub struct Scanner {
     locator: Locator,
     scan: ScanConfig,
     rules: crate::policy::RulesConfig,
+    labels: crate::extract::LabelNames,
     isolation: Option<crate::worker::Workers>,
 }
 
@@ -74,7 +75,14 @@ impl Scanner {
         engine.check_user_examples()?;
         engine.allow_fingerprints(config.allowed_fingerprints.iter().copied());
         let locator = Locator::discover(&config.locations, &config.managed_onedrive_tenants);
-        Ok(Scanner { engine, locator, scan: config.scan.clone(), rules: config.rules.clone(), isolation: None })
+        Ok(Scanner {
+            engine,
+            locator,
+            scan: config.scan.clone(),
+            rules: config.rules.clone(),
+            labels: config.labels.clone(),
+            isolation: None,
+        })
     }
 
     /// The detection engine.
@@ -262,7 +270,7 @@ impl Scanner {
         let mut members: BTreeSet<String> = BTreeSet::new();
         // A parser that panics on a crafted file costs that file, not the scan.
         let extracted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            extract(file, sniffed, size, self.scan.limits, &mut |chunk| {
+            extract(file, sniffed, size, self.scan.limits, &self.labels, &mut |chunk| {
                 let member = chunk.member;
                 let stats = self.engine.scan(&chunk, &mut |finding| {
                     tally.add(&finding, &self.engine);

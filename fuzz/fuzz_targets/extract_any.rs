@@ -18,5 +18,6 @@ fuzz_target!(|data: &[u8]| {
         max_ratio: 100,
         max_text_bytes: 4 << 20,
     };
-    let _ = extract_bytes(data, limits, &mut |_chunk| ControlFlow::Continue(()));
+    let labels = dlp_scan::extract::LabelNames::new();
+    let _ = extract_bytes(data, limits, &labels, &mut |_chunk| ControlFlow::Continue(()));
 });

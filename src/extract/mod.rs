@@ -145,6 +145,7 @@ pub struct Extracted {
 /// Shared state of one file's extraction: limits, counters, and where text goes.
 pub(crate) struct Ctx<'s, 'k> {
     limits: ExtractLimits,
+    labels: &'s LabelNames,
     started: Instant,
     expanded: u64,
     text: u64,
@@ -227,6 +228,10 @@ impl Ctx<'_, '_> {
     }
 }
 
+/// Sensitivity-label names by label id (lower-case GUID without braces), from the configuration:
+/// newer Office files name their label only by id.
+pub type LabelNames = std::collections::HashMap<String, String>;
+
 /// The format names [`Extracted::format`] takes.
 const FORMATS: [&str; 25] = [
     "text",
@@ -303,11 +308,13 @@ pub fn extract(
     sniffed: Sniffed,
     size: u64,
     limits: ExtractLimits,
+    labels: &LabelNames,
     sink: &mut ChunkSink<'_>,
 ) -> std::io::Result<Extracted> {
     let Sniffed { head, kind } = sniffed;
     let mut ctx = Ctx {
         limits,
+        labels,
         started: Instant::now(),
         expanded: 0,
         text: 0,
@@ -330,11 +337,12 @@ pub fn extract(
 }
 
 /// Extracts content held in memory (a fuzzing entry point, and for content that is not a file).
-pub fn extract_bytes(bytes: &[u8], limits: ExtractLimits, sink: &mut ChunkSink<'_>) -> Extracted {
+pub fn extract_bytes(bytes: &[u8], limits: ExtractLimits, labels: &LabelNames, sink: &mut ChunkSink<'_>) -> Extracted {
     let head = &bytes[..bytes.len().min(SNIFF_BYTES)];
     let kind = sniff::sniff(head);
     let mut ctx = Ctx {
         limits,
+        labels,
         started: Instant::now(),
         expanded: 0,
         text: 0,

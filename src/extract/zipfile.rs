@@ -176,7 +176,24 @@ fn read_properties<R: Read + Seek>(archive: &mut ZipArchive<R>, member: Option<&
             office::part_text(&xml, PartStyle::Properties, &mut text);
         }
     }
+    let named = name_labels(&text, ctx.labels);
+    text.push_str(&named);
     ctx.emit(&text, member);
+}
+
+/// `label: id={GUID} enabled=1 ...` lines (from `docMetadata/LabelInfo.xml`) become the
+/// `MSIP_Label_<GUID>_Name: <name>` lines older Office writes, when the configuration names the id.
+fn name_labels(properties: &str, labels: &super::LabelNames) -> String {
+    let mut named = String::new();
+    for line in properties.lines().filter_map(|l| l.strip_prefix("label: ")) {
+        let field = |key: &str| line.split(' ').find_map(|kv| kv.strip_prefix(key)).map(|v| v.trim_matches(['{', '}']));
+        let active = field("enabled=") != Some("0") && field("removed=") != Some("1");
+        let Some(id) = field("id=").map(str::to_ascii_lowercase) else { continue };
+        if let (true, Some(name)) = (active, labels.get(&id)) {
+            named.push_str(&format!("MSIP_Label_{id}_Name: {name}\n"));
+        }
+    }
+    named
 }
 
 /// Embedded documents (an Excel table inside a Word file) are read like archive members.
@@ -340,4 +357,23 @@ fn read_archive<R: Read + Seek>(
         }
     }
     "zip"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_ids_are_named_from_the_configuration() {
+        let labels: super::super::LabelNames =
+            [("3f1a2b4c-0000-4000-8000-1234567890ab".to_string(), "Highly Confidential".to_string())].into();
+        let text =
+            "label: id={3F1A2B4C-0000-4000-8000-1234567890AB} enabled=1 method=Standard\nlabel: id={aaaa} enabled=1\n";
+        assert_eq!(
+            name_labels(text, &labels),
+            "MSIP_Label_3f1a2b4c-0000-4000-8000-1234567890ab_Name: Highly Confidential\n"
+        );
+        let removed = "label: id={3f1a2b4c-0000-4000-8000-1234567890ab} enabled=1 removed=1\n";
+        assert!(name_labels(removed, &labels).is_empty());
+    }
 }
