@@ -27,6 +27,7 @@ use crate::policy::{DeclaredLocation, Location, LocationKind};
 #[derive(Debug)]
 pub struct Locator {
     known: Vec<DeclaredLocation>,
+    encrypted_volumes: Vec<(PathBuf, &'static str)>,
     managed_tenants: Vec<String>,
     markers: Mutex<HashMap<PathBuf, bool>>,
 }
@@ -42,19 +43,34 @@ impl Locator {
         }
         discovered.sort_by_key(|l| std::cmp::Reverse(l.path.as_os_str().len()));
         known.extend(discovered);
-        Locator::with_known(known, managed_tenants)
+        let mut locator = Locator::with_known(known, managed_tenants);
+        locator.encrypted_volumes = encrypted_volumes();
+        locator.encrypted_volumes.sort_by_key(|(p, _)| std::cmp::Reverse(p.as_os_str().len()));
+        locator
+    }
+
+    /// Where `path` lives, and whether the volume under it is itself encrypted.
+    pub fn locate(&self, path: &Path) -> Location {
+        let mut location = self.locate_kind(path);
+        location.volume_encryption =
+            self.encrypted_volumes.iter().find(|(point, _)| path.starts_with(point)).map(|(_, scheme)| *scheme);
+        location
     }
 
     /// A locator that knows only `known` (and the folder names and markers).
     pub fn with_known(known: Vec<DeclaredLocation>, managed_tenants: &[String]) -> Locator {
         let managed_tenants = managed_tenants.iter().map(|t| t.trim().to_lowercase()).collect();
-        Locator { known, managed_tenants, markers: Mutex::new(HashMap::new()) }
+        Locator { known, encrypted_volumes: Vec::new(), managed_tenants, markers: Mutex::new(HashMap::new()) }
     }
 
-    /// Where `path` lives.
-    pub fn locate(&self, path: &Path) -> Location {
+    fn locate_kind(&self, path: &Path) -> Location {
         if let Some(l) = self.known.iter().find(|l| path.starts_with(&l.path)) {
-            return Location { kind: l.kind, provider: l.provider.clone(), root: Some(l.path.clone()) };
+            return Location {
+                kind: l.kind,
+                provider: l.provider.clone(),
+                root: Some(l.path.clone()),
+                volume_encryption: None,
+            };
         }
         if let Some(l) = removable_by_mount_folder(path) {
             return l;
@@ -71,7 +87,7 @@ impl Locator {
                 return Location { root: Some(dir.to_path_buf()), ..unmanaged("dropbox") };
             }
         }
-        Location { kind: LocationKind::Local, provider: None, root: None }
+        Location { kind: LocationKind::Local, provider: None, root: None, volume_encryption: None }
     }
 
     fn by_folder_name(&self, name: &str, dir: &Path) -> Option<Location> {
@@ -103,7 +119,7 @@ impl Locator {
         let organisation = name.strip_prefix("OneDrive - ").or_else(|| name.strip_prefix("OneDrive-"))?;
         let managed = self.managed_tenants.contains(&organisation.trim().to_lowercase());
         let kind = if managed { LocationKind::ManagedCloud } else { LocationKind::UnmanagedCloud };
-        Some(Location { kind, provider: Some("onedrive".into()), root: None })
+        Some(Location { kind, provider: Some("onedrive".into()), root: None, volume_encryption: None })
     }
 
     fn has_dropbox_marker(&self, dir: &Path) -> bool {
@@ -117,7 +133,12 @@ impl Locator {
 }
 
 fn unmanaged(provider: &str) -> Location {
-    Location { kind: LocationKind::UnmanagedCloud, provider: Some(provider.into()), root: None }
+    Location {
+        kind: LocationKind::UnmanagedCloud,
+        provider: Some(provider.into()),
+        root: None,
+        volume_encryption: None,
+    }
 }
 
 fn parent_name(dir: &Path) -> Option<String> {
@@ -145,11 +166,19 @@ fn removable_by_mount_folder(path: &Path) -> Option<Location> {
         kind: LocationKind::Removable,
         provider: Some("usb".into()),
         root: Some(root),
+        volume_encryption: None,
     })
 }
 
 /// Removable volumes in the mount table: block devices on a USB bus or flagged removable.
-fn removable_mounts() -> Vec<DeclaredLocation> {
+/// One line of the mount table: where, what file system, from which device.
+struct Mount {
+    point: PathBuf,
+    fs_type: String,
+    device: Option<String>,
+}
+
+fn mounts() -> Vec<Mount> {
     let Ok(table) = crate::fsutil::read_small_text(Path::new("/proc/self/mountinfo")) else {
         return Vec::new();
     };
@@ -158,22 +187,74 @@ fn removable_mounts() -> Vec<DeclaredLocation> {
         .filter_map(|line| {
             // id parent major:minor root mount-point options ... - fstype source options
             let fields: Vec<&str> = line.split(' ').collect();
-            let mount_point = unescape_mount(fields.get(4)?);
             let dash = fields.iter().position(|f| *f == "-")?;
-            let source = fields.get(dash + 2)?;
-            let device = source.strip_prefix("/dev/")?;
-            block_device_is_removable(device).then(|| DeclaredLocation {
-                path: PathBuf::from(mount_point),
-                kind: LocationKind::Removable,
-                provider: Some("usb".into()),
+            let device = fields.get(dash + 2)?.strip_prefix("/dev/").map(|d| {
+                // /dev/mapper/<name> links to ../dm-N.
+                std::fs::canonicalize(Path::new("/dev").join(d))
+                    .ok()
+                    .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                    .unwrap_or_else(|| d.to_string())
+            });
+            Some(Mount {
+                point: PathBuf::from(unescape_mount(fields.get(4)?)),
+                fs_type: fields.get(dash + 1)?.to_string(),
+                device,
             })
         })
         .collect()
 }
 
+fn removable_mounts() -> Vec<DeclaredLocation> {
+    mounts()
+        .into_iter()
+        .filter(|m| m.device.as_deref().is_some_and(block_device_is_removable))
+        .map(|m| DeclaredLocation { path: m.point, kind: LocationKind::Removable, provider: Some("usb".into()) })
+        .collect()
+}
+
+/// Mount points of encrypted volumes and their scheme: dm-crypt devices (LUKS, BitLocker,
+/// VeraCrypt, plain) and encrypting file systems.
+fn encrypted_volumes() -> Vec<(PathBuf, &'static str)> {
+    mounts()
+        .into_iter()
+        .filter_map(|m| {
+            let by_fs = match m.fs_type.as_str() {
+                "ecryptfs" => Some("ecryptfs"),
+                "fuse.gocryptfs" => Some("gocryptfs"),
+                "fuse.cryfs" => Some("cryfs"),
+                "fuse.encfs" => Some("encfs"),
+                _ => None,
+            };
+            let by_device = m.device.as_deref().and_then(|d| {
+                let uuid = crate::fsutil::read_small_text(&Path::new("/sys/block").join(d).join("dm/uuid")).ok()?;
+                dm_crypt_scheme(&uuid)
+            });
+            by_fs.or(by_device).map(|scheme| (m.point, scheme))
+        })
+        .collect()
+}
+
+/// The scheme named by a device-mapper uuid (`CRYPT-LUKS2-<uuid>-<name>`).
+fn dm_crypt_scheme(uuid: &str) -> Option<&'static str> {
+    let kind = uuid.trim().strip_prefix("CRYPT-")?;
+    Some(match kind.split('-').next()? {
+        "LUKS1" | "LUKS2" => "luks",
+        "BITLK" => "bitlocker",
+        "TCRYPT" => "veracrypt",
+        _ => "dm-crypt",
+    })
+}
+
 /// `/sys/block/<disk>` resolves to a path through `/usb` for USB storage; `removable` is 1 for
 /// sticks and card readers.
 fn block_device_is_removable(device: &str) -> bool {
+    // An encrypted volume (dm-N) is removable when the disk under it is.
+    if device.starts_with("dm-") {
+        let slaves = Path::new("/sys/block").join(device).join("slaves");
+        return std::fs::read_dir(slaves)
+            .map(|entries| entries.flatten().any(|e| block_device_is_removable(&e.file_name().to_string_lossy())))
+            .unwrap_or(false);
+    }
     let disk: String = device.trim_end_matches(|c: char| c.is_ascii_digit()).trim_end_matches('p').to_string();
     let sys = Path::new("/sys/block").join(&disk);
     let on_usb = std::fs::canonicalize(&sys).is_ok_and(|p| p.to_string_lossy().contains("/usb"));
@@ -265,6 +346,14 @@ mod tests {
             }],
             &["Loughborough University".to_string()],
         )
+    }
+
+    #[test]
+    fn device_mapper_uuids_name_the_volume_encryption() {
+        assert_eq!(dm_crypt_scheme("CRYPT-LUKS2-5f3c0000000000000000000000000000-luks-5f3c\n"), Some("luks"));
+        assert_eq!(dm_crypt_scheme("CRYPT-BITLK-abc-usb"), Some("bitlocker"));
+        assert_eq!(dm_crypt_scheme("CRYPT-TCRYPT-x"), Some("veracrypt"));
+        assert_eq!(dm_crypt_scheme("LVM-abcdef"), None);
     }
 
     #[test]

@@ -65,6 +65,8 @@ pub struct Location {
     pub provider: Option<String>,
     /// The sync folder or volume the file is in (what files "stored together" share).
     pub root: Option<PathBuf>,
+    /// The volume's own encryption (`luks`, `bitlocker`, ...), when the file sits on one.
+    pub volume_encryption: Option<&'static str>,
 }
 
 /// Severity of a violation.
@@ -201,7 +203,9 @@ pub fn evaluate(file: &FileFacts<'_>) -> Vec<Violation> {
             remediation: "move it to the university's managed storage (OneDrive/SharePoint) and delete this copy",
         });
     }
-    if category >= Category::Confidential && !file.encryption.encrypted {
+    // On an encrypted volume (LUKS, BitLocker To Go) the content is encrypted at rest.
+    let encrypted_at_rest = file.encryption.encrypted || file.location.volume_encryption.is_some();
+    if category >= Category::Confidential && !encrypted_at_rest {
         let rule = if file.location.kind == LocationKind::Removable {
             "unencrypted_confidential_on_removable"
         } else {
@@ -288,7 +292,7 @@ mod tests {
         classes: &[DetectorClass],
         age_days: u64,
     ) -> Vec<&'static str> {
-        let location = Location { kind, provider: Some("x".into()), root: None };
+        let location = Location { kind, provider: Some("x".into()), root: None, volume_encryption: None };
         let facts = FileFacts {
             location: &location,
             classification: c,
@@ -321,6 +325,22 @@ mod tests {
                 "credential_exposed"
             ]
         );
+    }
+
+    #[test]
+    fn an_encrypted_volume_counts_as_encryption_at_rest() {
+        let conf = classification(Category::Confidential, 1);
+        let location =
+            Location { kind: LocationKind::Removable, provider: None, root: None, volume_encryption: Some("luks") };
+        let facts = FileFacts {
+            location: &location,
+            classification: &conf,
+            encryption: &Encryption::none(),
+            detector_classes: &[],
+            age_days: None,
+            retention_days: 365,
+        };
+        assert!(evaluate(&facts).is_empty());
     }
 
     #[test]

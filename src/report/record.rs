@@ -88,11 +88,19 @@ pub struct LocationRecord {
     pub provider: Option<String>,
     /// The sync folder or volume, for cloud and removable locations (null otherwise).
     pub root: Option<String>,
+    /// The volume's own encryption (`luks`, `bitlocker`, `veracrypt`, `dm-crypt`, `ecryptfs`, ...),
+    /// or null.
+    pub volume_encryption: Option<&'static str>,
 }
 
 impl From<Location> for LocationRecord {
     fn from(l: Location) -> Self {
-        LocationRecord { kind: l.kind, provider: l.provider, root: l.root.map(|r| r.to_string_lossy().into_owned()) }
+        LocationRecord {
+            kind: l.kind,
+            provider: l.provider,
+            root: l.root.map(|r| r.to_string_lossy().into_owned()),
+            volume_encryption: l.volume_encryption,
+        }
     }
 }
 
