@@ -154,9 +154,36 @@ pub(crate) struct Ctx<'s, 'k> {
     sink: &'s mut ChunkSink<'k>,
 }
 
-impl Ctx<'_, '_> {
+impl<'s, 'k> Ctx<'s, 'k> {
+    fn new(limits: ExtractLimits, labels: &'s LabelNames, sink: &'s mut ChunkSink<'k>) -> Self {
+        Ctx {
+            limits,
+            labels,
+            started: Instant::now(),
+            expanded: 0,
+            text: 0,
+            partial: BTreeSet::new(),
+            encryption: Encryption::none(),
+            sink,
+        }
+    }
+
     fn mark(&mut self, reason: PartialReason) {
         self.partial.insert(reason);
+    }
+
+    /// Counts one more archive member read, unless the member cap or the file's time or text is
+    /// exhausted (marking why).
+    fn may_read_another_member(&mut self, read: &mut u64) -> bool {
+        if *read >= self.limits.max_members {
+            self.mark(PartialReason::MemberCount);
+            return false;
+        }
+        if self.exhausted() {
+            return false;
+        }
+        *read += 1;
+        true
     }
 
     /// True once the file must stop: time or text exhausted.
@@ -312,16 +339,7 @@ pub fn extract(
     sink: &mut ChunkSink<'_>,
 ) -> std::io::Result<Extracted> {
     let Sniffed { head, kind } = sniffed;
-    let mut ctx = Ctx {
-        limits,
-        labels,
-        started: Instant::now(),
-        expanded: 0,
-        text: 0,
-        partial: BTreeSet::new(),
-        encryption: Encryption::none(),
-        sink,
-    };
+    let mut ctx = Ctx::new(limits, labels, sink);
     let format = match kind {
         // Plain text continues from where sniffing stopped; everything else re-reads from the start.
         ContentKind::Text(_) => {
@@ -340,16 +358,7 @@ pub fn extract(
 pub fn extract_bytes(bytes: &[u8], limits: ExtractLimits, labels: &LabelNames, sink: &mut ChunkSink<'_>) -> Extracted {
     let head = &bytes[..bytes.len().min(SNIFF_BYTES)];
     let kind = sniff::sniff(head);
-    let mut ctx = Ctx {
-        limits,
-        labels,
-        started: Instant::now(),
-        expanded: 0,
-        text: 0,
-        partial: BTreeSet::new(),
-        encryption: Encryption::none(),
-        sink,
-    };
+    let mut ctx = Ctx::new(limits, labels, sink);
     let mut cursor = Cursor::new(bytes);
     let format = read_content(&mut cursor, bytes.len() as u64, kind, head, None, 0, &mut ctx);
     Extracted { kind, format, text_bytes: ctx.text, partial: ctx.partial, encryption: ctx.encryption }

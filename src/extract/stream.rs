@@ -74,14 +74,9 @@ fn read_tar(reader: &mut dyn Read, member: Option<&str>, depth: u32, ctx: &mut C
         if !entry.header().entry_type().is_file() || entry.size() == 0 {
             continue;
         }
-        if read >= ctx.limits.max_members {
-            ctx.mark(PartialReason::MemberCount);
+        if !ctx.may_read_another_member(&mut read) {
             break;
         }
-        if ctx.exhausted() {
-            break;
-        }
-        read += 1;
         let name = entry.path().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
         let path = member.map_or_else(|| name.clone(), |m| format!("{m}!/{name}"));
         // Tar stores members uncompressed: the ratio check does not apply.
@@ -131,11 +126,9 @@ pub(super) fn seven_zip<R: Read + Seek>(
         if entry.is_directory() || entry.size() == 0 {
             return Ok(true);
         }
-        if read >= ctx.limits.max_members || ctx.exhausted() {
-            ctx.mark(PartialReason::MemberCount);
+        if !ctx.may_read_another_member(&mut read) {
             return Ok(false);
         }
-        read += 1;
         let path = member.map_or_else(|| entry.name().to_string(), |m| format!("{m}!/{}", entry.name()));
         read_member(data, None, &path, depth + 1, ctx);
         Ok(true)

@@ -225,24 +225,48 @@ fn read_word<R: Read + Seek>(
     depth: u32,
     ctx: &mut Ctx<'_, '_>,
 ) -> &'static str {
-    let mut text = String::new();
-    let parts = names_matching(archive, |n| {
+    let mut parts = names_matching(archive, |n| {
         n.starts_with("word/")
             && n.ends_with(".xml")
             && ["document", "header", "footer", "footnotes", "endnotes", "comments"]
                 .iter()
                 .any(|p| n[5..].starts_with(p))
     });
+    // Headers and footers first, so that the markings they carry sit at the start of the text.
+    parts.sort_by_key(|n| !(n.starts_with("word/header") || n.starts_with("word/footer")));
+    read_parts_as_one_text(archive, &parts, PartStyle::Word, member, ctx);
+    read_package_extras(archive, "word/embeddings/", member, depth, ctx);
+    "docx"
+}
+
+/// The text of several parts, one after another, as one text.
+fn read_parts_as_one_text<R: Read + Seek>(
+    archive: &mut ZipArchive<R>,
+    parts: &[String],
+    style: PartStyle,
+    member: Option<&str>,
+    ctx: &mut Ctx<'_, '_>,
+) {
+    let mut text = String::new();
     for name in parts {
-        if let Some(xml) = part(archive, &name, ctx) {
-            office::part_text(&xml, PartStyle::Word, &mut text);
+        if let Some(xml) = part(archive, name, ctx) {
+            office::part_text(&xml, style, &mut text);
             text.push('\n');
         }
     }
     ctx.emit(&text, member);
+}
+
+/// What every Office package also holds: properties and labels, and embedded documents.
+fn read_package_extras<R: Read + Seek>(
+    archive: &mut ZipArchive<R>,
+    embeddings: &str,
+    member: Option<&str>,
+    depth: u32,
+    ctx: &mut Ctx<'_, '_>,
+) {
     read_properties(archive, member, ctx);
-    read_embeddings(archive, "word/embeddings/", member, depth, ctx);
-    "docx"
+    read_embeddings(archive, embeddings, member, depth, ctx);
 }
 
 fn read_excel<R: Read + Seek>(
@@ -271,8 +295,7 @@ fn read_excel<R: Read + Seek>(
         }
     }
     ctx.emit(&notes, member);
-    read_properties(archive, member, ctx);
-    read_embeddings(archive, "xl/embeddings/", member, depth, ctx);
+    read_package_extras(archive, "xl/embeddings/", member, depth, ctx);
     "xlsx"
 }
 
@@ -282,22 +305,15 @@ fn read_slides<R: Read + Seek>(
     depth: u32,
     ctx: &mut Ctx<'_, '_>,
 ) -> &'static str {
-    let mut text = String::new();
+    // Masters and layouts (where markings live) sort before the slides.
     let parts = names_matching(archive, |n| {
         n.ends_with(".xml")
             && ["ppt/slides/", "ppt/notesSlides/", "ppt/comments/", "ppt/slideMasters/", "ppt/slideLayouts/"]
                 .iter()
                 .any(|p| n.starts_with(p))
     });
-    for name in parts {
-        if let Some(xml) = part(archive, &name, ctx) {
-            office::part_text(&xml, PartStyle::Slides, &mut text);
-            text.push('\n');
-        }
-    }
-    ctx.emit(&text, member);
-    read_properties(archive, member, ctx);
-    read_embeddings(archive, "ppt/embeddings/", member, depth, ctx);
+    read_parts_as_one_text(archive, &parts, PartStyle::Slides, member, ctx);
+    read_package_extras(archive, "ppt/embeddings/", member, depth, ctx);
     "pptx"
 }
 
@@ -337,11 +353,7 @@ fn read_archive<R: Read + Seek>(
         if entry.is_dir || entry.encrypted || entry.size == 0 {
             continue;
         }
-        if read >= ctx.limits.max_members {
-            ctx.mark(PartialReason::MemberCount);
-            break;
-        }
-        if ctx.exhausted() {
+        if !ctx.may_read_another_member(&mut read) {
             break;
         }
         // A bomb usually says what it is: the declared sizes already give the ratio. (Sizes that lie
