@@ -73,6 +73,7 @@ enum Exit {
 }
 
 fn main() -> ExitCode {
+    quiet_panics();
     if std::env::args_os().nth(1).is_some_and(|a| a == worker::WORKER_FLAG) {
         return serve_as_worker();
     }
@@ -85,6 +86,16 @@ fn main() -> ExitCode {
             ExitCode::from(Exit::Fatal as u8)
         }
     }
+}
+
+/// A panic message can quote the data a parser choked on; say only where it happened. (Parser
+/// panics are caught, and the file becomes an error record.)
+fn quiet_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let place =
+            info.location().map_or_else(|| "unknown place".to_string(), |l| format!("{}:{}", l.file(), l.line()));
+        let _ = writeln!(io::stderr(), "dlp-scan: internal failure at {place}; the file is reported as an error");
+    }));
 }
 
 /// The hidden worker mode: `dlp-scan --internal-worker --memory BYTES [--config FILE]`, with the
