@@ -12,7 +12,8 @@
 //!   numbers (NHS, H&C, CHI), or 10 or more distinct health-service numbers;
 //! * **confidential**: any counting identifier (NI number, passport, bank details, ...), credential,
 //!   special-category or criminal-offence data about people, 10 or more distinct contact details
-//!   (a contact list), or a Confidential or Draft marking;
+//!   (a contact list) or 2 or more in a table whose header names people (a staff or student list),
+//!   or a Confidential or Draft marking;
 //! * **public**: marked Public (or UNCLASSIFIED, or a Public/General label) with none of the above;
 //! * **not sensitive**: anything else.
 //!
@@ -28,6 +29,8 @@ use crate::detect::{Confidence, DetectorClass, Engine, Finding, Fingerprint};
 pub const BULK_DISTINCT: usize = 10;
 /// Distinct fingerprints remembered per detector and file; beyond this, counts are lower bounds.
 pub const MAX_DISTINCT_TRACKED: usize = 100_000;
+/// Contact details that make a table of people (a header naming people) a list of personal records.
+pub const PEOPLE_TABLE_CONTACTS: usize = 2;
 /// Masked samples kept per detector and file.
 pub const MAX_SAMPLES: usize = 3;
 /// Detectors whose values are health-service numbers.
@@ -86,6 +89,7 @@ pub struct DetectorTally {
 #[derive(Debug, Default)]
 pub struct FileTally {
     by_detector: BTreeMap<usize, DetectorTally>,
+    people_table: bool,
 }
 
 impl FileTally {
@@ -113,6 +117,16 @@ impl FileTally {
         if finding.confidence >= Confidence::Medium && tally.distinct_counting.len() < MAX_DISTINCT_TRACKED {
             tally.distinct_counting.insert(fingerprint);
         }
+    }
+
+    /// Notes that the text included a table whose header names people (Name, Email, ...).
+    pub fn saw_people_table(&mut self) {
+        self.people_table = true;
+    }
+
+    /// True when the text included a table of people.
+    pub fn has_people_table(&self) -> bool {
+        self.people_table
     }
 
     /// True when nothing was found.
@@ -195,6 +209,10 @@ pub fn classify(tally: &FileTally) -> Classification {
     if contacts >= BULK_DISTINCT {
         category = category.max(Category::Confidential);
         reasons.push(format!("contact list: {contacts} distinct contact details"));
+    } else if tally.has_people_table() && contacts >= PEOPLE_TABLE_CONTACTS {
+        // A small staff or student list is personal data too: rows of a table of people.
+        category = category.max(Category::Confidential);
+        reasons.push(format!("records of people: a table of people with {contacts} distinct contact details"));
     }
     if has(&CONFIDENTIAL_MARKINGS) {
         category = category.max(Category::Confidential);

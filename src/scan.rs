@@ -281,6 +281,9 @@ impl Scanner {
                     }
                 });
                 suppressed += stats.suppressed;
+                if stats.people_table {
+                    tally.saw_people_table();
+                }
                 ControlFlow::Continue(())
             })
         }));

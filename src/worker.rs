@@ -209,6 +209,8 @@ struct WireAnswer {
     members: Vec<String>,
     #[serde(default)]
     suppressed: u64,
+    #[serde(default)]
+    people_table: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -242,6 +244,7 @@ impl WireAnswer {
             tallies: Vec::new(),
             members: Vec::new(),
             suppressed: 0,
+            people_table: false,
         }
     }
 
@@ -274,6 +277,7 @@ impl WireAnswer {
                 .collect(),
             members: a.members.iter().cloned().collect(),
             suppressed: a.suppressed,
+            people_table: a.tally.has_people_table(),
         }
     }
 
@@ -283,6 +287,9 @@ impl WireAnswer {
         }
         let detectors = scanner.engine().detectors();
         let mut tally = FileTally::default();
+        if self.people_table {
+            tally.saw_people_table();
+        }
         for t in self.tallies {
             let Some(d) = detectors.get(t.detector) else {
                 return Err(FileError::ParserFailure);

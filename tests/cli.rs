@@ -563,3 +563,13 @@ fn a_value_allowed_by_its_fingerprint_is_no_longer_reported() {
     let out = t.command().arg("--config").arg(&cfg).arg(t.root()).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "an allowance needs a path or a fingerprint");
 }
+
+#[test]
+fn a_small_table_of_people_is_personal_data_but_two_addresses_in_prose_are_not() {
+    let t = Tree::new();
+    t.write("team.csv", "Name,Email,Room\nAnn Smith,ann.smith@lboro.ac.uk,B12\nBob Jones,bob.jones@lboro.ac.uk,B14\n");
+    t.write("minutes.txt", "Minutes taken by ann.smith@lboro.ac.uk; apologies from bob.jones@lboro.ac.uk.\n");
+    let (records, _) = t.scan_json(&[]);
+    assert_eq!(file_record(&records, "team.csv")["classification"], "confidential");
+    assert_eq!(file_record(&records, "minutes.txt")["classification"], "not_sensitive");
+}

@@ -176,6 +176,8 @@ pub struct DetectorSelection {
 pub struct ChunkStats {
     /// Well-formed values on a documentation, test or allow list.
     pub suppressed: u64,
+    /// The chunk is a table whose header names people: its rows are people's records.
+    pub people_table: bool,
 }
 
 /// What a hit of one union pattern means.
@@ -417,7 +419,7 @@ impl Engine {
     /// overlapping chunks report a match on their boundary exactly once; the bytes outside it give
     /// context.
     pub fn scan(&self, chunk: &TextChunk<'_>, out: &mut dyn FnMut(Finding)) -> ChunkStats {
-        let mut stats = ChunkStats::default();
+        let mut stats = ChunkStats { people_table: is_people_table(chunk), ..ChunkStats::default() };
         let text = chunk.text;
         let mut windows: Vec<Vec<Range<usize>>> = vec![Vec::new(); self.detectors.len()];
         let people = is_people_table(chunk);
