@@ -232,13 +232,15 @@ impl Scanner {
         if size == 0 {
             return FileOutcome::Skipped(SkipReason::Empty);
         }
-        if size > self.scan.max_file_size {
-            return FileOutcome::Failed(FileError::TooLarge { size, limit: self.scan.max_file_size });
-        }
         let sniffed = match crate::extract::sniff_file(&mut file) {
             Ok(s) => s,
             Err(e) => return FileOutcome::Failed(FileError::Io(e)),
         };
+        // Videos, disk images and encrypted volumes are judged from a few bounded reads, whatever
+        // their size; the cap is for content that would be read through.
+        if size > self.scan.max_file_size && !sniffed.is_read_in_bounded_bytes() {
+            return FileOutcome::Failed(FileError::TooLarge { size, limit: self.scan.max_file_size });
+        }
         let analysis = match &self.isolation {
             Some(workers) if sniffed.is_container() => {
                 drop(file);

@@ -573,3 +573,21 @@ fn a_small_table_of_people_is_personal_data_but_two_addresses_in_prose_are_not()
     assert_eq!(file_record(&records, "team.csv")["classification"], "confidential");
     assert_eq!(file_record(&records, "minutes.txt")["classification"], "not_sensitive");
 }
+
+#[test]
+fn large_binary_files_are_judged_by_content_not_reported_as_too_large() {
+    let t = Tree::new();
+    let mut video = vec![0u8; 64 << 10];
+    video[4..12].copy_from_slice(b"ftypisom");
+    t.write("holiday.mp4", &video);
+    t.write("big.txt", "NI number AB 12 34 56 C\n".repeat(4000));
+    let small = t.dir.path().join("small.toml");
+    std::fs::write(&small, "[scan]\nmax_file_size = \"32 KiB\"\n").unwrap();
+    let (records, out) = t.scan_json(&["--config", small.to_str().unwrap(), "--fail-on-incomplete"]);
+    let too_large: Vec<&str> =
+        errors_of_kind(&records, "too_large").iter().map(|r| r["path"].as_str().unwrap()).collect();
+    assert_eq!(too_large.len(), 1);
+    assert!(too_large[0].ends_with("big.txt"), "only the text over the cap: {too_large:?}");
+    assert_eq!(summary(&records)["skipped"]["binary"], 1);
+    assert_eq!(out.status.code(), Some(3));
+}

@@ -319,6 +319,22 @@ impl Sniffed {
     }
 }
 
+impl Sniffed {
+    /// True when the content is judged from a few bounded reads (headers, or samples of binary
+    /// content for the encrypted-container test), so its size does not matter.
+    pub fn is_read_in_bounded_bytes(&self) -> bool {
+        matches!(
+            self.kind,
+            ContentKind::Binary
+                | ContentKind::Luks
+                | ContentKind::Age
+                | ContentKind::KeePass
+                | ContentKind::OpenPgp
+                | ContentKind::Rar(_)
+        )
+    }
+}
+
 /// Reads the first bytes of an open file and sniffs its kind; the file is left after them.
 pub fn sniff_file(file: &mut File) -> std::io::Result<Sniffed> {
     let mut head = vec![0u8; SNIFF_BYTES];
