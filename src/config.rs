@@ -44,13 +44,11 @@ pub struct ScanConfig {
     pub follow_symlinks: bool,
     /// Files larger than this are reported as skipped.
     pub max_file_size: u64,
-    /// Seconds one file may take before its record is marked partial.
-    pub file_time_budget_secs: u64,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
     /// Paths (files or directories) matching these globs are not scanned.
     pub exclude: GlobSet,
-    /// Caps on reading documents and archives (the time budget is `file_time_budget_secs`).
+    /// Caps on reading documents and archives (the time budget comes from `scan.file_time_budget_secs`).
     pub limits: crate::extract::ExtractLimits,
     /// Parse container formats in worker processes.
     pub isolate_parsers: bool,
@@ -181,7 +179,7 @@ impl Config {
         };
         let base_limits = base.as_ref().map(|b| b.limits);
         let time_budget_secs =
-            raw.scan.file_time_budget_secs.or(base.as_ref().map(|b| b.file_time_budget_secs)).unwrap_or(60);
+            raw.scan.file_time_budget_secs.or(base.as_ref().map(|b| b.limits.time_budget.as_secs())).unwrap_or(60);
         let limits = crate::extract::ExtractLimits {
             time_budget: std::time::Duration::from_secs(time_budget_secs),
             max_depth: raw.limits.max_depth.or(base_limits.map(|l| l.max_depth)).unwrap_or(5),
@@ -200,7 +198,6 @@ impl Config {
         let scan = ScanConfig {
             follow_symlinks: raw.scan.follow_symlinks.or(base.as_ref().map(|b| b.follow_symlinks)).unwrap_or(false),
             max_file_size,
-            file_time_budget_secs: time_budget_secs,
             threads: raw.scan.threads.or(base.as_ref().map(|b| b.threads)).unwrap_or(0),
             exclude,
             limits,

@@ -96,11 +96,6 @@ impl Scanner {
         self.isolation = Some(crate::worker::Workers::new(command, self.scan.limits.time_budget));
     }
 
-    /// The per-file limits in force.
-    pub fn limits(&self) -> crate::extract::ExtractLimits {
-        self.scan.limits
-    }
-
     /// Scans every root, sending records to `sink` as they are made; returns the summary (also sent).
     pub fn run(&self, roots: &[PathBuf], sink: &dyn RecordSink, progress: &Progress) -> SummaryRecord {
         let started = Instant::now();

@@ -201,19 +201,23 @@ fn python(script: &str, out: &Path) {
     assert!(status.success());
 }
 
-#[test]
-fn bombs_are_stopped_with_a_reason() {
-    let dir = tempfile::tempdir().unwrap();
-    let ratio = dir.path().join("zeros.zip");
-    // 1.1 GB of zeros compresses to about 1 MB.
+/// A zip holding 1.1 GB of zeros, which compresses to about 1 MB.
+fn write_zeros_zip(out: &Path) {
     python(
         "import sys, zipfile\n\
          with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n\
          \x20   with z.open('zeros.txt', 'w', force_zip64=True) as f:\n\
          \x20       block = bytes(1 << 20)\n\
          \x20       for _ in range(1100): f.write(block)\n",
-        &ratio,
+        out,
     );
+}
+
+#[test]
+fn bombs_are_stopped_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let ratio = dir.path().join("zeros.zip");
+    write_zeros_zip(&ratio);
     let nested = dir.path().join("nested.zip");
     python(
         "import sys, zipfile, io\n\
@@ -282,14 +286,7 @@ fn a_parser_that_aborts_costs_one_file_and_the_scan_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let tree = dir.path().join("tree");
     std::fs::create_dir(&tree).unwrap();
-    python(
-        "import sys, zipfile\n\
-         with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n\
-         \x20   with z.open('zeros.txt', 'w', force_zip64=True) as f:\n\
-         \x20       block = bytes(1 << 20)\n\
-         \x20       for _ in range(1100): f.write(block)\n",
-        &tree.join("zeros.zip"),
-    );
+    write_zeros_zip(&tree.join("zeros.zip"));
     std::fs::write(tree.join("ok.txt"), "NI number AB 12 34 56 C\n").unwrap();
     // Caps raised so that only the worker's 300 MiB address-space limit stands between the parser
     // and a 1.1 GB allocation: the worker aborts.

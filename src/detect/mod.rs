@@ -116,7 +116,6 @@ const WINDOW_TAIL: usize = 512;
 /// One compiled detector.
 pub struct Detector {
     id: String,
-    description: String,
     class: DetectorClass,
     regex: Regex,
     value_group: Option<usize>,
@@ -139,11 +138,6 @@ impl Detector {
     /// The stable id reports carry.
     pub fn id(&self) -> &str {
         &self.id
-    }
-
-    /// One line saying what it finds.
-    pub fn description(&self) -> &str {
-        &self.description
     }
 
     /// The kind of data it finds.
@@ -419,10 +413,10 @@ impl Engine {
     /// overlapping chunks report a match on their boundary exactly once; the bytes outside it give
     /// context.
     pub fn scan(&self, chunk: &TextChunk<'_>, out: &mut dyn FnMut(Finding)) -> ChunkStats {
-        let mut stats = ChunkStats { people_table: is_people_table(chunk), ..ChunkStats::default() };
+        let people = is_people_table(chunk);
+        let mut stats = ChunkStats { people_table: people, ..ChunkStats::default() };
         let text = chunk.text;
         let mut windows: Vec<Vec<Range<usize>>> = vec![Vec::new(); self.detectors.len()];
-        let people = is_people_table(chunk);
         let all_edge = chunk.offset == 0 && chunk.last && text.len() <= 2 * EDGE_BYTES;
         let candidate_regions = self.collect_windows(text, variant(people, all_edge), &mut windows);
         if let Some(table) = chunk.table {
@@ -442,7 +436,7 @@ impl Engine {
             self.scan_windows(chunk, &mut person_windows, &mut stats, &mut found);
         }
         drop_contained_matches(&mut found);
-        self.keep_only_person_bound(&mut found, chunk);
+        self.keep_only_person_bound(&mut found, people);
         for (finding, _) in found {
             out(finding);
         }
@@ -542,11 +536,11 @@ impl Engine {
 
     /// A special-category term counts only where it attaches to a person: an identifier or contact
     /// detail within [`PERSON_WINDOW`] bytes, or a row of a table whose header names people.
-    fn keep_only_person_bound(&self, found: &mut Vec<(Finding, Range<usize>)>, chunk: &TextChunk<'_>) {
+    fn keep_only_person_bound(&self, found: &mut Vec<(Finding, Range<usize>)>, people_table: bool) {
         if !found.iter().any(|(f, _)| self.detectors[f.detector].requires_person) {
             return;
         }
-        if is_people_table(chunk) {
+        if people_table {
             return;
         }
         let anchors: Vec<usize> =
@@ -720,7 +714,6 @@ fn compile_detector(source: &DetectorSource) -> Result<Detector, ConfigError> {
     let examples = spec.examples.iter().map(|e| (line_of(&source.text, e.span().start), e.get_ref().clone())).collect();
     Ok(Detector {
         id: spec.id.get_ref().clone(),
-        description: spec.description.clone(),
         class: spec.class,
         regex,
         value_group,

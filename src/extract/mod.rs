@@ -95,21 +95,21 @@ pub enum PartialReason {
 }
 
 impl PartialReason {
+    /// Every reason.
+    const ALL: [PartialReason; 8] = [
+        PartialReason::TimeBudget,
+        PartialReason::NestingDepth,
+        PartialReason::MemberCount,
+        PartialReason::ExpandedBytes,
+        PartialReason::ExpansionRatio,
+        PartialReason::TextBytes,
+        PartialReason::OverlappingEntries,
+        PartialReason::UnreadablePart,
+    ];
+
     /// The reason spelled `name` (as written by [`PartialReason::as_str`]).
     pub fn named(name: &str) -> Option<PartialReason> {
-        use PartialReason::*;
-        [
-            TimeBudget,
-            NestingDepth,
-            MemberCount,
-            ExpandedBytes,
-            ExpansionRatio,
-            TextBytes,
-            OverlappingEntries,
-            UnreadablePart,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == name)
+        Self::ALL.into_iter().find(|r| r.as_str() == name)
     }
 
     /// Stable name used in records.

@@ -7,7 +7,7 @@
 //! context word that straddles a boundary is therefore seen whole, and reported exactly once.
 
 use std::io::Read;
-use std::ops::{ControlFlow, Range};
+use std::ops::ControlFlow;
 
 use encoding_rs::{CoderResult, Encoding};
 
@@ -159,14 +159,15 @@ fn floor_char_boundary(text: &[u8], i: usize) -> usize {
     i
 }
 
-/// The owned region of a chunk in file-text coordinates; used by tests.
-pub fn owned_in_file(chunk: &TextChunk<'_>) -> Range<u64> {
-    chunk.offset + chunk.owned.start as u64..chunk.offset + chunk.owned.end as u64
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::ops::Range;
+
+    /// The owned region of a chunk in file-text coordinates.
+    fn owned_in_file(chunk: &TextChunk<'_>) -> Range<u64> {
+        chunk.offset + chunk.owned.start as u64..chunk.offset + chunk.owned.end as u64
+    }
 
     fn chunks_of(data: &[u8], encoding: &'static Encoding) -> (Vec<Range<u64>>, String) {
         let mut regions = Vec::new();
