@@ -154,3 +154,26 @@ mod tests {
         assert_eq!(line_and_column(text, 999), (3, 1));
     }
 }
+
+/// A sink that cannot be set up: fatal at start, like a bad configuration.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DeliveryError {
+    /// Certificates or keys could not be loaded.
+    #[error("TLS: {0}")]
+    Tls(String),
+    /// A secret (token, API key) could not be read.
+    #[error("{0}")]
+    Secret(String),
+    /// A spool or event file could not be opened.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// An address or URL that cannot be used.
+    #[error("{0}")]
+    Address(String),
+}

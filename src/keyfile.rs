@@ -23,15 +23,21 @@ pub enum KeySource {
     Ephemeral(String),
 }
 
-/// The default key path for this user.
-pub fn default_key_path() -> Option<PathBuf> {
+/// dlp-scan's own state folder for this user: `/var/lib/dlp-scan` for root, otherwise
+/// `$XDG_DATA_HOME/dlp-scan` (`~/.local/share/dlp-scan`). The key and the event spools live here.
+pub fn default_state_dir() -> Option<PathBuf> {
     if is_root() {
-        return Some(PathBuf::from("/var/lib/dlp-scan/fingerprint.key"));
+        return Some(PathBuf::from("/var/lib/dlp-scan"));
     }
     let data_home = std::env::var_os("XDG_DATA_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
-    Some(data_home.join("dlp-scan/fingerprint.key"))
+    Some(data_home.join("dlp-scan"))
+}
+
+/// The default key path for this user.
+pub fn default_key_path() -> Option<PathBuf> {
+    default_state_dir().map(|d| d.join("fingerprint.key"))
 }
 
 /// True when running as root. `/proc/self` is owned by the process's effective user, which avoids

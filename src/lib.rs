@@ -10,7 +10,9 @@
 //! every stage. See `ARCHITECTURE.md` for the map and the invariants.
 
 pub mod classify;
+pub mod clock;
 pub mod config;
+pub mod deliver;
 pub mod detect;
 pub mod error;
 pub mod extract;

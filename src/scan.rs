@@ -265,6 +265,9 @@ impl Scanner {
         let mut tally = FileTally::default();
         let mut suppressed = 0;
         let mut members: BTreeSet<String> = BTreeSet::new();
+        // Chunks of one member arrive together, so a change of member name marks a new member.
+        let mut members_omitted = 0u64;
+        let mut last_member: Option<String> = None;
         // A parser that panics on a crafted file costs that file, not the scan.
         let extracted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             extract(file, sniffed, size, self.scan.limits, &self.labels, &mut |chunk| {
@@ -274,6 +277,11 @@ impl Scanner {
                     if let Some(m) = member {
                         if members.len() < MAX_MEMBERS_LISTED && !members.contains(m) {
                             members.insert(m.to_string());
+                        } else if !members.contains(m) && last_member.as_deref() != Some(m) {
+                            members_omitted += 1;
+                        }
+                        if last_member.as_deref() != Some(m) {
+                            last_member = Some(m.to_string());
                         }
                     }
                 });
@@ -285,7 +293,7 @@ impl Scanner {
             })
         }));
         match extracted {
-            Ok(Ok(extracted)) => Ok(Analysis { extracted, tally, members, suppressed }),
+            Ok(Ok(extracted)) => Ok(Analysis { extracted, tally, members, members_omitted, suppressed }),
             Ok(Err(e)) => Err(FileError::Io(e)),
             Err(_) => Err(FileError::ParserFailure),
         }
@@ -293,7 +301,7 @@ impl Scanner {
 
     /// Classifies, locates and judges a file from its analysis.
     fn judge(&self, candidate: &FileCandidate, size: u64, age_days: Option<u64>, analysis: Analysis) -> FileOutcome {
-        let Analysis { extracted, tally, members, suppressed } = analysis;
+        let Analysis { extracted, tally, members, members_omitted, suppressed } = analysis;
         if extracted.kind == ContentKind::Binary && !extracted.encryption.encrypted {
             return FileOutcome::Skipped(SkipReason::Binary);
         }
@@ -332,6 +340,7 @@ impl Scanner {
             encryption: encryption.into(),
             findings: tally.detectors().map(FindingRecord::from).collect(),
             members_with_findings: members.into_iter().collect(),
+            members_omitted,
             violations,
             partial: !extracted.partial.is_empty(),
             partial_reasons: extracted.partial.iter().map(|p| p.as_str()).collect(),
@@ -348,8 +357,10 @@ pub struct Analysis {
     pub extracted: crate::extract::Extracted,
     /// Findings by detector.
     pub tally: FileTally,
-    /// Archive members with findings.
+    /// Archive members with findings (the first 50).
     pub members: BTreeSet<String>,
+    /// Further members with findings, not listed.
+    pub members_omitted: u64,
     /// Values suppressed as documentation or test values.
     pub suppressed: u64,
 }

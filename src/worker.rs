@@ -208,6 +208,8 @@ struct WireAnswer {
     #[serde(default)]
     members: Vec<String>,
     #[serde(default)]
+    members_omitted: u64,
+    #[serde(default)]
     suppressed: u64,
     #[serde(default)]
     people_table: bool,
@@ -243,6 +245,7 @@ impl WireAnswer {
             encryption: None,
             tallies: Vec::new(),
             members: Vec::new(),
+            members_omitted: 0,
             suppressed: 0,
             people_table: false,
         }
@@ -276,6 +279,7 @@ impl WireAnswer {
                 })
                 .collect(),
             members: a.members.iter().cloned().collect(),
+            members_omitted: a.members_omitted,
             suppressed: a.suppressed,
             people_table: a.tally.has_people_table(),
         }
@@ -323,6 +327,12 @@ impl WireAnswer {
             partial: self.partial.iter().filter_map(|p| PartialReason::named(p)).collect(),
             encryption,
         };
-        Ok(Analysis { extracted, tally, members: self.members.into_iter().collect(), suppressed: self.suppressed })
+        Ok(Analysis {
+            extracted,
+            tally,
+            members: self.members.into_iter().collect(),
+            members_omitted: self.members_omitted,
+            suppressed: self.suppressed,
+        })
     }
 }

@@ -410,6 +410,11 @@ fn the_human_view_is_a_table_without_colour_when_piped() {
     assert!(!stdout.contains('\x1b') && out.stderr.is_empty(), "no colours or progress when piped");
 }
 
+/// The version digit of a hyphenated UUID.
+fn uuid_version(id: &str) -> Option<char> {
+    (id.len() == 36).then(|| id.chars().nth(14)).flatten()
+}
+
 #[test]
 fn json_records_keep_their_documented_shape() {
     let t = Tree::new();
@@ -431,6 +436,13 @@ fn json_records_keep_their_documented_shape() {
             if r["type"] == "summary" {
                 r["duration_ms"] = Value::from(0);
             }
+            let id = r["event_id"].as_str().expect("every event has an id");
+            assert_eq!(uuid_version(id), Some('7'), "{id}");
+            assert!(r["time"].as_str().is_some_and(|t| t.ends_with('Z')), "{r}");
+            assert!(r["host"].as_str().is_some_and(|h| !h.is_empty()), "{r}");
+            r["event_id"] = Value::from("<uuid-v7>");
+            r["time"] = Value::from("<time>");
+            r["host"] = Value::from("<host>");
             r
         })
         .collect();

@@ -304,7 +304,7 @@ pub fn luhn_is_valid(digits: &[u8]) -> bool {
             }
         })
         .sum();
-    !d.is_empty() && sum % 10 == 0
+    !d.is_empty() && sum.is_multiple_of(10)
 }
 
 /// Card brands by issuer identification number prefix range and the lengths each allows.
@@ -453,7 +453,7 @@ fn check_iban(n: &[u8]) -> Verdict {
 }
 
 fn is_leap_year(year: u32) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
 }
 
 /// True when `day`/`month`/`year` names a real calendar day.

@@ -474,7 +474,7 @@ impl Ctx<'_, '_> {
 /// bytes at the start, middle and end: what a VeraCrypt or TrueCrypt container looks like.
 fn looks_like_encrypted_container<R: Read + Seek>(reader: &mut R, size: u64) -> bool {
     const SAMPLE: usize = 64 << 10;
-    if size < 256 << 10 || size % 512 != 0 {
+    if size < 256 << 10 || !size.is_multiple_of(512) {
         return false;
     }
     let mut samples = Vec::new();

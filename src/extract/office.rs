@@ -346,21 +346,8 @@ pub(crate) fn excel_serial_to_date(serial: f64) -> String {
     // Serial 1 is 1900-01-01 and 25,569 is 1970-01-01; serial 60 is the fictitious 1900-02-29, so
     // serials before it are one day behind.
     let since_epoch = if days > 60 { days - 25_569 } else { days - 25_568 };
-    let (y, m, d) = civil_from_days(since_epoch);
+    let (y, m, d) = crate::clock::civil_from_days(since_epoch);
     format!("{d:02}/{m:02}/{y}")
-}
-
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 #[cfg(test)]

@@ -4,8 +4,12 @@
 //! and serialize-only. Every field is documented in `docs/report-schema.md`; a snapshot test holds
 //! the shape. Records carry masked samples and keyed fingerprints, never a matched value.
 //!
-//! Sinks receive records as they are produced ([`RecordSink`]); they decide nothing.
+//! Sinks receive records as they are produced ([`RecordSink`]); they decide nothing. [`event`]
+//! stamps a record for delivery and [`encode`] turns it into JSON, ECS, OCSF or CEF; the
+//! transports are in `crate::deliver`.
 
+pub mod encode;
+pub mod event;
 pub mod human;
 mod record;
 
@@ -14,41 +18,19 @@ pub use record::{
     SCHEMA_VERSION,
 };
 
-use std::io::Write;
-use std::sync::Mutex;
-
 /// Something that takes records as the scan produces them. Called from worker threads.
 pub trait RecordSink: Sync {
     /// Takes one record.
     fn record(&self, record: &Record);
 }
 
-/// Writes each record as one JSON line and flushes it, so a shipper tailing the output sees whole
-/// lines only.
-pub struct JsonLinesSink<W: Write + Send> {
-    out: Mutex<W>,
-}
+/// Hands each record to several sinks in turn (the table for a person and the configured sinks).
+pub struct Fanout<'a>(pub Vec<&'a dyn RecordSink>);
 
-impl<W: Write + Send> JsonLinesSink<W> {
-    /// Wraps a writer.
-    pub fn new(out: W) -> Self {
-        JsonLinesSink { out: Mutex::new(out) }
-    }
-}
-
-impl<W: Write + Send> RecordSink for JsonLinesSink<W> {
+impl RecordSink for Fanout<'_> {
     fn record(&self, record: &Record) {
-        let mut line = match serde_json::to_vec(record) {
-            Ok(line) => line,
-            Err(e) => {
-                tracing::error!(error = %e, "a record could not be encoded");
-                return;
-            }
-        };
-        line.push(b'\n');
-        let mut out = self.out.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Err(e) = out.write_all(&line).and_then(|()| out.flush()) {
-            tracing::error!(error = %e, "a record could not be written");
+        for sink in &self.0 {
+            sink.record(record);
         }
     }
 }

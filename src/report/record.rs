@@ -17,7 +17,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub const MAX_FINGERPRINTS: usize = 20;
 
 /// One line of output.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Record {
     /// A file with findings, violations, an incomplete scan, or encryption.
@@ -43,8 +43,35 @@ pub fn path_fields(path: &Path) -> (String, Option<String>) {
     (lossy, None)
 }
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl Record {
+    /// A copy with every list cut to `keep` entries (archive members, fingerprints, reasons), for
+    /// an event that would otherwise be too long for a SIEM's line limit. Counts stay exact:
+    /// `members_omitted` grows by what is cut, and a finding's `count` still gives all values.
+    pub fn trimmed(&self, keep: usize) -> Record {
+        match self {
+            Record::File(f) => {
+                let mut f = f.clone();
+                let cut = f.members_with_findings.len().saturating_sub(keep);
+                f.members_with_findings.truncate(keep);
+                f.members_omitted += cut as u64;
+                for finding in &mut f.findings {
+                    finding.fingerprints.truncate(keep);
+                    finding.samples.truncate(keep.max(1));
+                }
+                f.reasons.truncate(keep.max(1));
+                Record::File(f)
+            }
+            other => other.clone(),
+        }
+    }
+}
+
 /// A file's record.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct FileRecord {
     /// Schema version.
     pub schema_version: u32,
@@ -71,6 +98,10 @@ pub struct FileRecord {
     /// members as `inner.zip!/file.csv`. At most 50.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub members_with_findings: Vec<String>,
+    /// Members with findings left out of `members_with_findings` (beyond 50, or to keep an event
+    /// under its size limit).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub members_omitted: u64,
     /// Rules broken.
     pub violations: Vec<Violation>,
     /// True when not all of the file could be read.
@@ -80,7 +111,7 @@ pub struct FileRecord {
 }
 
 /// Location in a record.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct LocationRecord {
     /// `local`, `managed_cloud`, `unmanaged_cloud` or `removable`.
     pub kind: LocationKind,
@@ -105,7 +136,7 @@ impl From<Location> for LocationRecord {
 }
 
 /// Encryption in a record.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct EncryptionRecord {
     /// Encrypted or not.
     pub encrypted: bool,
@@ -134,7 +165,7 @@ impl From<Encryption> for EncryptionRecord {
 }
 
 /// One detector's findings in a file.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct FindingRecord {
     /// Detector id.
     pub detector: String,
@@ -164,7 +195,7 @@ impl From<&DetectorTally> for FindingRecord {
 }
 
 /// A file that could not be read.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ErrorRecord {
     /// Schema version.
     pub schema_version: u32,
@@ -180,7 +211,7 @@ pub struct ErrorRecord {
 }
 
 /// Totals, printed last.
-#[derive(Debug, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default)]
 pub struct SummaryRecord {
     /// Schema version.
     pub schema_version: u32,

@@ -1,7 +1,7 @@
 //! `dlp-scan PATH...`: a one-shot audit of files for personal data, printed for a person or as JSON
 //! Lines for a SIEM. Arguments become a `Config` here; all work happens in the library.
 
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
@@ -10,10 +10,13 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, ValueEnum};
 use dlp_scan::config::Config;
+use dlp_scan::deliver::{Delivery, DeliveryConfig, SinkKind, SinkSpec, SinkStatus};
 use dlp_scan::detect::FingerprintKey;
 use dlp_scan::keyfile::{self, KeySource};
+use dlp_scan::report::encode::EventFormat;
+use dlp_scan::report::event::Origin;
 use dlp_scan::report::human::HumanReport;
-use dlp_scan::report::{JsonLinesSink, SummaryRecord};
+use dlp_scan::report::{Fanout, RecordSink, SummaryRecord};
 use dlp_scan::scan::{Progress, Scanner};
 use dlp_scan::worker;
 
@@ -25,13 +28,18 @@ use dlp_scan::worker;
 #[command(name = "dlp-scan", version)]
 struct Args {
     /// Files or directories to scan.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "send_spooled", value_name = "PATH")]
     paths: Vec<PathBuf>,
 
-    /// Output format: `json` prints one JSON record per line (JSON Lines); without it a person
-    /// gets a table.
+    /// Output format on stdout, one event per line: `json` (the report records), `ecs`, `ocsf`
+    /// or `cef`; `human` (the default) is a table. Configured `[[sinks]]` receive events too.
     #[arg(long, value_enum)]
     format: Option<Format>,
+
+    /// Scan nothing: deliver the events earlier runs left in the network sinks' spools (for
+    /// example while a receiver was down), waiting up to `delivery.drain_timeout_secs`.
+    #[arg(long, conflicts_with = "paths")]
+    send_spooled: bool,
 
     /// Configuration file (TOML); the embedded default is used without it.
     #[arg(long, value_name = "FILE")]
@@ -59,8 +67,26 @@ struct Args {
 enum Format {
     /// JSON Lines: `file`, `error` and a final `summary` record.
     Json,
+    /// Elastic Common Schema, one JSON object per line.
+    Ecs,
+    /// OCSF Data Security Findings, one JSON object per line.
+    Ocsf,
+    /// ArcSight CEF, one event per line.
+    Cef,
     /// The table for people (the default).
     Human,
+}
+
+impl Format {
+    fn event_format(self) -> Option<EventFormat> {
+        match self {
+            Format::Json => Some(EventFormat::Json),
+            Format::Ecs => Some(EventFormat::Ecs),
+            Format::Ocsf => Some(EventFormat::Ocsf),
+            Format::Cef => Some(EventFormat::Cef),
+            Format::Human => None,
+        }
+    }
 }
 
 /// The process exit status, as documented in `--help`.
@@ -154,7 +180,45 @@ fn load_config(args: &Args) -> Result<Config> {
     Ok(config)
 }
 
+/// The sinks of this run: the configured ones, with stdout following `--format` when given
+/// (a configured stdout sink is the default for `--format`).
+fn delivery_config(args: &Args, config: &Config) -> DeliveryConfig {
+    let mut delivery = config.delivery.clone();
+    if let Some(format) = args.format {
+        delivery.sinks.retain(|s| s.kind != SinkKind::Stdout);
+        if let Some(format) = format.event_format() {
+            delivery.sinks.push(SinkSpec { name: "stdout".to_string(), format, kind: SinkKind::Stdout });
+        }
+    }
+    delivery
+}
+
+/// Says what the network sinks could not deliver before the drain timeout (it stays spooled).
+fn report_delivery(statuses: &[SinkStatus]) {
+    for s in statuses {
+        tracing::info!(sink = %s.name, sent = s.sent, retried = s.retried, failed = s.failed, queued = s.queued, "delivery");
+        if s.queued > 0 {
+            let _ = writeln!(
+                io::stderr(),
+                "dlp-scan: {} events for sink \"{}\" are spooled and will be sent by the next run (or `dlp-scan --send-spooled`)",
+                s.queued,
+                s.name
+            );
+        }
+        if s.failed > 0 {
+            let _ =
+                writeln!(io::stderr(), "dlp-scan: sink \"{}\" refused or could not write {} events", s.name, s.failed);
+        }
+    }
+}
+
 fn run(args: &Args) -> Result<Exit> {
+    if args.send_spooled {
+        let config = load_config(args).context("configuration")?;
+        let delivery = Delivery::start(&delivery_config(args, &config), Origin::this_machine()).context("sinks")?;
+        report_delivery(&delivery.finish());
+        return Ok(Exit::Clean);
+    }
     for path in &args.paths {
         if std::fs::symlink_metadata(path).is_err() {
             bail!("{}: no such file or directory", path.display());
@@ -181,19 +245,26 @@ fn run(args: &Args) -> Result<Exit> {
         });
     }
     let progress = Progress::default();
-    let format = args.format.unwrap_or(Format::Human);
-    let summary = match format {
-        Format::Json => {
-            let sink = JsonLinesSink::new(BufWriter::new(io::stdout()));
-            scanner.run(&args.paths, &sink, &progress)
-        }
-        Format::Human => run_for_a_person(&scanner, &args.paths, &progress)?,
+    let delivery_config = delivery_config(args, &config);
+    let to_stdout = delivery_config.sinks.iter().any(|s| s.kind == SinkKind::Stdout);
+    let delivery = Delivery::start(&delivery_config, Origin::this_machine()).context("sinks")?;
+    let summary = if to_stdout {
+        scanner.run(&args.paths, &delivery, &progress)
+    } else {
+        run_for_a_person(&scanner, &args.paths, &progress, &delivery)?
     };
+    report_delivery(&delivery.finish());
     Ok(exit_status(&summary, args.fail_on_incomplete))
 }
 
-fn run_for_a_person(scanner: &Scanner, paths: &[PathBuf], progress: &Progress) -> Result<SummaryRecord> {
-    let report = HumanReport::default();
+fn run_for_a_person(
+    scanner: &Scanner,
+    paths: &[PathBuf],
+    progress: &Progress,
+    delivery: &Delivery,
+) -> Result<SummaryRecord> {
+    let table = HumanReport::default();
+    let report = Fanout(vec![&table as &dyn RecordSink, delivery]);
     let interactive = io::stdout().is_terminal() && io::stderr().is_terminal();
     let done = std::sync::atomic::AtomicBool::new(false);
     let summary = std::thread::scope(|scope| {
@@ -206,7 +277,7 @@ fn run_for_a_person(scanner: &Scanner, paths: &[PathBuf], progress: &Progress) -
     });
     let colour = interactive && std::env::var_os("NO_COLOR").is_none();
     let mut out = io::stdout().lock();
-    report.write(&summary, &mut out, colour).context("writing the report")?;
+    table.write(&summary, &mut out, colour).context("writing the report")?;
     Ok(summary)
 }
 
