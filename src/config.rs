@@ -122,6 +122,7 @@ struct RawSink {
     token_env: Option<String>,
     api_key_file: Option<PathBuf>,
     api_key_env: Option<String>,
+    timeout_secs: Option<u64>,
     // TLS
     ca_file: Option<PathBuf>,
     client_cert: Option<PathBuf>,
@@ -360,6 +361,7 @@ fn parse_sink(raw: &RawSink, number: usize) -> Result<crate::deliver::SinkSpec, 
         ("token_env", raw.token_env.is_some()),
         ("api_key_file", raw.api_key_file.is_some()),
         ("api_key_env", raw.api_key_env.is_some()),
+        ("timeout_secs", raw.timeout_secs.is_some()),
         ("ca_file", raw.ca_file.is_some()),
         ("client_cert", raw.client_cert.is_some()),
         ("client_key", raw.client_key.is_some()),
@@ -378,10 +380,20 @@ fn parse_sink(raw: &RawSink, number: usize) -> Result<crate::deliver::SinkSpec, 
             "client_cert",
             "client_key",
         ],
-        "splunk_hec" => {
-            &["url", "index", "sourcetype", "token_file", "token_env", "ca_file", "client_cert", "client_key"]
+        "splunk_hec" => &[
+            "url",
+            "index",
+            "sourcetype",
+            "token_file",
+            "token_env",
+            "timeout_secs",
+            "ca_file",
+            "client_cert",
+            "client_key",
+        ],
+        "elasticsearch" => {
+            &["url", "index", "api_key_file", "api_key_env", "timeout_secs", "ca_file", "client_cert", "client_key"]
         }
-        "elasticsearch" => &["url", "index", "api_key_file", "api_key_env", "ca_file", "client_cert", "client_key"],
         other => {
             return Err(format!(
                 "unknown sink type \"{other}\" (use file, stdout, syslog, splunk_hec or elasticsearch)"
@@ -403,6 +415,7 @@ fn parse_sink(raw: &RawSink, number: usize) -> Result<crate::deliver::SinkSpec, 
     };
     let url = || raw.url.clone().ok_or_else(|| format!("a {kind} sink needs `url`"));
     let default_format = crate::report::encode::EventFormat::Ecs;
+    let timeout = std::time::Duration::from_secs(raw.timeout_secs.unwrap_or(30));
     let (sink_kind, format) = match kind {
         "file" => {
             let path = raw.path.clone().ok_or("a file sink needs `path`")?;
@@ -438,6 +451,7 @@ fn parse_sink(raw: &RawSink, number: usize) -> Result<crate::deliver::SinkSpec, 
                 index: raw.index.clone(),
                 sourcetype: raw.sourcetype.clone().unwrap_or_else(|| "dlp_scan:event".to_string()),
                 secret: secret(&raw.token_file, &raw.token_env, "token")?,
+                timeout,
                 tls,
             };
             (kind, raw.format.unwrap_or(crate::report::encode::EventFormat::Json))
@@ -453,6 +467,7 @@ fn parse_sink(raw: &RawSink, number: usize) -> Result<crate::deliver::SinkSpec, 
                 index: raw.index.clone(),
                 sourcetype: String::new(),
                 secret: secret(&raw.api_key_file, &raw.api_key_env, "api_key")?,
+                timeout,
                 tls,
             };
             (kind, format)

@@ -17,7 +17,6 @@ use super::tls::TlsMaterial;
 use crate::error::DeliveryError;
 use crate::report::event::{Event, Origin, PRODUCT};
 
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 const MAX_ANSWER_BYTES: u64 = 4 << 20;
 
 /// A token or API key. Its `Debug` form hides it.
@@ -107,6 +106,7 @@ impl HttpTransport {
         index: &str,
         secret: &Secret,
         tls: &TlsMaterial,
+        timeout: Duration,
     ) -> Result<HttpTransport, DeliveryError> {
         let base = base_url.trim_end_matches('/');
         if !(base.starts_with("https://") || base.starts_with("http://")) {
@@ -130,7 +130,7 @@ impl HttpTransport {
             tls_config = tls_config.client_cert(Some(ureq::tls::ClientCert::new_with_certs(&chain, key)));
         }
         let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(REQUEST_TIMEOUT))
+            .timeout_global(Some(timeout))
             .http_status_as_error(false)
             .tls_config(tls_config.build())
             .build()

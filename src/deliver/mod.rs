@@ -93,6 +93,8 @@ pub enum SinkKind {
         sourcetype: String,
         /// Where the token or API key is kept.
         secret: SecretSource,
+        /// How long one request may take before it is retried.
+        timeout: Duration,
         /// Certificates.
         tls: TlsFiles,
     },
@@ -160,6 +162,9 @@ struct Sink {
 /// Running sinks: local outputs, spools and their sender threads.
 pub struct Delivery {
     origin: Origin,
+    /// Held while an event is stamped and handed to every sink, so that each sink receives
+    /// events in the order of their ids.
+    in_order: Mutex<()>,
     sinks: Vec<Sink>,
     stop: Arc<AtomicBool>,
     deadline: Arc<Mutex<Option<Instant>>>,
@@ -209,7 +214,15 @@ impl Delivery {
             };
             sinks.push(Sink { name: spec.name.clone(), format: spec.format, output, counters });
         }
-        let mut delivery = Delivery { origin, sinks, stop, deadline, threads, drain_timeout: config.drain_timeout };
+        let mut delivery = Delivery {
+            origin,
+            in_order: Mutex::new(()),
+            sinks,
+            stop,
+            deadline,
+            threads,
+            drain_timeout: config.drain_timeout,
+        };
         delivery.start_ticker();
         Ok(delivery)
     }
@@ -338,6 +351,7 @@ impl Delivery {
 
 impl RecordSink for Delivery {
     fn record(&self, record: &Record) {
+        let _in_order = self.in_order.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let event = Event::stamp(record);
         for sink in &self.sinks {
             if let Err(e) = self.deliver(sink, &event) {
@@ -377,11 +391,11 @@ fn transport_for(kind: &SinkKind) -> Result<(Box<dyn Transport>, Framing), Deliv
             };
             Ok((transport, framing))
         }
-        SinkKind::Http { api, url, index, sourcetype, secret, tls } => {
+        SinkKind::Http { api, url, index, sourcetype, secret, timeout, tls } => {
             let secret = secret.read()?;
             let material = tls.load()?;
             let bulk_index = index.clone().unwrap_or_else(|| "logs-dlp_scan.events-default".to_string());
-            let transport = http::HttpTransport::new(*api, url, &bulk_index, &secret, &material)?;
+            let transport = http::HttpTransport::new(*api, url, &bulk_index, &secret, &material, *timeout)?;
             let framing = match api {
                 HttpApi::SplunkHec => Framing::Hec { sourcetype: sourcetype.clone(), index: index.clone() },
                 HttpApi::ElasticsearchBulk => Framing::Bulk,
