@@ -269,10 +269,9 @@ fn cef_lines_have_a_seven_field_header_and_dictionary_keys() {
         assert!(severity <= 10);
         let extension = &line[pipes[6] + 1..];
         // Every key (a word before an unescaped `=` that starts a pair) is from the dictionary.
-        let mut chars = extension.char_indices().peekable();
         let mut word_start = 0;
         let mut escaped = false;
-        while let Some((i, c)) = chars.next() {
+        for (i, c) in extension.char_indices() {
             if escaped {
                 escaped = false;
                 continue;
