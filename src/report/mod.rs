@@ -1,7 +1,7 @@
 //! Reporting: the records dlp-scan emits, and the sinks that write them.
 //!
 //! [`Record`] is the report contract (JSON Lines with `--format json`), separate from internal types
-//! and serialize-only. Every field is documented in `docs/report-schema.md`; a snapshot test holds
+//! and serialize-only. Every field is documented in the README and `docs/event-schema.md`; a snapshot test holds
 //! the shape. Records carry masked samples and keyed fingerprints, never a matched value.
 //!
 //! Sinks receive records as they are produced ([`RecordSink`]); they decide nothing. [`event`]

@@ -1,6 +1,6 @@
 //! Encodings: one [`Event`] to one line of bytes, in the format a SIEM ingests.
 //!
-//! * `json`: the project's own records (`docs/report-schema.md`) with `event_id`, `time`, `host`.
+//! * `json`: the project's own records (README, "The report") with `event_id`, `time`, `host`.
 //! * `ecs`: Elastic Common Schema 9.4 field names, DLP details under `dlp_scan.*`.
 //! * `ocsf`: OCSF 1.8 Data Security Finding (class 2006); a run's summary is a Base Event (class 0).
 //! * `cef`: ArcSight Common Event Format with header and extension escaping.
