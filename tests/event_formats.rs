@@ -288,3 +288,38 @@ fn cef_lines_have_a_seven_field_header_and_dictionary_keys() {
         }
     }
 }
+
+fn packaging(rel: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging").join(rel)).unwrap()
+}
+
+#[test]
+fn the_elastic_template_maps_every_ecs_field_with_its_ecs_type() {
+    let template: Value = serde_json::from_str(&packaging("elastic/index-template.json")).unwrap();
+    assert_eq!(template["index_patterns"][0], "logs-dlp_scan.events-*", "the elasticsearch sink's default index");
+    assert_eq!(template["template"]["settings"]["index.default_pipeline"], "dlp_scan-events");
+    for (name, def) in ecs_definitions() {
+        let mapping = name.split('.').fold(&template["template"]["mappings"], |m, part| &m["properties"][part]);
+        assert_eq!(mapping["type"], def.kind.as_str(), "{name}");
+    }
+    for pipeline in ["elastic/ingest-pipeline.json", "elastic/ingest-pipeline-json-to-ecs.json"] {
+        let p: Value = serde_json::from_str(&packaging(pipeline)).unwrap();
+        assert!(p["processors"].as_array().is_some_and(|a| !a.is_empty()), "{pipeline}");
+    }
+}
+
+#[test]
+fn the_splunk_add_on_knows_every_sourcetype_and_the_cim_dlp_fields() {
+    let props = packaging("splunk/TA-dlp-scan/default/props.conf");
+    for sourcetype in ["[dlp_scan:event]", "[dlp_scan:ecs]", "[dlp_scan:cef]"] {
+        assert!(props.contains(sourcetype), "{sourcetype}");
+    }
+    for cim in ["object_path", "signature_id", "severity", "category", "dest", "user", "vendor_product", "dlp_type"] {
+        assert!(props.matches(cim).count() >= 3, "{cim} is set for all three sourcetypes");
+    }
+    let tags = packaging("splunk/TA-dlp-scan/default/tags.conf");
+    assert!(tags.contains("dlp = enabled") && tags.contains("incident = enabled"));
+    // The HEC sink's default sourcetype is the add-on's json sourcetype.
+    let config = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("config/default.toml")).unwrap();
+    assert!(config.contains("sourcetype \"dlp_scan:event\""));
+}
