@@ -169,6 +169,8 @@ pub struct Delivery {
     stop: Arc<AtomicBool>,
     deadline: Arc<Mutex<Option<Instant>>>,
     threads: Vec<JoinHandle<()>>,
+    /// Dropped to stop the tick thread.
+    stop_ticker: Option<std::sync::mpsc::Sender<()>>,
     drain_timeout: Duration,
 }
 
@@ -221,15 +223,17 @@ impl Delivery {
             stop,
             deadline,
             threads,
+            stop_ticker: None,
             drain_timeout: config.drain_timeout,
         };
         delivery.start_ticker();
         Ok(delivery)
     }
 
-    /// A background tick that applies the fsync interval to files and spools while idle.
+    /// A background tick that applies the fsync interval to spools while idle (event files are
+    /// ticked on each write and synced at the end). Stops as soon as `finish` drops its channel.
     fn start_ticker(&mut self) {
-        let files: Vec<Arc<Spool>> = self
+        let spools: Vec<Arc<Spool>> = self
             .sinks
             .iter()
             .filter_map(|s| match &s.output {
@@ -237,20 +241,20 @@ impl Delivery {
                 _ => None,
             })
             .collect();
-        if files.is_empty() && !self.sinks.iter().any(|s| matches!(s.output, Output::File(_))) {
+        if spools.is_empty() {
             return;
         }
-        // Event files are ticked on each write and at the end; spools here.
-        let stop = self.stop.clone();
-        if let Ok(thread) = std::thread::Builder::new().name("delivery-tick".into()).spawn(move || {
-            while !stop.load(Ordering::SeqCst) {
-                std::thread::sleep(TICK);
-                for spool in &files {
+        let (stop_ticker, stopped) = std::sync::mpsc::channel::<()>();
+        let spawned = std::thread::Builder::new().name("delivery-tick".into()).spawn(move || {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(TICK) {
+                for spool in &spools {
                     let _ = spool.tick();
                 }
             }
-        }) {
+        });
+        if let Ok(thread) = spawned {
             self.threads.push(thread);
+            self.stop_ticker = Some(stop_ticker);
         }
     }
 
@@ -273,7 +277,8 @@ impl Delivery {
 
     /// Stops: gives network sinks up to the drain timeout to deliver what is spooled (the rest
     /// stays spooled for the next run), syncs files, and reports the counters.
-    pub fn finish(self) -> Vec<SinkStatus> {
+    pub fn finish(mut self) -> Vec<SinkStatus> {
+        drop(self.stop_ticker.take());
         *self.deadline.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
             Some(Instant::now() + self.drain_timeout);
         self.stop.store(true, Ordering::SeqCst);
