@@ -20,6 +20,9 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 const BATCH_EVENTS: usize = 500;
 const BATCH_BYTES: usize = 1 << 20;
+/// After sending a batch that was not full, wait this long for more events, so that a steady
+/// trickle goes out in batches rather than one request (and one cursor write) per event.
+const LINGER: Duration = Duration::from_millis(25);
 
 /// Why a send failed.
 #[derive(Debug)]
@@ -119,6 +122,7 @@ impl Sender {
                 }
             };
             let (Some(end), false) = (batch.end, batch.lines.is_empty()) else { continue };
+            let full = batch.lines.len() >= BATCH_EVENTS;
             match self.transport.send(&batch.lines) {
                 Ok(bytes) => {
                     bytes_sent += bytes;
@@ -130,6 +134,9 @@ impl Sender {
                         written_at: Instant::now(),
                     });
                     backoff = FIRST_BACKOFF;
+                    if !full && !stop.load(Ordering::SeqCst) {
+                        std::thread::sleep(LINGER);
+                    }
                 }
                 Err(SendError::Rejected { refused, reason }) => {
                     self.keep_refused(&batch.lines, &refused, &reason);
