@@ -287,7 +287,7 @@ impl Delivery {
                 spool.close();
             }
         }
-        for thread in self.threads {
+        for thread in std::mem::take(&mut self.threads) {
             let _ = thread.join();
         }
         for sink in &self.sinks {
@@ -295,19 +295,7 @@ impl Delivery {
                 let _ = file.lock().unwrap_or_else(std::sync::PoisonError::into_inner).sync();
             }
         }
-        self.sinks
-            .iter()
-            .map(|s| SinkStatus {
-                name: s.name.clone(),
-                queued: match &s.output {
-                    Output::Spooled { spool, .. } => spool.queued_events(),
-                    _ => 0,
-                },
-                sent: s.counters.sent.load(Ordering::Relaxed),
-                retried: s.counters.retried.load(Ordering::Relaxed),
-                failed: s.counters.failed.load(Ordering::Relaxed),
-            })
-            .collect()
+        self.status()
     }
 
     fn deliver(&self, sink: &Sink, event: &Event) -> std::io::Result<()> {

@@ -124,31 +124,19 @@ impl Sender {
             let (Some(end), false) = (batch.end, batch.lines.is_empty()) else { continue };
             let full = batch.lines.len() >= BATCH_EVENTS;
             match self.transport.send(&batch.lines) {
-                Ok(bytes) => {
-                    bytes_sent += bytes;
-                    read_from = end;
-                    in_flight.push_back(InFlight {
-                        end,
-                        events: batch.lines.len() as u64,
-                        bytes_end: bytes_sent,
-                        written_at: Instant::now(),
-                    });
-                    backoff = FIRST_BACKOFF;
-                    if !full && !stop.load(Ordering::SeqCst) {
-                        std::thread::sleep(LINGER);
-                    }
+                Ok(bytes) => bytes_sent += bytes,
+                Err(SendError::Rejected { refused, reason }) => self.keep_refused(&batch.lines, &refused, &reason),
+                Err(e) => {
+                    self.failed(&e, &mut in_flight, &mut read_from, &mut bytes_sent, &mut backoff);
+                    continue;
                 }
-                Err(SendError::Rejected { refused, reason }) => {
-                    self.keep_refused(&batch.lines, &refused, &reason);
-                    read_from = end;
-                    in_flight.push_back(InFlight {
-                        end,
-                        events: batch.lines.len() as u64,
-                        bytes_end: bytes_sent,
-                        written_at: Instant::now(),
-                    });
-                }
-                Err(e) => self.failed(&e, &mut in_flight, &mut read_from, &mut bytes_sent, &mut backoff),
+            }
+            read_from = end;
+            let events = batch.lines.len() as u64;
+            in_flight.push_back(InFlight { end, events, bytes_end: bytes_sent, written_at: Instant::now() });
+            backoff = FIRST_BACKOFF;
+            if !full && !stop.load(Ordering::SeqCst) {
+                std::thread::sleep(LINGER);
             }
         }
     }
