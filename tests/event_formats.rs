@@ -60,8 +60,13 @@ impl Tree {
         stdout.lines().map(str::to_string).collect()
     }
 
+    /// The file sink's content, after checking nothing planted is in it.
     fn event_file(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("events.jsonl")).unwrap()
+        let text = std::fs::read_to_string(self.dir.path().join("events.jsonl")).unwrap();
+        for value in PLANTED {
+            assert!(!text.contains(value), "the event file carries a planted value");
+        }
+        text
     }
 }
 
