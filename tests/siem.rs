@@ -49,6 +49,8 @@ impl Certificates {
             .concat(),
         );
         std::fs::write(dir.join("server.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n").unwrap();
+        // X.509 v3 (extensions) for both: rustls refuses v1 certificates.
+        std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
         for who in ["server", "client"] {
             ossl(
                 &[
@@ -77,9 +79,8 @@ impl Certificates {
             let pem = format!("{who}.pem");
             args[3] = &csr;
             args[10] = &pem;
-            if who == "server" {
-                args.extend(["-extfile", "server.ext"]);
-            }
+            let ext = format!("{who}.ext");
+            args.extend(["-extfile", &ext]);
             ossl(&args);
         }
         Certificates { dir }
@@ -96,6 +97,8 @@ struct Rsyslog {
     udp: u16,
     tcp: u16,
     tls: u16,
+    /// TLS that requires a client certificate signed by the test CA.
+    mutual_tls: u16,
     child: Option<Child>,
 }
 
@@ -103,7 +106,7 @@ impl Rsyslog {
     fn new(dir: &Path, certs: &Certificates) -> Rsyslog {
         let dir = dir.join("rsyslog");
         std::fs::create_dir_all(dir.join("work")).unwrap();
-        let (udp, tcp, tls) = (free_port(), free_port(), free_port());
+        let (udp, tcp, tls, mutual_tls) = (free_port(), free_port(), free_port(), free_port());
         let conf = format!(
             r#"global(maxMessageSize="64k" workDirectory="{work}"
        DefaultNetstreamDriverCAFile="{ca}" DefaultNetstreamDriverCertFile="{cert}" DefaultNetstreamDriverKeyFile="{key}")
@@ -112,6 +115,7 @@ module(load="imtcp" MaxSessions="100")
 input(type="imudp" address="127.0.0.1" port="{udp}")
 input(type="imtcp" address="127.0.0.1" port="{tcp}")
 input(type="imtcp" address="127.0.0.1" port="{tls}" streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="anon")
+input(type="imtcp" address="127.0.0.1" port="{mutual_tls}" streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="x509/certvalid")
 template(name="raw" type="string" string="%rawmsg%\n")
 action(type="omfile" file="{out}" template="raw" asyncWriting="off" flushOnTXEnd="on")
 "#,
@@ -122,7 +126,7 @@ action(type="omfile" file="{out}" template="raw" asyncWriting="off" flushOnTXEnd
             out = dir.join("received.log").display(),
         );
         std::fs::write(dir.join("rsyslog.conf"), conf).unwrap();
-        Rsyslog { dir, udp, tcp, tls, child: None }
+        Rsyslog { dir, udp, tcp, tls, mutual_tls, child: None }
     }
 
     fn start(&mut self) {
@@ -236,6 +240,7 @@ impl Setup {
     /// Runs a scan with `--format json`; returns the event ids printed and stderr.
     fn scan(&self, config: &Path, tree: &Path) -> (Vec<String>, String) {
         let out = self.command(config).args(["--format", "json"]).arg(tree).output().unwrap();
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
         let ids = String::from_utf8(out.stdout)
             .unwrap()
             .lines()
@@ -291,6 +296,28 @@ fn events_arrive_intact_over_udp_tcp_and_tls() {
         }
     }
     assert_nothing_planted("rsyslog", &rsyslog.received().join("\n"));
+}
+
+#[test]
+fn a_receiver_that_asks_for_a_client_certificate_gets_one() {
+    let setup = Setup::new();
+    let certs = Certificates::new(setup.dir.path());
+    let mut rsyslog = Rsyslog::new(setup.dir.path(), &certs);
+    rsyslog.start();
+    let tree = setup.plant("home", 3);
+    let without = syslog_sink("tls", rsyslog.mutual_tls, &certs, "json");
+    let (_, stderr) = setup.scan(&setup.config("drain_timeout_secs = 2", &without), &tree);
+    assert!(stderr.contains("4 events for sink \"siem\" are spooled"), "refused without a certificate: {stderr}");
+    let with = format!(
+        "{without}client_cert = \"{}\"\nclient_key = \"{}\"\n",
+        certs.path("client.pem").display(),
+        certs.path("client.key").display()
+    );
+    let (printed, stderr) = setup.scan(&setup.config("drain_timeout_secs = 20", &with), &tree);
+    assert!(!stderr.contains("spooled"), "{stderr}");
+    let received: Vec<String> = rsyslog.wait_for(8).iter().map(|m| event_id_of(m)).collect();
+    assert_eq!(received.len(), 8, "the spooled events and the new ones");
+    assert!(printed.iter().all(|id| received.contains(id)));
 }
 
 #[test]
