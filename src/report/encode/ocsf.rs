@@ -1,20 +1,193 @@
 //! `ocsf`: OCSF 1.8. File records and errors are Data Security Findings (class 2006, category 2
 //! Findings, activity 1 Create); an error is a finding whose classification failed
 //! (`data_security.status_id` 3). A run's summary is a Base Event (class 0). Details OCSF has no
-//! attribute for go under `unmapped`, as the schema intends.
+//! attribute for go under `unmapped`, as the schema intends. Typed, borrowing structs.
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
+use crate::classify::Category;
 use crate::clock::epoch_millis;
-use crate::policy::{LocationKind, Severity};
+use crate::policy::{LocationKind, Severity, Violation};
 use crate::report::event::{Event, Origin, PRODUCT, PRODUCT_VERSION};
-use crate::report::{ErrorRecord, FileRecord, Record, SummaryRecord};
+use crate::report::{EncryptionRecord, ErrorRecord, FileRecord, FindingRecord, LocationRecord, Record, SummaryRecord};
 
 /// The OCSF version the events follow.
 pub const OCSF_VERSION: &str = "1.8.0";
 const DATA_SECURITY_FINDING: u32 = 2006;
 const FINDINGS_CATEGORY: u32 = 2;
 const ACTIVITY_CREATE: u32 = 1;
+const ACTIVITY_OTHER: u32 = 99;
+
+/// The attributes of every event: the base event's, and a finding's when it is one.
+#[derive(Serialize)]
+struct Document<'a> {
+    class_uid: u32,
+    class_name: &'static str,
+    category_uid: u32,
+    category_name: &'static str,
+    activity_id: u32,
+    activity_name: &'static str,
+    type_uid: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    type_name: Option<&'static str>,
+    severity_id: u32,
+    severity: &'static str,
+    time: u64,
+    message: String,
+    metadata: Metadata,
+    device: Device<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status_id: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_alert: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    finding_info: Option<FindingInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<File<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data_security: Option<DataSecurity<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration: Option<u64>,
+    unmapped: Unmapped<'a>,
+}
+
+#[derive(Serialize)]
+struct Metadata {
+    version: &'static str,
+    uid: String,
+    product: Product,
+    log_name: &'static str,
+}
+
+#[derive(Serialize)]
+struct Product {
+    name: &'static str,
+    vendor_name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Device<'a> {
+    hostname: &'a str,
+    name: &'a str,
+    type_id: u32,
+    os: Os,
+}
+
+#[derive(Serialize)]
+struct Os {
+    name: &'static str,
+    #[serde(rename = "type")]
+    caption: &'static str,
+    type_id: u32,
+}
+
+#[derive(Serialize)]
+struct FindingInfo {
+    uid: String,
+    title: &'static str,
+    desc: String,
+    types: [&'static str; 1],
+    created_time: u64,
+}
+
+#[derive(Serialize)]
+struct File<'a> {
+    name: &'a str,
+    path: &'a str,
+    type_id: u32,
+    #[serde(rename = "type")]
+    caption: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_encrypted: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    drive_type_id: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    confidentiality_id: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    confidentiality: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct DataSecurity<'a> {
+    data_lifecycle_state_id: u32,
+    data_lifecycle_state: &'static str,
+    detection_system_id: u32,
+    detection_system: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    category_id: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    confidentiality_id: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    confidentiality: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detection_pattern: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    discovery_details: Vec<DiscoveryDetail<'a>>,
+    status_id: u32,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status_detail: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    policy: Option<Policy>,
+}
+
+#[derive(Serialize)]
+struct DiscoveryDetail<'a> {
+    #[serde(rename = "type")]
+    detector: &'a str,
+    count: usize,
+    occurrences: u64,
+}
+
+#[derive(Serialize)]
+struct Policy {
+    name: &'static str,
+    uid: &'static str,
+    version: &'static str,
+    desc: &'static str,
+}
+
+#[derive(Serialize)]
+struct Unmapped<'a> {
+    dlp_scan: DlpScan<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum DlpScan<'a> {
+    File(Box<DlpFile<'a>>),
+    Error {
+        schema_version: u32,
+        error_kind: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        path_base64: Option<&'a str>,
+    },
+    Summary {
+        summary: &'a SummaryRecord,
+    },
+}
+
+#[derive(Serialize)]
+struct DlpFile<'a> {
+    schema_version: u32,
+    classification: Category,
+    reasons: &'a [String],
+    findings: &'a [FindingRecord],
+    violations: &'a [Violation],
+    location: &'a LocationRecord,
+    encryption: &'a EncryptionRecord,
+    format: &'static str,
+    members_with_findings: &'a [String],
+    members_omitted: u64,
+    partial_reasons: &'a [&'static str],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path_base64: Option<&'a str>,
+}
 
 pub(super) fn encode(event: &Event, origin: &Origin) -> Vec<u8> {
     let doc = match event.record {
@@ -36,63 +209,68 @@ fn severity(severity: Option<Severity>) -> (u32, &'static str) {
     }
 }
 
-/// The attributes every finding shares (base event plus `finding_info`).
-fn finding_base(event: &Event, origin: &Origin, desc: String) -> Value {
+/// OS `type_id` and caption (100 Windows, 200 Linux, 300 macOS).
+fn os(os_type: &'static str) -> Os {
+    let (caption, type_id) = match os_type {
+        "windows" => ("Windows", 100),
+        "macos" => ("macOS", 300),
+        _ => ("Linux", 200),
+    };
+    Os { name: os_type, caption, type_id }
+}
+
+/// The attributes every event shares; a finding's are added by the caller.
+fn base<'a>(event: &Event, origin: &'a Origin, message: String, unmapped: DlpScan<'a>) -> Document<'a> {
     let (severity_id, severity_name) = severity(event.severity());
-    let time = epoch_millis(event.time);
-    json!({
-        "class_uid": DATA_SECURITY_FINDING,
-        "class_name": "Data Security Finding",
-        "category_uid": FINDINGS_CATEGORY,
-        "category_name": "Findings",
-        "activity_id": ACTIVITY_CREATE,
-        "activity_name": "Create",
-        "type_uid": DATA_SECURITY_FINDING * 100 + ACTIVITY_CREATE,
-        "type_name": "Data Security Finding: Create",
-        "severity_id": severity_id,
-        "severity": severity_name,
-        "time": time,
-        "status_id": 1,
-        "status": "New",
-        "is_alert": event.is_alert(),
-        "message": desc,
-        "metadata": metadata(event),
-        "finding_info": {
-            "uid": event.id.to_string(),
-            "title": event.action().title(),
-            "desc": desc,
-            "types": [event.action().as_str()],
-            "created_time": time,
+    let summary = matches!(event.record, Record::Summary(_));
+    let (class_uid, class_name, category_uid, category_name, activity_id, activity_name) = if summary {
+        (0, "Base Event", 0, "Uncategorized", ACTIVITY_OTHER, event.action().as_str())
+    } else {
+        (DATA_SECURITY_FINDING, "Data Security Finding", FINDINGS_CATEGORY, "Findings", ACTIVITY_CREATE, "Create")
+    };
+    Document {
+        class_uid,
+        class_name,
+        category_uid,
+        category_name,
+        activity_id,
+        activity_name,
+        type_uid: class_uid * 100 + activity_id,
+        type_name: (!summary).then_some("Data Security Finding: Create"),
+        severity_id,
+        severity: severity_name,
+        time: epoch_millis(event.time),
+        message,
+        metadata: Metadata {
+            version: OCSF_VERSION,
+            uid: event.id.to_string(),
+            product: Product { name: PRODUCT, vendor_name: PRODUCT, version: PRODUCT_VERSION },
+            log_name: "dlp-scan events",
         },
-        "device": { "hostname": origin.host_name, "name": origin.host_name, "type_id": 0, "os": { "name": origin.os_type, "type": os_caption(origin.os_type), "type_id": os_type_id(origin.os_type) } },
-    })
-}
-
-fn metadata(event: &Event) -> Value {
-    json!({
-        "version": OCSF_VERSION,
-        "uid": event.id.to_string(),
-        "product": { "name": PRODUCT, "vendor_name": PRODUCT, "version": PRODUCT_VERSION },
-        "log_name": "dlp-scan events",
-    })
-}
-
-fn os_type_id(os: &str) -> u32 {
-    match os {
-        "windows" => 100,
-        "linux" => 200,
-        "macos" => 300,
-        _ => 0,
+        device: Device { hostname: &origin.host_name, name: &origin.host_name, type_id: 0, os: os(origin.os_type) },
+        status_id: None,
+        status: None,
+        is_alert: None,
+        finding_info: None,
+        file: None,
+        data_security: None,
+        duration: None,
+        unmapped: Unmapped { dlp_scan: unmapped },
     }
 }
 
-fn os_caption(os: &str) -> &'static str {
-    match os {
-        "windows" => "Windows",
-        "linux" => "Linux",
-        "macos" => "macOS",
-        _ => "Unknown",
-    }
+/// The finding attributes of a Data Security Finding.
+fn make_finding(doc: &mut Document, event: &Event) {
+    doc.status_id = Some(1);
+    doc.status = Some("New");
+    doc.is_alert = Some(event.is_alert());
+    doc.finding_info = Some(FindingInfo {
+        uid: event.id.to_string(),
+        title: event.action().title(),
+        desc: doc.message.clone(),
+        types: [event.action().as_str()],
+        created_time: doc.time,
+    });
 }
 
 /// OCSF `drive_type_id`: 1 Removable, 2 Fixed, 3 Remote (a cloud-synchronised folder).
@@ -105,8 +283,7 @@ fn drive_type_id(kind: LocationKind) -> u32 {
 }
 
 /// OCSF `confidentiality_id`: 1 Not Confidential, 2 Confidential, 3 Secret.
-fn confidentiality(category: crate::classify::Category) -> (u32, &'static str) {
-    use crate::classify::Category;
+fn confidentiality(category: Category) -> (u32, &'static str) {
     match category {
         Category::Public | Category::NotSensitive => (1, "Not Confidential"),
         Category::Confidential => (2, "Confidential"),
@@ -114,99 +291,107 @@ fn confidentiality(category: crate::classify::Category) -> (u32, &'static str) {
     }
 }
 
-fn file_object(path: &str, size: Option<u64>) -> Value {
+fn file_object(path: &str, size: Option<u64>) -> File<'_> {
     let (_, name) = super::split_path(path);
-    let mut file = json!({ "name": name, "path": path, "type_id": 1, "type": "Regular File" });
-    if let Some(size) = size {
-        file["size"] = size.into();
+    File {
+        name,
+        path,
+        type_id: 1,
+        caption: "Regular File",
+        size,
+        is_encrypted: None,
+        drive_type_id: None,
+        confidentiality_id: None,
+        confidentiality: None,
     }
-    file
 }
 
-fn file_finding(f: &FileRecord, event: &Event, origin: &Origin) -> Value {
-    let desc = f
+fn file_finding<'a>(f: &'a FileRecord, event: &Event, origin: &'a Origin) -> Document<'a> {
+    let message = f
         .violations
         .iter()
         .map(|v| v.reason.as_str())
         .chain(f.reasons.iter().map(String::as_str))
         .collect::<Vec<_>>()
         .join("; ");
-    let mut doc = finding_base(event, origin, desc);
+    let unmapped = DlpScan::File(Box::new(DlpFile {
+        schema_version: f.schema_version,
+        classification: f.classification,
+        reasons: &f.reasons,
+        findings: &f.findings,
+        violations: &f.violations,
+        location: &f.location,
+        encryption: &f.encryption,
+        format: f.format,
+        members_with_findings: &f.members_with_findings,
+        members_omitted: f.members_omitted,
+        partial_reasons: &f.partial_reasons,
+        path_base64: f.path_base64.as_deref(),
+    }));
+    let mut doc = base(event, origin, message, unmapped);
+    make_finding(&mut doc, event);
     let (confidentiality_id, confidentiality_name) = confidentiality(f.classification);
-    let mut file = file_object(&f.path, Some(f.size));
-    file["is_encrypted"] = f.encryption.encrypted.into();
-    file["drive_type_id"] = drive_type_id(f.location.kind).into();
-    file["confidentiality_id"] = confidentiality_id.into();
-    file["confidentiality"] = confidentiality_name.into();
-    doc["file"] = file;
-    let rule = f.violations.iter().max_by_key(|v| v.severity);
-    let mut data_security = json!({
-        "data_lifecycle_state_id": 1,
-        "data_lifecycle_state": "Data at-Rest",
-        "detection_system_id": 1,
-        "detection_system": "Endpoint",
-        "category_id": if f.findings.is_empty() { 99 } else { 1 },
-        "confidentiality_id": confidentiality_id,
-        "confidentiality": confidentiality_name,
-        "detection_pattern": f.findings.iter().map(|d| d.detector.as_str()).collect::<Vec<_>>().join(","),
-        "discovery_details": f.findings.iter().map(|d| json!({ "type": d.detector, "count": d.count, "occurrences": d.occurrences })).collect::<Vec<_>>(),
-        "status_id": if f.partial { 2 } else { 1 },
-        "status": if f.partial { "Partial" } else { "Complete" },
+    doc.file = Some(File {
+        is_encrypted: Some(f.encryption.encrypted),
+        drive_type_id: Some(drive_type_id(f.location.kind)),
+        confidentiality_id: Some(confidentiality_id),
+        confidentiality: Some(confidentiality_name),
+        ..file_object(&f.path, Some(f.size))
     });
-    if let Some(v) = rule {
-        data_security["policy"] =
-            json!({ "name": v.rule, "uid": v.rule, "version": PRODUCT_VERSION, "desc": v.remediation });
-    }
-    doc["data_security"] = data_security;
-    doc["unmapped"] = json!({
-        "dlp_scan": {
-            "schema_version": f.schema_version,
-            "classification": f.classification,
-            "reasons": f.reasons,
-            "findings": f.findings,
-            "violations": f.violations,
-            "location": f.location,
-            "encryption": f.encryption,
-            "format": f.format,
-            "members_with_findings": f.members_with_findings,
-            "members_omitted": f.members_omitted,
-            "partial_reasons": f.partial_reasons,
-            "path_base64": f.path_base64,
-        }
+    let (status_id, status) = if f.partial { (2, "Partial") } else { (1, "Complete") };
+    doc.data_security = Some(DataSecurity {
+        data_lifecycle_state_id: 1,
+        data_lifecycle_state: "Data at-Rest",
+        detection_system_id: 1,
+        detection_system: "Endpoint",
+        category_id: Some(if f.findings.is_empty() { 99 } else { 1 }),
+        confidentiality_id: Some(confidentiality_id),
+        confidentiality: Some(confidentiality_name),
+        detection_pattern: Some(f.findings.iter().map(|d| d.detector.as_str()).collect::<Vec<_>>().join(",")),
+        discovery_details: f
+            .findings
+            .iter()
+            .map(|d| DiscoveryDetail { detector: &d.detector, count: d.count, occurrences: d.occurrences })
+            .collect(),
+        status_id,
+        status,
+        status_detail: None,
+        policy: f.violations.iter().max_by_key(|v| v.severity).map(|v| Policy {
+            name: v.rule,
+            uid: v.rule,
+            version: PRODUCT_VERSION,
+            desc: v.remediation,
+        }),
     });
     doc
 }
 
-fn error_finding(e: &ErrorRecord, event: &Event, origin: &Origin) -> Value {
-    let mut doc = finding_base(event, origin, e.message.clone());
-    doc["file"] = file_object(&e.path, None);
-    doc["data_security"] = json!({
-        "data_lifecycle_state_id": 1,
-        "detection_system_id": 1,
-        "status_id": 3,
-        "status": "Fail",
-        "status_detail": e.kind,
+fn error_finding<'a>(e: &'a ErrorRecord, event: &Event, origin: &'a Origin) -> Document<'a> {
+    let unmapped =
+        DlpScan::Error { schema_version: e.schema_version, error_kind: e.kind, path_base64: e.path_base64.as_deref() };
+    let mut doc = base(event, origin, e.message.clone(), unmapped);
+    make_finding(&mut doc, event);
+    doc.file = Some(file_object(&e.path, None));
+    doc.data_security = Some(DataSecurity {
+        data_lifecycle_state_id: 1,
+        data_lifecycle_state: "Data at-Rest",
+        detection_system_id: 1,
+        detection_system: "Endpoint",
+        category_id: None,
+        confidentiality_id: None,
+        confidentiality: None,
+        detection_pattern: None,
+        discovery_details: Vec::new(),
+        status_id: 3,
+        status: "Fail",
+        status_detail: Some(e.kind),
+        policy: None,
     });
-    doc["unmapped"] = json!({ "dlp_scan": { "schema_version": e.schema_version, "error_kind": e.kind, "path_base64": e.path_base64 } });
     doc
 }
 
-fn summary_event(s: &SummaryRecord, event: &Event, origin: &Origin) -> Value {
-    json!({
-        "class_uid": 0,
-        "class_name": "Base Event",
-        "category_uid": 0,
-        "category_name": "Uncategorized",
-        "activity_id": 99,
-        "activity_name": event.action().as_str(),
-        "type_uid": 99,
-        "severity_id": 1,
-        "severity": "Informational",
-        "time": epoch_millis(event.time),
-        "duration": s.duration_ms,
-        "message": event.action().title(),
-        "metadata": metadata(event),
-        "device": { "hostname": origin.host_name, "type_id": 0 },
-        "unmapped": { "dlp_scan": { "summary": s } },
-    })
+fn summary_event<'a>(s: &'a SummaryRecord, event: &Event, origin: &'a Origin) -> Document<'a> {
+    let mut doc = base(event, origin, event.action().title().to_string(), DlpScan::Summary { summary: s });
+    doc.duration = Some(s.duration_ms);
+    doc
 }
