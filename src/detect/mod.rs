@@ -123,6 +123,7 @@ pub struct Detector {
     normalisation: Normalisation,
     confidence: Confidence,
     context: Option<ContextMatcher>,
+    demote: Option<ContextMatcher>,
     gated: bool,
     keyword_window: usize,
     allowlist: HashSet<Vec<u8>>,
@@ -639,6 +640,10 @@ impl Engine {
                 _ => d.confidence,
             },
         };
+        let confidence = match &d.demote {
+            Some(demote) if demote.is_near(chunk.text, whole.clone()) => confidence.min(demote.confidence),
+            _ => confidence,
+        };
         let fingerprint = self.key.fingerprint(&d.id, &normalised);
         if self.allowed_fingerprints.contains(&fingerprint) {
             stats.suppressed += 1;
@@ -708,6 +713,15 @@ fn compile_detector(source: &DetectorSource) -> Result<Detector, ConfigError> {
         .map(ContextMatcher::new)
         .transpose()
         .map_err(|e| source.error_at(spec.id.span(), format!("bad context words: {e}")))?;
+    if spec.demote.as_ref().is_some_and(|d| d.required) {
+        return Err(source.error_at(spec.id.span(), "`required` has no meaning for demote words".to_string()));
+    }
+    let demote = spec
+        .demote
+        .as_ref()
+        .map(ContextMatcher::new)
+        .transpose()
+        .map_err(|e| source.error_at(spec.id.span(), format!("bad demote words: {e}")))?;
     let validator = *spec.validator.get_ref();
     let normalisation = validator.normalisation();
     let allowlist = spec.allowlist.iter().map(|v| normalise(v.as_bytes(), normalisation)).collect();
@@ -721,6 +735,7 @@ fn compile_detector(source: &DetectorSource) -> Result<Detector, ConfigError> {
         normalisation,
         confidence: spec.confidence,
         context,
+        demote,
         gated: !spec.keywords.is_empty(),
         keyword_window: spec.keyword_window,
         allowlist,

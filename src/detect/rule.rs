@@ -41,6 +41,11 @@ pub struct DetectorSpec {
     /// Words that raise confidence when near a match.
     #[serde(default)]
     pub context: Option<ContextSpec>,
+    /// Words that lower confidence when near a match (to the spec's `confidence`), for places a
+    /// valid value is not about anyone's records: an e-mail address in a `Copyright` or
+    /// `Signed-off-by` line. A demoted finding is still reported, but never decides a category.
+    #[serde(default)]
+    pub demote: Option<ContextSpec>,
     /// Normalised values never reported (documentation examples, the institution's own numbers).
     #[serde(default)]
     pub allowlist: Vec<String>,
