@@ -713,7 +713,9 @@ fn check_bank_account(raw: &[u8]) -> Verdict {
     Verdict::Valid
 }
 
-/// A password value: not a placeholder, template, mask or the word "password" itself.
+/// A password value: not a placeholder, template, mask, path or the word "password" itself. A
+/// single lower-case word ("compat", "remove", "release.") is as likely prose ("passwd: compat
+/// systemd", "retrieve_pin: remove ...") as a weak password: reported, at low confidence.
 fn check_password_value(n: &[u8]) -> Verdict {
     let lower = n.to_ascii_lowercase();
     const PLACEHOLDERS: &[&[u8]] = &[
@@ -745,8 +747,18 @@ fn check_password_value(n: &[u8]) -> Verdict {
     // Code that reads a password from somewhere else: `self.password`, `getenv("PWD")`, `form[...]`.
     let is_reference = lower.windows(8).any(|w| w == b"password")
         || lower.iter().any(|b| matches!(b, b'(' | b')' | b'[' | b']' | b'{' | b'}'));
-    if PLACEHOLDERS.contains(&lower.as_slice()) || is_template || is_mask || is_reference {
+    // A path or a shell command (`PWD=/home/ab`, "PWD=`pwd`"), not a secret.
+    let is_path_or_command = lower.starts_with(b"/")
+        || lower.starts_with(b"`")
+        || lower.starts_with(b"~/")
+        || lower.starts_with(b"./")
+        || lower.windows(3).any(|w| w == b"://");
+    if PLACEHOLDERS.contains(&lower.as_slice()) || is_template || is_mask || is_reference || is_path_or_command {
         return Verdict::Invalid;
+    }
+    let word = n.strip_suffix(b".").unwrap_or(n);
+    if word.iter().all(u8::is_ascii_lowercase) {
+        return Verdict::Weak;
     }
     Verdict::Valid
 }
@@ -1033,6 +1045,12 @@ mod tests {
                 ("${DB_PASSWORD}", BAD),
                 ("<password>", BAD),
                 ("changeme", BAD),
+                ("/Users/ab", BAD),
+                ("`pwd`", BAD),
+                ("compat", LOW),
+                ("option.", LOW),
+                ("letmein", LOW),
+                ("Letmein1", VALID),
             ],
         );
     }
