@@ -771,7 +771,38 @@ fn is_part_of_longer_number(text: &[u8], span: &Range<usize>) -> bool {
     let digit = |i: usize| text.get(i).is_some_and(u8::is_ascii_digit);
     let starts_after_point = span.start >= 2 && text[span.start - 1] == b'.' && digit(span.start - 2);
     let ends_before_point = text.get(span.end) == Some(&b'.') && digit(span.end + 1);
-    (digit(span.start) && starts_after_point) || (span.end > 0 && digit(span.end - 1) && ends_before_point)
+    let glued = (digit(span.start) && starts_after_point) || (span.end > 0 && digit(span.end - 1) && ends_before_point);
+    glued || is_inside_table_of_groups(text, span)
+}
+
+/// Equal digit groups with more groups of the same kind around them (`5165 5166 5167 5168 5169
+/// 516A ...`, a code-point or number table) are a slice of a longer run, not a card number.
+/// Only uniform groups count: a phone number (`07911 123456`) beside another is left alone.
+fn is_inside_table_of_groups(text: &[u8], span: &Range<usize>) -> bool {
+    let matched = &text[span.clone()];
+    let Some(&separator) = matched.iter().find(|b| !b.is_ascii_digit()) else {
+        return false;
+    };
+    if !matches!(separator, b' ' | b'-') {
+        return false;
+    }
+    let mut groups = matched.split(|&b| b == separator);
+    let first = groups.next().map_or(0, <[u8]>::len);
+    if first == 0 || !groups.all(|g| g.len() == first && g.iter().all(u8::is_ascii_digit)) {
+        return false;
+    }
+    // A neighbouring group: exactly as many hex digits (tables of code points mix in `529B`),
+    // standing alone, across the same separator.
+    let is_group = |range: Range<usize>| {
+        let alone = |i: Option<usize>| i.and_then(|i| text.get(i)).is_none_or(|b| !b.is_ascii_alphanumeric());
+        text.get(range.clone()).is_some_and(|g| g.iter().all(u8::is_ascii_hexdigit))
+            && alone(range.start.checked_sub(1))
+            && alone(Some(range.end))
+    };
+    let group_before =
+        span.start > first && text[span.start - 1] == separator && is_group(span.start - 1 - first..span.start - 1);
+    let group_after = text.get(span.end) == Some(&separator) && is_group(span.end + 1..span.end + 1 + first);
+    group_before || group_after
 }
 
 /// Drops a match lying strictly inside a longer match of another detector: the `07...` run inside

@@ -747,20 +747,41 @@ fn check_password_value(n: &[u8]) -> Verdict {
     // Code that reads a password from somewhere else: `self.password`, `getenv("PWD")`, `form[...]`.
     let is_reference = lower.windows(8).any(|w| w == b"password")
         || lower.iter().any(|b| matches!(b, b'(' | b')' | b'[' | b']' | b'{' | b'}'));
-    // A path or a shell command (`PWD=/home/ab`, "PWD=`pwd`"), not a secret.
+    // A path or a shell command (`PWD=/home/ab`, "PWD=`pwd`", "PASS: gdb.ada/assign.exp").
     let is_path_or_command = lower.starts_with(b"/")
         || lower.starts_with(b"`")
         || lower.starts_with(b"~/")
         || lower.starts_with(b"./")
-        || lower.windows(3).any(|w| w == b"://");
-    if PLACEHOLDERS.contains(&lower.as_slice()) || is_template || is_mask || is_reference || is_path_or_command {
+        || lower.windows(3).any(|w| w == b"://")
+        || (lower.contains(&b'/') && lower.contains(&b'.'));
+    // A field list (`name:passwd:uid:gid`, `/etc/passwd:eli:x:2098`) or a date (`pin : 2014-12-18`).
+    let is_structure = lower.iter().filter(|&&b| b == b':').count() >= 2 || looks_like_iso_date(&lower);
+    let is_excluded = is_template || is_mask || is_reference || is_path_or_command || is_structure;
+    if PLACEHOLDERS.contains(&lower.as_slice()) || is_excluded {
         return Verdict::Invalid;
     }
+    // One word in one case, hyphens allowed: prose ("compat", "elevated-privileges") or a
+    // documentation placeholder ("--passwd=FILE") as often as a weak password.
     let word = n.strip_suffix(b".").unwrap_or(n);
-    if word.iter().all(u8::is_ascii_lowercase) {
+    let letters_and_hyphens = |lower_case: bool| {
+        word.iter().all(|&b| {
+            matches!(b, b'-' | b'_') || if lower_case { b.is_ascii_lowercase() } else { b.is_ascii_uppercase() }
+        })
+    };
+    if letters_and_hyphens(true) || letters_and_hyphens(false) {
         return Verdict::Weak;
     }
     Verdict::Valid
+}
+
+/// `2014-12-18` at the start of a value.
+fn looks_like_iso_date(v: &[u8]) -> bool {
+    v.len() >= 10
+        && v[..4].iter().all(u8::is_ascii_digit)
+        && v[4] == b'-'
+        && v[5..7].iter().all(u8::is_ascii_digit)
+        && v[7] == b'-'
+        && v[8..10].iter().all(u8::is_ascii_digit)
 }
 
 #[cfg(test)]
@@ -1051,6 +1072,12 @@ mod tests {
                 ("option.", LOW),
                 ("letmein", LOW),
                 ("Letmein1", VALID),
+                ("elevated-privileges", LOW),
+                ("FILE", LOW),
+                ("UID:GID:user_list", BAD),
+                ("2014-12-18", BAD),
+                ("gdb.ada/assign_1.exp", BAD),
+                ("Pa55/word!", VALID),
             ],
         );
     }
