@@ -37,6 +37,8 @@ pub struct Config {
     pub labels: crate::extract::LabelNames,
     /// Where events go besides the command's own output.
     pub delivery: crate::deliver::DeliveryConfig,
+    /// What `dlp-agent` watches and how often it reports.
+    pub agent: crate::agent::AgentConfig,
 }
 
 /// Settings for walking and reading.
@@ -83,6 +85,18 @@ struct RawConfig {
     delivery: RawDelivery,
     #[serde(default)]
     sinks: Vec<Spanned<RawSink>>,
+    #[serde(default)]
+    agent: RawAgent,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawAgent {
+    roots: Option<Vec<PathBuf>>,
+    state_file: Option<PathBuf>,
+    heartbeat_secs: Option<u64>,
+    settle_ms: Option<u64>,
+    reconcile_secs: Option<u64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -296,7 +310,15 @@ impl Config {
         let delivery = parse_delivery(&raw.delivery, &raw.sinks, &at)?;
         let labels =
             raw.labels.into_iter().map(|(id, name)| (id.trim_matches(['{', '}']).to_ascii_lowercase(), name)).collect();
+        let agent = crate::agent::AgentConfig {
+            roots: raw.agent.roots.unwrap_or_default(),
+            state_file: raw.agent.state_file,
+            heartbeat: std::time::Duration::from_secs(raw.agent.heartbeat_secs.unwrap_or(300).max(1)),
+            settle: std::time::Duration::from_millis(raw.agent.settle_ms.unwrap_or(1000)),
+            reconcile: std::time::Duration::from_secs(raw.agent.reconcile_secs.unwrap_or(3600).max(10)),
+        };
         Ok(Config {
+            agent,
             delivery,
             labels,
             allowed_fingerprints,

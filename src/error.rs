@@ -177,3 +177,15 @@ pub enum DeliveryError {
     #[error("{0}")]
     Address(String),
 }
+
+/// The agent cannot go on (its state store or its watcher failed at start).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AgentError {
+    /// The state store.
+    #[error("state store: {0}")]
+    State(String),
+    /// The file-system watcher.
+    #[error("watcher: {0}")]
+    Watch(String),
+}

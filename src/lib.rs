@@ -9,7 +9,9 @@
 //! [`policy::Violation`]s) → [`report`] (records to sinks). [`scan`] is the only module that knows
 //! every stage. See `ARCHITECTURE.md` for the map and the invariants.
 
+pub mod agent;
 pub mod classify;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod deliver;

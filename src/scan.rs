@@ -210,6 +210,25 @@ impl Scanner {
         }
     }
 
+    /// Scans one file, as the agent does when a file changes: its record when it has something
+    /// to say, an error record when it cannot be read, `None` when clean or not a file to scan.
+    /// (`key_stored_with_data`, which compares files with each other, is judged only by `run`.)
+    pub fn scan_one(&self, path: &Path) -> Option<Record> {
+        if self.scan.exclude.is_match(path) {
+            return None;
+        }
+        match self.scan_file(&FileCandidate { path: path.to_path_buf() }) {
+            FileOutcome::Record(record, _, _) => Some(Record::File(*record)),
+            FileOutcome::Failed(error) => Some(Record::Error(error_record(path, &error))),
+            FileOutcome::Clean(_) | FileOutcome::Skipped(_) => None,
+        }
+    }
+
+    /// True for paths the configuration excludes (no scanning, and for the agent no watch).
+    pub fn is_excluded(&self, path: &Path) -> bool {
+        self.scan.exclude.is_match(path)
+    }
+
     fn scan_file(&self, candidate: &FileCandidate) -> FileOutcome {
         let (mut file, meta) = match crate::fsutil::open_for_scan(&candidate.path) {
             Ok(opened) => opened,

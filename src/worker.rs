@@ -142,6 +142,43 @@ fn path_from_bytes(bytes: Vec<u8>) -> PathBuf {
     PathBuf::from(String::from_utf8_lossy(&bytes).into_owned())
 }
 
+impl WorkerCommand {
+    /// Workers are this same program started with [`WORKER_FLAG`], the memory limit, the
+    /// configuration file (if any) and the fingerprint key in the environment.
+    pub fn this_program(config: Option<&std::path::Path>, memory: u64, key_hex: String) -> std::io::Result<Self> {
+        let mut args: Vec<OsString> = vec![WORKER_FLAG.into(), "--memory".into(), memory.to_string().into()];
+        if let Some(path) = config {
+            args.extend(["--config".into(), path.as_os_str().to_owned()]);
+        }
+        Ok(WorkerCommand { program: std::env::current_exe()?, args, env: vec![(KEY_VARIABLE.to_string(), key_hex)] })
+    }
+}
+
+/// The worker process's `main`: `PROGRAM --internal-worker --memory BYTES [--config FILE]` with
+/// the key in the environment. Reads paths on stdin, answers on stdout. Returns the exit status.
+pub fn worker_main(args: &[OsString]) -> u8 {
+    let value_of = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
+    let config = match value_of("--config") {
+        Some(path) => crate::config::Config::load(std::path::Path::new(&path)),
+        None => crate::config::Config::embedded_default(),
+    };
+    let memory = value_of("--memory").and_then(|m| m.to_str()?.parse().ok());
+    let key = std::env::var(KEY_VARIABLE).ok().and_then(|k| crate::detect::FingerprintKey::from_hex(&k));
+    let (Ok(config), Some(key)) = (config, key) else {
+        return 2;
+    };
+    if let Some(bytes) = memory {
+        let _ = limit_memory(bytes);
+    }
+    let Ok(scanner) = Scanner::new(&config, key) else {
+        return 2;
+    };
+    match serve(&scanner, std::io::stdin().lock(), std::io::stdout().lock()) {
+        Ok(()) => 0,
+        Err(_) => 2,
+    }
+}
+
 /// Serves as a worker: reads base64 paths, one per line, and answers each with a JSON line.
 pub fn serve(scanner: &Scanner, input: impl BufRead, mut output: impl Write) -> std::io::Result<()> {
     for line in input.lines() {

@@ -82,6 +82,7 @@ fn severity(event: &Event) -> u8 {
         (_, Some(Severity::Critical)) => 2,
         (_, Some(Severity::High)) => 3,
         (_, Some(Severity::Medium)) | (Record::Error(_), None) => 4,
+        (Record::Agent(a), None) if a.status.is_some_and(|s| s != "ok") => 4,
         (_, Some(Severity::Low)) => 5,
         (_, None) => 6,
     }

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use uuid::Uuid;
 
-use super::Record;
+use super::{AgentEvent, Record};
 use crate::policy::Severity;
 
 /// The product name every encoding reports.
@@ -65,6 +65,16 @@ pub enum Action {
     FileScanFailed,
     /// A run ended.
     ScanCompleted,
+    /// The agent started.
+    AgentStarted,
+    /// The agent stopped.
+    AgentStopped,
+    /// The agent is alive.
+    AgentHeartbeat,
+    /// The agent's watching changed state.
+    AgentHealth,
+    /// Open violations were closed.
+    ViolationResolved,
 }
 
 impl Action {
@@ -77,6 +87,11 @@ impl Action {
             Action::FileScanIncomplete => "file-scan-incomplete",
             Action::FileScanFailed => "file-scan-failed",
             Action::ScanCompleted => "scan-completed",
+            Action::AgentStarted => "agent-started",
+            Action::AgentStopped => "agent-stopped",
+            Action::AgentHeartbeat => "agent-heartbeat",
+            Action::AgentHealth => "agent-health",
+            Action::ViolationResolved => "violation-resolved",
         }
     }
 
@@ -89,6 +104,11 @@ impl Action {
             Action::FileScanIncomplete => "File scanned in part",
             Action::FileScanFailed => "File could not be scanned",
             Action::ScanCompleted => "Scan completed",
+            Action::AgentStarted => "Agent started",
+            Action::AgentStopped => "Agent stopped",
+            Action::AgentHeartbeat => "Agent heartbeat",
+            Action::AgentHealth => "Agent health changed",
+            Action::ViolationResolved => "Policy violation resolved",
         }
     }
 }
@@ -124,6 +144,13 @@ impl<'a> Event<'a> {
             Record::File(_) => Action::FileScanIncomplete,
             Record::Error(_) => Action::FileScanFailed,
             Record::Summary(_) => Action::ScanCompleted,
+            Record::Agent(a) => match a.event {
+                AgentEvent::Started => Action::AgentStarted,
+                AgentEvent::Stopped => Action::AgentStopped,
+                AgentEvent::Heartbeat => Action::AgentHeartbeat,
+                AgentEvent::Health => Action::AgentHealth,
+                AgentEvent::Resolved => Action::ViolationResolved,
+            },
         }
     }
 
@@ -131,7 +158,7 @@ impl<'a> Event<'a> {
     pub fn severity(&self) -> Option<Severity> {
         match self.record {
             Record::File(f) => f.violations.iter().map(|v| v.severity).max(),
-            Record::Error(_) | Record::Summary(_) => None,
+            Record::Error(_) | Record::Summary(_) | Record::Agent(_) => None,
         }
     }
 

@@ -38,7 +38,7 @@ impl RecordSink for HumanReport {
                 sanitise(&e.path),
                 e.message
             )),
-            Record::Summary(_) => {}
+            Record::Summary(_) | Record::Agent(_) => {}
         }
     }
 }

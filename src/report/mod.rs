@@ -14,8 +14,8 @@ pub mod human;
 mod record;
 
 pub use record::{
-    path_fields, EncryptionRecord, ErrorRecord, FileRecord, FindingRecord, LocationRecord, Record, SummaryRecord,
-    SCHEMA_VERSION,
+    path_fields, AgentEvent, AgentRecord, EncryptionRecord, ErrorRecord, FileRecord, FindingRecord, LocationRecord,
+    Record, SummaryRecord, SCHEMA_VERSION,
 };
 
 /// Something that takes records as the scan produces them. Called from worker threads.

@@ -26,6 +26,63 @@ pub enum Record {
     Error(ErrorRecord),
     /// The last line: totals.
     Summary(SummaryRecord),
+    /// What `dlp-agent` says of itself (started, stopped, heartbeat, health) or of a violation it
+    /// closes (resolved).
+    Agent(AgentRecord),
+}
+
+/// What kind of agent event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentEvent {
+    /// The agent started watching.
+    Started,
+    /// The agent stopped (SIGTERM, or a fatal problem).
+    Stopped,
+    /// Periodic: the agent is alive, with its counters.
+    Heartbeat,
+    /// The watcher could not keep up, a watch failed, a volume came or went, a reload failed.
+    Health,
+    /// A file's open violations are closed: it was deleted, moved out of the place that made it a
+    /// violation, or no longer holds what it held.
+    Resolved,
+}
+
+impl AgentEvent {
+    /// Stable lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentEvent::Started => "started",
+            AgentEvent::Stopped => "stopped",
+            AgentEvent::Heartbeat => "heartbeat",
+            AgentEvent::Health => "health",
+            AgentEvent::Resolved => "resolved",
+        }
+    }
+}
+
+/// An agent event.
+#[derive(Debug, Clone, Serialize)]
+pub struct AgentRecord {
+    /// Schema version.
+    pub schema_version: u32,
+    /// Which event.
+    pub event: AgentEvent,
+    /// What happened, for people.
+    pub message: String,
+    /// Health: `ok`, `degraded` (changes are found by periodic walks, not events) or `error`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<&'static str>,
+    /// Resolved: the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Resolved: the rules no longer broken (with `path`, what identifies the alert to close).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<String>,
+    /// Started, stopped, heartbeat: files watched, scanned, queued, errors, watcher state, and the
+    /// sinks' queued / sent / retried / failed events.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub counters: BTreeMap<String, u64>,
 }
 
 /// `path` is the path as found, converted losslessly when it is UTF-8; otherwise `path` holds a

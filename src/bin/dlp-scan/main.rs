@@ -11,7 +11,6 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, ValueEnum};
 use dlp_scan::config::Config;
 use dlp_scan::deliver::{Delivery, DeliveryConfig, SinkKind, SinkSpec, SinkStatus};
-use dlp_scan::detect::FingerprintKey;
 use dlp_scan::keyfile::{self, KeySource};
 use dlp_scan::report::encode::EventFormat;
 use dlp_scan::report::event::Origin;
@@ -99,11 +98,12 @@ enum Exit {
 }
 
 fn main() -> ExitCode {
-    quiet_panics();
+    dlp_scan::cli::quiet_panics("dlp-scan");
     if std::env::args_os().nth(1).is_some_and(|a| a == worker::WORKER_FLAG) {
-        return serve_as_worker();
+        let args: Vec<std::ffi::OsString> = std::env::args_os().skip(2).collect();
+        return ExitCode::from(worker::worker_main(&args));
     }
-    init_logging();
+    dlp_scan::cli::init_logging();
     let args = Args::parse();
     match run(&args) {
         Ok(exit) => ExitCode::from(exit as u8),
@@ -112,57 +112,6 @@ fn main() -> ExitCode {
             ExitCode::from(Exit::Fatal as u8)
         }
     }
-}
-
-/// A panic message can quote the data a parser choked on; say only where it happened. (Parser
-/// panics are caught, and the file becomes an error record.)
-fn quiet_panics() {
-    std::panic::set_hook(Box::new(|info| {
-        let place =
-            info.location().map_or_else(|| "unknown place".to_string(), |l| format!("{}:{}", l.file(), l.line()));
-        let _ = writeln!(io::stderr(), "dlp-scan: internal failure at {place}; the file is reported as an error");
-    }));
-}
-
-/// The hidden worker mode: `dlp-scan --internal-worker --memory BYTES [--config FILE]`, with the
-/// fingerprint key in the environment. Reads paths on stdin, answers on stdout (see `worker`).
-fn serve_as_worker() -> ExitCode {
-    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(2).collect();
-    let value_of = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
-    let config = match value_of("--config") {
-        Some(path) => Config::load(std::path::Path::new(&path)),
-        None => Config::embedded_default(),
-    };
-    let memory = value_of("--memory").and_then(|m| m.to_str()?.parse().ok());
-    let key = std::env::var(worker::KEY_VARIABLE).ok().and_then(|k| FingerprintKey::from_hex(&k));
-    let (Ok(config), Some(key)) = (config, key) else {
-        return ExitCode::from(Exit::Fatal as u8);
-    };
-    if let Some(bytes) = memory {
-        let _ = worker::limit_memory(bytes);
-    }
-    let Ok(scanner) = Scanner::new(&config, key) else {
-        return ExitCode::from(Exit::Fatal as u8);
-    };
-    match worker::serve(&scanner, io::stdin().lock(), io::stdout().lock()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(_) => ExitCode::from(Exit::Fatal as u8),
-    }
-}
-
-fn init_logging() {
-    let level = match std::env::var("DLP_SCAN_LOG").ok().as_deref() {
-        Some("error") => tracing::Level::ERROR,
-        Some("info") => tracing::Level::INFO,
-        Some("debug") => tracing::Level::DEBUG,
-        Some("trace") => tracing::Level::TRACE,
-        _ => tracing::Level::WARN,
-    };
-    tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_writer(io::stderr)
-        .with_ansi(io::stderr().is_terminal())
-        .init();
 }
 
 fn load_config(args: &Args) -> Result<Config> {
@@ -232,17 +181,9 @@ fn run(args: &Args) -> Result<Exit> {
     let key_hex = key.to_hex();
     let mut scanner = Scanner::new(&config, key).context("detectors")?;
     if config.scan.isolate_parsers {
-        let mut worker_args: Vec<std::ffi::OsString> =
-            vec![worker::WORKER_FLAG.into(), "--memory".into(), config.scan.worker_memory.to_string().into()];
-        if let Some(path) = &args.config {
-            worker_args.extend(["--config".into(), path.clone().into_os_string()]);
-        }
-        let program = std::env::current_exe().context("finding this program to start parser workers")?;
-        scanner.isolate_parsers(worker::WorkerCommand {
-            program,
-            args: worker_args,
-            env: vec![(worker::KEY_VARIABLE.to_string(), key_hex)],
-        });
+        let command = worker::WorkerCommand::this_program(args.config.as_deref(), config.scan.worker_memory, key_hex)
+            .context("finding this program to start parser workers")?;
+        scanner.isolate_parsers(command);
     }
     let progress = Progress::default();
     let delivery_config = delivery_config(args, &config);

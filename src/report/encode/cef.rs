@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use crate::clock::epoch_millis;
 use crate::policy::Severity;
 use crate::report::event::{Event, Origin, PRODUCT, PRODUCT_VERSION};
-use crate::report::{ErrorRecord, FileRecord, Record, SummaryRecord};
+use crate::report::{AgentRecord, ErrorRecord, FileRecord, Record, SummaryRecord};
 
 pub(super) fn encode(event: &Event, origin: &Origin) -> Vec<u8> {
     let mut ext = Extension(String::new());
@@ -30,6 +30,10 @@ pub(super) fn encode(event: &Event, origin: &Origin) -> Vec<u8> {
         Record::Summary(s) => {
             summary_extension(s, &mut ext);
             "scan_summary".to_string()
+        }
+        Record::Agent(a) => {
+            agent_extension(a, &mut ext);
+            format!("agent_{}", a.event.as_str())
         }
     };
     let mut line = String::from("CEF:0");
@@ -154,6 +158,26 @@ fn summary_extension(s: &SummaryRecord, ext: &mut Extension) {
     ext.add_labelled("cn1", "schemaVersion", &s.schema_version.to_string());
     ext.add_labelled("cn2", "violations", &violations.to_string());
     ext.add_labelled("cn3", "durationMs", &s.duration_ms.to_string());
+}
+
+fn agent_extension(a: &AgentRecord, ext: &mut Extension) {
+    if let Some(path) = &a.path {
+        let (_, name) = super::split_path(path);
+        ext.add("fname", name);
+        ext.add("filePath", path);
+    }
+    if let Some(status) = a.status {
+        ext.add("outcome", status);
+    }
+    ext.add("msg", &a.message);
+    if !a.rules.is_empty() {
+        ext.add_labelled("cs5", "violatedRules", &a.rules.join(","));
+    }
+    if !a.counters.is_empty() {
+        let counters: Vec<String> = a.counters.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+        ext.add_labelled("cs6", "counters", &counters.join(","));
+    }
+    ext.add_labelled("cn1", "schemaVersion", &a.schema_version.to_string());
 }
 
 /// Header fields: backslash and pipe escaped; a line break would end the event, so it becomes a

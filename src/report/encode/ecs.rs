@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::clock::rfc3339_millis;
 use crate::policy::{LocationKind, Severity, Violation};
 use crate::report::event::{Event, Origin, PRODUCT, PRODUCT_VERSION};
-use crate::report::{EncryptionRecord, FindingRecord, Record, SummaryRecord};
+use crate::report::{AgentEvent, AgentRecord, EncryptionRecord, FindingRecord, Record, SummaryRecord};
 
 /// The ECS version the field names follow.
 pub const ECS_VERSION: &str = "9.4.0";
@@ -130,6 +130,10 @@ enum DlpScan<'a> {
         schema_version: u32,
         summary: &'a SummaryRecord,
     },
+    Agent {
+        schema_version: u32,
+        agent: &'a AgentRecord,
+    },
 }
 
 #[derive(Serialize)]
@@ -243,6 +247,24 @@ pub(super) fn encode(event: &Event, origin: &Origin) -> Vec<u8> {
             doc.event.kind_of_change = ["end"];
             doc.event.duration = Some(s.duration_ms.saturating_mul(1_000_000));
             doc.dlp_scan = Some(DlpScan::Summary { schema_version: s.schema_version, summary: s });
+        }
+        Record::Agent(a) => {
+            let (kind, category, kind_of_change) = match a.event {
+                AgentEvent::Started => ("event", "host", "start"),
+                AgentEvent::Stopped => ("event", "host", "end"),
+                AgentEvent::Heartbeat => ("metric", "host", "info"),
+                AgentEvent::Health => ("event", "host", "info"),
+                AgentEvent::Resolved => ("event", "file", "change"),
+            };
+            doc.event.kind = kind;
+            doc.event.category = [category];
+            doc.event.kind_of_change = [kind_of_change];
+            doc.event.reason = Some(&a.message);
+            if a.status.is_some_and(|s| s != "ok") {
+                doc.event.outcome = "failure";
+            }
+            doc.file = a.path.as_deref().map(|p| file_fields(p, None, false));
+            doc.dlp_scan = Some(DlpScan::Agent { schema_version: a.schema_version, agent: a });
         }
     }
     super::to_json_line(&doc)

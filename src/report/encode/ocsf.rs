@@ -9,13 +9,17 @@ use crate::classify::Category;
 use crate::clock::epoch_millis;
 use crate::policy::{LocationKind, Severity, Violation};
 use crate::report::event::{Event, Origin, PRODUCT, PRODUCT_VERSION};
-use crate::report::{EncryptionRecord, ErrorRecord, FileRecord, FindingRecord, LocationRecord, Record, SummaryRecord};
+use crate::report::{
+    AgentEvent, AgentRecord, EncryptionRecord, ErrorRecord, FileRecord, FindingRecord, LocationRecord, Record,
+    SummaryRecord,
+};
 
 /// The OCSF version the events follow.
 pub const OCSF_VERSION: &str = "1.8.0";
 const DATA_SECURITY_FINDING: u32 = 2006;
 const FINDINGS_CATEGORY: u32 = 2;
 const ACTIVITY_CREATE: u32 = 1;
+const ACTIVITY_CLOSE: u32 = 3;
 const ACTIVITY_OTHER: u32 = 99;
 
 /// The attributes of every event: the base event's, and a finding's when it is one.
@@ -170,6 +174,9 @@ enum DlpScan<'a> {
     Summary {
         summary: &'a SummaryRecord,
     },
+    Agent {
+        agent: &'a AgentRecord,
+    },
 }
 
 #[derive(Serialize)]
@@ -194,6 +201,8 @@ pub(super) fn encode(event: &Event, origin: &Origin) -> Vec<u8> {
         Record::File(f) => file_finding(f, event, origin),
         Record::Error(e) => error_finding(e, event, origin),
         Record::Summary(s) => summary_event(s, event, origin),
+        Record::Agent(a) if a.event == AgentEvent::Resolved => resolved_finding(a, event, origin),
+        Record::Agent(a) => base(event, origin, a.message.clone(), DlpScan::Agent { agent: a }),
     };
     super::to_json_line(&doc)
 }
@@ -222,7 +231,8 @@ fn os(os_type: &'static str) -> Os {
 /// The attributes every event shares; a finding's are added by the caller.
 fn base<'a>(event: &Event, origin: &'a Origin, message: String, unmapped: DlpScan<'a>) -> Document<'a> {
     let (severity_id, severity_name) = severity(event.severity());
-    let summary = matches!(event.record, Record::Summary(_));
+    let summary = matches!(event.record, Record::Summary(_))
+        || matches!(event.record, Record::Agent(a) if a.event != AgentEvent::Resolved);
     let (class_uid, class_name, category_uid, category_name, activity_id, activity_name) = if summary {
         (0, "Base Event", 0, "Uncategorized", ACTIVITY_OTHER, event.action().as_str())
     } else {
@@ -385,6 +395,37 @@ fn error_finding<'a>(e: &'a ErrorRecord, event: &Event, origin: &'a Origin) -> D
         status_id: 3,
         status: "Fail",
         status_detail: Some(e.kind),
+        policy: None,
+    });
+    doc
+}
+
+/// A closed finding (activity 3, Close; status 4, Resolved) for a file and rules, so a SIEM can
+/// close the alert it opened for that file and those rules.
+fn resolved_finding<'a>(a: &'a AgentRecord, event: &Event, origin: &'a Origin) -> Document<'a> {
+    let mut doc = base(event, origin, a.message.clone(), DlpScan::Agent { agent: a });
+    make_finding(&mut doc, event);
+    doc.activity_id = ACTIVITY_CLOSE;
+    doc.activity_name = "Close";
+    doc.type_uid = DATA_SECURITY_FINDING * 100 + ACTIVITY_CLOSE;
+    doc.type_name = Some("Data Security Finding: Close");
+    doc.status_id = Some(4);
+    doc.status = Some("Resolved");
+    doc.is_alert = Some(false);
+    doc.file = a.path.as_deref().map(|p| file_object(p, None));
+    doc.data_security = Some(DataSecurity {
+        data_lifecycle_state_id: 1,
+        data_lifecycle_state: "Data at-Rest",
+        detection_system_id: 1,
+        detection_system: "Endpoint",
+        category_id: None,
+        confidentiality_id: None,
+        confidentiality: None,
+        detection_pattern: None,
+        discovery_details: Vec::new(),
+        status_id: 1,
+        status: "Complete",
+        status_detail: None,
         policy: None,
     });
     doc

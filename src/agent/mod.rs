@@ -1,0 +1,430 @@
+//! `dlp-agent`'s work: keep every watched file judged as it changes, and say so.
+//!
+//! At start a baseline walk judges every file the state store does not already know as it is;
+//! then file-system events (debounced) bring changed, created, moved and deleted paths. A file
+//! is read again only when its identity or change stamps differ from the stored ones, or when
+//! the rule set changed. Records go to the same sinks as `dlp-scan`'s; a file whose violations
+//! disappear (deleted, moved away, cleaned) gets a `resolved` event naming them. When the
+//! watcher loses events, or periodically, a reconciliation walk catches up. Declared locations
+//! (a USB stick's mount point) are watched while they exist.
+//!
+//! Not here: signals, systemd and the configuration file (the `dlp-agent` binary), scanning
+//! itself (`scan`), delivery (`deliver`).
+
+pub mod state;
+pub mod watch;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::error::AgentError;
+use crate::report::{AgentEvent, AgentRecord, Record, RecordSink, SCHEMA_VERSION};
+use crate::scan::Scanner;
+use state::{FileState, StateStore};
+use watch::{Batch, Watcher};
+
+/// How often declared locations are checked for appearing and disappearing.
+const MOUNT_CHECK: Duration = Duration::from_secs(1);
+
+/// The `[agent]` settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentConfig {
+    /// Folders to watch; empty means every home folder.
+    pub roots: Vec<PathBuf>,
+    /// The state store (default: the state folder's `agent.redb`).
+    pub state_file: Option<PathBuf>,
+    /// How often a heartbeat is sent.
+    pub heartbeat: Duration,
+    /// How long a file must be quiet before it is scanned.
+    pub settle: Duration,
+    /// How often every root is walked to catch what events missed.
+    pub reconcile: Duration,
+}
+
+impl AgentConfig {
+    /// The roots to watch: the configured ones, or the home folders (all of them for root, the
+    /// user's own otherwise).
+    pub fn roots_or_homes(&self) -> Vec<PathBuf> {
+        if !self.roots.is_empty() {
+            return self.roots.clone();
+        }
+        if crate::keyfile::default_state_dir().is_some_and(|d| d.starts_with("/var/lib")) {
+            let mut homes: Vec<PathBuf> = std::fs::read_dir("/home")
+                .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()).collect())
+                .unwrap_or_default();
+            homes.push(PathBuf::from("/root"));
+            return homes;
+        }
+        std::env::var_os("HOME").map(PathBuf::from).into_iter().collect()
+    }
+}
+
+/// Flags the binary sets from signals (shared with the signal handlers, hence the `Arc`s).
+#[derive(Debug, Default)]
+pub struct Control {
+    /// SIGTERM / SIGINT: finish the current batch, say `stopped`, return.
+    pub stop: std::sync::Arc<AtomicBool>,
+    /// SIGHUP: read the configuration again.
+    pub reload: std::sync::Arc<AtomicBool>,
+}
+
+/// What a reload produces: a new scanner and what it watches.
+pub struct Rules {
+    /// Detectors and policy.
+    pub scanner: Scanner,
+    /// Identifies the rule set; a change re-judges every file.
+    pub version: String,
+    /// Folders to watch.
+    pub roots: Vec<PathBuf>,
+    /// Declared locations, watched while they exist.
+    pub declared: Vec<PathBuf>,
+    /// Timings.
+    pub config: AgentConfig,
+}
+
+#[derive(Default)]
+struct Counters {
+    scanned: AtomicU64,
+    reported: AtomicU64,
+    resolved: AtomicU64,
+    errors: AtomicU64,
+    reconciliations: AtomicU64,
+    watch_failures: AtomicU64,
+}
+
+/// The running agent.
+pub struct Agent<'a> {
+    rules: Rules,
+    sink: &'a dyn RecordSink,
+    state: StateStore,
+    watcher: Watcher,
+    active_roots: BTreeSet<PathBuf>,
+    counters: Counters,
+    /// False once the watcher lost events; true again after a reconciliation.
+    watcher_ok: bool,
+    /// Counters from outside (the sinks'), added to heartbeats.
+    extra_counters: Box<dyn Fn() -> Vec<(String, u64)> + 'a>,
+}
+
+fn agent_record(event: AgentEvent, message: String) -> AgentRecord {
+    AgentRecord {
+        schema_version: SCHEMA_VERSION,
+        event,
+        message,
+        status: None,
+        path: None,
+        rules: Vec::new(),
+        counters: BTreeMap::new(),
+    }
+}
+
+/// A file's identity and change stamps now; `None` when it is not a regular file.
+fn observe(path: &Path, ruleset: &str) -> Option<FileState> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if !meta.file_type().is_file() {
+        return None;
+    }
+    let nanos = |secs: i64, ns: i64| i128::from(secs) * 1_000_000_000 + i128::from(ns);
+    Some(FileState {
+        dev: meta.dev(),
+        ino: meta.ino(),
+        size: meta.size(),
+        mtime_ns: nanos(meta.mtime(), meta.mtime_nsec()),
+        ctime_ns: nanos(meta.ctime(), meta.ctime_nsec()),
+        ruleset: ruleset.to_string(),
+        violations: Vec::new(),
+    })
+}
+
+fn violations_of(record: &Option<Record>) -> Vec<String> {
+    match record {
+        Some(Record::File(f)) => f.violations.iter().map(|v| v.rule.to_string()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+impl<'a> Agent<'a> {
+    /// Opens the state store and the watcher.
+    pub fn new(
+        rules: Rules,
+        state_file: &Path,
+        sink: &'a dyn RecordSink,
+        extra_counters: Box<dyn Fn() -> Vec<(String, u64)> + 'a>,
+    ) -> Result<Agent<'a>, AgentError> {
+        let state = StateStore::open(state_file)?;
+        let watcher = Watcher::new(rules.config.settle)?;
+        Ok(Agent {
+            rules,
+            sink,
+            state,
+            watcher,
+            active_roots: BTreeSet::new(),
+            counters: Counters::default(),
+            watcher_ok: true,
+            extra_counters,
+        })
+    }
+
+    /// Runs until `control.stop`: baseline, then events. `ready` is called once the baseline is
+    /// done and `alive` on every turn of the loop (systemd's notify and watchdog).
+    pub fn run(
+        &mut self,
+        control: &Control,
+        reload: &mut dyn FnMut() -> Result<Rules, String>,
+        ready: &mut dyn FnMut(),
+        alive: &mut dyn FnMut(),
+    ) {
+        self.emit_with_counters(AgentEvent::Started, "watching".to_string());
+        self.update_roots();
+        ready();
+        let mut last_heartbeat = Instant::now();
+        let mut last_reconcile = Instant::now();
+        let mut last_mount_check = Instant::now();
+        while !control.stop.load(Ordering::SeqCst) {
+            alive();
+            if control.reload.swap(false, Ordering::SeqCst) {
+                self.reload(reload());
+            }
+            if let Some(batch) = self.watcher.next(Duration::from_millis(200)) {
+                self.handle(batch);
+            }
+            if last_mount_check.elapsed() >= MOUNT_CHECK {
+                self.update_roots();
+                last_mount_check = Instant::now();
+            }
+            if last_reconcile.elapsed() >= self.rules.config.reconcile {
+                self.reconcile_all();
+                last_reconcile = Instant::now();
+            }
+            if last_heartbeat.elapsed() >= self.rules.config.heartbeat {
+                self.emit_with_counters(AgentEvent::Heartbeat, "alive".to_string());
+                last_heartbeat = Instant::now();
+            }
+        }
+        self.emit_with_counters(AgentEvent::Stopped, "stopped on request".to_string());
+    }
+
+    fn reload(&mut self, result: Result<Rules, String>) {
+        match result {
+            Ok(rules) => {
+                let changed = rules.version != self.rules.version;
+                self.rules = rules;
+                let mut record = agent_record(AgentEvent::Health, "configuration reloaded".to_string());
+                record.status = Some("ok");
+                self.sink.record(&Record::Agent(record));
+                self.update_roots();
+                if changed {
+                    self.reconcile_all();
+                }
+            }
+            Err(why) => {
+                let mut record =
+                    agent_record(AgentEvent::Health, format!("new configuration rejected, the old one stays: {why}"));
+                record.status = Some("error");
+                self.sink.record(&Record::Agent(record));
+            }
+        }
+    }
+
+    /// Watches the roots that exist now and stops watching those that went (a stick pulled out).
+    fn update_roots(&mut self) {
+        let wanted: BTreeSet<PathBuf> =
+            self.rules.roots.iter().chain(&self.rules.declared).filter(|p| p.is_dir()).cloned().collect();
+        let gone: Vec<PathBuf> = self.active_roots.difference(&wanted).cloned().collect();
+        for root in gone {
+            self.watcher.unwatch_tree(&root);
+            self.active_roots.remove(&root);
+            self.health("ok", format!("{} is gone (unmounted or removed); not watched", root.display()));
+        }
+        let new: Vec<PathBuf> = wanted.difference(&self.active_roots).cloned().collect();
+        for root in new {
+            // A root inside another root is already covered.
+            if self.active_roots.iter().any(|r| root.starts_with(r)) {
+                continue;
+            }
+            self.watch_and_reconcile(&root);
+            self.active_roots.insert(root);
+        }
+    }
+
+    fn watch_and_reconcile(&mut self, dir: &Path) {
+        let scanner = &self.rules.scanner;
+        let failures = self.watcher.watch_tree(dir, &|p| scanner.is_excluded(p));
+        if !failures.is_empty() {
+            self.counters.watch_failures.fetch_add(failures.len() as u64, Ordering::Relaxed);
+            self.watcher_ok = false;
+            let example = failures.first().cloned().unwrap_or_default();
+            self.health(
+                "degraded",
+                format!(
+                    "{} folders could not be watched (e.g. {example}); they are checked by periodic walks",
+                    failures.len()
+                ),
+            );
+        }
+        self.reconcile(dir);
+    }
+
+    fn reconcile_all(&mut self) {
+        let roots: Vec<PathBuf> = self.active_roots.iter().cloned().collect();
+        for root in roots {
+            self.reconcile(&root);
+        }
+    }
+
+    /// Walks `dir`: judges every file that is new or changed, forgets what is no longer there.
+    fn reconcile(&mut self, dir: &Path) {
+        self.counters.reconciliations.fetch_add(1, Ordering::Relaxed);
+        let scanner = &self.rules.scanner;
+        let files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+            .follow_links(false)
+            .into_iter()
+            .filter_entry(|e| !scanner.is_excluded(e.path()))
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(walkdir::DirEntry::into_path)
+            .collect();
+        let present: BTreeSet<&PathBuf> = files.iter().collect();
+        let known = self.state.under(dir).unwrap_or_default();
+        let vanished: Vec<PathBuf> = known.into_iter().map(|(p, _)| p).filter(|p| !present.contains(p)).collect();
+        for path in vanished {
+            self.forget(&path, "deleted");
+        }
+        self.judge(files);
+    }
+
+    fn handle(&mut self, batch: Batch) {
+        if batch.rescan || !batch.errors.is_empty() {
+            self.watcher_ok = false;
+            let why = if batch.errors.is_empty() {
+                "the event queue overflowed".to_string()
+            } else {
+                batch.errors.join("; ")
+            };
+            self.health("degraded", format!("the watcher lost events ({why}); walking the watched folders"));
+            self.reconcile_all();
+            self.watcher_ok = true;
+            self.health("ok", "caught up after lost events".to_string());
+            return;
+        }
+        for path in &batch.removed {
+            self.forget(path, "deleted or moved away");
+        }
+        for dir in &batch.new_dirs {
+            if !self.rules.scanner.is_excluded(dir) {
+                self.watch_and_reconcile(dir);
+            }
+        }
+        self.judge(batch.changed.into_iter().collect());
+    }
+
+    /// Forgets `path` and everything below it; open violations there are resolved.
+    fn forget(&mut self, path: &Path, how: &str) {
+        let known = self.state.under(path).unwrap_or_default();
+        let mut changes = Vec::new();
+        for (file, state) in known {
+            if std::fs::symlink_metadata(&file).is_ok() {
+                continue; // still there (a folder removed and made again, a batch out of order)
+            }
+            if !state.violations.is_empty() {
+                self.resolved(&file, state.violations, format!("{how}: its violations are closed"));
+            }
+            changes.push((file, None));
+        }
+        self.save(&changes);
+    }
+
+    /// Judges files that may have changed, in parallel; reads only those that did.
+    fn judge(&mut self, paths: Vec<PathBuf>) {
+        let version = self.rules.version.clone();
+        let scanner = &self.rules.scanner;
+        let state = &self.state;
+        let counters = &self.counters;
+        let sink = self.sink;
+        let outcomes: Vec<(PathBuf, Option<FileState>, Vec<String>)> = paths
+            .into_par_iter()
+            .filter_map(|path| {
+                let previous = state.get(&path).ok().flatten();
+                let Some(mut now) = observe(&path, &version) else {
+                    // Not a regular file (gone already, or a folder): forgotten below if known.
+                    return previous.map(|p| (path, None, p.violations));
+                };
+                if previous.as_ref().is_some_and(|p| p.is_unchanged(&now)) {
+                    return None;
+                }
+                let record = scanner.scan_one(&path);
+                counters.scanned.fetch_add(1, Ordering::Relaxed);
+                if let Some(record) = &record {
+                    let counter =
+                        if matches!(record, Record::Error(_)) { &counters.errors } else { &counters.reported };
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    sink.record(record);
+                }
+                now.violations = violations_of(&record);
+                let before = previous.map(|p| p.violations).unwrap_or_default();
+                let closed: Vec<String> = before.into_iter().filter(|r| !now.violations.contains(r)).collect();
+                Some((path, Some(now), closed))
+            })
+            .collect();
+        let mut changes = Vec::with_capacity(outcomes.len());
+        for (path, now, closed) in outcomes {
+            if !closed.is_empty() {
+                let how = if now.is_some() { "changed" } else { "deleted or moved away" };
+                self.resolved(&path, closed, format!("{how}: its violations are closed"));
+            }
+            changes.push((path, now));
+        }
+        self.save(&changes);
+    }
+
+    fn save(&self, changes: &[(PathBuf, Option<FileState>)]) {
+        if let Err(e) = self.state.apply(changes) {
+            self.counters.errors.fetch_add(1, Ordering::Relaxed);
+            tracing::error!(error = %e, "cannot record file states; they will be judged again");
+        }
+    }
+
+    fn resolved(&self, path: &Path, rules: Vec<String>, message: String) {
+        self.counters.resolved.fetch_add(1, Ordering::Relaxed);
+        let mut record = agent_record(AgentEvent::Resolved, message);
+        record.path = Some(crate::report::path_fields(path).0);
+        record.rules = rules;
+        self.sink.record(&Record::Agent(record));
+    }
+
+    fn health(&self, status: &'static str, message: String) {
+        let mut record = agent_record(AgentEvent::Health, message);
+        record.status = Some(status);
+        record.counters = self.counters();
+        self.sink.record(&Record::Agent(record));
+    }
+
+    fn emit_with_counters(&self, event: AgentEvent, message: String) {
+        let mut record = agent_record(event, message);
+        record.status = Some(if self.watcher_ok { "ok" } else { "degraded" });
+        record.counters = self.counters();
+        self.sink.record(&Record::Agent(record));
+    }
+
+    fn counters(&self) -> BTreeMap<String, u64> {
+        let c = &self.counters;
+        let mut counters = BTreeMap::from([
+            ("files_known".to_string(), self.state.files_known().unwrap_or(0)),
+            ("folders_watched".to_string(), self.watcher.watched() as u64),
+            ("files_scanned".to_string(), c.scanned.load(Ordering::Relaxed)),
+            ("files_reported".to_string(), c.reported.load(Ordering::Relaxed)),
+            ("violations_resolved".to_string(), c.resolved.load(Ordering::Relaxed)),
+            ("errors".to_string(), c.errors.load(Ordering::Relaxed)),
+            ("reconciliations".to_string(), c.reconciliations.load(Ordering::Relaxed)),
+            ("watch_failures".to_string(), c.watch_failures.load(Ordering::Relaxed)),
+            ("watcher_ok".to_string(), u64::from(self.watcher_ok)),
+        ]);
+        counters.extend((self.extra_counters)());
+        counters
+    }
+}

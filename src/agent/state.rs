@@ -1,0 +1,179 @@
+//! The agent's memory across restarts: per file, what it was when last judged and what was said.
+//!
+//! An embedded redb database (ACID, copy-on-write: a `kill -9` at any moment leaves the last
+//! committed state). Keyed by path; the value records the file's identity and change stamps
+//! (device, inode, size, modification and change times), the rule-set version that judged it, and
+//! its open violations, so that a later `resolved` event can name them. Holds no content and no
+//! matched value.
+
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use redb::{ReadableDatabase, ReadableTableMetadata, TableDefinition};
+use serde::{Deserialize, Serialize};
+
+use crate::error::AgentError;
+
+const FILES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("files");
+
+/// What the agent knows of one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileState {
+    /// Device number.
+    pub dev: u64,
+    /// Inode number.
+    pub ino: u64,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, nanoseconds since the epoch.
+    pub mtime_ns: i128,
+    /// Status-change time, nanoseconds since the epoch (changes on any write or rename).
+    pub ctime_ns: i128,
+    /// The rule set (detectors and policy) that judged it.
+    pub ruleset: String,
+    /// Rules it broke when last judged (empty when none).
+    pub violations: Vec<String>,
+}
+
+impl FileState {
+    /// True when the file looks as it did: same identity, size and times, judged by the same rules.
+    pub fn is_unchanged(&self, now: &FileState) -> bool {
+        (self.dev, self.ino, self.size, self.mtime_ns, self.ctime_ns)
+            == (now.dev, now.ino, now.size, now.mtime_ns, now.ctime_ns)
+            && self.ruleset == now.ruleset
+    }
+}
+
+/// The open store.
+pub struct StateStore {
+    db: redb::Database,
+}
+
+fn key(path: &Path) -> &[u8] {
+    path.as_os_str().as_bytes()
+}
+
+fn store_error(e: impl std::fmt::Display) -> AgentError {
+    AgentError::State(e.to_string())
+}
+
+impl StateStore {
+    /// Opens (creating) the store at `path`.
+    pub fn open(path: &Path) -> Result<StateStore, AgentError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| AgentError::State(format!("{}: {e}", dir.display())))?;
+        }
+        let db = redb::Database::create(path).map_err(|e| AgentError::State(format!("{}: {e}", path.display())))?;
+        let txn = db.begin_write().map_err(store_error)?;
+        txn.open_table(FILES).map_err(store_error)?;
+        txn.commit().map_err(store_error)?;
+        Ok(StateStore { db })
+    }
+
+    /// The state of one path, if known.
+    pub fn get(&self, path: &Path) -> Result<Option<FileState>, AgentError> {
+        let txn = self.db.begin_read().map_err(store_error)?;
+        let table = txn.open_table(FILES).map_err(store_error)?;
+        let value = table.get(key(path)).map_err(store_error)?;
+        Ok(value.and_then(|v| serde_json::from_slice(v.value()).ok()))
+    }
+
+    /// Every known path at or below `prefix`, with its state.
+    pub fn under(&self, prefix: &Path) -> Result<Vec<(PathBuf, FileState)>, AgentError> {
+        let txn = self.db.begin_read().map_err(store_error)?;
+        let table = txn.open_table(FILES).map_err(store_error)?;
+        let start = key(prefix);
+        let mut found = Vec::new();
+        for entry in table.range(start..).map_err(store_error)? {
+            let (k, v) = entry.map_err(store_error)?;
+            let path = Path::new(std::ffi::OsStr::from_bytes(k.value()));
+            if !path.starts_with(prefix) {
+                if k.value().starts_with(start) {
+                    continue; // `/a/bc` sorts among `/a/b/...`; not below `/a/b`
+                }
+                break;
+            }
+            if let Ok(state) = serde_json::from_slice(v.value()) {
+                found.push((path.to_path_buf(), state));
+            }
+        }
+        Ok(found)
+    }
+
+    /// Writes a batch of changes in one transaction: `Some` sets, `None` forgets.
+    pub fn apply(&self, changes: &[(PathBuf, Option<FileState>)]) -> Result<(), AgentError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let txn = self.db.begin_write().map_err(store_error)?;
+        {
+            let mut table = txn.open_table(FILES).map_err(store_error)?;
+            for (path, state) in changes {
+                match state {
+                    Some(state) => {
+                        let value = serde_json::to_vec(state).map_err(store_error)?;
+                        table.insert(key(path), value.as_slice()).map_err(store_error)?;
+                    }
+                    None => {
+                        table.remove(key(path)).map_err(store_error)?;
+                    }
+                }
+            }
+        }
+        txn.commit().map_err(store_error)
+    }
+
+    /// How many files the store knows.
+    pub fn files_known(&self) -> Result<u64, AgentError> {
+        let txn = self.db.begin_read().map_err(store_error)?;
+        let table = txn.open_table(FILES).map_err(store_error)?;
+        table.len().map_err(store_error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(size: u64) -> FileState {
+        FileState {
+            dev: 1,
+            ino: 2,
+            size,
+            mtime_ns: 3,
+            ctime_ns: 4,
+            ruleset: "r1".into(),
+            violations: vec!["unencrypted_confidential_in_unmanaged_cloud".into()],
+        }
+    }
+
+    #[test]
+    fn states_survive_reopening_and_prefixes_are_whole_components() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("state.redb");
+        {
+            let store = StateStore::open(&db).unwrap();
+            store
+                .apply(&[
+                    (PathBuf::from("/h/a/b/one.csv"), Some(state(1))),
+                    (PathBuf::from("/h/a/bc/two.csv"), Some(state(2))),
+                    (PathBuf::from("/h/a/b/sub/three.csv"), Some(state(3))),
+                ])
+                .unwrap();
+        }
+        let store = StateStore::open(&db).unwrap();
+        assert_eq!(store.get(Path::new("/h/a/b/one.csv")).unwrap(), Some(state(1)));
+        let under: Vec<PathBuf> = store.under(Path::new("/h/a/b")).unwrap().into_iter().map(|(p, _)| p).collect();
+        assert_eq!(under, [PathBuf::from("/h/a/b/one.csv"), PathBuf::from("/h/a/b/sub/three.csv")]);
+        store.apply(&[(PathBuf::from("/h/a/b/one.csv"), None)]).unwrap();
+        assert_eq!(store.files_known().unwrap(), 2);
+    }
+
+    #[test]
+    fn a_new_rule_set_means_changed() {
+        let mut newer = state(1);
+        assert!(state(1).is_unchanged(&newer));
+        newer.ruleset = "r2".into();
+        assert!(!state(1).is_unchanged(&newer));
+    }
+}

@@ -1,0 +1,31 @@
+//! What both binaries set up the same way before any work: logging to stderr and a panic hook
+//! that never prints a panic's message (it could quote file content). Not a pipeline stage.
+
+use std::io::{self, IsTerminal, Write};
+
+/// Logs to stderr at the level in `DLP_SCAN_LOG` (`error`, `warn` (default), `info`, `debug`,
+/// `trace`). Logs never carry matched values.
+pub fn init_logging() {
+    let level = match std::env::var("DLP_SCAN_LOG").ok().as_deref() {
+        Some("error") => tracing::Level::ERROR,
+        Some("info") => tracing::Level::INFO,
+        Some("debug") => tracing::Level::DEBUG,
+        Some("trace") => tracing::Level::TRACE,
+        _ => tracing::Level::WARN,
+    };
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(io::stderr)
+        .with_ansi(io::stderr().is_terminal())
+        .init();
+}
+
+/// A panic message can quote the data a parser choked on; say only where it happened. (Parser
+/// panics are caught, and the file becomes an error record.)
+pub fn quiet_panics(program: &'static str) {
+    std::panic::set_hook(Box::new(move |info| {
+        let place =
+            info.location().map_or_else(|| "unknown place".to_string(), |l| format!("{}:{}", l.file(), l.line()));
+        let _ = writeln!(io::stderr(), "{program}: internal failure at {place}; the file is reported as an error");
+    }));
+}
