@@ -1,0 +1,336 @@
+//! End-to-end tests of the real `dlp-agent` on temporary trees: reporting within seconds, moves in
+//! and out of an unmanaged cloud folder, restarts that read nothing unchanged, `kill -9` in a
+//! burst of changes, a watcher that loses events, a declared USB-like volume that appears and
+//! goes, and SIGHUP with a broken configuration.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const STAFF: &str = "Name,NI number,Email\nAnn,AB 12 34 56 C,ann@x.ac.uk\nBob,JG103942A,bob@y.org\n";
+
+/// A home folder with a Dropbox, the agent's configuration, state and event file.
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    fn new(extra_config: &str) -> Home {
+        let home = Home { dir: tempfile::tempdir().unwrap() };
+        std::fs::create_dir_all(home.path("home/Dropbox")).unwrap();
+        std::fs::create_dir_all(home.path("home/Documents")).unwrap();
+        std::fs::write(home.path("home/Dropbox/.dropbox"), "").unwrap();
+        std::fs::write(home.path("key"), [7u8; 32]).unwrap();
+        home.write_config(extra_config);
+        home
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn write_config(&self, extra: &str) {
+        let config = format!(
+            "[fingerprint]\nkey_file = \"{key}\"\n[agent]\nroots = [\"{home}\"]\nstate_file = \"{state}\"\n\
+             heartbeat_secs = 1\nsettle_ms = 200\n[[sinks]]\ntype = \"file\"\npath = \"{events}\"\nformat = \"json\"\n\
+             fsync = \"always\"\n{extra}",
+            key = self.path("key").display(),
+            home = self.path("home").display(),
+            state = self.path("state.redb").display(),
+            events = self.path("events.jsonl").display(),
+        );
+        std::fs::write(self.path("config.toml"), config).unwrap();
+    }
+
+    fn start(&self) -> Agent {
+        let child = Command::new(env!("CARGO_BIN_EXE_dlp-agent"))
+            .arg("--config")
+            .arg(self.path("config.toml"))
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let agent = Agent { child, events: self.path("events.jsonl") };
+        agent.wait_for(|e| e["event"] == "started", "started");
+        // The baseline is done when the first heartbeat comes.
+        let already = agent.events().iter().filter(|e| e["event"] == "heartbeat").count();
+        agent
+            .wait_for(|_| agent.events().iter().filter(|e| e["event"] == "heartbeat").count() > already, "a heartbeat");
+        agent
+    }
+
+    fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let path = self.path(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+/// A running agent and its event file.
+struct Agent {
+    child: Child,
+    events: PathBuf,
+}
+
+/// The events written so far to a JSON Lines file.
+fn read_events(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect()
+}
+
+/// Tests share the kernel's inotify settings; the one that shrinks the queue runs alone.
+static KERNEL_SETTINGS: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+fn shared_kernel() -> std::sync::RwLockReadGuard<'static, ()> {
+    KERNEL_SETTINGS.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Agent {
+    fn events(&self) -> Vec<Value> {
+        read_events(&self.events)
+    }
+
+    /// Waits up to 20 s for an event matching `want`; returns it.
+    fn wait_for(&self, want: impl Fn(&Value) -> bool, what: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(found) = self.events().into_iter().find(|e| want(e)) {
+                return found;
+            }
+            assert!(Instant::now() < deadline, "no {what} event in {:#?}", self.events());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill").arg(format!("-{signal}")).arg(self.child.id().to_string()).status().unwrap();
+        assert!(status.success());
+    }
+
+    /// SIGTERM, and the last event is `stopped`, with its counters.
+    fn stop(mut self) -> Value {
+        self.signal("TERM");
+        assert!(self.child.wait().unwrap().success(), "a clean exit on SIGTERM");
+        let last = self.events().pop().unwrap();
+        assert_eq!(last["event"], "stopped");
+        last
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn is_violation_at(event: &Value, path: &Path) -> bool {
+    event["type"] == "file"
+        && event["path"] == path.display().to_string()
+        && event["violations"].as_array().is_some_and(|v| !v.is_empty())
+}
+
+fn is_resolution_of(event: &Value, path: &Path) -> bool {
+    event["event"] == "resolved" && event["path"] == path.display().to_string()
+}
+
+#[test]
+fn a_file_written_into_dropbox_is_reported_within_two_seconds() {
+    let _shared = shared_kernel();
+    let home = Home::new("");
+    let agent = home.start();
+    let written = Instant::now();
+    let path = home.write("home/Dropbox/staff.csv", STAFF);
+    let event = agent.wait_for(|e| is_violation_at(e, &path), "violation");
+    let latency = written.elapsed();
+    assert!(latency < Duration::from_secs(2), "reported after {latency:?}");
+    assert_eq!(event["violations"][0]["rule"], "unencrypted_confidential_in_unmanaged_cloud");
+    assert!(!std::fs::read_to_string(&agent.events).unwrap().contains("AB 12 34 56 C"));
+    agent.stop();
+}
+
+#[test]
+fn moving_into_dropbox_raises_the_violation_and_moving_out_resolves_it() {
+    let _shared = shared_kernel();
+    let home = Home::new("");
+    let other_formats = format!(
+        "[[sinks]]\ntype = \"file\"\npath = \"{}\"\nformat = \"ecs\"\n[[sinks]]\ntype = \"file\"\npath = \"{}\"\nformat = \"ocsf\"\n",
+        home.path("events-ecs.jsonl").display(),
+        home.path("events-ocsf.jsonl").display()
+    );
+    home.write_config(&other_formats);
+    let local = home.write("home/Documents/staff.csv", STAFF);
+    let agent = home.start();
+    let first = agent.wait_for(|e| e["type"] == "file" && e["path"] == local.display().to_string(), "baseline");
+    assert!(first["violations"].as_array().unwrap().is_empty(), "confidential data in Documents breaks no rule");
+    let in_dropbox = home.path("home/Dropbox/staff.csv");
+    std::fs::rename(&local, &in_dropbox).unwrap();
+    agent.wait_for(|e| is_violation_at(e, &in_dropbox), "violation after the move in");
+    std::fs::rename(&in_dropbox, &local).unwrap();
+    let resolved = agent.wait_for(|e| is_resolution_of(e, &in_dropbox), "resolution after the move out");
+    assert_eq!(resolved["rules"][0], "unencrypted_confidential_in_unmanaged_cloud");
+    // Deleting a violating file resolves it too.
+    let other = home.write("home/Dropbox/other.csv", STAFF);
+    agent.wait_for(|e| is_violation_at(e, &other), "second violation");
+    std::fs::remove_file(&other).unwrap();
+    agent.wait_for(|e| is_resolution_of(e, &other), "resolution after deletion");
+    agent.stop();
+    // The same resolution in ECS and OCSF: a file event that changes, a finding that closes.
+    let ecs = read_events(&home.path("events-ecs.jsonl"));
+    let resolved = ecs.iter().find(|e| e["event"]["action"] == "violation-resolved").expect("ECS resolution");
+    assert_eq!((&resolved["event"]["kind"], &resolved["event"]["category"][0]), (&"event".into(), &"file".into()));
+    assert_eq!(resolved["file"]["path"], in_dropbox.display().to_string());
+    let ocsf = read_events(&home.path("events-ocsf.jsonl"));
+    let closed = ocsf.iter().find(|e| e["activity_id"] == 3).expect("OCSF Close");
+    assert_eq!((closed["class_uid"].as_u64(), closed["type_uid"].as_u64()), (Some(2006), Some(200603)));
+    assert_eq!(closed["status_id"], 4, "Resolved");
+    assert!(ocsf.iter().any(|e| e["class_uid"] == 0 && e["unmapped"]["dlp_scan"]["agent"]["event"] == "heartbeat"));
+}
+
+#[test]
+fn a_restart_reports_nothing_new_and_reads_nothing_unchanged() {
+    let _shared = shared_kernel();
+    let home = Home::new("");
+    for i in 0..20 {
+        home.write(&format!("home/Dropbox/staff-{i}.csv"), STAFF);
+    }
+    let agent = home.start();
+    let stopped = agent.stop();
+    assert_eq!(stopped["counters"]["files_scanned"], 21, "20 lists and the Dropbox marker: {stopped}");
+    let before = read_events(&home.path("events.jsonl")).len();
+    let agent = home.start();
+    let stopped = agent.stop();
+    assert_eq!(stopped["counters"]["files_scanned"], 0, "nothing read again: {stopped}");
+    let events = read_events(&home.path("events.jsonl"));
+    let new: Vec<&Value> = events[before..].iter().filter(|e| e["type"] != "agent").collect();
+    assert!(new.is_empty(), "no new file events: {new:#?}");
+}
+
+#[test]
+fn kill_9_in_a_burst_of_changes_loses_no_change() {
+    let _shared = shared_kernel();
+    let home = Home::new("");
+    let agent = home.start();
+    let mut written = Vec::new();
+    for i in 0..300 {
+        written.push(home.write(&format!("home/Dropbox/burst/staff-{i}.csv"), STAFF));
+    }
+    // Killed while the burst is being worked through.
+    agent.wait_for(|e| e["type"] == "file", "the first reports");
+    let mut agent = agent;
+    agent.signal("KILL");
+    let _ = agent.child.wait();
+    let agent = home.start();
+    let events = agent.events();
+    let missing: Vec<&PathBuf> = written.iter().filter(|p| !events.iter().any(|e| is_violation_at(e, p))).collect();
+    assert!(missing.is_empty(), "{} of 300 changes never reported", missing.len());
+    agent.stop();
+}
+
+/// Lowers the kernel's inotify queue for the test and puts it back afterwards.
+struct SmallInotifyQueue {
+    original: String,
+}
+
+const QUEUE: &str = "/proc/sys/fs/inotify/max_queued_events";
+
+impl SmallInotifyQueue {
+    fn new(size: u32) -> SmallInotifyQueue {
+        let original = std::fs::read_to_string(QUEUE).unwrap();
+        std::fs::write(QUEUE, size.to_string()).expect("needs root to shrink the inotify queue (CI runs as root)");
+        SmallInotifyQueue { original }
+    }
+}
+
+impl Drop for SmallInotifyQueue {
+    fn drop(&mut self) {
+        let _ = std::fs::write(QUEUE, self.original.trim());
+    }
+}
+
+#[test]
+fn an_event_storm_larger_than_the_queue_is_recovered_by_a_walk() {
+    let _alone = KERNEL_SETTINGS.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let home = Home::new("");
+    let queue = SmallInotifyQueue::new(16);
+    let agent = home.start();
+    let mut written = Vec::new();
+    for i in 0..500 {
+        written.push(home.write(&format!("home/Dropbox/storm-{i}.csv"), STAFF));
+    }
+    let health = agent.wait_for(|e| e["event"] == "health" && e["status"] == "degraded", "health (degraded)");
+    assert!(health["message"].as_str().unwrap().contains("lost events"), "{health}");
+    agent.wait_for(|e| e["event"] == "health" && e["status"] == "ok", "health (caught up)");
+    drop(queue);
+    let events = agent.events();
+    let missing = written.iter().filter(|p| !events.iter().any(|e| is_violation_at(e, p))).count();
+    assert_eq!(missing, 0, "every file of the storm is reported");
+    agent.stop();
+}
+
+#[test]
+fn a_declared_usb_volume_is_watched_while_it_is_mounted() {
+    let _shared = shared_kernel();
+    let home = Home::new("");
+    let usb = home.path("media/KINGSTON");
+    home.write_config(&format!(
+        "[[locations]]\npath = \"{}\"\nkind = \"removable\"\nprovider = \"usb\"\n",
+        usb.display()
+    ));
+    let agent = home.start();
+    std::fs::create_dir_all(&usb).unwrap();
+    let on_stick = home.write("media/KINGSTON/staff.csv", STAFF);
+    let event = agent.wait_for(|e| is_violation_at(e, &on_stick), "violation on the stick");
+    assert_eq!(event["location"]["kind"], "removable");
+    std::fs::remove_dir_all(&usb).unwrap();
+    agent.wait_for(
+        |e| {
+            e["event"] == "health"
+                && e["message"].as_str().is_some_and(|m| m.contains("KINGSTON") && m.contains("gone"))
+        },
+        "health (volume gone)",
+    );
+    agent.stop();
+}
+
+#[test]
+fn sighup_with_a_broken_configuration_keeps_the_old_one() {
+    let _shared = shared_kernel();
+    let home = Home::new("");
+    let agent = home.start();
+    let good = std::fs::read_to_string(home.path("config.toml")).unwrap();
+    std::fs::write(home.path("config.toml"), format!("{good}\n[scan]\ncolour = \"blue\"\n")).unwrap();
+    agent.signal("HUP");
+    let rejected = agent.wait_for(|e| e["event"] == "health" && e["status"] == "error", "health (rejected)");
+    assert!(rejected["message"].as_str().unwrap().contains("colour"), "{rejected}");
+    let path = home.write("home/Dropbox/after-reload.csv", STAFF);
+    agent.wait_for(|e| is_violation_at(e, &path), "violation under the old configuration");
+    agent.stop();
+}
+
+#[test]
+fn check_config_says_valid_or_names_the_line() {
+    let _shared = shared_kernel();
+    let home = Home::new("");
+    let ok = Command::new(env!("CARGO_BIN_EXE_dlp-agent"))
+        .arg("--config")
+        .arg(home.path("config.toml"))
+        .arg("--check-config")
+        .output()
+        .unwrap();
+    assert!(ok.status.success() && String::from_utf8_lossy(&ok.stdout).contains("valid"));
+    std::fs::write(home.path("bad.toml"), "[agent]\nheartbeat_secs = \"often\"\n").unwrap();
+    let bad = Command::new(env!("CARGO_BIN_EXE_dlp-agent"))
+        .arg("--config")
+        .arg(home.path("bad.toml"))
+        .arg("--check-config")
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("bad.toml:2:"), "{}", String::from_utf8_lossy(&bad.stderr));
+}
