@@ -27,6 +27,8 @@ use crate::scan::Scanner;
 use state::{FileState, StateStore};
 use watch::{Batch, Watcher};
 
+/// Files judged (and recorded in one transaction) at a time during a walk.
+const JUDGE_SLICE: usize = 2_000;
 /// How often declared locations are checked for appearing and disappearing.
 const MOUNT_CHECK: Duration = Duration::from_secs(1);
 
@@ -270,7 +272,7 @@ impl<'a> Agent<'a> {
         self.reconcile(dir);
     }
 
-    fn reconcile_all(&mut self) {
+    fn reconcile_all(&self) {
         let roots: Vec<PathBuf> = self.active_roots.iter().cloned().collect();
         for root in roots {
             self.reconcile(&root);
@@ -278,24 +280,33 @@ impl<'a> Agent<'a> {
     }
 
     /// Walks `dir`: judges every file that is new or changed, forgets what is no longer there.
-    fn reconcile(&mut self, dir: &Path) {
+    /// Files go to `judge` in slices, so memory does not grow with the size of the tree.
+    fn reconcile(&self, dir: &Path) {
         self.counters.reconciliations.fetch_add(1, Ordering::Relaxed);
+        let vanished: Vec<PathBuf> = self
+            .state
+            .under(dir)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(path, _)| path)
+            .filter(|path| std::fs::symlink_metadata(path).is_err())
+            .collect();
+        for path in vanished {
+            self.forget(&path, "deleted");
+        }
         let scanner = &self.rules.scanner;
-        let files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        let mut files = walkdir::WalkDir::new(dir)
             .follow_links(false)
             .into_iter()
             .filter_entry(|e| !scanner.is_excluded(e.path()))
             .filter_map(Result::ok)
             .filter(|e| e.file_type().is_file())
             .map(walkdir::DirEntry::into_path)
-            .collect();
-        let present: BTreeSet<&PathBuf> = files.iter().collect();
-        let known = self.state.under(dir).unwrap_or_default();
-        let vanished: Vec<PathBuf> = known.into_iter().map(|(p, _)| p).filter(|p| !present.contains(p)).collect();
-        for path in vanished {
-            self.forget(&path, "deleted");
+            .peekable();
+        while files.peek().is_some() {
+            let slice: Vec<PathBuf> = files.by_ref().take(JUDGE_SLICE).collect();
+            self.judge(slice);
         }
-        self.judge(files);
     }
 
     fn handle(&mut self, batch: Batch) {
@@ -324,7 +335,7 @@ impl<'a> Agent<'a> {
     }
 
     /// Forgets `path` and everything below it; open violations there are resolved.
-    fn forget(&mut self, path: &Path, how: &str) {
+    fn forget(&self, path: &Path, how: &str) {
         let known = self.state.under(path).unwrap_or_default();
         let mut changes = Vec::new();
         for (file, state) in known {
@@ -340,7 +351,7 @@ impl<'a> Agent<'a> {
     }
 
     /// Judges files that may have changed, in parallel; reads only those that did.
-    fn judge(&mut self, paths: Vec<PathBuf>) {
+    fn judge(&self, paths: Vec<PathBuf>) {
         let version = self.rules.version.clone();
         let scanner = &self.rules.scanner;
         let state = &self.state;

@@ -15,6 +15,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::AgentError;
 
 const FILES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("files");
+/// The store's page cache. A larger one makes a first baseline faster (1 GiB: 100,000 files in
+/// 1.4 s instead of 5 s) but costs its size in resident memory, which matters more on a laptop.
+const CACHE_BYTES: usize = 8 << 20;
 
 /// What the agent knows of one file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,7 +66,11 @@ impl StateStore {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| AgentError::State(format!("{}: {e}", dir.display())))?;
         }
-        let db = redb::Database::create(path).map_err(|e| AgentError::State(format!("{}: {e}", path.display())))?;
+        // redb caches up to 1 GiB by default; the agent must stay small on a laptop.
+        let db = redb::Builder::new()
+            .set_cache_size(CACHE_BYTES)
+            .create(path)
+            .map_err(|e| AgentError::State(format!("{}: {e}", path.display())))?;
         let txn = db.begin_write().map_err(store_error)?;
         txn.open_table(FILES).map_err(store_error)?;
         txn.commit().map_err(store_error)?;
