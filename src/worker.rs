@@ -154,9 +154,19 @@ impl WorkerCommand {
     }
 }
 
+/// When this process was started as a parser worker (`PROGRAM --internal-worker ...`), serves as
+/// one and returns its exit status; otherwise `None`. Both binaries call this first.
+pub fn serve_if_asked() -> Option<u8> {
+    let mut args = std::env::args_os().skip(1);
+    if args.next().is_some_and(|a| a == WORKER_FLAG) {
+        return Some(worker_main(&args.collect::<Vec<_>>()));
+    }
+    None
+}
+
 /// The worker process's `main`: `PROGRAM --internal-worker --memory BYTES [--config FILE]` with
 /// the key in the environment. Reads paths on stdin, answers on stdout. Returns the exit status.
-pub fn worker_main(args: &[OsString]) -> u8 {
+fn worker_main(args: &[OsString]) -> u8 {
     let value_of = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
     let config = match value_of("--config") {
         Some(path) => crate::config::Config::load(std::path::Path::new(&path)),

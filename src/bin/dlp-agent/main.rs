@@ -44,9 +44,8 @@ struct Args {
 
 fn main() -> ExitCode {
     dlp_scan::cli::quiet_panics("dlp-agent");
-    if std::env::args_os().nth(1).is_some_and(|a| a == worker::WORKER_FLAG) {
-        let args: Vec<std::ffi::OsString> = std::env::args_os().skip(2).collect();
-        return ExitCode::from(worker::worker_main(&args));
+    if let Some(status) = worker::serve_if_asked() {
+        return ExitCode::from(status);
     }
     dlp_scan::cli::init_logging();
     let args = Args::parse();

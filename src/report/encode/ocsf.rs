@@ -382,7 +382,18 @@ fn error_finding<'a>(e: &'a ErrorRecord, event: &Event, origin: &'a Origin) -> D
     let mut doc = base(event, origin, e.message.clone(), unmapped);
     make_finding(&mut doc, event);
     doc.file = Some(file_object(&e.path, None));
-    doc.data_security = Some(DataSecurity {
+    doc.data_security = Some(without_classification(3, "Fail", Some(e.kind)));
+    doc
+}
+
+/// `data_security` for a finding that carries no classification of its own (an unreadable file,
+/// a closed violation): data at rest, found by an endpoint, and the classification status.
+fn without_classification(
+    status_id: u32,
+    status: &'static str,
+    status_detail: Option<&'static str>,
+) -> DataSecurity<'static> {
+    DataSecurity {
         data_lifecycle_state_id: 1,
         data_lifecycle_state: "Data at-Rest",
         detection_system_id: 1,
@@ -392,12 +403,11 @@ fn error_finding<'a>(e: &'a ErrorRecord, event: &Event, origin: &'a Origin) -> D
         confidentiality: None,
         detection_pattern: None,
         discovery_details: Vec::new(),
-        status_id: 3,
-        status: "Fail",
-        status_detail: Some(e.kind),
+        status_id,
+        status,
+        status_detail,
         policy: None,
-    });
-    doc
+    }
 }
 
 /// A closed finding (activity 3, Close; status 4, Resolved) for a file and rules, so a SIEM can
@@ -413,21 +423,7 @@ fn resolved_finding<'a>(a: &'a AgentRecord, event: &Event, origin: &'a Origin) -
     doc.status = Some("Resolved");
     doc.is_alert = Some(false);
     doc.file = a.path.as_deref().map(|p| file_object(p, None));
-    doc.data_security = Some(DataSecurity {
-        data_lifecycle_state_id: 1,
-        data_lifecycle_state: "Data at-Rest",
-        detection_system_id: 1,
-        detection_system: "Endpoint",
-        category_id: None,
-        confidentiality_id: None,
-        confidentiality: None,
-        detection_pattern: None,
-        discovery_details: Vec::new(),
-        status_id: 1,
-        status: "Complete",
-        status_detail: None,
-        policy: None,
-    });
+    doc.data_security = Some(without_classification(1, "Complete", None));
     doc
 }
 
