@@ -204,6 +204,11 @@ fn mounts() -> Vec<Mount> {
         .collect()
 }
 
+/// Mount points of removable volumes now (USB sticks, memory cards), from the mount table.
+pub fn removable_mount_points() -> Vec<PathBuf> {
+    removable_mounts().into_iter().map(|l| l.path).collect()
+}
+
 fn removable_mounts() -> Vec<DeclaredLocation> {
     mounts()
         .into_iter()

@@ -6,7 +6,7 @@
 //! the rule set changed. Records go to the same sinks as `dlp-scan`'s; a file whose violations
 //! disappear (deleted, moved away, cleaned) gets a `resolved` event naming them. When the
 //! watcher loses events, or periodically, a reconciliation walk catches up. Declared locations
-//! (a USB stick's mount point) are watched while they exist.
+//! and removable volumes in the mount table are watched while they exist (checked every second).
 //!
 //! Not here: signals, systemd and the configuration file (the `dlp-agent` binary), scanning
 //! itself (`scan`), delivery (`deliver`).
@@ -105,6 +105,8 @@ pub struct Agent<'a> {
     state: StateStore,
     watcher: Watcher,
     active_roots: BTreeSet<PathBuf>,
+    /// Removable volumes mounted at the last look at the mount table.
+    mounted: BTreeSet<PathBuf>,
     counters: Counters,
     /// False once the watcher lost events; true again after a reconciliation.
     watcher_ok: bool,
@@ -166,6 +168,7 @@ impl<'a> Agent<'a> {
             state,
             watcher,
             active_roots: BTreeSet::new(),
+            mounted: crate::locate::removable_mount_points().into_iter().collect(),
             counters: Counters::default(),
             watcher_ok: true,
             extra_counters,
@@ -190,12 +193,18 @@ impl<'a> Agent<'a> {
         while !control.stop.load(Ordering::SeqCst) {
             alive();
             if control.reload.swap(false, Ordering::SeqCst) {
-                self.reload(reload());
+                self.reload(reload(), "on SIGHUP");
             }
             if let Some(batch) = self.watcher.next(Duration::from_millis(200)) {
                 self.handle(batch);
             }
             if last_mount_check.elapsed() >= MOUNT_CHECK {
+                let mounted: BTreeSet<PathBuf> = crate::locate::removable_mount_points().into_iter().collect();
+                if mounted != self.mounted {
+                    // The scanner's locator learns removable volumes when it is built.
+                    self.mounted = mounted;
+                    self.reload(reload(), "because a removable volume was mounted or removed");
+                }
                 self.update_roots();
                 last_mount_check = Instant::now();
             }
@@ -211,12 +220,12 @@ impl<'a> Agent<'a> {
         self.emit_with_counters(AgentEvent::Stopped, "stopped on request".to_string());
     }
 
-    fn reload(&mut self, result: Result<Rules, String>) {
+    fn reload(&mut self, result: Result<Rules, String>, why: &str) {
         match result {
             Ok(rules) => {
                 let changed = rules.version != self.rules.version;
                 self.rules = rules;
-                let mut record = agent_record(AgentEvent::Health, "configuration reloaded".to_string());
+                let mut record = agent_record(AgentEvent::Health, format!("configuration reloaded {why}"));
                 record.status = Some("ok");
                 self.sink.record(&Record::Agent(record));
                 self.update_roots();
@@ -235,8 +244,15 @@ impl<'a> Agent<'a> {
 
     /// Watches the roots that exist now and stops watching those that went (a stick pulled out).
     fn update_roots(&mut self) {
-        let wanted: BTreeSet<PathBuf> =
-            self.rules.roots.iter().chain(&self.rules.declared).filter(|p| p.is_dir()).cloned().collect();
+        let wanted: BTreeSet<PathBuf> = self
+            .rules
+            .roots
+            .iter()
+            .chain(&self.rules.declared)
+            .chain(&self.mounted)
+            .filter(|p| p.is_dir())
+            .cloned()
+            .collect();
         let gone: Vec<PathBuf> = self.active_roots.difference(&wanted).cloned().collect();
         for root in gone {
             self.watcher.unwatch_tree(&root);
