@@ -74,13 +74,12 @@ struct Agent {
     events: PathBuf,
 }
 
-/// The events written so far to a JSON Lines file.
+/// The events written so far to a JSON Lines file: complete lines only, as a shipper reads it
+/// (the agent may be writing the next line at this moment).
 fn read_events(path: &Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
-        .collect()
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let complete = &text[..text.rfind('\n').map_or(0, |i| i + 1)];
+    complete.lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect()
 }
 
 /// Tests share the kernel's inotify settings; the one that shrinks the queue runs alone.

@@ -163,8 +163,10 @@ action(type="omfile" file="{out}" template="raw" asyncWriting="off" flushOnTXEnd
         }
     }
 
+    /// Complete lines only: rsyslog may be writing the next one.
     fn received(&self) -> Vec<String> {
-        std::fs::read_to_string(self.dir.join("received.log")).unwrap_or_default().lines().map(str::to_string).collect()
+        let text = std::fs::read_to_string(self.dir.join("received.log")).unwrap_or_default();
+        text[..text.rfind('\n').map_or(0, |i| i + 1)].lines().map(str::to_string).collect()
     }
 
     /// Waits until at least `count` messages have arrived (or 30 s) and returns them.
