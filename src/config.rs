@@ -97,6 +97,8 @@ struct RawAgent {
     heartbeat_secs: Option<u64>,
     settle_ms: Option<u64>,
     reconcile_secs: Option<u64>,
+    max_read_rate: Option<Spanned<String>>,
+    on_battery: Option<crate::agent::etiquette::OnBattery>,
 }
 
 #[derive(Deserialize, Default)]
@@ -316,6 +318,8 @@ impl Config {
             heartbeat: std::time::Duration::from_secs(raw.agent.heartbeat_secs.unwrap_or(300).max(1)),
             settle: std::time::Duration::from_millis(raw.agent.settle_ms.unwrap_or(1000)),
             reconcile: std::time::Duration::from_secs(raw.agent.reconcile_secs.unwrap_or(3600).max(10)),
+            max_read_rate: size_or(&raw.agent.max_read_rate, 0)?,
+            on_battery: raw.agent.on_battery.unwrap_or(crate::agent::etiquette::OnBattery::Ignore),
         };
         Ok(Config {
             agent,

@@ -11,6 +11,7 @@
 //! Not here: signals, systemd and the configuration file (the `dlp-agent` binary), scanning
 //! itself (`scan`), delivery (`deliver`).
 
+pub mod etiquette;
 pub mod state;
 pub mod watch;
 
@@ -24,6 +25,7 @@ use rayon::prelude::*;
 use crate::error::AgentError;
 use crate::report::{AgentEvent, AgentRecord, Record, RecordSink, SCHEMA_VERSION};
 use crate::scan::Scanner;
+use etiquette::{OnBattery, ReadRate};
 use state::{FileState, StateStore};
 use watch::{Batch, Watcher};
 
@@ -45,7 +47,16 @@ pub struct AgentConfig {
     pub settle: Duration,
     /// How often every root is walked to catch what events missed.
     pub reconcile: Duration,
+    /// Bytes read per second at most while scanning; 0 for no cap.
+    pub max_read_rate: u64,
+    /// What to do on battery.
+    pub on_battery: OnBattery,
 }
+
+/// Where Linux lists power supplies.
+const POWER_SUPPLY: &str = "/sys/class/power_supply";
+/// The read rate on battery with `on_battery = "slow"` and no cap of its own.
+const SLOW_READ_RATE: u64 = 4 << 20;
 
 impl AgentConfig {
     /// The roots to watch: the configured ones, or the home folders (all of them for root, the
@@ -110,6 +121,10 @@ pub struct Agent<'a> {
     counters: Counters,
     /// False once the watcher lost events; true again after a reconciliation.
     watcher_ok: bool,
+    /// Caps the bytes read per second.
+    rate: ReadRate,
+    /// Running on battery at the last look.
+    on_battery: bool,
     /// Counters from outside (the sinks'), added to heartbeats.
     extra_counters: Box<dyn Fn() -> Vec<(String, u64)> + 'a>,
 }
@@ -171,6 +186,8 @@ impl<'a> Agent<'a> {
             mounted: crate::locate::removable_mount_points().into_iter().collect(),
             counters: Counters::default(),
             watcher_ok: true,
+            rate: ReadRate::new(0),
+            on_battery: false,
             extra_counters,
         })
     }
@@ -185,6 +202,7 @@ impl<'a> Agent<'a> {
         alive: &mut dyn FnMut(),
     ) {
         self.emit_with_counters(AgentEvent::Started, "watching".to_string());
+        self.check_power();
         self.update_roots();
         ready();
         let mut last_heartbeat = Instant::now();
@@ -195,10 +213,13 @@ impl<'a> Agent<'a> {
             if control.reload.swap(false, Ordering::SeqCst) {
                 self.reload(reload(), "on SIGHUP");
             }
-            if let Some(batch) = self.watcher.next(Duration::from_millis(200)) {
+            if self.paused() {
+                std::thread::sleep(Duration::from_millis(200));
+            } else if let Some(batch) = self.watcher.next(Duration::from_millis(200)) {
                 self.handle(batch);
             }
             if last_mount_check.elapsed() >= MOUNT_CHECK {
+                self.check_power();
                 let mounted: BTreeSet<PathBuf> = crate::locate::removable_mount_points().into_iter().collect();
                 if mounted != self.mounted {
                     // The scanner's locator learns removable volumes when it is built.
@@ -208,7 +229,7 @@ impl<'a> Agent<'a> {
                 self.update_roots();
                 last_mount_check = Instant::now();
             }
-            if last_reconcile.elapsed() >= self.rules.config.reconcile {
+            if last_reconcile.elapsed() >= self.rules.config.reconcile && !self.paused() {
                 self.reconcile_all();
                 last_reconcile = Instant::now();
             }
@@ -218,6 +239,33 @@ impl<'a> Agent<'a> {
             }
         }
         self.emit_with_counters(AgentEvent::Stopped, "stopped on request".to_string());
+    }
+
+    fn paused(&self) -> bool {
+        self.on_battery && self.rules.config.on_battery == OnBattery::Pause
+    }
+
+    /// Follows the power source: the read cap for battery or mains, and a health event when it
+    /// changes what the agent does.
+    fn check_power(&mut self) {
+        let policy = self.rules.config.on_battery;
+        let battery = policy != OnBattery::Ignore && etiquette::on_battery(Path::new(POWER_SUPPLY));
+        let cap = self.rules.config.max_read_rate;
+        let rate = match (battery, policy) {
+            (true, OnBattery::Slow) if cap == 0 => SLOW_READ_RATE,
+            (true, OnBattery::Slow) => cap / 4,
+            _ => cap,
+        };
+        self.rate.set(rate);
+        if battery != self.on_battery {
+            self.on_battery = battery;
+            let message = match (battery, policy) {
+                (true, OnBattery::Pause) => "on battery: scanning paused until mains power returns",
+                (true, _) => "on battery: scanning slowed",
+                (false, _) => "on mains power: scanning at full rate",
+            };
+            self.health("ok", message.to_string());
+        }
     }
 
     fn reload(&mut self, result: Result<Rules, String>, why: &str) {
@@ -372,6 +420,7 @@ impl<'a> Agent<'a> {
         let scanner = &self.rules.scanner;
         let state = &self.state;
         let counters = &self.counters;
+        let rate = &self.rate;
         let sink = self.sink;
         let outcomes: Vec<(PathBuf, Option<FileState>, Vec<String>)> = paths
             .into_par_iter()
@@ -384,6 +433,7 @@ impl<'a> Agent<'a> {
                 if previous.as_ref().is_some_and(|p| p.is_unchanged(&now)) {
                     return None;
                 }
+                rate.acquire(now.size);
                 let record = scanner.scan_one(&path);
                 counters.scanned.fetch_add(1, Ordering::Relaxed);
                 if let Some(record) = &record {
@@ -450,6 +500,7 @@ impl<'a> Agent<'a> {
             ("reconciliations".to_string(), c.reconciliations.load(Ordering::Relaxed)),
             ("watch_failures".to_string(), c.watch_failures.load(Ordering::Relaxed)),
             ("watcher_ok".to_string(), u64::from(self.watcher_ok)),
+            ("on_battery".to_string(), u64::from(self.on_battery)),
         ]);
         counters.extend((self.extra_counters)());
         counters
