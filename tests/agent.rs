@@ -88,9 +88,10 @@ impl Agent {
         read_events(&self.events)
     }
 
-    /// Waits up to 20 s for an event matching `want`; returns it.
+    /// Waits up to 60 s (a slow CI machine walking thousands of files) for an event matching
+    /// `want`; returns it.
     fn wait_for(&self, want: impl Fn(&Value) -> bool, what: &str) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Some(found) = self.events().into_iter().find(|e| want(e)) {
                 return found;
