@@ -22,6 +22,7 @@ pub mod fsutil;
 pub mod keyfile;
 pub mod locate;
 pub mod policy;
+pub mod portable;
 pub mod report;
 pub mod scan;
 pub mod walk;

@@ -10,7 +10,7 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use rayon::prelude::*;
 
@@ -21,6 +21,7 @@ use crate::error::{ConfigError, FileError};
 use crate::extract::{extract, ContentKind};
 use crate::locate::Locator;
 use crate::policy::{evaluate, FileFacts};
+use crate::portable::{PortableAnalysis, UnknownDetector};
 use crate::report::{
     path_fields, ErrorRecord, FileRecord, FindingRecord, Record, RecordSink, SummaryRecord, SCHEMA_VERSION,
 };
@@ -211,17 +212,35 @@ impl Scanner {
     }
 
     /// Scans one file, as the agent does when a file changes: its record when it has something
-    /// to say, an error record when it cannot be read, `None` when clean or not a file to scan.
+    /// to say (an error record when it cannot be read), and its analysis when it was read.
     /// (`key_stored_with_data`, which compares files with each other, is judged only by `run`.)
-    pub fn scan_one(&self, path: &Path) -> Option<Record> {
+    pub fn scan_one(&self, path: &Path) -> OneFile {
         if self.scan.exclude.is_match(path) {
-            return None;
+            return OneFile { record: None, analysis: None };
         }
-        match self.scan_file(&FileCandidate { path: path.to_path_buf() }) {
-            FileOutcome::Record(record, _, _) => Some(Record::File(*record)),
-            FileOutcome::Failed(error) => Some(Record::Error(error_record(path, &error))),
-            FileOutcome::Clean(_) | FileOutcome::Skipped(_) => None,
+        let candidate = FileCandidate { path: path.to_path_buf() };
+        match self.read_file(&candidate) {
+            Ok(read) => {
+                let analysis = Some(PortableAnalysis::from_analysis(&read.analysis));
+                let record = record_of(path, self.judge(&candidate, read.size, read.age_days, read.analysis));
+                OneFile { record, analysis }
+            }
+            Err(outcome) => OneFile { record: record_of(path, outcome), analysis: None },
         }
+    }
+
+    /// Judges a file again from an analysis made earlier by this scanner's detectors, without
+    /// reading it: for a file that moved (policy depends on where it is) but did not change.
+    pub fn rejudge(
+        &self,
+        path: &Path,
+        size: u64,
+        modified: SystemTime,
+        analysis: &PortableAnalysis,
+    ) -> Result<Option<Record>, UnknownDetector> {
+        let analysis = analysis.to_analysis(self.engine.detectors())?;
+        let candidate = FileCandidate { path: path.to_path_buf() };
+        Ok(record_of(path, self.judge(&candidate, size, age_in_days(modified), analysis)))
     }
 
     /// True for paths the configuration excludes (no scanning, and for the agent no watch).
@@ -230,30 +249,31 @@ impl Scanner {
     }
 
     fn scan_file(&self, candidate: &FileCandidate) -> FileOutcome {
+        match self.read_file(candidate) {
+            Ok(read) => self.judge(candidate, read.size, read.age_days, read.analysis),
+            Err(outcome) => outcome,
+        }
+    }
+
+    /// Opens and analyses one file; the outcome instead when there is nothing to judge.
+    fn read_file(&self, candidate: &FileCandidate) -> Result<ReadFile, FileOutcome> {
         let (mut file, meta) = match crate::fsutil::open_for_scan(&candidate.path) {
             Ok(opened) => opened,
             Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
-                return FileOutcome::Failed(FileError::NotRegular)
+                return Err(FileOutcome::Failed(FileError::NotRegular))
             }
-            Err(e) => return FileOutcome::Failed(FileError::Io(e)),
+            Err(e) => return Err(FileOutcome::Failed(FileError::Io(e))),
         };
         let size = meta.len();
-        let age_days = meta
-            .modified()
-            .ok()
-            .and_then(|m| std::time::SystemTime::now().duration_since(m).ok())
-            .map(|d| d.as_secs() / 86_400);
+        let age_days = meta.modified().ok().and_then(age_in_days);
         if size == 0 {
-            return FileOutcome::Skipped(SkipReason::Empty);
+            return Err(FileOutcome::Skipped(SkipReason::Empty));
         }
-        let sniffed = match crate::extract::sniff_file(&mut file) {
-            Ok(s) => s,
-            Err(e) => return FileOutcome::Failed(FileError::Io(e)),
-        };
+        let sniffed = crate::extract::sniff_file(&mut file).map_err(|e| FileOutcome::Failed(FileError::Io(e)))?;
         // Videos, disk images and encrypted volumes are judged from a few bounded reads, whatever
         // their size; the cap is for content that would be read through.
         if size > self.scan.max_file_size && !sniffed.is_read_in_bounded_bytes() {
-            return FileOutcome::Failed(FileError::TooLarge { size, limit: self.scan.max_file_size });
+            return Err(FileOutcome::Failed(FileError::TooLarge { size, limit: self.scan.max_file_size }));
         }
         let analysis = match &self.isolation {
             Some(workers) if sniffed.is_container() => {
@@ -263,8 +283,8 @@ impl Scanner {
             _ => self.analyse_sniffed(&mut file, sniffed, size),
         };
         match analysis {
-            Ok(analysis) => self.judge(candidate, size, age_days, analysis),
-            Err(e) => FileOutcome::Failed(e),
+            Ok(analysis) => Ok(ReadFile { size, age_days, analysis }),
+            Err(e) => Err(FileOutcome::Failed(e)),
         }
     }
 
@@ -382,6 +402,37 @@ pub struct Analysis {
     pub members_omitted: u64,
     /// Values suppressed as documentation or test values.
     pub suppressed: u64,
+}
+
+/// What [`Scanner::scan_one`] learned of a file.
+#[derive(Debug)]
+pub struct OneFile {
+    /// What to report: a file record when it has something to say, an error record when it
+    /// could not be read.
+    pub record: Option<Record>,
+    /// Its analysis, when it was read.
+    pub analysis: Option<PortableAnalysis>,
+}
+
+/// A file read and analysed, not yet judged.
+struct ReadFile {
+    size: u64,
+    age_days: Option<u64>,
+    analysis: Analysis,
+}
+
+/// Whole days since `modified` (none for a time in the future).
+fn age_in_days(modified: SystemTime) -> Option<u64> {
+    SystemTime::now().duration_since(modified).ok().map(|d| d.as_secs() / 86_400)
+}
+
+/// The record an outcome gives the agent: nothing for clean or skipped files.
+fn record_of(path: &Path, outcome: FileOutcome) -> Option<Record> {
+    match outcome {
+        FileOutcome::Record(record, _, _) => Some(Record::File(*record)),
+        FileOutcome::Failed(error) => Some(Record::Error(error_record(path, &error))),
+        FileOutcome::Clean(_) | FileOutcome::Skipped(_) => None,
+    }
 }
 
 /// What the run accumulates across threads: the summary, and the records held back until every

@@ -22,10 +22,8 @@ use std::time::Duration;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
-use crate::classify::{DetectorTally, FileTally};
-use crate::detect::{Confidence, Fingerprint};
 use crate::error::FileError;
-use crate::extract::{encryption, ContentKind, Encryption, Extracted, PartialReason};
+use crate::portable::PortableAnalysis;
 use crate::scan::{Analysis, Scanner};
 
 /// The first argument that makes a binary serve as a worker.
@@ -235,151 +233,29 @@ pub fn limit_memory(_bytes: u64) -> std::io::Result<()> {
     Ok(())
 }
 
-/// One answer on the pipe.
+/// One answer on the pipe: an analysis, or why there is none.
 #[derive(Serialize, Deserialize)]
 struct WireAnswer {
     #[serde(default)]
     error: Option<(String, String)>,
     #[serde(default)]
-    binary: bool,
-    #[serde(default)]
-    format: String,
-    #[serde(default)]
-    text_bytes: u64,
-    #[serde(default)]
-    partial: Vec<String>,
-    #[serde(default)]
-    encryption: Option<WireEncryption>,
-    #[serde(default)]
-    tallies: Vec<WireTally>,
-    #[serde(default)]
-    members: Vec<String>,
-    #[serde(default)]
-    members_omitted: u64,
-    #[serde(default)]
-    suppressed: u64,
-    #[serde(default)]
-    people_table: bool,
-}
-
-#[derive(Serialize, Deserialize)]
-struct WireEncryption {
-    encrypted: bool,
-    method: Option<String>,
-    strong: Option<bool>,
-    cipher: Option<String>,
-    note: Option<String>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct WireTally {
-    detector: usize,
-    occurrences: u64,
-    distinct: Vec<String>,
-    counting: Vec<String>,
-    confidence: Confidence,
-    samples: Vec<String>,
+    analysis: Option<PortableAnalysis>,
 }
 
 impl WireAnswer {
     fn failed(kind: &str, message: &str) -> WireAnswer {
-        WireAnswer {
-            error: Some((kind.to_string(), message.to_string())),
-            binary: false,
-            format: String::new(),
-            text_bytes: 0,
-            partial: Vec::new(),
-            encryption: None,
-            tallies: Vec::new(),
-            members: Vec::new(),
-            members_omitted: 0,
-            suppressed: 0,
-            people_table: false,
-        }
+        WireAnswer { error: Some((kind.to_string(), message.to_string())), analysis: None }
     }
 
     fn from_analysis(a: &Analysis) -> WireAnswer {
-        let e = &a.extracted.encryption;
-        WireAnswer {
-            error: None,
-            binary: a.extracted.kind == ContentKind::Binary,
-            format: a.extracted.format.to_string(),
-            text_bytes: a.extracted.text_bytes,
-            partial: a.extracted.partial.iter().map(|p| p.as_str().to_string()).collect(),
-            encryption: Some(WireEncryption {
-                encrypted: e.encrypted,
-                method: e.method.map(str::to_string),
-                strong: e.strong,
-                cipher: e.cipher.clone(),
-                note: e.note.clone(),
-            }),
-            tallies: a
-                .tally
-                .indexed()
-                .map(|(detector, t)| WireTally {
-                    detector,
-                    occurrences: t.occurrences,
-                    distinct: t.distinct.iter().map(ToString::to_string).collect(),
-                    counting: t.distinct_counting.iter().map(ToString::to_string).collect(),
-                    confidence: t.confidence,
-                    samples: t.samples.clone(),
-                })
-                .collect(),
-            members: a.members.iter().cloned().collect(),
-            members_omitted: a.members_omitted,
-            suppressed: a.suppressed,
-            people_table: a.tally.has_people_table(),
-        }
+        WireAnswer { error: None, analysis: Some(PortableAnalysis::from_analysis(a)) }
     }
 
     fn into_analysis(self, scanner: &Scanner) -> Result<Analysis, FileError> {
         if let Some((kind, message)) = self.error {
             return Err(FileError::Reported { kind: crate::error::known_kind(&kind), message });
         }
-        let detectors = scanner.engine().detectors();
-        let mut tally = FileTally::default();
-        if self.people_table {
-            tally.saw_people_table();
-        }
-        for t in self.tallies {
-            let Some(d) = detectors.get(t.detector) else {
-                return Err(FileError::ParserFailure);
-            };
-            let parse = |v: &[String]| v.iter().filter_map(|h| Fingerprint::from_hex(h)).collect();
-            tally.insert(
-                t.detector,
-                DetectorTally {
-                    detector: d.id().to_string(),
-                    class: d.class(),
-                    occurrences: t.occurrences,
-                    distinct: parse(&t.distinct),
-                    distinct_counting: parse(&t.counting),
-                    confidence: t.confidence,
-                    samples: t.samples,
-                },
-            );
-        }
-        let encryption = self.encryption.map_or_else(Encryption::none, |e| Encryption {
-            encrypted: e.encrypted,
-            method: e.method.as_deref().and_then(encryption::method_named),
-            strong: e.strong,
-            cipher: e.cipher,
-            note: e.note,
-        });
-        let extracted = Extracted {
-            // Only "binary or not" matters once text has been scanned.
-            kind: if self.binary { ContentKind::Binary } else { ContentKind::Zip },
-            format: crate::extract::format_named(&self.format),
-            text_bytes: self.text_bytes,
-            partial: self.partial.iter().filter_map(|p| PartialReason::named(p)).collect(),
-            encryption,
-        };
-        Ok(Analysis {
-            extracted,
-            tally,
-            members: self.members.into_iter().collect(),
-            members_omitted: self.members_omitted,
-            suppressed: self.suppressed,
-        })
+        let analysis = self.analysis.ok_or(FileError::ParserFailure)?;
+        analysis.to_analysis(scanner.engine().detectors()).map_err(|_| FileError::ParserFailure)
     }
 }

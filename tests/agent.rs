@@ -1,5 +1,6 @@
 //! End-to-end tests of the real `dlp-agent` on temporary trees: reporting within seconds, moves in
-//! and out of an unmanaged cloud folder, restarts that read nothing unchanged, `kill -9` in a
+//! and out of an unmanaged cloud folder (judged without reading the file again), a rewrite with
+//! the same content, restarts that read nothing unchanged, `kill -9` in a
 //! burst of changes, a watcher that loses events (frozen with SIGSTOP through a storm larger than
 //! the kernel's queue), a declared USB-like volume that appears and goes, and SIGHUP with a broken
 //! configuration.
@@ -157,6 +158,7 @@ fn moving_into_dropbox_raises_the_violation_and_moving_out_resolves_it() {
     );
     home.write_config(&other_formats);
     let local = home.write("home/Documents/staff.csv", STAFF);
+    home.write("home/Documents/hr/leavers.csv", STAFF);
     let agent = home.start();
     let first = agent.wait_for(|e| e["type"] == "file" && e["path"] == local.display().to_string(), "baseline");
     assert!(first["violations"].as_array().unwrap().is_empty(), "confidential data in Documents breaks no rule");
@@ -171,7 +173,13 @@ fn moving_into_dropbox_raises_the_violation_and_moving_out_resolves_it() {
     agent.wait_for(|e| is_violation_at(e, &other), "second violation");
     std::fs::remove_file(&other).unwrap();
     agent.wait_for(|e| is_resolution_of(e, &other), "resolution after deletion");
-    agent.stop();
+    // A whole folder moved in.
+    std::fs::rename(home.path("home/Documents/hr"), home.path("home/Dropbox/hr")).unwrap();
+    agent.wait_for(|e| is_violation_at(e, &home.path("home/Dropbox/hr/leavers.csv")), "violation in a moved folder");
+    let stopped = agent.stop();
+    // The moves were judged from what the baseline read, without reading the files again.
+    assert_eq!(stopped["counters"]["files_rejudged"], 3, "{stopped}");
+    assert_eq!(stopped["counters"]["files_scanned"], 4, "the marker, the two lists once, other.csv: {stopped}");
     // The same resolution in ECS and OCSF: a file event that changes, a finding that closes.
     let ecs = read_events(&home.path("events-ecs.jsonl"));
     let resolved = ecs.iter().find(|e| e["event"]["action"] == "violation-resolved").expect("ECS resolution");
@@ -200,6 +208,25 @@ fn a_restart_reports_nothing_new_and_reads_nothing_unchanged() {
     let events = read_events(&home.path("events.jsonl"));
     let new: Vec<&Value> = events[before..].iter().filter(|e| e["type"] != "agent").collect();
     assert!(new.is_empty(), "no new file events: {new:#?}");
+}
+
+#[test]
+fn a_file_rewritten_with_the_same_content_is_not_scanned_or_reported_again() {
+    let home = Home::new("");
+    let path = home.write("home/Dropbox/staff.csv", STAFF);
+    let agent = home.start();
+    let reports = || agent.events().iter().filter(|e| is_violation_at(e, &path)).count();
+    assert_eq!(reports(), 1);
+    std::fs::write(&path, STAFF).unwrap(); // a sync client or an editor saving without a change
+    let heartbeat =
+        agent.wait_for(|e| e["event"] == "heartbeat" && e["counters"]["files_rejudged"] == 1, "a heartbeat after it");
+    assert_eq!(heartbeat["counters"]["files_scanned"], 2, "the marker and staff.csv, once: {heartbeat}");
+    assert_eq!(reports(), 1, "nothing new to say");
+    // A real change is read and reported.
+    std::fs::write(&path, format!("{STAFF}Cy,AB123456D,cy@z.org\n")).unwrap();
+    agent.wait_for(|e| is_violation_at(e, &path) && e["size"].as_u64() > Some(STAFF.len() as u64), "new report");
+    let stopped = agent.stop();
+    assert_eq!(stopped["counters"]["files_scanned"], 3, "{stopped}");
 }
 
 #[test]

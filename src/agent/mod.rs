@@ -2,8 +2,10 @@
 //!
 //! At start a baseline walk judges every file the state store does not already know as it is;
 //! then file-system events (debounced) bring changed, created, moved and deleted paths. A file
-//! is read again only when its identity or change stamps differ from the stored ones, or when
-//! the rule set changed. Records go to the same sinks as `dlp-scan`'s; a file whose violations
+//! is looked at again only when its identity or change stamps differ from the stored ones, or when
+//! the rule set changed; then a file that only moved is judged from its stored analysis without
+//! being read, one whose content hashes as before is judged without the detectors, and only the
+//! rest is scanned. Records go to the same sinks as `dlp-scan`'s; a file whose violations
 //! disappear (deleted, moved away, cleaned) gets a `resolved` event naming them. When the
 //! watcher loses events, or periodically, a reconciliation walk catches up. Declared locations
 //! and removable volumes in the mount table are watched while they exist (checked every second).
@@ -15,9 +17,10 @@ pub mod etiquette;
 pub mod state;
 pub mod watch;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -33,6 +36,11 @@ use watch::{Batch, Watcher};
 const JUDGE_SLICE: usize = 2_000;
 /// How often declared locations are checked for appearing and disappearing.
 const MOUNT_CHECK: Duration = Duration::from_secs(1);
+/// A file's analysis is kept in the state store when it holds at most this many value
+/// fingerprints (about 64 KiB); a larger one (a bulk export) is read again after a move.
+const MAX_KEPT_FINGERPRINTS: usize = 1_000;
+/// Files that left their paths in one batch, kept to recognise them where they arrive.
+const MAX_MOVED_REMEMBERED: usize = 10_000;
 
 /// The `[agent]` settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +110,7 @@ pub struct Rules {
 #[derive(Default)]
 struct Counters {
     scanned: AtomicU64,
+    rejudged: AtomicU64,
     reported: AtomicU64,
     resolved: AtomicU64,
     errors: AtomicU64,
@@ -127,6 +136,9 @@ pub struct Agent<'a> {
     on_battery: bool,
     /// Counters from outside (the sinks'), added to heartbeats.
     extra_counters: Box<dyn Fn() -> Vec<(String, u64)> + 'a>,
+    /// States of files that left their paths in the batch being handled, by (device, inode):
+    /// a move shows up as a removal and an arrival.
+    moved_away: Mutex<HashMap<(u64, u64), FileState>>,
 }
 
 fn agent_record(event: AgentEvent, message: String) -> AgentRecord {
@@ -157,6 +169,8 @@ fn observe(path: &Path, ruleset: &str) -> Option<FileState> {
         ctime_ns: nanos(meta.ctime(), meta.ctime_nsec()),
         ruleset: ruleset.to_string(),
         violations: Vec::new(),
+        content_sha256: None,
+        analysis: None,
     })
 }
 
@@ -189,6 +203,7 @@ impl<'a> Agent<'a> {
             rate: ReadRate::new(0),
             on_battery: false,
             extra_counters,
+            moved_away: Mutex::new(HashMap::new()),
         })
     }
 
@@ -341,6 +356,7 @@ impl<'a> Agent<'a> {
         for root in roots {
             self.reconcile(&root);
         }
+        self.forget_moved();
     }
 
     /// Walks `dir`: judges every file that is new or changed, forgets what is no longer there.
@@ -396,6 +412,7 @@ impl<'a> Agent<'a> {
             }
         }
         self.judge(batch.changed.into_iter().collect());
+        self.forget_moved();
     }
 
     /// Forgets `path` and everything below it; open violations there are resolved.
@@ -407,42 +424,51 @@ impl<'a> Agent<'a> {
                 continue; // still there (a folder removed and made again, a batch out of order)
             }
             if !state.violations.is_empty() {
-                self.resolved(&file, state.violations, format!("{how}: its violations are closed"));
+                self.resolved(&file, state.violations.clone(), format!("{how}: its violations are closed"));
             }
+            self.remember_moved(state);
             changes.push((file, None));
         }
         self.save(&changes);
     }
 
+    /// Keeps the state of a file that left its path, in case it arrives elsewhere in this batch.
+    fn remember_moved(&self, state: FileState) {
+        let mut moved = self.moved_away.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if state.analysis.is_some() && moved.len() < MAX_MOVED_REMEMBERED {
+            moved.insert((state.dev, state.ino), state);
+        }
+    }
+
+    /// Forgets the files that left in a batch; those that did not arrive anywhere are gone.
+    fn forget_moved(&self) {
+        self.moved_away.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+    }
+
     /// Judges files that may have changed, in parallel; reads only those that did.
     fn judge(&self, paths: Vec<PathBuf>) {
-        let version = self.rules.version.clone();
-        let scanner = &self.rules.scanner;
-        let state = &self.state;
-        let counters = &self.counters;
-        let rate = &self.rate;
-        let sink = self.sink;
+        let judging = Judging {
+            scanner: &self.rules.scanner,
+            version: &self.rules.version,
+            state: &self.state,
+            counters: &self.counters,
+            rate: &self.rate,
+            sink: self.sink,
+            moved_away: &self.moved_away,
+        };
         let outcomes: Vec<(PathBuf, Option<FileState>, Vec<String>)> = paths
             .into_par_iter()
             .filter_map(|path| {
-                let previous = state.get(&path).ok().flatten();
-                let Some(mut now) = observe(&path, &version) else {
+                let previous = judging.state.get(&path).ok().flatten();
+                let Some(now) = observe(&path, judging.version) else {
                     // Not a regular file (gone already, or a folder): forgotten below if known.
                     return previous.map(|p| (path, None, p.violations));
                 };
                 if previous.as_ref().is_some_and(|p| p.is_unchanged(&now)) {
                     return None;
                 }
-                rate.acquire(now.size);
-                let record = scanner.scan_one(&path);
-                counters.scanned.fetch_add(1, Ordering::Relaxed);
-                if let Some(record) = &record {
-                    let counter =
-                        if matches!(record, Record::Error(_)) { &counters.errors } else { &counters.reported };
-                    counter.fetch_add(1, Ordering::Relaxed);
-                    sink.record(record);
-                }
-                now.violations = violations_of(&record);
+                let moved_here = if previous.is_none() { judging.take_moved(&now) } else { None };
+                let now = judging.judge_changed(&path, previous.as_ref(), moved_here, now);
                 let before = previous.map(|p| p.violations).unwrap_or_default();
                 let closed: Vec<String> = before.into_iter().filter(|r| !now.violations.contains(r)).collect();
                 Some((path, Some(now), closed))
@@ -494,6 +520,7 @@ impl<'a> Agent<'a> {
             ("files_known".to_string(), self.state.files_known().unwrap_or(0)),
             ("folders_watched".to_string(), self.watcher.watched() as u64),
             ("files_scanned".to_string(), c.scanned.load(Ordering::Relaxed)),
+            ("files_rejudged".to_string(), c.rejudged.load(Ordering::Relaxed)),
             ("files_reported".to_string(), c.reported.load(Ordering::Relaxed)),
             ("violations_resolved".to_string(), c.resolved.load(Ordering::Relaxed)),
             ("errors".to_string(), c.errors.load(Ordering::Relaxed)),
@@ -504,5 +531,95 @@ impl<'a> Agent<'a> {
         ]);
         counters.extend((self.extra_counters)());
         counters
+    }
+}
+
+/// SHA-256 of a file's content (hex), read as the scanner reads: read-only, no access time;
+/// `None` when it cannot be read.
+fn content_sha256(path: &Path) -> Option<String> {
+    use sha2::Digest;
+    let (mut file, _) = crate::fsutil::open_for_scan(path).ok()?;
+    let mut hasher = sha2::Sha256::new();
+    std::io::copy(&mut file, &mut hasher).ok()?;
+    Some(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// What judging files in parallel shares (the parts of the agent that are `Sync`).
+struct Judging<'j> {
+    scanner: &'j Scanner,
+    version: &'j str,
+    state: &'j StateStore,
+    counters: &'j Counters,
+    rate: &'j ReadRate,
+    sink: &'j dyn RecordSink,
+    moved_away: &'j Mutex<HashMap<(u64, u64), FileState>>,
+}
+
+impl Judging<'_> {
+    /// Judges one new or changed file and says what it found; its new state. A file moved here
+    /// unchanged is judged from its stored analysis without being read; a file whose content is
+    /// what it was (by SHA-256) is judged again without the detectors, and reported only when its
+    /// violations changed; anything else is scanned.
+    fn judge_changed(
+        &self,
+        path: &Path,
+        previous: Option<&FileState>,
+        moved_here: Option<FileState>,
+        mut now: FileState,
+    ) -> FileState {
+        if let Some(moved) = moved_here.as_ref().filter(|m| m.is_same_file_moved(&now)) {
+            if let Some(record) = self.rejudge(path, moved, &mut now) {
+                self.report(record.as_ref());
+                return now;
+            }
+        }
+        self.rate.acquire(now.size);
+        now.content_sha256 = content_sha256(path);
+        let same_content = previous.or(moved_here.as_ref()).filter(|earlier| {
+            earlier.ruleset == now.ruleset
+                && now.content_sha256.is_some()
+                && earlier.content_sha256 == now.content_sha256
+        });
+        if let Some(earlier) = same_content {
+            if let Some(record) = self.rejudge(path, earlier, &mut now) {
+                if previous.is_none_or(|p| p.violations != now.violations) {
+                    self.report(record.as_ref());
+                }
+                return now;
+            }
+        }
+        self.rate.acquire(now.size);
+        let scanned = self.scanner.scan_one(path);
+        self.counters.scanned.fetch_add(1, Ordering::Relaxed);
+        self.report(scanned.record.as_ref());
+        now.violations = violations_of(&scanned.record);
+        now.analysis = scanned.analysis.filter(|a| a.fingerprints_held() <= MAX_KEPT_FINGERPRINTS);
+        now
+    }
+
+    /// Judges `path` from the analysis `earlier` kept; `None` when there is none to use.
+    fn rejudge(&self, path: &Path, earlier: &FileState, now: &mut FileState) -> Option<Option<Record>> {
+        let analysis = earlier.analysis.as_ref()?;
+        let modified = std::time::UNIX_EPOCH + Duration::from_nanos(u64::try_from(now.mtime_ns).unwrap_or(0));
+        let record = self.scanner.rejudge(path, now.size, modified, analysis).ok()?;
+        self.counters.rejudged.fetch_add(1, Ordering::Relaxed);
+        now.violations = violations_of(&record);
+        now.analysis = Some(analysis.clone());
+        now.content_sha256 = earlier.content_sha256.clone();
+        Some(record)
+    }
+
+    fn report(&self, record: Option<&Record>) {
+        if let Some(record) = record {
+            let counter =
+                if matches!(record, Record::Error(_)) { &self.counters.errors } else { &self.counters.reported };
+            counter.fetch_add(1, Ordering::Relaxed);
+            self.sink.record(record);
+        }
+    }
+
+    /// The state of a file that left its path in this batch and is `now` somewhere else.
+    fn take_moved(&self, now: &FileState) -> Option<FileState> {
+        self.moved_away.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&(now.dev, now.ino))
     }
 }

@@ -2,9 +2,10 @@
 //!
 //! An embedded redb database (ACID, copy-on-write: a `kill -9` at any moment leaves the last
 //! committed state). Keyed by path; the value records the file's identity and change stamps
-//! (device, inode, size, modification and change times), the rule-set version that judged it, and
-//! its open violations, so that a later `resolved` event can name them. Holds no content and no
-//! matched value.
+//! (device, inode, size, modification and change times), a SHA-256 of its content, the rule-set
+//! version that judged it, its open violations (so that a later `resolved` event can name them)
+//! and its value-free analysis (so that a move is judged again without reading the file). Holds
+//! no content and no matched value.
 
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -13,6 +14,7 @@ use redb::{ReadableDatabase, ReadableTableMetadata, TableDefinition};
 use serde::{Deserialize, Serialize};
 
 use crate::error::AgentError;
+use crate::portable::PortableAnalysis;
 
 const FILES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("files");
 /// The store's page cache. A larger one makes a first baseline faster (1 GiB: 100,000 files in
@@ -36,6 +38,12 @@ pub struct FileState {
     pub ruleset: String,
     /// Rules it broke when last judged (empty when none).
     pub violations: Vec<String>,
+    /// SHA-256 of its content when last read (hex).
+    #[serde(default)]
+    pub content_sha256: Option<String>,
+    /// What reading it found, when it was read and the analysis is small enough to keep.
+    #[serde(default)]
+    pub analysis: Option<PortableAnalysis>,
 }
 
 impl FileState {
@@ -43,6 +51,14 @@ impl FileState {
     pub fn is_unchanged(&self, now: &FileState) -> bool {
         (self.dev, self.ino, self.size, self.mtime_ns, self.ctime_ns)
             == (now.dev, now.ino, now.size, now.mtime_ns, now.ctime_ns)
+            && self.ruleset == now.ruleset
+    }
+
+    /// True when `now` is this file, unchanged, somewhere else: same identity, size and
+    /// modification time, same rules. (A rename changes the status-change time, so that is not
+    /// compared.)
+    pub fn is_same_file_moved(&self, now: &FileState) -> bool {
+        (self.dev, self.ino, self.size, self.mtime_ns) == (now.dev, now.ino, now.size, now.mtime_ns)
             && self.ruleset == now.ruleset
     }
 }
@@ -151,6 +167,8 @@ mod tests {
             ctime_ns: 4,
             ruleset: "r1".into(),
             violations: vec!["unencrypted_confidential_in_unmanaged_cloud".into()],
+            content_sha256: None,
+            analysis: None,
         }
     }
 
@@ -177,10 +195,30 @@ mod tests {
     }
 
     #[test]
+    fn states_written_before_fingerprints_and_analyses_were_kept_still_read() {
+        let old = r#"{"dev":1,"ino":2,"size":1,"mtime_ns":3,"ctime_ns":4,"ruleset":"r1",
+            "violations":["unencrypted_confidential_in_unmanaged_cloud"]}"#;
+        assert_eq!(serde_json::from_str::<FileState>(old).unwrap(), state(1));
+    }
+
+    #[test]
     fn a_new_rule_set_means_changed() {
         let mut newer = state(1);
         assert!(state(1).is_unchanged(&newer));
         newer.ruleset = "r2".into();
         assert!(!state(1).is_unchanged(&newer));
+    }
+
+    #[test]
+    fn a_rename_changes_only_the_status_time_of_the_same_file() {
+        let mut renamed = state(1);
+        renamed.ctime_ns += 1;
+        assert!(!state(1).is_unchanged(&renamed) && state(1).is_same_file_moved(&renamed));
+        let mut rewritten = renamed.clone();
+        rewritten.mtime_ns += 1;
+        assert!(!state(1).is_same_file_moved(&rewritten));
+        let mut other_inode = renamed;
+        other_inode.ino += 1;
+        assert!(!state(1).is_same_file_moved(&other_inode));
     }
 }
