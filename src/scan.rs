@@ -49,6 +49,7 @@ pub struct Scanner {
     rules: crate::policy::RulesConfig,
     labels: crate::extract::LabelNames,
     isolation: Option<crate::worker::Workers>,
+    analysis_version: String,
 }
 
 impl std::fmt::Debug for Scanner {
@@ -76,6 +77,7 @@ impl Scanner {
         engine.check_user_examples()?;
         engine.allow_fingerprints(config.allowed_fingerprints.iter().copied());
         let locator = Locator::discover(&config.locations, &config.managed_onedrive_tenants);
+        let analysis_version = analysis_version(&engine, config);
         Ok(Scanner {
             engine,
             locator,
@@ -83,12 +85,20 @@ impl Scanner {
             rules: config.rules.clone(),
             labels: config.labels.clone(),
             isolation: None,
+            analysis_version,
         })
     }
 
     /// The detection engine.
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// Identifies what this scanner's analysis of a given file would be (program, detectors,
+    /// key, allowed values, reading limits, label names); where the file is and the policy
+    /// rules are not part of it. A stored analysis with the same version can be judged again.
+    pub fn analysis_version(&self) -> &str {
+        &self.analysis_version
     }
 
     /// Parses container formats (Office, PDF, archives, mail) in worker processes started with
@@ -238,6 +248,9 @@ impl Scanner {
         modified: SystemTime,
         analysis: &PortableAnalysis,
     ) -> Result<Option<Record>, UnknownDetector> {
+        if self.scan.exclude.is_match(path) {
+            return Ok(None);
+        }
         let analysis = analysis.to_analysis(self.engine.detectors())?;
         let candidate = FileCandidate { path: path.to_path_buf() };
         Ok(record_of(path, self.judge(&candidate, size, age_in_days(modified), analysis)))
@@ -419,6 +432,18 @@ struct ReadFile {
     size: u64,
     age_days: Option<u64>,
     analysis: Analysis,
+}
+
+/// The [`Scanner::analysis_version`] for an engine and a configuration.
+fn analysis_version(engine: &Engine, config: &Config) -> String {
+    use sha2::Digest;
+    let mut labels: Vec<_> = config.labels.iter().collect();
+    labels.sort();
+    let mut hash = sha2::Sha256::new();
+    hash.update(env!("CARGO_PKG_VERSION").as_bytes());
+    hash.update(engine.identity());
+    hash.update(format!("{:?} {} {labels:?}", config.scan.limits, config.scan.max_file_size).as_bytes());
+    hash.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
 /// Whole days since `modified` (none for a time in the future).

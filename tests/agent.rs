@@ -319,6 +319,30 @@ fn sighup_with_a_broken_configuration_keeps_the_old_one() {
 }
 
 #[test]
+fn a_new_policy_rejudges_stored_analyses_and_new_detectors_read_again() {
+    let home = Home::new("");
+    let path = home.write("home/Documents/hr/staff.csv", STAFF);
+    let agent = home.start();
+    // Policy only: the HR folder is declared a USB stick. Judged again without reading.
+    home.write_config(&format!(
+        "[[locations]]\npath = \"{}\"\nkind = \"removable\"\nprovider = \"usb\"\n",
+        home.path("home/Documents/hr").display()
+    ));
+    agent.signal("HUP");
+    let event = agent.wait_for(|e| is_violation_at(e, &path), "violation under the new policy");
+    assert_eq!(event["location"]["kind"], "removable");
+    let heartbeat = agent.wait_for(|e| e["event"] == "heartbeat" && e["counters"]["files_rejudged"] == 1, "heartbeat");
+    // The Dropbox marker is empty (nothing to keep, so it is looked at again); staff.csv was read once.
+    assert_eq!(heartbeat["counters"]["files_scanned"], 3, "{heartbeat}");
+    // A detector switched off changes what reading finds: the file is read again.
+    home.write_config("[detectors]\ndisabled = [\"uk_nino\"]\n");
+    agent.signal("HUP");
+    agent.wait_for(|e| is_resolution_of(e, &path), "resolution once the folder is no longer a stick");
+    let stopped = agent.stop();
+    assert_eq!(stopped["counters"]["files_scanned"], 5, "both read again: {stopped}");
+}
+
+#[test]
 fn check_config_says_valid_or_names_the_line() {
     let home = Home::new("");
     let ok = Command::new(env!("CARGO_BIN_EXE_dlp-agent"))

@@ -154,7 +154,7 @@ fn agent_record(event: AgentEvent, message: String) -> AgentRecord {
 }
 
 /// A file's identity and change stamps now; `None` when it is not a regular file.
-fn observe(path: &Path, ruleset: &str) -> Option<FileState> {
+fn observe(path: &Path, ruleset: &str, analysis_version: &str) -> Option<FileState> {
     use std::os::unix::fs::MetadataExt;
     let meta = std::fs::symlink_metadata(path).ok()?;
     if !meta.file_type().is_file() {
@@ -168,6 +168,7 @@ fn observe(path: &Path, ruleset: &str) -> Option<FileState> {
         mtime_ns: nanos(meta.mtime(), meta.mtime_nsec()),
         ctime_ns: nanos(meta.ctime(), meta.ctime_nsec()),
         ruleset: ruleset.to_string(),
+        analysis_version: analysis_version.to_string(),
         violations: Vec::new(),
         content_sha256: None,
         analysis: None,
@@ -460,7 +461,7 @@ impl<'a> Agent<'a> {
             .into_par_iter()
             .filter_map(|path| {
                 let previous = judging.state.get(&path).ok().flatten();
-                let Some(now) = observe(&path, judging.version) else {
+                let Some(now) = observe(&path, judging.version, judging.scanner.analysis_version()) else {
                     // Not a regular file (gone already, or a folder): forgotten below if known.
                     return previous.map(|p| (path, None, p.violations));
                 };
@@ -557,9 +558,10 @@ struct Judging<'j> {
 
 impl Judging<'_> {
     /// Judges one new or changed file and says what it found; its new state. A file moved here
-    /// unchanged is judged from its stored analysis without being read; a file whose content is
-    /// what it was (by SHA-256) is judged again without the detectors, and reported only when its
-    /// violations changed; anything else is scanned.
+    /// unchanged, or unchanged under new policy rules, is judged from its stored analysis without
+    /// being read; a file whose content is what it was (by SHA-256) is judged again without the
+    /// detectors; anything else is scanned. At its old path, a file judged again is reported
+    /// only when its violations changed.
     fn judge_changed(
         &self,
         path: &Path,
@@ -567,24 +569,23 @@ impl Judging<'_> {
         moved_here: Option<FileState>,
         mut now: FileState,
     ) -> FileState {
-        if let Some(moved) = moved_here.as_ref().filter(|m| m.is_same_file_moved(&now)) {
-            if let Some(record) = self.rejudge(path, moved, &mut now) {
-                self.report(record.as_ref());
+        let earlier = moved_here.as_ref().or(previous);
+        if let Some(unread) = earlier.filter(|e| e.is_same_content_unread(&now)) {
+            if let Some(record) = self.rejudge(path, unread, &mut now) {
+                self.report_if_new(previous, &now, record.as_ref());
                 return now;
             }
         }
         self.rate.acquire(now.size);
         now.content_sha256 = content_sha256(path);
-        let same_content = previous.or(moved_here.as_ref()).filter(|earlier| {
-            earlier.ruleset == now.ruleset
+        let same_content = earlier.filter(|e| {
+            e.analysis_version == now.analysis_version
                 && now.content_sha256.is_some()
-                && earlier.content_sha256 == now.content_sha256
+                && e.content_sha256 == now.content_sha256
         });
-        if let Some(earlier) = same_content {
-            if let Some(record) = self.rejudge(path, earlier, &mut now) {
-                if previous.is_none_or(|p| p.violations != now.violations) {
-                    self.report(record.as_ref());
-                }
+        if let Some(same) = same_content {
+            if let Some(record) = self.rejudge(path, same, &mut now) {
+                self.report_if_new(previous, &now, record.as_ref());
                 return now;
             }
         }
@@ -607,6 +608,14 @@ impl Judging<'_> {
         now.analysis = Some(analysis.clone());
         now.content_sha256 = earlier.content_sha256.clone();
         Some(record)
+    }
+
+    /// Reports a file judged again without the detectors: always at a new path, at the same
+    /// path only when its violations changed (otherwise nothing new is known).
+    fn report_if_new(&self, previous: Option<&FileState>, now: &FileState, record: Option<&Record>) {
+        if previous.is_none_or(|p| p.violations != now.violations) {
+            self.report(record);
+        }
     }
 
     fn report(&self, record: Option<&Record>) {

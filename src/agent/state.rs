@@ -36,6 +36,10 @@ pub struct FileState {
     pub ctime_ns: i128,
     /// The rule set (detectors and policy) that judged it.
     pub ruleset: String,
+    /// What made its analysis (detectors and reading limits, not policy): the analysis can be
+    /// judged again under new policy rules only while this is the scanner's.
+    #[serde(default)]
+    pub analysis_version: String,
     /// Rules it broke when last judged (empty when none).
     pub violations: Vec<String>,
     /// SHA-256 of its content when last read (hex).
@@ -54,12 +58,13 @@ impl FileState {
             && self.ruleset == now.ruleset
     }
 
-    /// True when `now` is this file, unchanged, somewhere else: same identity, size and
-    /// modification time, same rules. (A rename changes the status-change time, so that is not
+    /// True when `now` is this file with its content as it was when analysed, wherever it is
+    /// now and whatever the policy: same identity, size and modification time, analysed as the
+    /// scanner would analyse it now. (A rename changes the status-change time, so that is not
     /// compared.)
-    pub fn is_same_file_moved(&self, now: &FileState) -> bool {
+    pub fn is_same_content_unread(&self, now: &FileState) -> bool {
         (self.dev, self.ino, self.size, self.mtime_ns) == (now.dev, now.ino, now.size, now.mtime_ns)
-            && self.ruleset == now.ruleset
+            && self.analysis_version == now.analysis_version
     }
 }
 
@@ -166,6 +171,7 @@ mod tests {
             mtime_ns: 3,
             ctime_ns: 4,
             ruleset: "r1".into(),
+            analysis_version: String::new(),
             violations: vec!["unencrypted_confidential_in_unmanaged_cloud".into()],
             content_sha256: None,
             analysis: None,
@@ -210,15 +216,19 @@ mod tests {
     }
 
     #[test]
-    fn a_rename_changes_only_the_status_time_of_the_same_file() {
+    fn a_rename_or_a_new_policy_keeps_the_content_as_analysed() {
         let mut renamed = state(1);
         renamed.ctime_ns += 1;
-        assert!(!state(1).is_unchanged(&renamed) && state(1).is_same_file_moved(&renamed));
+        renamed.ruleset = "r2".into();
+        assert!(!state(1).is_unchanged(&renamed) && state(1).is_same_content_unread(&renamed));
         let mut rewritten = renamed.clone();
         rewritten.mtime_ns += 1;
-        assert!(!state(1).is_same_file_moved(&rewritten));
-        let mut other_inode = renamed;
+        assert!(!state(1).is_same_content_unread(&rewritten));
+        let mut other_inode = renamed.clone();
         other_inode.ino += 1;
-        assert!(!state(1).is_same_file_moved(&other_inode));
+        assert!(!state(1).is_same_content_unread(&other_inode));
+        let mut new_detectors = renamed;
+        new_detectors.analysis_version = "a2".into();
+        assert!(!state(1).is_same_content_unread(&new_detectors));
     }
 }

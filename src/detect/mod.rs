@@ -291,6 +291,8 @@ pub struct Engine {
     edge_pass: Option<Prefilter>,
     key: FingerprintKey,
     allowed_fingerprints: HashSet<Fingerprint>,
+    /// SHA-256 of the detector files loaded (paths and texts, in load order).
+    definitions_digest: [u8; 32],
 }
 
 impl std::fmt::Debug for Engine {
@@ -380,13 +382,36 @@ impl Engine {
             .collect();
         let person_pass = Prefilter::build(&sources, |s| s.spec.requires_person)?;
         let edge_pass = Prefilter::build(&sources, |s| s.spec.scope == rule::Scope::Edges && !s.spec.requires_person)?;
-        Ok(Engine { detectors, unions, ungated, person_pass, edge_pass, key, allowed_fingerprints: HashSet::new() })
+        let definitions_digest = digest_definitions(&sources);
+        Ok(Engine {
+            detectors,
+            unions,
+            ungated,
+            person_pass,
+            edge_pass,
+            key,
+            allowed_fingerprints: HashSet::new(),
+            definitions_digest,
+        })
     }
 
     /// Values never reported, by fingerprint (allowed in the configuration with a reason): the
     /// institution's own switchboard number, a shared mailbox. They count as suppressed.
     pub fn allow_fingerprints(&mut self, fingerprints: impl IntoIterator<Item = Fingerprint>) {
         self.allowed_fingerprints.extend(fingerprints);
+    }
+
+    /// Identifies what this engine finds in a given text: its detector files, fingerprint key
+    /// and allowed fingerprints. Two engines with the same identity produce the same findings.
+    pub fn identity(&self) -> [u8; 32] {
+        use sha2::Digest;
+        let mut allowed: Vec<String> = self.allowed_fingerprints.iter().map(ToString::to_string).collect();
+        allowed.sort();
+        let mut hash = sha2::Sha256::new();
+        hash.update(self.definitions_digest);
+        hash.update(sha2::Sha256::digest(self.key.to_hex()));
+        hash.update(allowed.join(",").as_bytes());
+        hash.finalize().into()
     }
 
     /// The compiled detectors, in load order; a [`Finding::detector`] indexes this slice.
@@ -838,6 +863,19 @@ fn merge_ranges(ranges: &mut Vec<Range<usize>>) {
         }
     }
     *ranges = merged;
+}
+
+/// SHA-256 over the detector files' paths and texts, in load order.
+fn digest_definitions(sources: &[DetectorSource]) -> [u8; 32] {
+    use sha2::Digest;
+    let mut hash = sha2::Sha256::new();
+    for source in sources {
+        hash.update(source.path.as_os_str().as_encoded_bytes());
+        hash.update([0]);
+        hash.update(source.text.as_bytes());
+        hash.update([0]);
+    }
+    hash.finalize().into()
 }
 
 #[cfg(test)]

@@ -8,10 +8,13 @@ On a generated home folder of 100,000 files in 1,000 folders (1 % with personal 
     and its peak (VmHWM);
   * latency: 50 files written one at a time into the watched Dropbox folder; time from the write
     returning to the event line appearing in the event file (default settle time, 1 s);
+  * move: a folder of 500 staff lists moved from Documents into Dropbox; time to the last
+    violation event and files read for it (judged from the stored analysis, none);
   * restart: a second start reads nothing unchanged (files_scanned in the `started`/`stopped`
     counters) and its time to READY.
 
-Usage: tests/bench/agent.py [--data DIR] [--files N] [--idle SECONDS]
+Usage: tests/bench/agent.py [--data DIR] [--files N] [--idle SECONDS] [--binary PATH]
+(--binary: another build to compare, e.g. an earlier commit's target/release/dlp-agent)
 """
 import argparse
 import json
@@ -42,6 +45,21 @@ def make_home(path, n):
             f.write(STAFF if personal else f"Meeting notes {i}: agenda, actions, next steps.\n")
     open(os.path.join(path, "Dropbox", ".dropbox"), "w").close()
     open(os.path.join(path, ".done"), "w").close()
+
+
+MOVING_FILES = 500
+
+
+def make_moving_folder(home):
+    """Documents/moving: staff lists (not a violation there) to be moved into Dropbox."""
+    moving = os.path.join(home, "Documents", "moving")
+    if os.path.isdir(os.path.join(home, "Dropbox", "moving")):  # moved there by an earlier run
+        os.rename(os.path.join(home, "Dropbox", "moving"), moving)
+    os.makedirs(moving, exist_ok=True)
+    for i in range(MOVING_FILES):
+        with open(os.path.join(moving, f"staff-{i}.csv"), "w") as f:
+            f.write(STAFF)
+    return moving
 
 
 def cpu_seconds(pid):
@@ -102,12 +120,16 @@ def main():
     ap.add_argument("--data", default=os.path.join(ROOT, "bench-data", "agent"))
     ap.add_argument("--files", type=int, default=100_000)
     ap.add_argument("--idle", type=int, default=60)
+    ap.add_argument("--binary")
     a = ap.parse_args()
     os.makedirs(a.data, exist_ok=True)
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-    binary = os.path.join(ROOT, "target", "release", "dlp-agent")
+    binary = a.binary
+    if not binary:
+        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+        binary = os.path.join(ROOT, "target", "release", "dlp-agent")
     home = os.path.join(a.data, f"home-{a.files}")
     make_home(home, a.files)
+    moving = make_moving_folder(home)
     for name in ("state.redb", "events.jsonl"):
         if os.path.exists(os.path.join(a.data, name)):
             os.remove(os.path.join(a.data, name))
@@ -122,6 +144,7 @@ def main():
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}")
     print(f"home: {a.files} files in {a.files // 100} folders, {a.files // 100} with personal data\n")
 
+    files_at_start = sum(len(files) for _, _, files in os.walk(home))
     agent = Agent(binary, config, a.data)
     baseline = agent.wait_ready()
     print(f"baseline (nice 19, ionice idle): {baseline:.2f} s, {a.files / baseline:.0f} files/s")
@@ -154,7 +177,21 @@ def main():
     p95 = latencies[int(0.95 * len(latencies)) - 1]
     print(f"latency write -> event (settle 1 s), 50 files: median {statistics.median(latencies):.3f} s, "
           f"p95 {p95:.3f} s, max {latencies[-1]:.3f} s")
+    moved = os.path.join(home, "Dropbox", "moving")
+    seen = len(events(events_file))
+    start = time.perf_counter()
+    os.rename(moving, moved)
+    while sum(1 for e in events(events_file)[seen:] if e.get("type") == "file"
+              and e.get("path", "").startswith(moved) and e.get("violations")) < MOVING_FILES:
+        if time.perf_counter() - start > 120:
+            sys.exit("not every moved file was reported")
+        time.sleep(0.01)
+    took = time.perf_counter() - start
     agent.stop()
+    stopped = [e for e in events(events_file) if e.get("event") == "stopped"][-1]
+    read_for_move = stopped["counters"]["files_scanned"] - files_at_start - len(latencies)
+    print(f"move of a folder of {MOVING_FILES} staff lists into Dropbox: all reported in {took:.2f} s, "
+          f"files read for it {read_for_move}")
 
     before = len(events(events_file))
     agent = Agent(binary, config, a.data)
