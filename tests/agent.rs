@@ -318,28 +318,52 @@ fn sighup_with_a_broken_configuration_keeps_the_old_one() {
     agent.stop();
 }
 
+/// A user's detector file: staff numbers like `STF-123456`.
+const STAFF_NUMBER_DETECTOR: &str = r#"id = "staff_number"
+description = "Staff number"
+class = "identifier"
+regex = '\bSTF-\d{6}\b'
+validator = "none"
+confidence = "high"
+
+[[example]]
+text = "Staff STF-123456"
+match = ["STF-123456"]
+
+[[example]]
+text = "STF-12345 is too short"
+match = []
+"#;
+
 #[test]
 fn a_new_policy_rejudges_stored_analyses_and_new_detectors_read_again() {
     let home = Home::new("");
+    let detectors = home.path("detectors");
+    std::fs::create_dir_all(&detectors).unwrap();
+    let declared_stick = format!(
+        "[detectors]\ncustom_dir = \"{}\"\n[[locations]]\npath = \"{}\"\nkind = \"removable\"\nprovider = \"usb\"\n",
+        detectors.display(),
+        home.path("home/Documents/hr").display()
+    );
+    home.write_config(&format!("[detectors]\ncustom_dir = \"{}\"\n", detectors.display()));
     let path = home.write("home/Documents/hr/staff.csv", STAFF);
     let agent = home.start();
     // Policy only: the HR folder is declared a USB stick. Judged again without reading.
-    home.write_config(&format!(
-        "[[locations]]\npath = \"{}\"\nkind = \"removable\"\nprovider = \"usb\"\n",
-        home.path("home/Documents/hr").display()
-    ));
+    home.write_config(&declared_stick);
     agent.signal("HUP");
     let event = agent.wait_for(|e| is_violation_at(e, &path), "violation under the new policy");
     assert_eq!(event["location"]["kind"], "removable");
-    let heartbeat = agent.wait_for(|e| e["event"] == "heartbeat" && e["counters"]["files_rejudged"] == 1, "heartbeat");
+    let heartbeat =
+        agent.wait_for(|e| e["event"] == "heartbeat" && e["counters"]["files_rejudged"] == 1, "a heartbeat after it");
     // The Dropbox marker is empty (nothing to keep, so it is looked at again); staff.csv was read once.
     assert_eq!(heartbeat["counters"]["files_scanned"], 3, "{heartbeat}");
-    // A detector switched off changes what reading finds: the file is read again.
-    home.write_config("[detectors]\ndisabled = [\"uk_nino\"]\n");
+    // A new detector file, config.toml unchanged: what reading finds may change, so both are read.
+    std::fs::write(detectors.join("staff_number.toml"), STAFF_NUMBER_DETECTOR).unwrap();
     agent.signal("HUP");
-    agent.wait_for(|e| is_resolution_of(e, &path), "resolution once the folder is no longer a stick");
-    let stopped = agent.stop();
-    assert_eq!(stopped["counters"]["files_scanned"], 5, "both read again: {stopped}");
+    let heartbeat =
+        agent.wait_for(|e| e["event"] == "heartbeat" && e["counters"]["files_scanned"] == 5, "files read again");
+    assert_eq!(heartbeat["counters"]["files_rejudged"], 1, "{heartbeat}");
+    agent.stop();
 }
 
 #[test]

@@ -51,11 +51,13 @@ pub struct FileState {
 }
 
 impl FileState {
-    /// True when the file looks as it did: same identity, size and times, judged by the same rules.
+    /// True when the file looks as it did: same identity, size and times, judged by the same rules
+    /// and analysed by the same detectors (user detector files are not in the configuration text).
     pub fn is_unchanged(&self, now: &FileState) -> bool {
         (self.dev, self.ino, self.size, self.mtime_ns, self.ctime_ns)
             == (now.dev, now.ino, now.size, now.mtime_ns, now.ctime_ns)
             && self.ruleset == now.ruleset
+            && self.analysis_version == now.analysis_version
     }
 
     /// True when `now` is this file with its content as it was when analysed, wherever it is
@@ -213,6 +215,9 @@ mod tests {
         assert!(state(1).is_unchanged(&newer));
         newer.ruleset = "r2".into();
         assert!(!state(1).is_unchanged(&newer));
+        let mut new_detector_file = state(1);
+        new_detector_file.analysis_version = "a2".into();
+        assert!(!state(1).is_unchanged(&new_detector_file));
     }
 
     #[test]

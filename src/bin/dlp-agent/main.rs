@@ -71,7 +71,7 @@ fn load_config(path: Option<&Path>) -> Result<Config> {
 }
 
 /// Detectors, policy and roots from a configuration. The version hashes the configuration text
-/// and this program's version (which fixes the embedded detectors), so a change to either
+/// and the scanner's analysis version (program, detector files, key), so a change to any
 /// re-judges every file.
 fn rules(path: Option<&Path>, key: &FingerprintKey) -> Result<Rules> {
     let config = load_config(path)?;
@@ -86,7 +86,7 @@ fn rules(path: Option<&Path>, key: &FingerprintKey) -> Result<Rules> {
         None => DEFAULT_CONFIG.as_bytes().to_vec(),
     };
     let mut hash = sha2::Sha256::new();
-    hash.update(env!("CARGO_PKG_VERSION").as_bytes());
+    hash.update(scanner.analysis_version().as_bytes());
     hash.update(&text);
     let version = hash.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
     Ok(Rules {
