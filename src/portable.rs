@@ -17,28 +17,29 @@ use crate::detect::{Confidence, Detector, Fingerprint};
 use crate::extract::{encryption, ContentKind, Encryption, Extracted, PartialReason};
 use crate::scan::Analysis;
 
-/// An analysis, ready to cross a pipe or be stored.
+/// An analysis, ready to cross a pipe or be stored. Empty parts are left out: most files have
+/// nothing to say, and the agent keeps one of these per file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PortableAnalysis {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     binary: bool,
     #[serde(default)]
     format: String,
     #[serde(default)]
     text_bytes: u64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     partial: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     encryption: Option<PortableEncryption>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     tallies: Vec<PortableTally>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     members: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     members_omitted: u64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     suppressed: u64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     people_table: bool,
 }
 
@@ -74,7 +75,7 @@ impl PortableAnalysis {
             format: a.extracted.format.to_string(),
             text_bytes: a.extracted.text_bytes,
             partial: a.extracted.partial.iter().map(|p| p.as_str().to_string()).collect(),
-            encryption: Some(PortableEncryption {
+            encryption: (*e != Encryption::none()).then(|| PortableEncryption {
                 encrypted: e.encrypted,
                 method: e.method.map(str::to_string),
                 strong: e.strong,
@@ -149,5 +150,42 @@ impl PortableAnalysis {
             members_omitted: self.members_omitted,
             suppressed: self.suppressed,
         })
+    }
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_with_nothing_found_is_stored_in_a_few_bytes_and_reads_back() {
+        let analysis = Analysis {
+            extracted: Extracted {
+                kind: ContentKind::Text(encoding_rs::UTF_8),
+                format: "text",
+                text_bytes: 49,
+                partial: Default::default(),
+                encryption: Encryption::none(),
+            },
+            tally: FileTally::default(),
+            members: Default::default(),
+            members_omitted: 0,
+            suppressed: 0,
+        };
+        let portable = PortableAnalysis::from_analysis(&analysis);
+        let json = serde_json::to_string(&portable).unwrap();
+        assert_eq!(json, r#"{"format":"text","text_bytes":49}"#);
+        let back: PortableAnalysis = serde_json::from_str(&json).unwrap();
+        let again = back.to_analysis(&[]).unwrap();
+        assert_eq!((again.extracted.format, again.extracted.encryption), ("text", Encryption::none()));
+        assert!(again.tally.is_empty() && again.extracted.kind != ContentKind::Binary);
     }
 }

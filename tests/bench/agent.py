@@ -130,6 +130,9 @@ def main():
     home = os.path.join(a.data, f"home-{a.files}")
     make_home(home, a.files)
     moving = make_moving_folder(home)
+    # Files written for the latency test must be new: a rewrite with the same content is not
+    # reported again.
+    shutil.rmtree(os.path.join(home, "Dropbox", "latency"), ignore_errors=True)
     for name in ("state.redb", "events.jsonl"):
         if os.path.exists(os.path.join(a.data, name)):
             os.remove(os.path.join(a.data, name))
