@@ -220,19 +220,27 @@ impl<'a> Agent<'a> {
         self.emit_with_counters(AgentEvent::Started, "watching".to_string());
         self.check_power();
         self.update_roots();
+        etiquette::return_free_memory();
         ready();
         let mut last_heartbeat = Instant::now();
         let mut last_reconcile = Instant::now();
         let mut last_mount_check = Instant::now();
+        // Set by work that allocates (a batch, a walk, a reload); memory is handed back at the
+        // first quiet turn after it.
+        let mut worked = false;
         while !control.stop.load(Ordering::SeqCst) {
             alive();
             if control.reload.swap(false, Ordering::SeqCst) {
                 self.reload(reload(), "on SIGHUP");
+                worked = true;
             }
             if self.paused() {
                 std::thread::sleep(Duration::from_millis(200));
             } else if let Some(batch) = self.watcher.next(Duration::from_millis(200)) {
                 self.handle(batch);
+                worked = true;
+            } else if std::mem::take(&mut worked) {
+                etiquette::return_free_memory();
             }
             if last_mount_check.elapsed() >= MOUNT_CHECK {
                 self.check_power();
@@ -242,12 +250,13 @@ impl<'a> Agent<'a> {
                     self.mounted = mounted;
                     self.reload(reload(), "because a removable volume was mounted or removed");
                 }
-                self.update_roots();
+                worked |= self.update_roots();
                 last_mount_check = Instant::now();
             }
             if last_reconcile.elapsed() >= self.rules.config.reconcile && !self.paused() {
                 self.reconcile_all();
                 last_reconcile = Instant::now();
+                worked = true;
             }
             if last_heartbeat.elapsed() >= self.rules.config.heartbeat {
                 self.emit_with_counters(AgentEvent::Heartbeat, "alive".to_string());
@@ -307,7 +316,8 @@ impl<'a> Agent<'a> {
     }
 
     /// Watches the roots that exist now and stops watching those that went (a stick pulled out).
-    fn update_roots(&mut self) {
+    /// True when a root came or went.
+    fn update_roots(&mut self) -> bool {
         let wanted: BTreeSet<PathBuf> = self
             .rules
             .roots
@@ -318,12 +328,13 @@ impl<'a> Agent<'a> {
             .cloned()
             .collect();
         let gone: Vec<PathBuf> = self.active_roots.difference(&wanted).cloned().collect();
-        for root in gone {
-            self.watcher.unwatch_tree(&root);
-            self.active_roots.remove(&root);
+        for root in &gone {
+            self.watcher.unwatch_tree(root);
+            self.active_roots.remove(root);
             self.health("ok", format!("{} is gone (unmounted or removed); not watched", root.display()));
         }
         let new: Vec<PathBuf> = wanted.difference(&self.active_roots).cloned().collect();
+        let mut changed = !gone.is_empty();
         for root in new {
             // A root inside another root is already covered.
             if self.active_roots.iter().any(|r| root.starts_with(r)) {
@@ -331,7 +342,9 @@ impl<'a> Agent<'a> {
             }
             self.watch_and_reconcile(&root);
             self.active_roots.insert(root);
+            changed = true;
         }
+        changed
     }
 
     fn watch_and_reconcile(&mut self, dir: &Path) {
@@ -364,14 +377,8 @@ impl<'a> Agent<'a> {
     /// Files go to `judge` in slices, so memory does not grow with the size of the tree.
     fn reconcile(&self, dir: &Path) {
         self.counters.reconciliations.fetch_add(1, Ordering::Relaxed);
-        let vanished: Vec<PathBuf> = self
-            .state
-            .under(dir)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(path, _)| path)
-            .filter(|path| std::fs::symlink_metadata(path).is_err())
-            .collect();
+        let vanished =
+            self.state.paths_under_matching(dir, &|path| std::fs::symlink_metadata(path).is_err()).unwrap_or_default();
         for path in vanished {
             self.forget(&path, "deleted");
         }

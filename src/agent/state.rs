@@ -110,10 +110,36 @@ impl StateStore {
 
     /// Every known path at or below `prefix`, with its state.
     pub fn under(&self, prefix: &Path) -> Result<Vec<(PathBuf, FileState)>, AgentError> {
+        let mut found = Vec::new();
+        self.visit_under(prefix, &mut |path, value| {
+            if let Ok(state) = serde_json::from_slice(value) {
+                found.push((path.to_path_buf(), state));
+            }
+        })?;
+        Ok(found)
+    }
+
+    /// The known paths at or below `prefix` that `select` picks. Reads no state, so a walk over
+    /// 100,000 files holds only the paths it picks.
+    pub fn paths_under_matching(
+        &self,
+        prefix: &Path,
+        select: &dyn Fn(&Path) -> bool,
+    ) -> Result<Vec<PathBuf>, AgentError> {
+        let mut found = Vec::new();
+        self.visit_under(prefix, &mut |path, _| {
+            if select(path) {
+                found.push(path.to_path_buf());
+            }
+        })?;
+        Ok(found)
+    }
+
+    /// Calls `visit` with each known path at or below `prefix` and its stored value, in order.
+    fn visit_under(&self, prefix: &Path, visit: &mut dyn FnMut(&Path, &[u8])) -> Result<(), AgentError> {
         let txn = self.db.begin_read().map_err(store_error)?;
         let table = txn.open_table(FILES).map_err(store_error)?;
         let start = key(prefix);
-        let mut found = Vec::new();
         for entry in table.range(start..).map_err(store_error)? {
             let (k, v) = entry.map_err(store_error)?;
             let path = Path::new(std::ffi::OsStr::from_bytes(k.value()));
@@ -123,11 +149,9 @@ impl StateStore {
                 }
                 break;
             }
-            if let Ok(state) = serde_json::from_slice(v.value()) {
-                found.push((path.to_path_buf(), state));
-            }
+            visit(path, v.value());
         }
-        Ok(found)
+        Ok(())
     }
 
     /// Writes a batch of changes in one transaction: `Some` sets, `None` forgets.
@@ -198,6 +222,8 @@ mod tests {
         assert_eq!(store.get(Path::new("/h/a/b/one.csv")).unwrap(), Some(state(1)));
         let under: Vec<PathBuf> = store.under(Path::new("/h/a/b")).unwrap().into_iter().map(|(p, _)| p).collect();
         assert_eq!(under, [PathBuf::from("/h/a/b/one.csv"), PathBuf::from("/h/a/b/sub/three.csv")]);
+        let picked = store.paths_under_matching(Path::new("/h/a/b"), &|p| p.ends_with("three.csv")).unwrap();
+        assert_eq!(picked, [PathBuf::from("/h/a/b/sub/three.csv")]);
         store.apply(&[(PathBuf::from("/h/a/b/one.csv"), None)]).unwrap();
         assert_eq!(store.files_known().unwrap(), 2);
     }

@@ -4,14 +4,14 @@
 On a generated home folder of 100,000 files in 1,000 folders (1 % with personal data, in Dropbox):
   * baseline: the agent runs under `nice -n 19 ionice -c 3` (what the systemd unit sets); the time
     from start to systemd's READY=1 (sent once the baseline walk is done) gives files/s;
-  * idle: CPU time used over 60 s once ready (share of one core), resident memory then (steady)
-    and its peak (VmHWM);
+  * idle: CPU time used over 60 s once ready (share of one core), resident memory then (steady;
+    anonymous and file-backed, the latter mostly the program's own code) and its peak (VmHWM);
   * latency: 50 files written one at a time into the watched Dropbox folder; time from the write
     returning to the event line appearing in the event file (default settle time, 1 s);
   * move: a folder of 500 staff lists moved from Documents into Dropbox; time to the last
     violation event and files read for it (judged from the stored analysis, none);
   * restart: a second start reads nothing unchanged (files_scanned in the `started`/`stopped`
-    counters) and its time to READY.
+    counters), its time to READY and its memory 2 s later.
 
 Usage: tests/bench/agent.py [--data DIR] [--files N] [--idle SECONDS] [--binary PATH]
 (--binary: another build to compare, e.g. an earlier commit's target/release/dlp-agent)
@@ -72,10 +72,10 @@ def memory_mb(pid):
     values = {}
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith(("VmRSS", "VmHWM")):
+            if line.startswith(("VmRSS", "VmHWM", "RssAnon", "RssFile")):
                 key, kb, _ = line.split()
                 values[key.rstrip(":")] = int(kb) / 1024
-    return values["VmRSS"], values["VmHWM"]
+    return values
 
 
 class Agent:
@@ -156,9 +156,11 @@ def main():
     cpu0, t0 = cpu_seconds(pid), time.perf_counter()
     time.sleep(a.idle)
     cpu1, t1 = cpu_seconds(pid), time.perf_counter()
-    rss, hwm = memory_mb(pid)
+    memory = memory_mb(pid)
     print(f"idle over {a.idle} s: {100 * (cpu1 - cpu0) / (t1 - t0):.3f} % of one core "
-          f"({cpu1 - cpu0:.2f} s CPU); RSS steady {rss:.1f} MB, peak {hwm:.1f} MB")
+          f"({cpu1 - cpu0:.2f} s CPU); RSS steady {memory['VmRSS']:.1f} MB "
+          f"(anonymous {memory['RssAnon']:.1f}, file-backed {memory['RssFile']:.1f}), "
+          f"peak {memory['VmHWM']:.1f} MB")
 
     latencies = []
     target = os.path.join(home, "Dropbox", "latency")
@@ -199,12 +201,14 @@ def main():
     before = len(events(events_file))
     agent = Agent(binary, config, a.data)
     ready = agent.wait_ready()
+    time.sleep(2)
+    memory = memory_mb(agent.pid())
     agent.stop()
     after = events(events_file)[before:]
     stopped = [e for e in after if e.get("event") == "stopped"][-1]
     new_files = sum(1 for e in after if e.get("type") == "file")
     print(f"restart: ready in {ready:.2f} s, files read again {stopped['counters']['files_scanned']}, "
-          f"new file events {new_files}")
+          f"new file events {new_files}; RSS then {memory['VmRSS']:.1f} MB, peak {memory['VmHWM']:.1f} MB")
 
 
 if __name__ == "__main__":
