@@ -164,11 +164,14 @@ pub fn apply_rules_config(violations: Vec<Violation>, path: &std::path::Path, co
     tuned
 }
 
+/// The id of the rule that spans files (see `key_stored_with_data`).
+pub const KEY_STORED_WITH_DATA: &str = "key_stored_with_data";
+
 /// The rule that spans files: a password or private key stored in the same unmanaged cloud folder
 /// or removable volume as an encrypted file, which it may well unlock.
 pub fn key_stored_with_data(place: &str) -> Violation {
     Violation {
-        rule: "key_stored_with_data",
+        rule: KEY_STORED_WITH_DATA,
         severity: Severity::High,
         reason: format!("a password or key is stored in {place} beside encrypted files it may unlock"),
         remediation: "keep passwords and keys apart from the data (a password manager), and change them",

@@ -101,6 +101,16 @@ impl PortableAnalysis {
         }
     }
 
+    /// True when the file was encrypted.
+    pub fn is_encrypted(&self) -> bool {
+        self.encryption.as_ref().is_some_and(|e| e.encrypted)
+    }
+
+    /// The engine indexes of the detectors that found something.
+    pub fn detector_indexes(&self) -> impl Iterator<Item = usize> + '_ {
+        self.tallies.iter().map(|t| t.detector)
+    }
+
     /// How many value fingerprints it holds (its size is about 64 bytes for each).
     pub fn fingerprints_held(&self) -> usize {
         self.tallies.iter().map(|t| t.distinct.len() + t.counting.len()).sum()

@@ -143,22 +143,52 @@ impl Scanner {
 
     /// Judges `key_stored_with_data` now that every file is known, then sends the held records.
     fn send_held(&self, held: Vec<FileRecord>, sink: &dyn RecordSink, summary: &mut SummaryRecord) {
-        let roots_with_encrypted: BTreeSet<String> =
-            held.iter().filter(|r| r.encryption.encrypted).filter_map(|r| r.location.root.clone()).collect();
+        let roots_with_encrypted: BTreeSet<String> = held
+            .iter()
+            .filter(|r| key_role(r) == KeyRole::EncryptedData)
+            .filter_map(|r| r.location.root.clone())
+            .collect();
         for mut record in held {
             let beside_encrypted =
                 record.location.root.as_ref().is_some_and(|root| roots_with_encrypted.contains(root));
-            if holds_credential(&record) && !record.encryption.encrypted && beside_encrypted {
-                let place = record.location.provider.clone().unwrap_or_else(|| "the same volume".to_string());
-                let violation = crate::policy::key_stored_with_data(&format!("the same folder ({place})"));
-                let tuned = crate::policy::apply_rules_config(vec![violation], Path::new(&record.path), &self.rules);
-                for (rule, reason) in tuned.suppressed {
+            if key_role(&record) == KeyRole::Credential && beside_encrypted {
+                for (rule, reason) in self.add_key_beside_data(&mut record) {
                     *summary.violations_allowed.entry(format!("{rule} ({reason})")).or_default() += 1;
                 }
-                record.violations.extend(tuned.violations);
             }
             add_to_summary(summary, &record);
             sink.record(&Record::File(record));
+        }
+    }
+
+    /// Adds `key_stored_with_data` to the record of a credential stored where encrypted data is
+    /// (as the rules configuration tunes it); the violations that configuration allowed.
+    pub fn add_key_beside_data(&self, record: &mut FileRecord) -> Vec<(&'static str, String)> {
+        let place = record.location.provider.clone().unwrap_or_else(|| "the same volume".to_string());
+        let violation = crate::policy::key_stored_with_data(&format!("the same folder ({place})"));
+        let tuned = crate::policy::apply_rules_config(vec![violation], Path::new(&record.path), &self.rules);
+        record.violations.extend(tuned.violations);
+        tuned.suppressed
+    }
+
+    /// The unmanaged cloud folder or removable volume `path` is in, where a key must not sit
+    /// beside the data it unlocks; `None` anywhere else.
+    pub fn exposed_root(&self, path: &Path) -> Option<PathBuf> {
+        use crate::policy::LocationKind;
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let location = self.locator.locate(&absolute);
+        let exposed = matches!(location.kind, LocationKind::UnmanagedCloud | LocationKind::Removable);
+        location.root.filter(|_| exposed)
+    }
+
+    /// What a stored analysis makes its file to `key_stored_with_data`.
+    pub fn key_role_of_analysis(&self, analysis: &PortableAnalysis) -> KeyRole {
+        if analysis.is_encrypted() {
+            KeyRole::EncryptedData
+        } else if analysis.detector_indexes().any(|i| self.engine.detectors().get(i).is_some_and(is_credential)) {
+            KeyRole::Credential
+        } else {
+            KeyRole::Neither
         }
     }
 
@@ -223,7 +253,8 @@ impl Scanner {
 
     /// Scans one file, as the agent does when a file changes: its record when it has something
     /// to say (an error record when it cannot be read), and its analysis when it was read.
-    /// (`key_stored_with_data`, which compares files with each other, is judged only by `run`.)
+    /// (`key_stored_with_data` compares files with each other: the caller adds it, see
+    /// `add_key_beside_data`.)
     pub fn scan_one(&self, path: &Path) -> OneFile {
         if self.scan.exclude.is_match(path) {
             return OneFile { record: None, analysis: None };
@@ -467,16 +498,41 @@ struct Totals {
     held: Mutex<Vec<FileRecord>>,
 }
 
-fn holds_credential(record: &FileRecord) -> bool {
-    record.findings.iter().any(|f| f.detector.starts_with("credential."))
+/// What a file is to the `key_stored_with_data` rule, which pairs files with each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyRole {
+    /// Encrypted: a key stored beside it defeats the encryption.
+    EncryptedData,
+    /// A password or key in clear, which may unlock encrypted data beside it.
+    Credential,
+    /// Neither.
+    Neither,
 }
 
-/// Records in unmanaged cloud or on removable media that are encrypted or hold a credential are
-/// held back: `key_stored_with_data` needs both sides. They are few.
-fn may_pair_a_key_with_encrypted_data(record: &FileRecord) -> bool {
+/// What a record makes its file to `key_stored_with_data`.
+pub fn key_role(record: &FileRecord) -> KeyRole {
+    if record.encryption.encrypted {
+        KeyRole::EncryptedData
+    } else if record.findings.iter().any(|f| f.detector.starts_with(CREDENTIAL_DETECTORS)) {
+        KeyRole::Credential
+    } else {
+        KeyRole::Neither
+    }
+}
+
+/// Detector ids of passwords and keys start with this.
+const CREDENTIAL_DETECTORS: &str = "credential.";
+
+fn is_credential(detector: &crate::detect::Detector) -> bool {
+    detector.id().starts_with(CREDENTIAL_DETECTORS)
+}
+
+/// True for a record in unmanaged cloud or on removable media that is encrypted or holds a
+/// credential: `key_stored_with_data` needs both sides, so a run holds these back. They are few.
+pub fn may_pair_a_key_with_encrypted_data(record: &FileRecord) -> bool {
     use crate::policy::LocationKind;
     let exposed = matches!(record.location.kind, LocationKind::UnmanagedCloud | LocationKind::Removable);
-    exposed && record.location.root.is_some() && (record.encryption.encrypted || holds_credential(record))
+    exposed && record.location.root.is_some() && key_role(record) != KeyRole::Neither
 }
 
 fn lock(summary: &Mutex<SummaryRecord>) -> std::sync::MutexGuard<'_, SummaryRecord> {

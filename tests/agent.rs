@@ -2,8 +2,8 @@
 //! and out of an unmanaged cloud folder (judged without reading the file again), a rewrite with
 //! the same content, restarts that read nothing unchanged, `kill -9` in a
 //! burst of changes, a watcher that loses events (frozen with SIGSTOP through a storm larger than
-//! the kernel's queue), a declared USB-like volume that appears and goes, and SIGHUP with a broken
-//! configuration.
+//! the kernel's queue), a declared USB-like volume that appears and goes, SIGHUP with a broken
+//! configuration, and a password note beside an encrypted archive in Dropbox.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -190,6 +190,39 @@ fn moving_into_dropbox_raises_the_violation_and_moving_out_resolves_it() {
     assert_eq!((closed["class_uid"].as_u64(), closed["type_uid"].as_u64()), (Some(2006), Some(200603)));
     assert_eq!(closed["status_id"], 4, "Resolved");
     assert!(ocsf.iter().any(|e| e["class_uid"] == 0 && e["unmapped"]["dlp_scan"]["agent"]["event"] == "heartbeat"));
+}
+
+fn names_rule(event: &Value, field: &str, rule: &str) -> bool {
+    event[field].as_array().is_some_and(|v| v.iter().any(|r| r == rule || r["rule"] == rule))
+}
+
+#[test]
+fn a_password_beside_encrypted_data_is_reported_and_resolved_when_the_data_goes() {
+    let home = Home::new("");
+    let agent = home.start();
+    let note = home.write("home/Dropbox/HR/notes.txt", "zip password: Tr0ub4dor&3\n");
+    let alone = agent.wait_for(|e| e["type"] == "file" && e["path"] == note.display().to_string(), "the note");
+    assert!(!names_rule(&alone, "violations", "key_stored_with_data"), "no encrypted data yet: {alone}");
+    let aes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/fixtures/zip-aes256.zip")).unwrap();
+    let zip = home.path("home/Dropbox/HR/staff-2024.zip");
+    std::fs::write(&zip, aes).unwrap();
+    let paired = |e: &Value, p: &Path| is_violation_at(e, p) && names_rule(e, "violations", "key_stored_with_data");
+    agent.wait_for(|e| paired(e, &note), "the note judged again once the archive arrived");
+    // A note written after the archive is judged with it at once.
+    let second = home.write("home/Dropbox/HR/more-notes.txt", "zip password: Tr0ub4dor&3\n");
+    let first_event = agent.wait_for(|e| e["type"] == "file" && e["path"] == second.display().to_string(), "note 2");
+    assert!(paired(&first_event, &second), "{first_event}");
+    std::fs::remove_file(&zip).unwrap();
+    for path in [&note, &second] {
+        let resolved = agent.wait_for(
+            |e| is_resolution_of(e, path) && names_rule(e, "rules", "key_stored_with_data"),
+            "the pairing resolved once the archive went",
+        );
+        assert_eq!(resolved["rules"].as_array().unwrap().len(), 1, "only that rule closes: {resolved}");
+    }
+    let stopped = agent.stop();
+    assert_eq!(stopped["counters"]["files_scanned"], 4, "the marker and the three files, once each: {stopped}");
+    assert_eq!(stopped["counters"]["files_rejudged"], 1, "the first note, from its stored analysis: {stopped}");
 }
 
 #[test]

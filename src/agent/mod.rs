@@ -14,6 +14,7 @@
 //! itself (`scan`), delivery (`deliver`).
 
 pub mod etiquette;
+mod keys;
 pub mod state;
 pub mod watch;
 
@@ -139,6 +140,8 @@ pub struct Agent<'a> {
     /// States of files that left their paths in the batch being handled, by (device, inode):
     /// a move shows up as a removal and an arrival.
     moved_away: Mutex<HashMap<(u64, u64), FileState>>,
+    /// Where keys and encrypted data may meet (`key_stored_with_data`).
+    keys: keys::KeyPlaces,
 }
 
 fn agent_record(event: AgentEvent, message: String) -> AgentRecord {
@@ -205,6 +208,7 @@ impl<'a> Agent<'a> {
             on_battery: false,
             extra_counters,
             moved_away: Mutex::new(HashMap::new()),
+            keys: keys::KeyPlaces::default(),
         })
     }
 
@@ -434,10 +438,12 @@ impl<'a> Agent<'a> {
             if !state.violations.is_empty() {
                 self.resolved(&file, state.violations.clone(), format!("{how}: its violations are closed"));
             }
+            self.keys.note(&self.rules.scanner, &file, &[Some(&state)]);
             self.remember_moved(state);
             changes.push((file, None));
         }
         self.save(&changes);
+        self.recheck_keys();
     }
 
     /// Keeps the state of a file that left its path, in case it arrives elsewhere in this batch.
@@ -463,6 +469,7 @@ impl<'a> Agent<'a> {
             rate: &self.rate,
             sink: self.sink,
             moved_away: &self.moved_away,
+            keys: &self.keys,
         };
         let outcomes: Vec<(PathBuf, Option<FileState>, Vec<String>)> = paths
             .into_par_iter()
@@ -470,6 +477,7 @@ impl<'a> Agent<'a> {
                 let previous = judging.state.get(&path).ok().flatten();
                 let Some(now) = observe(&path, judging.version, judging.scanner.analysis_version()) else {
                     // Not a regular file (gone already, or a folder): forgotten below if known.
+                    judging.keys.note(judging.scanner, &path, &[previous.as_ref()]);
                     return previous.map(|p| (path, None, p.violations));
                 };
                 if previous.as_ref().is_some_and(|p| p.is_unchanged(&now)) {
@@ -477,6 +485,7 @@ impl<'a> Agent<'a> {
                 }
                 let moved_here = if previous.is_none() { judging.take_moved(&now) } else { None };
                 let now = judging.judge_changed(&path, previous.as_ref(), moved_here, now);
+                judging.keys.note(judging.scanner, &path, &[previous.as_ref(), Some(&now)]);
                 let before = previous.map(|p| p.violations).unwrap_or_default();
                 let closed: Vec<String> = before.into_iter().filter(|r| !now.violations.contains(r)).collect();
                 Some((path, Some(now), closed))
@@ -491,6 +500,7 @@ impl<'a> Agent<'a> {
             changes.push((path, now));
         }
         self.save(&changes);
+        self.recheck_keys();
     }
 
     fn save(&self, changes: &[(PathBuf, Option<FileState>)]) {
@@ -561,6 +571,7 @@ struct Judging<'j> {
     rate: &'j ReadRate,
     sink: &'j dyn RecordSink,
     moved_away: &'j Mutex<HashMap<(u64, u64), FileState>>,
+    keys: &'j keys::KeyPlaces,
 }
 
 impl Judging<'_> {
@@ -599,8 +610,9 @@ impl Judging<'_> {
         self.rate.acquire(now.size);
         let scanned = self.scanner.scan_one(path);
         self.counters.scanned.fetch_add(1, Ordering::Relaxed);
-        self.report(scanned.record.as_ref());
-        now.violations = violations_of(&scanned.record);
+        let record = self.with_key_rule(scanned.record);
+        self.report(record.as_ref());
+        now.violations = violations_of(&record);
         now.analysis = scanned.analysis.filter(|a| a.fingerprints_held() <= MAX_KEPT_FINGERPRINTS);
         now
     }
@@ -608,8 +620,8 @@ impl Judging<'_> {
     /// Judges `path` from the analysis `earlier` kept; `None` when there is none to use.
     fn rejudge(&self, path: &Path, earlier: &FileState, now: &mut FileState) -> Option<Option<Record>> {
         let analysis = earlier.analysis.as_ref()?;
-        let modified = std::time::UNIX_EPOCH + Duration::from_nanos(u64::try_from(now.mtime_ns).unwrap_or(0));
-        let record = self.scanner.rejudge(path, now.size, modified, analysis).ok()?;
+        let record = self.scanner.rejudge(path, now.size, now.modified(), analysis).ok()?;
+        let record = self.with_key_rule(record);
         self.counters.rejudged.fetch_add(1, Ordering::Relaxed);
         now.violations = violations_of(&record);
         now.analysis = Some(analysis.clone());

@@ -60,6 +60,11 @@ impl FileState {
             && self.analysis_version == now.analysis_version
     }
 
+    /// The modification time.
+    pub fn modified(&self) -> std::time::SystemTime {
+        std::time::UNIX_EPOCH + std::time::Duration::from_nanos(u64::try_from(self.mtime_ns).unwrap_or(0))
+    }
+
     /// True when `now` is this file with its content as it was when analysed, wherever it is
     /// now and whatever the policy: same identity, size and modification time, analysed as the
     /// scanner would analyse it now. (A rename changes the status-change time, so that is not

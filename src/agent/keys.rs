@@ -1,0 +1,136 @@
+//! `key_stored_with_data` for the agent: a password or key in clear stored in the same unmanaged
+//! cloud folder or removable volume as encrypted data it may unlock.
+//!
+//! `dlp-scan` judges this rule once every file of a run is known; the agent judges a file at a
+//! time, so it asks its store. A credential judged while the store knows encrypted data in its
+//! place gets the violation at once. When encrypted data arrives, changes or leaves a place, the
+//! credentials stored there are judged again after the batch: reported with the violation, or
+//! the violation resolved. Judged from stored analyses; nothing is read again.
+//!
+//! Not here: the rule itself (`policy`), what makes a file a credential or encrypted data
+//! (`scan::key_role`).
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::Mutex;
+
+use super::state::{FileState, StateStore};
+use super::{Agent, Judging};
+use crate::policy::KEY_STORED_WITH_DATA;
+use crate::report::Record;
+use crate::scan::{key_role, may_pair_a_key_with_encrypted_data, KeyRole, Scanner};
+
+/// What the agent knows of places where keys and encrypted data may meet.
+#[derive(Default)]
+pub(super) struct KeyPlaces {
+    /// Per place asked about in this batch: whether the store knows encrypted data there.
+    encrypted_in: Mutex<HashMap<PathBuf, bool>>,
+    /// Places where encrypted data came, changed or went in this batch.
+    touched: Mutex<BTreeSet<PathBuf>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn role_of(scanner: &Scanner, state: &FileState) -> KeyRole {
+    state.analysis.as_ref().map_or(KeyRole::Neither, |a| scanner.key_role_of_analysis(a))
+}
+
+fn holds_key_violation(state: &FileState) -> bool {
+    state.violations.iter().any(|v| v == KEY_STORED_WITH_DATA)
+}
+
+impl KeyPlaces {
+    /// True when the store knows encrypted data at or below `place`.
+    fn encrypted_in(&self, place: &Path, scanner: &Scanner, state: &StateStore) -> bool {
+        if let Some(&known) = lock(&self.encrypted_in).get(place) {
+            return known;
+        }
+        let stored = state.under(place).unwrap_or_default();
+        let found = stored.iter().any(|(_, s)| role_of(scanner, s) == KeyRole::EncryptedData);
+        lock(&self.encrypted_in).insert(place.to_path_buf(), found);
+        found
+    }
+
+    /// Notes the place of `path` when it is, or was, encrypted data there.
+    pub(super) fn note(&self, scanner: &Scanner, path: &Path, states: &[Option<&FileState>]) {
+        let encrypted = states.iter().flatten().any(|s| role_of(scanner, s) == KeyRole::EncryptedData);
+        if let Some(place) = encrypted.then(|| scanner.exposed_root(path)).flatten() {
+            lock(&self.touched).insert(place);
+        }
+    }
+
+    /// The places touched since the last call; forgets what this batch learnt.
+    fn take_touched(&self) -> BTreeSet<PathBuf> {
+        lock(&self.encrypted_in).clear();
+        std::mem::take(&mut *lock(&self.touched))
+    }
+}
+
+impl Judging<'_> {
+    /// `record`, with `key_stored_with_data` when it is a credential stored where the store knows
+    /// encrypted data.
+    pub(super) fn with_key_rule(&self, record: Option<Record>) -> Option<Record> {
+        match record {
+            Some(Record::File(mut file)) => {
+                let credential = may_pair_a_key_with_encrypted_data(&file) && key_role(&file) == KeyRole::Credential;
+                let place = file.location.root.as_deref().map(PathBuf::from);
+                if credential && place.is_some_and(|p| self.keys.encrypted_in(&p, self.scanner, self.state)) {
+                    self.scanner.add_key_beside_data(&mut file);
+                }
+                Some(Record::File(file))
+            }
+            other => other,
+        }
+    }
+}
+
+impl Agent<'_> {
+    /// Judges again the credentials stored where encrypted data came, changed or went.
+    pub(super) fn recheck_keys(&self) {
+        let mut changes = Vec::new();
+        for place in self.keys.take_touched() {
+            let scanner = &self.rules.scanner;
+            let stored = self.state.under(&place).unwrap_or_default();
+            let encrypted_here = stored.iter().any(|(_, s)| role_of(scanner, s) == KeyRole::EncryptedData);
+            for (path, state) in stored {
+                if role_of(scanner, &state) == KeyRole::Credential && holds_key_violation(&state) != encrypted_here {
+                    changes.extend(self.rejudge_key(path, state, encrypted_here));
+                }
+            }
+        }
+        self.save(&changes);
+    }
+
+    /// A credential's new state once encrypted data is (or is no longer) beside it; `None` when
+    /// nothing changes (the rule is switched off or allowed there).
+    fn rejudge_key(
+        &self,
+        path: PathBuf,
+        mut state: FileState,
+        encrypted_here: bool,
+    ) -> Option<(PathBuf, Option<FileState>)> {
+        if !encrypted_here {
+            state.violations.retain(|v| v != KEY_STORED_WITH_DATA);
+            let message = "no encrypted data beside it any more: its violation is closed".to_string();
+            self.resolved(&path, vec![KEY_STORED_WITH_DATA.to_string()], message);
+            return Some((path, Some(state)));
+        }
+        let scanner = &self.rules.scanner;
+        let analysis = state.analysis.as_ref()?;
+        let Ok(Some(Record::File(mut file))) = scanner.rejudge(&path, state.size, state.modified(), analysis) else {
+            return None;
+        };
+        scanner.add_key_beside_data(&mut file);
+        if !file.violations.iter().any(|v| v.rule == KEY_STORED_WITH_DATA) {
+            return None;
+        }
+        self.counters.rejudged.fetch_add(1, Ordering::Relaxed);
+        self.counters.reported.fetch_add(1, Ordering::Relaxed);
+        state.violations = file.violations.iter().map(|v| v.rule.to_string()).collect();
+        self.sink.record(&Record::File(file));
+        Some((path, Some(state)))
+    }
+}
