@@ -667,6 +667,7 @@ impl Engine {
         };
         let confidence = match &d.demote {
             Some(demote) if demote.is_near(chunk.text, whole.clone()) => confidence.min(demote.confidence),
+            _ if is_number_inside_a_name_or_path(chunk.text, &whole) => Confidence::Low,
             _ => confidence,
         };
         let fingerprint = self.key.fingerprint(&d.id, &normalised);
@@ -800,6 +801,30 @@ fn is_part_of_longer_number(text: &[u8], span: &Range<usize>) -> bool {
     glued || is_inside_table_of_groups(text, span)
 }
 
+/// A digit run that is part of a URL, a file name or a generated name (`/testcase-detail/5390364397928448`,
+/// `fuzzer-5145429829877760`, `scan_4857773456.pdf`) is an id of a web page or file, not of a
+/// person: reported at low confidence. `:` and `=` do not count (`DOB:12/03/1985`, `nhs=...` in a
+/// data record are values with their label).
+fn is_number_inside_a_name_or_path(text: &[u8], whole: &Range<usize>) -> bool {
+    let digit_at = |i: usize| text.get(i).is_some_and(u8::is_ascii_digit);
+    if whole.is_empty() || !digit_at(whole.start) || !digit_at(whole.end - 1) {
+        return false;
+    }
+    let letter_at = |i: Option<usize>| i.and_then(|i| text.get(i)).is_some_and(u8::is_ascii_alphabetic);
+    let before = whole.start.checked_sub(1).map(|i| (i, text[i]));
+    let glued_before = match before {
+        Some((_, b'/' | b'\\' | b'_' | b'#' | b'?' | b'&')) => true,
+        Some((i, b'-')) => letter_at(i.checked_sub(1)),
+        _ => false,
+    };
+    let glued_after = match text.get(whole.end) {
+        Some(b'/' | b'\\' | b'_') => true,
+        Some(b'.' | b'-') => letter_at(Some(whole.end + 1)),
+        _ => false,
+    };
+    glued_before || glued_after
+}
+
 /// Equal digit groups with more groups of the same kind around them (`5165 5166 5167 5168 5169
 /// 516A ...`, a code-point or number table) are a slice of a longer run, not a card number.
 /// Only uniform groups count: a phone number (`07911 123456`) beside another is left alone.
@@ -895,6 +920,23 @@ mod tests {
         drop_contained_matches(&mut found);
         let kept: Vec<usize> = found.iter().map(|(f, _)| f.detector).collect();
         assert_eq!(kept, vec![0, 2, 3], "the inner match goes; equal spans both stay");
+    }
+
+    #[test]
+    fn numbers_in_urls_and_file_names_are_told_from_labelled_values() {
+        let inside = |text: &str, value: &str| {
+            let start = text.find(value).unwrap();
+            is_number_inside_a_name_or_path(text.as_bytes(), &(start..start + value.len()))
+        };
+        assert!(inside("see https://x.org/case/4857773456 now", "4857773456"));
+        assert!(inside("scan_4857773456.pdf", "4857773456"));
+        assert!(inside("fuzzer-4857773456 crashed", "4857773456"));
+        assert!(inside("4857773456.docx", "4857773456"));
+        assert!(!inside("NHS:4857773456", "4857773456"), "a label and a colon make a value");
+        assert!(!inside("nhs=4857773456&", "4857773456"), "an equals sign is a field, not a path");
+        assert!(!inside("NHS number 485 777 3456.", "485 777 3456"), "end of a sentence");
+        assert!(!inside("away 12/03/2025-14/03/2025", "12/03/2025"), "a date range");
+        assert!(!inside("2023-4857773456", "4857773456"), "a digit before the hyphen is a range or a date");
     }
 
     #[test]

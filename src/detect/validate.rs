@@ -179,9 +179,17 @@ fn check_nino(raw: &[u8], n: &[u8]) -> Verdict {
     if !grouped_block && !separators_are_consistent(raw) {
         return Verdict::Invalid;
     }
+    // A real number is written in one case. Mixed case is prose or a hash (`As 503748d`); a
+    // lower-case run with no spaces is more often a short hex hash (`bc899650c`) than a number.
+    let letters: Vec<u8> = raw.iter().copied().filter(u8::is_ascii_alphabetic).collect();
+    let lower = letters.iter().filter(|b| b.is_ascii_lowercase()).count();
+    if lower > 0 && lower < letters.len() {
+        return Verdict::Invalid;
+    }
+    let lower_case_run = lower > 0 && raw.iter().all(u8::is_ascii_alphanumeric);
     // Administrative and pseudo prefixes pass the letter rules but are not personal numbers.
     const ADMIN: [&[u8]; 6] = [b"CR", b"MW", b"NC", b"PP", b"PY", b"PZ"];
-    if ADMIN.contains(&prefix) {
+    if ADMIN.contains(&prefix) || lower_case_run {
         return Verdict::Weak;
     }
     Verdict::Valid
@@ -713,9 +721,10 @@ fn check_bank_account(raw: &[u8]) -> Verdict {
     Verdict::Valid
 }
 
-/// A password value: not a placeholder, template, mask, path or the word "password" itself. A
-/// single lower-case word ("compat", "remove", "release.") is as likely prose ("passwd: compat
-/// systemd", "retrieve_pin: remove ...") as a weak password: reported, at low confidence.
+/// A password value: not a placeholder, template, mask, path, code or the word "password" itself.
+/// A single word in one case, or capitalised ("compat", "release.", "Added"), is as likely prose
+/// ("passwd: compat systemd", "GNUTLS_PKCS_NULL_PASSWORD: Added") as a weak password: reported, at
+/// low confidence.
 fn check_password_value(n: &[u8]) -> Verdict {
     let lower = n.to_ascii_lowercase();
     const PLACEHOLDERS: &[&[u8]] = &[
@@ -728,6 +737,9 @@ fn check_password_value(n: &[u8]) -> Verdict {
         b"optional",
         b"none",
         b"null",
+        b"nil",
+        b"true",
+        b"false",
         b"empty",
         b"redacted",
         b"hidden",
@@ -742,11 +754,15 @@ fn check_password_value(n: &[u8]) -> Verdict {
         || lower.starts_with(b"{{")
         || lower.starts_with(b"<")
         || lower.starts_with(b"%(")
-        || lower.starts_with(b"$");
-    let is_mask = lower.iter().all(|b| matches!(b, b'*' | b'x' | b'.' | b'#' | b'-' | b'_' | b'?'));
+        || lower.starts_with(b"$")
+        || lower.starts_with(b"%")
+        || lower.starts_with(b":")
+        || has_troff_escape(&lower);
+    let is_mask = lower.iter().all(|b| matches!(b, b'*' | b'x' | b'.' | b'#' | b'-' | b'_' | b'?' | b':'));
     // Code that reads a password from somewhere else: `self.password`, `getenv("PWD")`, `form[...]`.
     let is_reference = lower.windows(8).any(|w| w == b"password")
-        || lower.iter().any(|b| matches!(b, b'(' | b')' | b'[' | b']' | b'{' | b'}'));
+        || lower.iter().any(|b| matches!(b, b'(' | b')' | b'[' | b']' | b'{' | b'}'))
+        || is_qualified_name(n);
     // A path or a shell command (`PWD=/home/ab`, "PWD=`pwd`", "PASS: gdb.ada/assign.exp").
     let is_path_or_command = lower.starts_with(b"/")
         || lower.starts_with(b"`")
@@ -760,18 +776,55 @@ fn check_password_value(n: &[u8]) -> Verdict {
     if PLACEHOLDERS.contains(&lower.as_slice()) || is_excluded {
         return Verdict::Invalid;
     }
-    // One word in one case, hyphens allowed: prose ("compat", "elevated-privileges") or a
-    // documentation placeholder ("--passwd=FILE") as often as a weak password.
-    let word = n.strip_suffix(b".").unwrap_or(n);
-    let letters_and_hyphens = |lower_case: bool| {
-        word.iter().all(|&b| {
-            matches!(b, b'-' | b'_') || if lower_case { b.is_ascii_lowercase() } else { b.is_ascii_uppercase() }
-        })
-    };
-    if letters_and_hyphens(true) || letters_and_hyphens(false) {
+    if is_one_plain_word(n.strip_suffix(b".").unwrap_or(n)) {
         return Verdict::Weak;
     }
     Verdict::Valid
+}
+
+/// Manual-page markup (`\\fIBOOL\\fR`, `FILE\\fP`, `\\-\\-flag`): a man page's syntax, not a value.
+fn has_troff_escape(value: &[u8]) -> bool {
+    value.windows(2).any(|w| w[0] == b'\\' && matches!(w[1], b'f' | b'e' | b'-' | b'&' | b'(' | b'*'))
+}
+
+/// Letters in one case, or capitalised, with hyphens or underscores: `compat`, `FILE`, `Added`,
+/// `elevated-privileges`.
+fn is_one_plain_word(word: &[u8]) -> bool {
+    let joiner = |b: &u8| matches!(b, b'-' | b'_');
+    let all = |test: fn(&u8) -> bool| word.iter().all(|b| joiner(b) || test(b));
+    let capitalised = word.first().is_some_and(u8::is_ascii_uppercase)
+        && word[1..].iter().all(|b| joiner(b) || b.is_ascii_lowercase());
+    !word.is_empty() && (all(u8::is_ascii_lowercase) || all(u8::is_ascii_uppercase) || capitalised)
+}
+
+/// A name reached through an object or scope in code (`self.pwd`, `_ffi.NULL`, `a:dict.istemp`,
+/// `g:netrw_passwd`, `GID:user_list`): identifiers joined by `.` or `:`, one of them a snake_case
+/// name, a one-letter scope or a usual receiver. `Summer.Time2` stays a password.
+fn is_qualified_name(value: &[u8]) -> bool {
+    const RECEIVERS: [&[u8]; 12] = [
+        b"self",
+        b"this",
+        b"cls",
+        b"ctx",
+        b"os",
+        b"env",
+        b"args",
+        b"opts",
+        b"options",
+        b"config",
+        b"settings",
+        b"params",
+    ];
+    let parts: Vec<&[u8]> = value.split(|&b| b == b'.' || b == b':').collect();
+    let identifier = |p: &&[u8]| {
+        p.first().is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+            && p.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    };
+    if parts.len() < 2 || !parts.iter().all(identifier) {
+        return false;
+    }
+    let code_like = |p: &&[u8]| p.contains(&b'_') || p.len() == 1 || RECEIVERS.contains(p);
+    parts.iter().any(code_like)
 }
 
 /// `2014-12-18` at the start of a value.
@@ -815,7 +868,10 @@ mod tests {
             &[
                 ("AB123456C", VALID),
                 ("AB 12 34 56 C", VALID),
-                ("ab123456c", VALID),
+                ("ab123456c", LOW),
+                ("ab 12 34 56 c", VALID),
+                ("As 503748d", BAD),
+                ("Bc899650C", BAD),
                 ("AB-12-34-56-C", VALID),
                 ("JG 10 39 42 A", VALID),
                 ("CE 99 00 11 D", VALID),
@@ -1078,6 +1134,20 @@ mod tests {
                 ("2014-12-18", BAD),
                 ("gdb.ada/assign_1.exp", BAD),
                 ("Pa55/word!", VALID),
+                ("Added", LOW),
+                ("True", BAD),
+                (":****", BAD),
+                ("self.pwd", BAD),
+                ("_ffi.NULL", BAD),
+                ("a:dict.istemp", BAD),
+                ("g:netrw_passwd", BAD),
+                ("base_dn:flags", BAD),
+                ("\\fR\\fIBOOL\\fR", BAD),
+                ("Summer.Time2", VALID),
+                ("DATEI\\fP", BAD),
+                (":starttls", BAD),
+                ("%s:%s", BAD),
+                ("Welcome2024!", VALID),
             ],
         );
     }
