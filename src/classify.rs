@@ -13,7 +13,8 @@
 //! * **confidential**: any counting identifier (NI number, passport, bank details, ...), credential,
 //!   special-category or criminal-offence data about people, 10 or more distinct contact details
 //!   (a contact list) or 2 or more in a table whose header names people (a staff or student list),
-//!   or a Confidential or Draft marking;
+//!   a Confidential or Draft marking, or a confidential kind of document (an examination paper,
+//!   a disciplinary or appraisal record, a contract) shown by 2 or more distinct phrases of it;
 //! * **public**: marked Public (or UNCLASSIFIED, or a Public/General label) with none of the above;
 //! * **not sensitive**: anything else.
 //!
@@ -29,6 +30,9 @@ use crate::detect::{Confidence, DetectorClass, Engine, Finding, Fingerprint};
 pub const BULK_DISTINCT: usize = 10;
 /// Distinct fingerprints remembered per detector and file; beyond this, counts are lower bounds.
 pub const MAX_DISTINCT_TRACKED: usize = 100_000;
+/// Distinct phrases of one kind of document (`Time allowed`, `Answer ALL questions`) that make a
+/// file a document of that kind: one phrase alone is as likely a handbook or a policy quoting it.
+pub const DOCUMENT_PHRASES: usize = 2;
 /// Contact details that make a table of people (a header naming people) a list of personal records.
 pub const PEOPLE_TABLE_CONTACTS: usize = 2;
 /// Masked samples kept per detector and file.
@@ -206,6 +210,14 @@ pub fn classify(tally: &FileTally) -> Classification {
             t.detector
         ));
     }
+    for t in of_class(DetectorClass::Document).iter().filter(|t| t.distinct_counting.len() >= DOCUMENT_PHRASES) {
+        category = category.max(Category::Confidential);
+        reasons.push(format!(
+            "a confidential kind of document: {} ({} distinct phrases)",
+            t.detector.trim_start_matches("document.").replace('_', " "),
+            t.distinct_counting.len()
+        ));
+    }
     if contacts >= BULK_DISTINCT {
         category = category.max(Category::Confidential);
         reasons.push(format!("contact list: {contacts} distinct contact details"));
@@ -224,4 +236,38 @@ pub fn classify(tally: &FileTally) -> Classification {
         reasons.push("no identifier found at medium or high confidence".to_string());
     }
     Classification { category, reasons, distinct_identifiers, marked_highly_confidential }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::FingerprintKey;
+
+    fn phrases(detector: &str, phrases: &[&str]) -> DetectorTally {
+        let key = FingerprintKey::new(vec![3; 32]);
+        let fingerprints: BTreeSet<Fingerprint> =
+            phrases.iter().map(|p| key.fingerprint(detector, p.as_bytes())).collect();
+        DetectorTally {
+            detector: detector.to_string(),
+            class: DetectorClass::Document,
+            occurrences: phrases.len() as u64,
+            distinct: fingerprints.clone(),
+            distinct_counting: fingerprints,
+            confidence: Confidence::Medium,
+            samples: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_kind_of_document_needs_two_distinct_phrases() {
+        let mut handbook = FileTally::default();
+        handbook.insert(0, phrases("document.exam_paper", &["TIMEALLOWED"]));
+        assert_eq!(classify(&handbook).category, Category::NotSensitive);
+
+        let mut paper = FileTally::default();
+        paper.insert(0, phrases("document.exam_paper", &["TIMEALLOWED", "ANSWERALLQUESTIONS"]));
+        let verdict = classify(&paper);
+        assert_eq!(verdict.category, Category::Confidential);
+        assert_eq!(verdict.reasons, ["a confidential kind of document: exam paper (2 distinct phrases)"]);
+    }
 }

@@ -65,6 +65,10 @@ pub enum DetectorClass {
     SpecialCategory,
     /// A protective marking or sensitivity label (HIGHLY CONFIDENTIAL, OFFICIAL-SENSITIVE, DRAFT).
     Marking,
+    /// A phrase of a kind of document the policy makes confidential by what it is: an examination
+    /// paper, a disciplinary or appraisal record, a contract. One phrase is not a document of that
+    /// kind; `classify` asks for several distinct ones.
+    Document,
 }
 
 /// Bytes either side of a special-category term searched for an identifier or contact detail that

@@ -16,6 +16,9 @@ use serde::Deserialize;
 pub enum ValidatorKind {
     /// No check beyond the regex.
     None,
+    /// A phrase (an examination rubric line, a contract clause): no check; case, spaces and
+    /// punctuation do not make two phrases distinct.
+    Phrase,
     /// National Insurance number prefix and suffix rules.
     UkNino,
     /// NHS number (England, Wales, Isle of Man) or Northern Ireland H&C number: mod 11 and ranges.
@@ -71,7 +74,7 @@ impl ValidatorKind {
     /// validators that care about its separators.
     pub fn check(self, raw: &[u8], normalised: &[u8]) -> Verdict {
         match self {
-            ValidatorKind::None => Verdict::Valid,
+            ValidatorKind::None | ValidatorKind::Phrase => Verdict::Valid,
             ValidatorKind::UkNino => check_nino(raw, normalised),
             ValidatorKind::NhsNumber => check_nhs_number(raw, normalised),
             ValidatorKind::ChiNumber => check_chi_number(raw, normalised),

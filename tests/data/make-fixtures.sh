@@ -32,6 +32,18 @@ cat > letter.html <<'EOF'
 <table><tr><td>Sort code</td><td>20-00-00</td></tr><tr><td>Account number</td><td>55779911</td></tr></table>
 </body></html>
 EOF
+# An examination paper's front page, as departments write them (no protective marking).
+cat > exam-paper.html <<'EOF'
+<html><head><title>MA2002 examination</title></head><body>
+<p><b>LOUGHBOROUGH UNIVERSITY</b></p>
+<p>Semester 2 Examinations 2026/27</p>
+<h2>MA2002 Differential Equations</h2>
+<table><tr><td>Time allowed</td><td>2 hours 30 minutes</td></tr><tr><td>Candidate number</td><td></td></tr></table>
+<p>Answer FOUR of the six questions. All questions carry equal marks.</p>
+<p>Do not turn over this page until instructed to do so by the invigilator.</p>
+<p>1. Solve y'' + 4y = sin(2x).</p>
+</body></html>
+EOF
 # A flat OpenDocument presentation: LibreOffice writes the pptx and odp from it.
 cat > slides.fodp <<'EOF'
 <?xml version="1.0" encoding="UTF-8"?>
@@ -54,9 +66,11 @@ soffice --writer --convert-to odt letter.html
 soffice --writer --convert-to doc letter.html
 soffice --writer --convert-to pdf letter.html
 soffice --writer --convert-to rtf letter.html
+soffice --writer --convert-to docx exam-paper.html
+soffice --writer --convert-to pdf exam-paper.html
 soffice --convert-to pptx slides.fodp
 soffice --convert-to odp slides.fodp
-cp staff.xlsx staff.ods letter.docx letter.odt letter.pdf letter.doc letter.rtf letter.html staff.xls slides.pptx slides.odp "$out/"
+cp exam-paper.docx exam-paper.pdf staff.xlsx staff.ods letter.docx letter.odt letter.pdf letter.doc letter.rtf letter.html staff.xls slides.pptx slides.odp "$out/"
 
 # --- e-mail (Python's email and mailbox modules write the MIME) -------------------------------------
 python3 - "$out" <<'PY'

@@ -95,6 +95,38 @@ template("look-alikes.txt", "not_sensitive",
          "order 4502725103, part code ZZ123456T, card 4111 1111 1111 1111, phone 07700 900123.\n")
 template("newsletter.txt", "not_sensitive", "Staff newsletter\nThe library opens late on Thursdays. Tel 01509 222222.\n")
 template("passwords.txt", "confidential", "VPN password: Tr0ub4dor&3\nWifi password: hunter2hunter2\n", credential=True)
+template("MA1001-exam-paper.txt", "confidential",
+         "LOUGHBOROUGH UNIVERSITY\nSEMESTER 1 EXAMINATIONS 2026/27\nMA1001 Linear Algebra\n"
+         "Time allowed: 2 hours\nAnswer ALL questions. Approved calculators may be used.\n"
+         "Do not turn over this page until instructed by the invigilator.\n\n1. (a) Find the rank of A.\n")
+template("MA1001-past-paper-2019.txt", "not_sensitive",
+         "Past exam papers: MA1001 Linear Algebra, May 2019\nTime allowed: 2 hours\n"
+         "Answer ALL questions.\n\n1. (a) Find the rank of A.\n")
+template("module-handbook.txt", "not_sensitive",
+         "MA1001 module handbook\nAssessment: coursework 30%, and a two-hour examination in January.\n"
+         "In the exam you answer all four questions; revision lectures run in week 11.\n")
+template("disciplinary-outcome.txt", "confidential",
+         "Dear Dr Patel,\nI am writing to confirm the outcome of the disciplinary hearing held on 3 March 2026.\n"
+         "The panel found the allegation of gross misconduct not proven, and you will receive a final\n"
+         "written warning. You have the right of appeal within ten working days.\n")
+template("disciplinary-procedure.txt", "not_sensitive",
+         "Disciplinary procedure for staff\nA disciplinary hearing may lead to a first written warning, a final\n"
+         "written warning or, for gross misconduct, dismissal. Employees have the right of appeal.\n")
+template("appraisal-2026.txt", "confidential",
+         "Annual appraisal 2026\nAppraisee: Emma Khan\nReviewer: George Brown\nDate of meeting: 4 June 2026\n"
+         "Review of the year: teaching scores fell; a performance improvement plan is agreed.\n"
+         "Objectives for the coming year: publish two papers.\n")
+template("data-sharing-agreement.txt", "confidential",
+         "THIS AGREEMENT is made on 1 September 2026 between (1) Acme Analytics Ltd and (2) the University.\n"
+         "The Receiving Party shall keep the Disclosing Party's information secret.\n"
+         "Signed for and on behalf of Acme Analytics Ltd: ...........\n")
+template("contracts-guidance.txt", "not_sensitive",
+         "Contracts Office guidance\nBefore you sign a non-disclosure agreement, ask us who may sign for the\n"
+         "University. Standard terms are governed by the laws of England.\n")
+template("senate-reserved.txt", "confidential",
+         "Senate, 12 March 2026\nRESERVED BUSINESS\nPaper S/26/14: proposed programme closures.\n")
+template("exam-paper.docx", "confidential", fixture="exam-paper.docx")
+template("exam-paper.pdf", "confidential", fixture="exam-paper.pdf")
 template("letter.docx", "confidential", fixture="letter.docx")
 template("staff.xlsx", "confidential", fixture="staff.xlsx")
 template("case-review.pptx", "confidential", fixture="slides.pptx")
