@@ -72,6 +72,11 @@ fn planted() -> Vec<(&'static str, &'static str, BTreeMap<String, u64>)> {
         ("staff.xlsx", "xlsx", staff.clone()),
         ("staff.ods", "odf", staff.clone()),
         ("staff.xls", "xls", staff),
+        // Student numbers have no format of their own: found only through the column header, so
+        // this proves the spreadsheet's rows keep their columns.
+        ("marks.ods", "odf", expect(&[("student_staff_number", 3)])),
+        ("exam-paper.docx", "docx", expect(&[("document.exam_paper", 5)])),
+        ("exam-paper.pdf", "pdf", expect(&[("document.exam_paper", 5)])),
         ("slides.pptx", "pptx", slides.clone()),
         ("slides.odp", "odf", slides),
         ("export.zip", "zip", archive.clone()),

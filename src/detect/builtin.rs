@@ -44,6 +44,7 @@ pub(crate) const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../detectors/special_category.sexual_orientation.toml"),
     ),
     ("special_category.trade_union.toml", include_str!("../../detectors/special_category.trade_union.toml")),
+    ("student_staff_number.toml", include_str!("../../detectors/student_staff_number.toml")),
     ("uk_bank_account.toml", include_str!("../../detectors/uk_bank_account.toml")),
     ("uk_driving_licence.toml", include_str!("../../detectors/uk_driving_licence.toml")),
     ("uk_nino.toml", include_str!("../../detectors/uk_nino.toml")),

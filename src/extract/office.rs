@@ -21,7 +21,8 @@ pub enum PartStyle {
     Word,
     /// PowerPoint and DrawingML: text in `a:t`; `a:p` ends a line.
     Slides,
-    /// OpenDocument: all text; `text:p`/`text:h` end a line, `table:table-cell` a cell.
+    /// OpenDocument: the text of the body and of page headers and footers; `text:p`/`text:h` end a
+    /// line, `table:table-cell` a cell.
     OpenDocument,
     /// Properties (`docProps/*.xml`, `meta.xml`): each element with text becomes `name: value`.
     Properties,
@@ -32,11 +33,14 @@ pub fn part_text(xml: &[u8], style: PartStyle, out: &mut String) {
     let mut reader = Reader::from_reader(xml);
     reader.config_mut().trim_text(false);
     let mut buf = Vec::new();
-    let mut in_text = style == PartStyle::OpenDocument;
+    let mut in_text = false;
     let mut property_name: Option<String> = None;
     let mut property_value = String::new();
     let mut depth = 0usize;
     let mut property_depth = 0usize;
+    // Inside a table cell a paragraph ends with a space, not a line: a row stays one line of
+    // tab-separated cells, as a spreadsheet's does, so a header row gives context to its columns.
+    let mut cell_depth = 0usize;
     loop {
         match reader.read_event_into(&mut buf) {
             Ok(Event::Start(e)) => {
@@ -55,7 +59,12 @@ pub fn part_text(xml: &[u8], style: PartStyle, out: &mut String) {
                             property_value.clear();
                         }
                     }
-                    PartStyle::OpenDocument => {}
+                    // Text in the body (`content.xml`) and the page styles' headers and footers
+                    // (`styles.xml`); number formats and style names are not the document's text.
+                    PartStyle::OpenDocument => in_text |= matches!(name.as_str(), "body" | "master-styles"),
+                }
+                if is_table_cell(style, &name) {
+                    cell_depth += 1;
                 }
             }
             // Sensitivity labels (`docMetadata/LabelInfo.xml`) are attributes of empty elements.
@@ -79,6 +88,11 @@ pub fn part_text(xml: &[u8], style: PartStyle, out: &mut String) {
                 (PartStyle::Word | PartStyle::OpenDocument, "tab") => out.push('\t'),
                 (PartStyle::Word, "br" | "cr") | (PartStyle::OpenDocument, "line-break") => out.push('\n'),
                 (PartStyle::OpenDocument, "s") => out.push(' '),
+                // An empty spreadsheet cell still holds its column's place.
+                (PartStyle::OpenDocument, "table-cell") => {
+                    let repeated = attr(&e, b"number-columns-repeated").and_then(|n| n.parse().ok()).unwrap_or(1);
+                    out.extend(std::iter::repeat_n('\t', usize::min(repeated, MAX_EMPTY_CELLS_KEPT)));
+                }
                 _ => {}
             },
             Ok(Event::Text(t)) => {
@@ -106,10 +120,15 @@ pub fn part_text(xml: &[u8], style: PartStyle, out: &mut String) {
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
                 match (style, name.as_str()) {
                     (PartStyle::Word, "t" | "delText") | (PartStyle::Slides, "t") => in_text = false,
+                    (PartStyle::OpenDocument, "body" | "master-styles") => in_text = false,
+                    (PartStyle::Word, "p") | (PartStyle::OpenDocument, "p" | "h") if cell_depth > 0 => out.push(' '),
                     (PartStyle::Word, "p") | (PartStyle::Slides, "p") | (PartStyle::OpenDocument, "p" | "h") => {
                         out.push('\n')
                     }
-                    (PartStyle::Word, "tc") | (PartStyle::OpenDocument, "table-cell") => out.push('\t'),
+                    (PartStyle::Word, "tc") | (PartStyle::OpenDocument, "table-cell") => {
+                        cell_depth = cell_depth.saturating_sub(1);
+                        out.push('\t')
+                    }
                     (PartStyle::Word, "tr") | (PartStyle::OpenDocument, "table-row") => out.push('\n'),
                     (PartStyle::Properties, _) => {
                         if depth == property_depth {
@@ -130,6 +149,14 @@ pub fn part_text(xml: &[u8], style: PartStyle, out: &mut String) {
         }
         buf.clear();
     }
+}
+
+/// Empty cells written for one `number-columns-repeated` run: enough to keep the columns of a real
+/// table in place, not the thousand a sheet's trailing blank columns repeat.
+const MAX_EMPTY_CELLS_KEPT: usize = 32;
+
+fn is_table_cell(style: PartStyle, name: &str) -> bool {
+    matches!((style, name), (PartStyle::Word, "tc") | (PartStyle::OpenDocument, "table-cell"))
 }
 
 fn local_name(e: &BytesStart<'_>) -> String {
@@ -355,12 +382,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn spreadsheet_rows_keep_their_columns() {
+        let xml = br#"<office:document-content><office:body><office:spreadsheet><table:table><table:table-row><table:table-cell><text:p>Student ID</text:p></table:table-cell><table:table-cell table:number-columns-repeated="2"/><table:table-cell><text:p>Mark</text:p></table:table-cell></table:table-row><table:table-row><table:table-cell><text:p>21012345</text:p></table:table-cell><table:table-cell table:number-columns-repeated="1024"/></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#;
+        let mut out = String::new();
+        part_text(xml, PartStyle::OpenDocument, &mut out);
+        let rows: Vec<&str> = out.lines().collect();
+        assert_eq!(rows[0], "Student ID \t\t\tMark \t");
+        assert_eq!(rows[1], format!("21012345 \t{}", "\t".repeat(MAX_EMPTY_CELLS_KEPT)));
+    }
+
+    #[test]
     fn word_text_keeps_paragraphs_and_cells() {
         let xml = br#"<w:document xmlns:w="w"><w:body><w:p><w:r><w:t>Hello</w:t></w:r><w:r><w:tab/><w:t xml:space="preserve"> world &amp; co</w:t></w:r></w:p><w:tbl><w:tr><w:tc><w:p><w:r><w:t>Name</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>NI</w:t></w:r></w:p></w:tc></w:tr></w:tbl><w:p><w:r><w:instrText>PAGE</w:instrText><w:delText>gone</w:delText></w:r></w:p></w:body></w:document>"#;
         let mut out = String::new();
         part_text(xml, PartStyle::Word, &mut out);
         assert!(out.starts_with("Hello\t world & co\n"), "{out:?}");
-        assert!(out.contains("Name\n\tNI\n\t\n"), "{out:?}");
+        assert!(out.contains("Name \tNI \t\n"), "a table row stays one line: {out:?}");
         assert!(out.contains("gone") && !out.contains("PAGE"), "{out:?}");
     }
 

@@ -32,6 +32,13 @@ cat > letter.html <<'EOF'
 <table><tr><td>Sort code</td><td>20-00-00</td></tr><tr><td>Account number</td><td>55779911</td></tr></table>
 </body></html>
 EOF
+# A module's marks, as a spreadsheet: student numbers with no national format, known by their column.
+cat > marks.csv <<'EOF'
+Student ID,Name,Module,Mark
+21012345,Ann Smith,MA1001,67
+21012399,Bob Jones,MA1001,54
+21013001,Carol White,MA1001,71
+EOF
 # An examination paper's front page, as departments write them (no protective marking).
 cat > exam-paper.html <<'EOF'
 <html><head><title>MA2002 examination</title></head><body>
@@ -66,11 +73,12 @@ soffice --writer --convert-to odt letter.html
 soffice --writer --convert-to doc letter.html
 soffice --writer --convert-to pdf letter.html
 soffice --writer --convert-to rtf letter.html
+soffice --convert-to ods marks.csv
 soffice --writer --convert-to docx exam-paper.html
 soffice --writer --convert-to pdf exam-paper.html
 soffice --convert-to pptx slides.fodp
 soffice --convert-to odp slides.fodp
-cp exam-paper.docx exam-paper.pdf staff.xlsx staff.ods letter.docx letter.odt letter.pdf letter.doc letter.rtf letter.html staff.xls slides.pptx slides.odp "$out/"
+cp marks.ods exam-paper.docx exam-paper.pdf staff.xlsx staff.ods letter.docx letter.odt letter.pdf letter.doc letter.rtf letter.html staff.xls slides.pptx slides.odp "$out/"
 
 # --- e-mail (Python's email and mailbox modules write the MIME) -------------------------------------
 python3 - "$out" <<'PY'

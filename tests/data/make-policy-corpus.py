@@ -125,6 +125,12 @@ template("contracts-guidance.txt", "not_sensitive",
          "University. Standard terms are governed by the laws of England.\n")
 template("senate-reserved.txt", "confidential",
          "Senate, 12 March 2026\nRESERVED BUSINESS\nPaper S/26/14: proposed programme closures.\n")
+template("MA1001-marks.csv", "confidential",
+         rows("Student ID,Name,Module,Mark", lambda i: f"{21012345 + 97 * i},{NAMES[i]},MA1001,{40 + 7 * i}"))
+template("marks.ods", "confidential", fixture="marks.ods")
+template("id-card-notice.txt", "not_sensitive",
+         "Lost your student ID card? The library desk replaces it for GBP 10.\n"
+         "Registered charity number 1234567; company registration number 01234567.\n")
 template("exam-paper.docx", "confidential", fixture="exam-paper.docx")
 template("exam-paper.pdf", "confidential", fixture="exam-paper.pdf")
 template("letter.docx", "confidential", fixture="letter.docx")
