@@ -8,7 +8,7 @@ use std::ops::Range;
 use aho_corasick::AhoCorasick;
 
 use super::rule::ContextSpec;
-use super::{is_whole_word, needs_word_boundaries, Confidence};
+use super::{is_inside_email_address, is_whole_word, needs_word_boundaries, Confidence};
 
 /// A detector's context words, compiled.
 pub struct ContextMatcher {
@@ -44,7 +44,8 @@ impl ContextMatcher {
             .any(|m| !self.whole_word[m.pattern().as_usize()] || is_whole_word(h, m.start(), m.end()))
     }
 
-    /// True when a context word, as a whole word, lies within the window around `matched`.
+    /// True when a context word, as a whole word, lies within the window around `matched`. A word
+    /// that is part of an e-mail address (`faith@...`) is not one.
     pub fn is_near(&self, text: &[u8], matched: Range<usize>) -> bool {
         let start = matched.start.saturating_sub(self.before);
         let end = (matched.end + self.after).min(text.len());
@@ -52,7 +53,8 @@ impl ContextMatcher {
         self.words.find_overlapping_iter(window).any(|m| {
             let (s, e) = (start + m.start(), start + m.end());
             let inside_match = s >= matched.start && e <= matched.end;
-            let boundaries_ok = !self.whole_word[m.pattern().as_usize()] || is_whole_word(text, s, e);
+            let whole_word = self.whole_word[m.pattern().as_usize()];
+            let boundaries_ok = !whole_word || (is_whole_word(text, s, e) && !is_inside_email_address(text, s, e));
             !inside_match && boundaries_ok
         })
     }

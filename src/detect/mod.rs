@@ -615,6 +615,9 @@ impl Engine {
             {
                 return;
             }
+            if d.requires_person && is_inside_email_address(chunk.text, whole.start, whole.end) {
+                return;
+            }
             if let Some(finding) = self.judge(index, chunk, span, whole.clone(), stats) {
                 out(finding, whole);
             }
@@ -795,6 +798,20 @@ pub(crate) fn is_whole_word(text: &[u8], start: usize, end: usize) -> bool {
     before_ok && after_ok
 }
 
+/// True when `start..end` is part of an e-mail address (`faith@cs.unc.edu`,
+/// `christian.brauner@ubuntu.com`, `jo@health.example.ac.uk`): a word there names a mailbox or a
+/// domain, not a person's faith or health.
+pub(crate) fn is_inside_email_address(text: &[u8], start: usize, end: usize) -> bool {
+    const LONGEST_PART: usize = 255;
+    let local_byte = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-');
+    let domain_byte = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-');
+    let after = &text[end.min(text.len())..(end + LONGEST_PART).min(text.len())];
+    let local_part_continues_to_at = after.iter().position(|b| !local_byte(b)).is_some_and(|i| after[i] == b'@');
+    let before = &text[start.saturating_sub(LONGEST_PART)..start];
+    let domain_starts_after_at = before.iter().rposition(|b| !domain_byte(b)).is_some_and(|i| before[i] == b'@');
+    local_part_continues_to_at || domain_starts_after_at
+}
+
 /// A digit run glued to a decimal point (`0.01234567891`, `4176749369.5`) is a measurement, not an
 /// identifier. Identifiers that contain dots themselves (`15.03.1985`) are matched whole and pass.
 fn is_part_of_longer_number(text: &[u8], span: &Range<usize>) -> bool {
@@ -941,6 +958,20 @@ mod tests {
         assert!(!inside("NHS number 485 777 3456.", "485 777 3456"), "end of a sentence");
         assert!(!inside("away 12/03/2025-14/03/2025", "12/03/2025"), "a date range");
         assert!(!inside("2023-4857773456", "4857773456"), "a digit before the hyphen is a range or a date");
+    }
+
+    #[test]
+    fn words_inside_email_addresses_are_told_from_prose() {
+        let inside = |text: &str, word: &str| {
+            let start = text.find(word).unwrap();
+            is_inside_email_address(text.as_bytes(), start, start + word.len())
+        };
+        assert!(inside("Rik Faith <faith@cs.unc.edu>", "faith"));
+        assert!(inside("(c) christian.brauner@ubuntu.com", "christian"));
+        assert!(inside("write to jo@health.example.ac.uk", "health"));
+        assert!(!inside("Rik Faith <faith@cs.unc.edu>", "Faith"), "the name before the address is prose");
+        assert!(!inside("Religion: Christian. Email ann@uni.ac.uk", "Christian"));
+        assert!(!inside("faith: Muslim", "faith"));
     }
 
     #[test]
