@@ -167,6 +167,11 @@ pub struct Classification {
     pub marked_highly_confidential: bool,
 }
 
+/// A detector's id as words in a reason: `marking.highly_confidential` is "highly confidential".
+fn plain_name(detector: &str, family: &str) -> String {
+    detector.trim_start_matches(family).replace('_', " ")
+}
+
 /// Applies the classification rule in the module documentation.
 pub fn classify(tally: &FileTally) -> Classification {
     let counting: Vec<&DetectorTally> = tally.detectors().filter(|t| !t.distinct_counting.is_empty()).collect();
@@ -189,7 +194,7 @@ pub fn classify(tally: &FileTally) -> Classification {
     let mut reasons = Vec::new();
     let mut category = Category::NotSensitive;
     for t in counting.iter().filter(|t| t.class == DetectorClass::Marking) {
-        reasons.push(format!("marked: {}", t.detector.trim_start_matches("marking.").replace('_', " ")));
+        reasons.push(format!("marked: {}", plain_name(&t.detector, "marking.")));
     }
     if marked_highly_confidential {
         category = Category::HighlyConfidential;
@@ -214,7 +219,7 @@ pub fn classify(tally: &FileTally) -> Classification {
         category = category.max(Category::Confidential);
         reasons.push(format!(
             "a confidential kind of document: {} ({} distinct phrases)",
-            t.detector.trim_start_matches("document.").replace('_', " "),
+            plain_name(&t.detector, "document."),
             t.distinct_counting.len()
         ));
     }

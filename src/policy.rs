@@ -45,6 +45,13 @@ pub enum LocationKind {
     Removable,
 }
 
+impl LocationKind {
+    /// True for the places the location rules watch: unmanaged cloud folders and removable media.
+    pub fn is_exposed(self) -> bool {
+        matches!(self, LocationKind::UnmanagedCloud | LocationKind::Removable)
+    }
+}
+
 /// A folder whose location kind is declared in the configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeclaredLocation {

@@ -174,11 +174,9 @@ impl Scanner {
     /// The unmanaged cloud folder or removable volume `path` is in, where a key must not sit
     /// beside the data it unlocks; `None` anywhere else.
     pub fn exposed_root(&self, path: &Path) -> Option<PathBuf> {
-        use crate::policy::LocationKind;
         let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         let location = self.locator.locate(&absolute);
-        let exposed = matches!(location.kind, LocationKind::UnmanagedCloud | LocationKind::Removable);
-        location.root.filter(|_| exposed)
+        location.root.filter(|_| location.kind.is_exposed())
     }
 
     /// What a stored analysis makes its file to `key_stored_with_data`.
@@ -530,9 +528,7 @@ fn is_credential(detector: &crate::detect::Detector) -> bool {
 /// True for a record in unmanaged cloud or on removable media that is encrypted or holds a
 /// credential: `key_stored_with_data` needs both sides, so a run holds these back. They are few.
 pub fn may_pair_a_key_with_encrypted_data(record: &FileRecord) -> bool {
-    use crate::policy::LocationKind;
-    let exposed = matches!(record.location.kind, LocationKind::UnmanagedCloud | LocationKind::Removable);
-    exposed && record.location.root.is_some() && key_role(record) != KeyRole::Neither
+    record.location.kind.is_exposed() && record.location.root.is_some() && key_role(record) != KeyRole::Neither
 }
 
 fn lock(summary: &Mutex<SummaryRecord>) -> std::sync::MutexGuard<'_, SummaryRecord> {

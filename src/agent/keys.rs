@@ -38,6 +38,10 @@ fn role_of(scanner: &Scanner, state: &FileState) -> KeyRole {
     state.analysis.as_ref().map_or(KeyRole::Neither, |a| scanner.key_role_of_analysis(a))
 }
 
+fn any_encrypted_data(scanner: &Scanner, stored: &[(PathBuf, FileState)]) -> bool {
+    stored.iter().any(|(_, s)| role_of(scanner, s) == KeyRole::EncryptedData)
+}
+
 fn holds_key_violation(state: &FileState) -> bool {
     state.violations.iter().any(|v| v == KEY_STORED_WITH_DATA)
 }
@@ -48,8 +52,7 @@ impl KeyPlaces {
         if let Some(&known) = lock(&self.encrypted_in).get(place) {
             return known;
         }
-        let stored = state.under(place).unwrap_or_default();
-        let found = stored.iter().any(|(_, s)| role_of(scanner, s) == KeyRole::EncryptedData);
+        let found = any_encrypted_data(scanner, &state.under(place).unwrap_or_default());
         lock(&self.encrypted_in).insert(place.to_path_buf(), found);
         found
     }
@@ -94,7 +97,7 @@ impl Agent<'_> {
         for place in self.keys.take_touched() {
             let scanner = &self.rules.scanner;
             let stored = self.state.under(&place).unwrap_or_default();
-            let encrypted_here = stored.iter().any(|(_, s)| role_of(scanner, s) == KeyRole::EncryptedData);
+            let encrypted_here = any_encrypted_data(scanner, &stored);
             for (path, state) in stored {
                 if role_of(scanner, &state) == KeyRole::Credential && holds_key_violation(&state) != encrypted_here {
                     changes.extend(self.rejudge_key(path, state, encrypted_here));

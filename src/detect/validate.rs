@@ -16,8 +16,8 @@ use serde::Deserialize;
 pub enum ValidatorKind {
     /// No check beyond the regex.
     None,
-    /// A phrase (an examination rubric line, a contract clause): no check; case, spaces and
-    /// punctuation do not make two phrases distinct.
+    /// No check, compared by letters and digits in upper case: a phrase (an examination rubric
+    /// line, a contract clause) or a number with no format of its own (a student number).
     Phrase,
     /// National Insurance number prefix and suffix rules.
     UkNino,
@@ -184,12 +184,11 @@ fn check_nino(raw: &[u8], n: &[u8]) -> Verdict {
     }
     // A real number is written in one case. Mixed case is prose or a hash (`As 503748d`); a
     // lower-case run with no spaces is more often a short hex hash (`bc899650c`) than a number.
-    let letters: Vec<u8> = raw.iter().copied().filter(u8::is_ascii_alphabetic).collect();
-    let lower = letters.iter().filter(|b| b.is_ascii_lowercase()).count();
-    if lower > 0 && lower < letters.len() {
+    let has_lower = raw.iter().any(u8::is_ascii_lowercase);
+    if has_lower && raw.iter().any(u8::is_ascii_uppercase) {
         return Verdict::Invalid;
     }
-    let lower_case_run = lower > 0 && raw.iter().all(u8::is_ascii_alphanumeric);
+    let lower_case_run = has_lower && raw.iter().all(u8::is_ascii_alphanumeric);
     // Administrative and pseudo prefixes pass the letter rules but are not personal numbers.
     const ADMIN: [&[u8]; 6] = [b"CR", b"MW", b"NC", b"PP", b"PY", b"PZ"];
     if ADMIN.contains(&prefix) || lower_case_run {
@@ -756,7 +755,6 @@ fn check_password_value(n: &[u8]) -> Verdict {
     let is_template = lower.starts_with(b"${")
         || lower.starts_with(b"{{")
         || lower.starts_with(b"<")
-        || lower.starts_with(b"%(")
         || lower.starts_with(b"$")
         || lower.starts_with(b"%")
         || lower.starts_with(b":")
@@ -818,16 +816,13 @@ fn is_qualified_name(value: &[u8]) -> bool {
         b"settings",
         b"params",
     ];
-    let parts: Vec<&[u8]> = value.split(|&b| b == b'.' || b == b':').collect();
-    let identifier = |p: &&[u8]| {
+    let parts = || value.split(|&b| b == b'.' || b == b':');
+    let identifier = |p: &[u8]| {
         p.first().is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
             && p.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
     };
-    if parts.len() < 2 || !parts.iter().all(identifier) {
-        return false;
-    }
-    let code_like = |p: &&[u8]| p.contains(&b'_') || p.len() == 1 || RECEIVERS.contains(p);
-    parts.iter().any(code_like)
+    let code_like = |p: &[u8]| p.contains(&b'_') || p.len() == 1 || RECEIVERS.contains(&p);
+    parts().nth(1).is_some() && parts().all(identifier) && parts().any(code_like)
 }
 
 /// `2014-12-18` at the start of a value.

@@ -125,7 +125,7 @@ pub fn part_text(xml: &[u8], style: PartStyle, out: &mut String) {
                     (PartStyle::Word, "p") | (PartStyle::Slides, "p") | (PartStyle::OpenDocument, "p" | "h") => {
                         out.push('\n')
                     }
-                    (PartStyle::Word, "tc") | (PartStyle::OpenDocument, "table-cell") => {
+                    (style, name) if is_table_cell(style, name) => {
                         cell_depth = cell_depth.saturating_sub(1);
                         out.push('\t')
                     }
