@@ -39,6 +39,23 @@ pub struct Config {
     pub delivery: crate::deliver::DeliveryConfig,
     /// What `dlp-agent` watches and how often it reports.
     pub agent: crate::agent::AgentConfig,
+    /// The folder of the user's detector files (`detectors.custom_dir`).
+    pub custom_detector_dir: Option<PathBuf>,
+    /// The texts this configuration was built from.
+    pub source: ConfigSource,
+}
+
+/// The texts a configuration was built from: enough to build the same configuration again
+/// without reading any file (a parser worker does, so that it runs with the configuration the
+/// parent runs, not with whatever the file says now).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ConfigSource {
+    /// The configuration file; `None` for the embedded default.
+    pub path: Option<PathBuf>,
+    /// Its text.
+    pub text: String,
+    /// The user's detector files (`detectors.custom_dir`), as read.
+    pub detector_files: Vec<crate::detect::DetectorFile>,
 }
 
 /// Settings for walking and reading.
@@ -216,12 +233,32 @@ impl Config {
         Config::parse(Path::new("<embedded>/config/default.toml"), DEFAULT_CONFIG, None)
     }
 
-    /// Reads and validates a user's configuration file; keys it leaves out take the defaults.
+    /// Reads and validates a user's configuration file, and the detector files it names; keys
+    /// it leaves out take the defaults.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = crate::fsutil::read_small_text(path)
             .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
-        let defaults = Config::embedded_default()?;
-        Config::parse(path, &text, Some(defaults))
+        let mut config = Config::parse(path, &text, Some(Config::embedded_default()?))?;
+        if let Some(dir) = &config.custom_detector_dir {
+            config.detectors.custom_files = read_detector_files(dir)?;
+        }
+        config.source = ConfigSource {
+            path: Some(path.to_path_buf()),
+            text,
+            detector_files: config.detectors.custom_files.clone(),
+        };
+        Ok(config)
+    }
+
+    /// Builds the configuration `source` describes, reading no file.
+    pub fn from_source(source: &ConfigSource) -> Result<Config, ConfigError> {
+        let mut config = match &source.path {
+            Some(path) => Config::parse(path, &source.text, Some(Config::embedded_default()?))?,
+            None => Config::embedded_default()?,
+        };
+        config.detectors.custom_files.clone_from(&source.detector_files);
+        config.source = source.clone();
+        Ok(config)
     }
 
     fn parse(path: &Path, text: &str, defaults: Option<Config>) -> Result<Config, ConfigError> {
@@ -328,15 +365,34 @@ impl Config {
             allowed_fingerprints,
             rules,
             scan,
-            detectors: crate::detect::DetectorSelection {
-                disabled: raw.detectors.disabled,
-                custom_dir: raw.detectors.custom_dir,
-            },
+            detectors: crate::detect::DetectorSelection { disabled: raw.detectors.disabled, custom_files: Vec::new() },
+            custom_detector_dir: raw.detectors.custom_dir,
+            source: ConfigSource { path: None, text: text.to_string(), detector_files: Vec::new() },
             fingerprint_key_file: raw.fingerprint.key_file,
             locations,
             managed_onedrive_tenants: raw.managed_onedrive_tenants,
         })
     }
+}
+
+/// Reads every `*.toml` file in a user's detector folder, in name order.
+fn read_detector_files(dir: &Path) -> Result<Vec<crate::detect::DetectorFile>, ConfigError> {
+    let read_error = |source| ConfigError::Read { path: dir.to_path_buf(), source };
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(read_error)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let text = crate::fsutil::read_small_text(&path)
+                .map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+            Ok(crate::detect::DetectorFile { path, text })
+        })
+        .collect()
 }
 
 fn parse_delivery(

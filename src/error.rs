@@ -90,6 +90,19 @@ pub enum FileError {
         /// What happened.
         message: String,
     },
+    /// A symbolic link was met between the scanned folder and the file while opening it (a
+    /// folder or the file was swapped for a link after it was listed). Links are not followed.
+    #[error("a symbolic link is in its path; links are not followed")]
+    LinkRefused,
+    /// A hard link of another user's file, found in a folder of someone else: not read, so that
+    /// a link cannot make the scanner read what the folder's owner could not.
+    #[error("a hard link of a file owned by uid {owner} in a folder owned by uid {folder_owner}; not read")]
+    ForeignHardLink {
+        /// The file's owner.
+        owner: u32,
+        /// The owner of the folder it was found in.
+        folder_owner: u32,
+    },
     /// Following symbolic links led back to a directory already being walked.
     #[error("symbolic link loop back to {ancestor}")]
     SymlinkLoop {
@@ -110,6 +123,8 @@ impl FileError {
             FileError::TooLarge { .. } => "too_large",
             FileError::NotRegular => "not_regular",
             FileError::SymlinkLoop { .. } => "symlink_loop",
+            FileError::LinkRefused => "link_refused",
+            FileError::ForeignHardLink { .. } => "foreign_hard_link",
             FileError::ParserFailure => "parser_failure",
             FileError::Timeout => "timeout",
             FileError::Reported { kind, .. } => kind,
@@ -119,13 +134,15 @@ impl FileError {
 
 /// The stable error kinds, for errors that crossed from a worker process as text.
 pub fn known_kind(kind: &str) -> &'static str {
-    const KINDS: [&str; 9] = [
+    const KINDS: [&str; 11] = [
         "not_found",
         "permission_denied",
         "io",
         "too_large",
         "not_regular",
         "symlink_loop",
+        "link_refused",
+        "foreign_hard_link",
         "parser_failure",
         "timeout",
         "reported",

@@ -24,6 +24,7 @@ pub mod locate;
 pub mod policy;
 pub mod portable;
 pub mod report;
+pub mod sandbox;
 pub mod scan;
 pub mod walk;
 pub mod worker;

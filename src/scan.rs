@@ -6,6 +6,7 @@
 //! run goes on; the run ends with a `summary` record.
 
 use std::collections::BTreeSet;
+use std::io::Seek;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,6 +20,7 @@ use crate::config::{Config, ScanConfig};
 use crate::detect::{DetectorClass, Engine, FingerprintKey};
 use crate::error::{ConfigError, FileError};
 use crate::extract::{extract, ContentKind};
+use crate::fsutil::OpenedFile;
 use crate::locate::Locator;
 use crate::policy::{evaluate, FileFacts};
 use crate::portable::{PortableAnalysis, UnknownDetector};
@@ -114,6 +116,8 @@ impl Scanner {
             roots: roots.to_vec(),
             follow_symlinks: self.scan.follow_symlinks,
             exclude: self.scan.exclude.clone(),
+            one_file_system: false,
+            follow_root_link: true,
         };
         let totals = Totals {
             summary: Mutex::new(SummaryRecord { schema_version: SCHEMA_VERSION, ..SummaryRecord::default() }),
@@ -249,22 +253,23 @@ impl Scanner {
         }
     }
 
-    /// Scans one file, as the agent does when a file changes: its record when it has something
-    /// to say (an error record when it cannot be read), and its analysis when it was read.
-    /// (`key_stored_with_data` compares files with each other: the caller adds it, see
-    /// `add_key_beside_data`.)
-    pub fn scan_one(&self, path: &Path) -> OneFile {
+    /// Scans one file the agent opened (and may have hashed: it is read from its start): its
+    /// record when it has something to say (an error record when it cannot be read), its
+    /// analysis when it was read, and how many bytes reading it took. (`key_stored_with_data`
+    /// compares files with each other: the caller adds it, see `add_key_beside_data`.)
+    pub fn scan_opened(&self, path: &Path, opened: OpenedFile) -> OneFile {
         if self.scan.exclude.is_match(path) {
-            return OneFile { record: None, analysis: None };
+            return OneFile { record: None, analysis: None, bytes_read: 0 };
         }
-        let candidate = FileCandidate { path: path.to_path_buf() };
-        match self.read_file(&candidate) {
+        let candidate = FileCandidate { path: path.to_path_buf(), beneath: None };
+        match self.read_opened(opened) {
             Ok(read) => {
                 let analysis = Some(PortableAnalysis::from_analysis(&read.analysis));
+                let bytes_read = read.bytes_read;
                 let record = record_of(path, self.judge(&candidate, read.size, read.age_days, read.analysis));
-                OneFile { record, analysis }
+                OneFile { record, analysis, bytes_read }
             }
-            Err(outcome) => OneFile { record: record_of(path, outcome), analysis: None },
+            Err(outcome) => OneFile { record: record_of(path, outcome), analysis: None, bytes_read: 0 },
         }
     }
 
@@ -281,8 +286,23 @@ impl Scanner {
             return Ok(None);
         }
         let analysis = analysis.to_analysis(self.engine.detectors())?;
-        let candidate = FileCandidate { path: path.to_path_buf() };
+        let candidate = FileCandidate { path: path.to_path_buf(), beneath: None };
         Ok(record_of(path, self.judge(&candidate, size, age_in_days(modified), analysis)))
+    }
+
+    /// The exclusion globs, for walks.
+    pub fn exclusions(&self) -> &globset::GlobSet {
+        &self.scan.exclude
+    }
+
+    /// Files larger than this are not read through (`scan.max_file_size`, bytes).
+    pub fn max_file_size(&self) -> u64 {
+        self.scan.max_file_size
+    }
+
+    /// The longest one file may take: its time budget, and a parser worker's grace period.
+    pub fn longest_file_time(&self) -> std::time::Duration {
+        self.scan.limits.time_budget + crate::worker::GRACE
     }
 
     /// True for paths the configuration excludes (no scanning, and for the agent no watch).
@@ -299,40 +319,47 @@ impl Scanner {
 
     /// Opens and analyses one file; the outcome instead when there is nothing to judge.
     fn read_file(&self, candidate: &FileCandidate) -> Result<ReadFile, FileOutcome> {
-        let (mut file, meta) = match crate::fsutil::open_for_scan(&candidate.path) {
-            Ok(opened) => opened,
-            Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
-                return Err(FileOutcome::Failed(FileError::NotRegular))
-            }
-            Err(e) => return Err(FileOutcome::Failed(FileError::Io(e))),
-        };
-        let size = meta.len();
-        let age_days = meta.modified().ok().and_then(age_in_days);
+        let opened = candidate.open().map_err(FileOutcome::Failed)?;
+        self.read_opened(opened)
+    }
+
+    /// Analyses an open file from its start, in a worker for containers; the size cap applies
+    /// before anything but the first bytes is read. A file written while it was read is partial.
+    fn read_opened(&self, opened: OpenedFile) -> Result<ReadFile, FileOutcome> {
+        let OpenedFile { mut file, identity } = opened;
+        let size = identity.size;
+        let age_days = age_in_days(identity.modified());
         if size == 0 {
             return Err(FileOutcome::Skipped(SkipReason::Empty));
         }
-        let sniffed = crate::extract::sniff_file(&mut file).map_err(|e| FileOutcome::Failed(FileError::Io(e)))?;
+        let failed = |e| FileOutcome::Failed(FileError::Io(e));
+        file.rewind().map_err(failed)?;
+        let sniffed = crate::extract::sniff_file(&mut file).map_err(failed)?;
         // Videos, disk images and encrypted volumes are judged from a few bounded reads, whatever
         // their size; the cap is for content that would be read through.
-        if size > self.scan.max_file_size && !sniffed.is_read_in_bounded_bytes() {
+        let read_through = !sniffed.is_read_in_bounded_bytes();
+        if size > self.scan.max_file_size && read_through {
             return Err(FileOutcome::Failed(FileError::TooLarge { size, limit: self.scan.max_file_size }));
         }
+        let bytes_read = if read_through { size } else { sniffed.head_len() };
         let analysis = match &self.isolation {
-            Some(workers) if sniffed.is_container() => {
-                drop(file);
-                workers.analyse(&candidate.path, self)
-            }
+            Some(workers) if sniffed.is_container() => workers.analyse(&file, self),
             _ => self.analyse_sniffed(&mut file, sniffed, size),
         };
-        match analysis {
-            Ok(analysis) => Ok(ReadFile { size, age_days, analysis }),
-            Err(e) => Err(FileOutcome::Failed(e)),
+        let mut analysis = analysis.map_err(FileOutcome::Failed)?;
+        let reopened = OpenedFile { file, identity };
+        if reopened.changed_since_open() {
+            analysis.extracted.partial.insert(crate::extract::PartialReason::ChangedWhileRead);
         }
+        Ok(ReadFile { size, age_days, analysis, bytes_read })
     }
 
     /// Reads one open file and runs the detectors over its text: everything that depends on the
     /// file's bytes, value-free, so that it can also run in an isolated worker process.
+    /// The file is read from its start, whatever its offset (a descriptor passed from another
+    /// process shares its offset).
     pub fn analyse(&self, file: &mut std::fs::File, size: u64) -> Result<Analysis, FileError> {
+        file.rewind()?;
         let sniffed = crate::extract::sniff_file(file).map_err(FileError::Io)?;
         self.analyse_sniffed(file, sniffed, size)
     }
@@ -454,6 +481,9 @@ pub struct OneFile {
     pub record: Option<Record>,
     /// Its analysis, when it was read.
     pub analysis: Option<PortableAnalysis>,
+    /// Bytes read (about): its size when read through, its first bytes for formats judged from
+    /// their headers; 0 when it was not read.
+    pub bytes_read: u64,
 }
 
 /// A file read and analysed, not yet judged.
@@ -461,6 +491,7 @@ struct ReadFile {
     size: u64,
     age_days: Option<u64>,
     analysis: Analysis,
+    bytes_read: u64,
 }
 
 /// The [`Scanner::analysis_version`] for an engine and a configuration.
@@ -559,7 +590,8 @@ fn add_to_summary(s: &mut SummaryRecord, record: &FileRecord) {
     }
 }
 
-fn error_record(path: &Path, error: &FileError) -> ErrorRecord {
+/// The `error` record of a file that could not be read.
+pub fn error_record(path: &Path, error: &FileError) -> ErrorRecord {
     let (path, path_base64) = path_fields(path);
     ErrorRecord { schema_version: SCHEMA_VERSION, path, path_base64, kind: error.kind(), message: error.to_string() }
 }

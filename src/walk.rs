@@ -6,14 +6,20 @@
 //! per file and special files are never opened; sizes are checked by the scanner on the opened
 //! descriptor. Walking is sequential; the scanner spreads candidates over threads.
 //!
-//! The walk decides nothing about content, and opens no file.
+//! Unless links are followed, each candidate carries the [`Beneath`] of its root, so that the
+//! file is later opened with no symbolic link anywhere below the root: a folder swapped for a
+//! link after it was listed is refused, not followed.
+//!
+//! The walk decides nothing about content, and opens no file it scans (only each root folder).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use globset::GlobSet;
 use walkdir::WalkDir;
 
 use crate::error::FileError;
+use crate::fsutil::Beneath;
 
 /// What the walker needs from the configuration.
 #[derive(Debug, Clone)]
@@ -24,6 +30,11 @@ pub struct WalkConfig {
     pub follow_symlinks: bool,
     /// Paths not to enter or scan.
     pub exclude: GlobSet,
+    /// Stay on each root's file system: do not enter file systems mounted below it.
+    pub one_file_system: bool,
+    /// Enter a root that is itself a symbolic link (a folder the user named); the agent's
+    /// walks of folders that appear below its roots do not.
+    pub follow_root_link: bool,
 }
 
 /// A regular file to scan.
@@ -31,6 +42,19 @@ pub struct WalkConfig {
 pub struct FileCandidate {
     /// The path as found under its root.
     pub path: PathBuf,
+    /// The root it was found under, to open it without links; `None` when links are followed
+    /// (or the root is the file itself, named by the user).
+    pub beneath: Option<Arc<Beneath>>,
+}
+
+impl FileCandidate {
+    /// Opens the file for scanning: below its root without links, or following links.
+    pub fn open(&self) -> Result<crate::fsutil::OpenedFile, FileError> {
+        match &self.beneath {
+            Some(beneath) => beneath.open_file(&self.path),
+            None => crate::fsutil::open_following_links(&self.path),
+        }
+    }
 }
 
 /// Why a file was not scanned.
@@ -93,12 +117,20 @@ pub fn walk(config: &WalkConfig) -> impl Iterator<Item = WalkItem> + '_ {
 struct RootWalk<'a> {
     inner: walkdir::IntoIter,
     config: &'a WalkConfig,
+    beneath: Option<Arc<Beneath>>,
 }
 
 impl<'a> RootWalk<'a> {
     fn new(root: &Path, config: &'a WalkConfig) -> Self {
-        let inner = WalkDir::new(root).follow_links(config.follow_symlinks).into_iter();
-        RootWalk { inner, config }
+        let inner = WalkDir::new(root)
+            .follow_links(config.follow_symlinks)
+            .same_file_system(config.one_file_system)
+            .follow_root_links(config.follow_root_link || config.follow_symlinks)
+            .into_iter();
+        // A root that cannot be opened as a folder is a file (or gone: the walk says so).
+        let beneath =
+            if config.follow_symlinks { None } else { Beneath::open(root, config.one_file_system).ok().map(Arc::new) };
+        RootWalk { inner, config, beneath }
     }
 }
 
@@ -127,7 +159,17 @@ impl Iterator for RootWalk<'_> {
             if !file_type.is_file() {
                 return Some(skipped(entry.into_path(), SkipReason::SpecialFile));
             }
-            return Some(WalkItem::File(FileCandidate { path: entry.into_path() }));
+            let beneath = match &self.beneath {
+                _ if self.config.follow_symlinks => None,
+                Some(beneath) if beneath.contains(entry.path()) => Some(beneath.clone()),
+                // The root itself: a file the user named.
+                _ if entry.depth() == 0 => None,
+                _ => {
+                    let error = std::io::Error::other("its root folder could not be opened to read below it safely");
+                    return Some(WalkItem::Error { path: entry.into_path(), error: FileError::Io(error) });
+                }
+            };
+            return Some(WalkItem::File(FileCandidate { path: entry.into_path(), beneath }));
         }
     }
 }

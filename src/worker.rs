@@ -3,35 +3,59 @@
 //! Document and archive parsers can panic, overflow their stack, allocate without bound or loop on
 //! crafted input, and an abort cannot be caught inside the process. So the scanner hands files whose
 //! content is a container (Office, PDF, archives, mail) to workers: the same binary started with
-//! [`WORKER_FLAG`], under an address-space limit, answering one JSON line per file. A worker that
-//! dies costs its file a `parser_failure` error record; one that overruns the file's time budget
-//! (plus a grace period) is killed and costs a `timeout`. Either way a fresh worker takes its place
-//! and the scan goes on.
+//! [`WORKER_FLAG`]. A worker dies for one file, never for the scan: one that dies costs its file a
+//! `parser_failure` error record; one that overruns the file's time budget (plus a grace period)
+//! is killed and costs a `timeout`. Either way a fresh worker takes its place.
 //!
-//! What crosses the pipe is value-free: the same tallies of masked samples and keyed fingerprints
-//! that reports carry. Plain text is scanned in-process; its reader has no parser to fail.
+//! The protocol, over a Unix socket that is the worker's standard input:
+//! 1. The parent sends the running configuration (the texts it was built from, not a path to read
+//!    again), the fingerprint key and the memory limit, as one length-prefixed JSON message.
+//! 2. The worker builds its scanner, limits its address space, confines itself ([`crate::sandbox`]:
+//!    no capabilities, no opening files, no sockets, no programs) and answers with its analysis
+//!    version on stdout; the parent refuses a worker whose version differs from its own.
+//! 3. For each file the parent passes the descriptor it opened (`SCM_RIGHTS`); the worker never
+//!    opens anything by path. It answers one JSON line: a value-free analysis (tallies of masked
+//!    samples and keyed fingerprints, as reports carry) or an error.
+//!
+//! Plain text is scanned in-process; its reader has no parser to fail.
 
 use std::ffi::OsString;
+use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
+use crate::config::{Config, ConfigSource};
 use crate::error::FileError;
 use crate::portable::PortableAnalysis;
 use crate::scan::{Analysis, Scanner};
 
 /// The first argument that makes a binary serve as a worker.
 pub const WORKER_FLAG: &str = "--internal-worker";
-/// The environment variable carrying the fingerprint key (hex) to a worker.
-pub const KEY_VARIABLE: &str = "DLP_SCAN_WORKER_KEY";
 /// Time a worker gets beyond the file's own time budget before it is killed.
-const GRACE: Duration = Duration::from_secs(10);
+pub const GRACE: Duration = Duration::from_secs(10);
+/// Time a new worker gets to build its scanner and say it is ready.
+const START_DEADLINE: Duration = Duration::from_secs(60);
+/// Largest settings message a worker accepts (configuration and detector texts).
+const MAX_SETTINGS: u64 = 64 << 20;
+
+/// What a worker is told at start: everything it needs, so it reads no file of its own.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WorkerSettings {
+    /// The running configuration's texts.
+    pub source: ConfigSource,
+    /// The fingerprint key (hex).
+    pub key_hex: String,
+    /// Address-space limit, in bytes.
+    pub memory: u64,
+}
 
 /// How to start a worker.
 #[derive(Debug, Clone)]
@@ -40,8 +64,15 @@ pub struct WorkerCommand {
     pub program: PathBuf,
     /// Its arguments, starting with [`WORKER_FLAG`].
     pub args: Vec<OsString>,
-    /// Extra environment (the fingerprint key).
-    pub env: Vec<(String, String)>,
+    /// Sent to each new worker.
+    pub settings: WorkerSettings,
+}
+
+impl WorkerCommand {
+    /// Workers are this same program started with [`WORKER_FLAG`], told `settings` at start.
+    pub fn this_program(settings: WorkerSettings) -> std::io::Result<Self> {
+        Ok(WorkerCommand { program: std::env::current_exe()?, args: vec![WORKER_FLAG.into()], settings })
+    }
 }
 
 /// A pool of workers shared by the scanning threads.
@@ -55,7 +86,7 @@ pub struct Workers {
 #[derive(Debug)]
 struct Worker {
     child: Child,
-    stdin: ChildStdin,
+    requests: UnixStream,
     answers: Receiver<String>,
 }
 
@@ -72,15 +103,14 @@ impl Workers {
         Workers { command, deadline: time_budget + GRACE, idle: Mutex::new(Vec::new()) }
     }
 
-    /// Analyses one file in a worker.
-    pub fn analyse(&self, path: &Path, scanner: &Scanner) -> Result<Analysis, FileError> {
+    /// Analyses one open file in a worker, which reads it through the same descriptor.
+    pub fn analyse(&self, file: &File, scanner: &Scanner) -> Result<Analysis, FileError> {
         let taken = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
-        let mut worker = match taken {
+        let worker = match taken {
             Some(w) => w,
-            None => self.spawn().map_err(FileError::Io)?,
+            None => self.spawn(scanner.analysis_version())?,
         };
-        let request = format!("{}\n", base64::engine::general_purpose::STANDARD.encode(path_bytes(path)));
-        if worker.stdin.write_all(request.as_bytes()).and_then(|()| worker.stdin.flush()).is_err() {
+        if send_descriptor(&worker.requests, file).is_err() {
             return Err(FileError::ParserFailure);
         }
         match worker.answers.recv_timeout(self.deadline) {
@@ -95,15 +125,15 @@ impl Workers {
         }
     }
 
-    fn spawn(&self) -> std::io::Result<Worker> {
+    /// Starts a worker, sends it the settings and waits until it says it analyses as `version`.
+    fn spawn(&self, version: &str) -> Result<Worker, FileError> {
+        let (requests, theirs) = UnixStream::pair()?;
         let mut child = Command::new(&self.command.program)
             .args(&self.command.args)
-            .envs(self.command.env.iter().map(|(k, v)| (k, v)))
-            .stdin(Stdio::piped())
+            .stdin(Stdio::from(OwnedFd::from(theirs)))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()?;
-        let stdin = child.stdin.take().ok_or_else(|| std::io::Error::other("worker has no stdin"))?;
         let stdout = child.stdout.take().ok_or_else(|| std::io::Error::other("worker has no stdout"))?;
         let (send, answers) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -114,87 +144,133 @@ impl Workers {
                 }
             }
         });
-        Ok(Worker { child, stdin, answers })
-    }
-}
-
-#[cfg(unix)]
-fn path_bytes(path: &Path) -> Vec<u8> {
-    use std::os::unix::ffi::OsStrExt;
-    path.as_os_str().as_bytes().to_vec()
-}
-
-#[cfg(not(unix))]
-fn path_bytes(path: &Path) -> Vec<u8> {
-    path.to_string_lossy().as_bytes().to_vec()
-}
-
-#[cfg(unix)]
-fn path_from_bytes(bytes: Vec<u8>) -> PathBuf {
-    use std::os::unix::ffi::OsStringExt;
-    PathBuf::from(OsString::from_vec(bytes))
-}
-
-#[cfg(not(unix))]
-fn path_from_bytes(bytes: Vec<u8>) -> PathBuf {
-    PathBuf::from(String::from_utf8_lossy(&bytes).into_owned())
-}
-
-impl WorkerCommand {
-    /// Workers are this same program started with [`WORKER_FLAG`], the memory limit, the
-    /// configuration file (if any) and the fingerprint key in the environment.
-    pub fn this_program(config: Option<&std::path::Path>, memory: u64, key_hex: String) -> std::io::Result<Self> {
-        let mut args: Vec<OsString> = vec![WORKER_FLAG.into(), "--memory".into(), memory.to_string().into()];
-        if let Some(path) = config {
-            args.extend(["--config".into(), path.as_os_str().to_owned()]);
+        let worker = Worker { child, requests, answers };
+        let settings = serde_json::to_vec(&self.command.settings).map_err(std::io::Error::other)?;
+        (&worker.requests).write_all(&(settings.len() as u64).to_le_bytes())?;
+        (&worker.requests).write_all(&settings)?;
+        let ready = worker.answers.recv_timeout(START_DEADLINE).map_err(|_| FileError::ParserFailure)?;
+        let ready: Ready = serde_json::from_str(&ready).map_err(|_| FileError::ParserFailure)?;
+        if ready.ready != version {
+            tracing::error!(worker = %ready.ready, parent = %version, "a parser worker analyses differently; not used");
+            return Err(FileError::ParserFailure);
         }
-        Ok(WorkerCommand { program: std::env::current_exe()?, args, env: vec![(KEY_VARIABLE.to_string(), key_hex)] })
+        Ok(worker)
     }
 }
 
-/// When this process was started as a parser worker (`PROGRAM --internal-worker ...`), serves as
+/// A worker's first line: the analysis version of the scanner it built.
+#[derive(Serialize, Deserialize)]
+struct Ready {
+    ready: String,
+}
+
+/// Passes `file`'s descriptor with a one-byte message.
+fn send_descriptor(socket: &UnixStream, file: &File) -> std::io::Result<()> {
+    use rustix::net::{SendAncillaryBuffer, SendAncillaryMessage, SendFlags};
+    let fds = [file.as_fd()];
+    let mut space = [std::mem::MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut control = SendAncillaryBuffer::new(&mut space);
+    if !control.push(SendAncillaryMessage::ScmRights(&fds)) {
+        return Err(std::io::Error::other("no room for the descriptor"));
+    }
+    rustix::net::sendmsg(socket, &[std::io::IoSlice::new(b"F")], &mut control, SendFlags::NOSIGNAL)?;
+    Ok(())
+}
+
+/// Receives one descriptor; `None` at the end of requests.
+fn receive_descriptor(socket: impl AsFd) -> std::io::Result<Option<File>> {
+    use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags};
+    let mut byte = [0u8; 1];
+    let mut space = [std::mem::MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut control = RecvAncillaryBuffer::new(&mut space);
+    let received = rustix::net::recvmsg(
+        &socket,
+        &mut [std::io::IoSliceMut::new(&mut byte)],
+        &mut control,
+        RecvFlags::CMSG_CLOEXEC,
+    )?;
+    if received.bytes == 0 {
+        return Ok(None);
+    }
+    let mut fds = control.drain().filter_map(|message| match message {
+        RecvAncillaryMessage::ScmRights(mut fds) => fds.next(),
+        _ => None,
+    });
+    let fd = fds.next().ok_or_else(|| std::io::Error::other("a request without a descriptor"))?;
+    Ok(Some(File::from(fd)))
+}
+
+/// When this process was started as a parser worker (`PROGRAM --internal-worker`), serves as
 /// one and returns its exit status; otherwise `None`. Both binaries call this first.
 pub fn serve_if_asked() -> Option<u8> {
     let mut args = std::env::args_os().skip(1);
     if args.next().is_some_and(|a| a == WORKER_FLAG) {
-        return Some(worker_main(&args.collect::<Vec<_>>()));
+        return Some(worker_main());
     }
     None
 }
 
-/// The worker process's `main`: `PROGRAM --internal-worker --memory BYTES [--config FILE]` with
-/// the key in the environment. Reads paths on stdin, answers on stdout. Returns the exit status.
-fn worker_main(args: &[OsString]) -> u8 {
-    let value_of = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
-    let config = match value_of("--config") {
-        Some(path) => crate::config::Config::load(std::path::Path::new(&path)),
-        None => crate::config::Config::embedded_default(),
-    };
-    let memory = value_of("--memory").and_then(|m| m.to_str()?.parse().ok());
-    let key = std::env::var(KEY_VARIABLE).ok().and_then(|k| crate::detect::FingerprintKey::from_hex(&k));
-    let (Ok(config), Some(key)) = (config, key) else {
+/// The worker process's `main`: settings from the parent, a confined scanner, then descriptors
+/// in and answers out until the parent closes the socket. Returns the exit status.
+fn worker_main() -> u8 {
+    let requests = std::io::stdin();
+    let Ok(settings) = read_settings(&requests) else {
         return 2;
     };
-    if let Some(bytes) = memory {
-        let _ = limit_memory(bytes);
-    }
+    let (Ok(config), Some(key)) =
+        (Config::from_source(&settings.source), crate::detect::FingerprintKey::from_hex(&settings.key_hex))
+    else {
+        return 2;
+    };
     let Ok(scanner) = Scanner::new(&config, key) else {
         return 2;
     };
-    match serve(&scanner, std::io::stdin().lock(), std::io::stdout().lock()) {
+    if limit_memory(settings.memory).is_err() || crate::sandbox::confine().is_err() {
+        return 2;
+    }
+    let mut out = std::io::stdout().lock();
+    let ready = Ready { ready: scanner.analysis_version().to_string() };
+    let said =
+        serde_json::to_writer(&mut out, &ready).is_ok() && out.write_all(b"\n").and_then(|()| out.flush()).is_ok();
+    if !said {
+        return 2;
+    }
+    match serve(&scanner, &requests, out) {
         Ok(()) => 0,
         Err(_) => 2,
     }
 }
 
-/// Serves as a worker: reads base64 paths, one per line, and answers each with a JSON line.
-pub fn serve(scanner: &Scanner, input: impl BufRead, mut output: impl Write) -> std::io::Result<()> {
-    for line in input.lines() {
-        let line = line?;
-        let answer = match base64::engine::general_purpose::STANDARD.decode(line.trim()) {
-            Ok(bytes) => analyse_path(scanner, &path_from_bytes(bytes)),
-            Err(_) => WireAnswer::failed("io", "malformed request"),
-        };
+/// Reads the length-prefixed settings with plain reads (a buffered reader could swallow the
+/// byte that carries the first descriptor).
+fn read_settings(socket: &impl AsFd) -> std::io::Result<WorkerSettings> {
+    let mut length = [0u8; 8];
+    read_exact(socket, &mut length)?;
+    let length = u64::from_le_bytes(length);
+    if length > MAX_SETTINGS {
+        return Err(std::io::Error::other("settings too large"));
+    }
+    let mut bytes = vec![0u8; length as usize];
+    read_exact(socket, &mut bytes)?;
+    serde_json::from_slice(&bytes).map_err(std::io::Error::other)
+}
+
+fn read_exact(socket: &impl AsFd, mut buf: &mut [u8]) -> std::io::Result<()> {
+    while !buf.is_empty() {
+        match rustix::io::read(socket, &mut *buf) {
+            Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => buf = &mut buf[n..],
+            Err(rustix::io::Errno::INTR) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// Serves as a worker: reads descriptors and answers each with a JSON line.
+fn serve(scanner: &Scanner, requests: &impl AsFd, mut output: impl Write) -> std::io::Result<()> {
+    while let Some(file) = receive_descriptor(requests)? {
+        let answer = analyse_descriptor(scanner, file);
         serde_json::to_writer(&mut output, &answer).map_err(std::io::Error::other)?;
         output.write_all(b"\n")?;
         output.flush()?;
@@ -202,10 +278,8 @@ pub fn serve(scanner: &Scanner, input: impl BufRead, mut output: impl Write) -> 
     Ok(())
 }
 
-fn analyse_path(scanner: &Scanner, path: &Path) -> WireAnswer {
-    let analysis = crate::fsutil::open_for_scan(path)
-        .map_err(FileError::Io)
-        .and_then(|(mut file, meta)| scanner.analyse(&mut file, meta.len()));
+fn analyse_descriptor(scanner: &Scanner, mut file: File) -> WireAnswer {
+    let analysis = file.metadata().map_err(FileError::Io).and_then(|meta| scanner.analyse(&mut file, meta.len()));
     match analysis {
         Ok(a) => WireAnswer::from_analysis(&a),
         Err(e) => WireAnswer::failed(e.kind(), &e.to_string()),

@@ -5,7 +5,7 @@
 use dlp_scan::detect::{DetectorSelection, Engine, FingerprintKey};
 
 fn engine() -> Engine {
-    let selection = DetectorSelection { disabled: vec![], custom_dir: None };
+    let selection = DetectorSelection { disabled: vec![], custom_files: vec![] };
     Engine::load(&selection, FingerprintKey::new(vec![42; 32])).expect("embedded detectors load")
 }
 

@@ -20,6 +20,9 @@ pub enum OnBattery {
     Pause,
 }
 
+/// The longest sleep between two looks at whether to go on waiting.
+const MAX_WAIT_SLICE: Duration = Duration::from_secs(1);
+
 /// A token bucket over bytes read: `acquire(n)` returns once reading `n` more bytes keeps the
 /// rate at or under the limit. One second of burst.
 pub struct ReadRate {
@@ -57,12 +60,21 @@ impl ReadRate {
         }
     }
 
-    /// Waits until `bytes` may be read.
-    pub fn acquire(&self, bytes: u64) {
-        let wait = self.wait_for(bytes);
-        if !wait.is_zero() {
-            std::thread::sleep(wait);
+    /// Takes `bytes` (read, or about to be) from the bucket and waits until the rate is back
+    /// under the limit, in slices of at most a second, asking `keep_waiting` before each (it
+    /// beats the agent's pulse, and says no once the agent is stopping). False when the wait
+    /// was cut short.
+    pub fn acquire(&self, bytes: u64, keep_waiting: &dyn Fn() -> bool) -> bool {
+        let mut wait = self.wait_for(bytes);
+        while !wait.is_zero() {
+            if !keep_waiting() {
+                return false;
+            }
+            let slice = wait.min(MAX_WAIT_SLICE);
+            std::thread::sleep(slice);
+            wait -= slice;
         }
+        true
     }
 }
 

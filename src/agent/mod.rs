@@ -8,28 +8,42 @@
 //! rest is scanned. Records go to the same sinks as `dlp-scan`'s; a file whose violations
 //! disappear (deleted, moved away, cleaned) gets a `resolved` event naming them. When the
 //! watcher loses events, or periodically, a reconciliation walk catches up. Declared locations
-//! and removable volumes in the mount table are watched while they exist (checked every second).
+//! and removable volumes in the mount table are watched while they exist (checked every second);
+//! a root that is no longer the folder it was (a volume unmounted and mounted again, a folder
+//! made anew) is watched and walked again.
+//!
+//! The agent can read every user's files, so it never lets a user steer it: it follows no
+//! symbolic link (not in walks, not in watches, not when opening), stays on each root's file
+//! system, and reads each file once through one descriptor opened below its root
+//! ([`crate::fsutil::Beneath`]): hashing, scanning and the parser worker all use it. A file over
+//! the size cap is judged by its size without being hashed. Heartbeats and the watchdog live on
+//! their own thread ([`pulse`]), so long work never silences them; the read-rate cap waits in
+//! slices and gives way to a stop.
 //!
 //! Not here: signals, systemd and the configuration file (the `dlp-agent` binary), scanning
 //! itself (`scan`), delivery (`deliver`).
 
 pub mod etiquette;
 mod keys;
+mod pulse;
 pub mod state;
 pub mod watch;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
 use crate::error::AgentError;
+use crate::fsutil::{Beneath, FileIdentity, OpenedFile};
 use crate::report::{AgentEvent, AgentRecord, Record, RecordSink, SCHEMA_VERSION};
 use crate::scan::Scanner;
+use crate::walk::{WalkConfig, WalkItem};
 use etiquette::{OnBattery, ReadRate};
+use pulse::Pulse;
 use state::{FileState, StateStore};
 use watch::{Batch, Watcher};
 
@@ -42,6 +56,11 @@ const MOUNT_CHECK: Duration = Duration::from_secs(1);
 const MAX_KEPT_FINGERPRINTS: usize = 1_000;
 /// Files that left their paths in one batch, kept to recognise them where they arrive.
 const MAX_MOVED_REMEMBERED: usize = 10_000;
+/// Bytes hashed between two beats of the pulse.
+const HASH_BLOCK: usize = 1 << 20;
+/// Silence beyond the longest a file may take that still counts as alive (a store commit, a walk
+/// listing a large folder).
+const STALL_MARGIN: Duration = Duration::from_secs(20);
 
 /// The `[agent]` settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,8 +94,16 @@ impl AgentConfig {
             return self.roots.clone();
         }
         if crate::keyfile::default_state_dir().is_some_and(|d| d.starts_with("/var/lib")) {
+            // Each home is a root of its own: it may be a file system of its own (an encrypted
+            // home, a dataset per user), and the agent does not cross into other file systems.
             let mut homes: Vec<PathBuf> = std::fs::read_dir("/home")
-                .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()).collect())
+                .map(|entries| {
+                    entries
+                        .filter_map(Result::ok)
+                        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                        .map(|e| e.path())
+                        .collect()
+                })
                 .unwrap_or_default();
             homes.push(PathBuf::from("/root"));
             return homes;
@@ -100,14 +127,13 @@ pub struct Rules {
     pub scanner: Scanner,
     /// Identifies the rule set; a change re-judges every file.
     pub version: String,
-    /// Folders to watch.
-    pub roots: Vec<PathBuf>,
     /// Declared locations, watched while they exist.
     pub declared: Vec<PathBuf>,
-    /// Timings.
+    /// Roots (or the home folders), timings.
     pub config: AgentConfig,
 }
 
+/// What heartbeats report; written by the work, read by the pulse thread.
 #[derive(Default)]
 struct Counters {
     scanned: AtomicU64,
@@ -117,6 +143,42 @@ struct Counters {
     errors: AtomicU64,
     reconciliations: AtomicU64,
     watch_failures: AtomicU64,
+    files_known: AtomicU64,
+    folders_watched: AtomicU64,
+    watcher_ok: AtomicBool,
+    on_battery: AtomicBool,
+}
+
+/// Counters from outside the agent (the sinks'), added to heartbeats.
+pub type ExtraCounters<'a> = dyn Fn() -> Vec<(String, u64)> + Send + Sync + 'a;
+
+impl Counters {
+    fn as_map(&self, extra: &ExtraCounters<'_>) -> BTreeMap<String, u64> {
+        let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let mut counters = BTreeMap::from([
+            ("files_known".to_string(), load(&self.files_known)),
+            ("folders_watched".to_string(), load(&self.folders_watched)),
+            ("files_scanned".to_string(), load(&self.scanned)),
+            ("files_rejudged".to_string(), load(&self.rejudged)),
+            ("files_reported".to_string(), load(&self.reported)),
+            ("violations_resolved".to_string(), load(&self.resolved)),
+            ("errors".to_string(), load(&self.errors)),
+            ("reconciliations".to_string(), load(&self.reconciliations)),
+            ("watch_failures".to_string(), load(&self.watch_failures)),
+            ("watcher_ok".to_string(), u64::from(self.watcher_ok.load(Ordering::Relaxed))),
+            ("on_battery".to_string(), u64::from(self.on_battery.load(Ordering::Relaxed))),
+        ]);
+        counters.extend(extra());
+        counters
+    }
+
+    /// An event with the counters, `ok` or `degraded` after the watcher.
+    fn record(&self, event: AgentEvent, message: String, extra: &ExtraCounters<'_>) -> Record {
+        let mut record = agent_record(event, message);
+        record.status = Some(if self.watcher_ok.load(Ordering::Relaxed) { "ok" } else { "degraded" });
+        record.counters = self.as_map(extra);
+        Record::Agent(record)
+    }
 }
 
 /// The running agent.
@@ -125,10 +187,11 @@ pub struct Agent<'a> {
     sink: &'a dyn RecordSink,
     state: StateStore,
     watcher: Watcher,
-    active_roots: BTreeSet<PathBuf>,
+    /// Roots watched, with the identity (device, inode) of the folder when it was added.
+    active_roots: BTreeMap<PathBuf, (u64, u64)>,
     /// Removable volumes mounted at the last look at the mount table.
     mounted: BTreeSet<PathBuf>,
-    counters: Counters,
+    counters: Arc<Counters>,
     /// False once the watcher lost events; true again after a reconciliation.
     watcher_ok: bool,
     /// Caps the bytes read per second.
@@ -136,7 +199,11 @@ pub struct Agent<'a> {
     /// Running on battery at the last look.
     on_battery: bool,
     /// Counters from outside (the sinks'), added to heartbeats.
-    extra_counters: Box<dyn Fn() -> Vec<(String, u64)> + 'a>,
+    extra_counters: Arc<ExtraCounters<'a>>,
+    /// Liveness for the watchdog.
+    pulse: Arc<Pulse>,
+    /// Set on SIGTERM: work in progress stops at the next file.
+    stop: Arc<AtomicBool>,
     /// States of files that left their paths in the batch being handled, by (device, inode):
     /// a move shows up as a removal and an arrival.
     moved_away: Mutex<HashMap<(u64, u64), FileState>>,
@@ -156,26 +223,37 @@ fn agent_record(event: AgentEvent, message: String) -> AgentRecord {
     }
 }
 
-/// A file's identity and change stamps now; `None` when it is not a regular file.
+/// A file's identity and change stamps now, by path without following a link (to see whether
+/// it changed; what is read comes from the descriptor); `None` when it is not a regular file.
 fn observe(path: &Path, ruleset: &str, analysis_version: &str) -> Option<FileState> {
-    use std::os::unix::fs::MetadataExt;
     let meta = std::fs::symlink_metadata(path).ok()?;
     if !meta.file_type().is_file() {
         return None;
     }
-    let nanos = |secs: i64, ns: i64| i128::from(secs) * 1_000_000_000 + i128::from(ns);
-    Some(FileState {
-        dev: meta.dev(),
-        ino: meta.ino(),
-        size: meta.size(),
-        mtime_ns: nanos(meta.mtime(), meta.mtime_nsec()),
-        ctime_ns: nanos(meta.ctime(), meta.ctime_nsec()),
+    Some(state_of(&FileIdentity::of(&meta), ruleset, analysis_version))
+}
+
+/// A new state for a file of this identity, judged by nothing yet.
+fn state_of(identity: &FileIdentity, ruleset: &str, analysis_version: &str) -> FileState {
+    FileState {
+        dev: identity.dev,
+        ino: identity.ino,
+        size: identity.size,
+        mtime_ns: identity.mtime_ns,
+        ctime_ns: identity.ctime_ns,
         ruleset: ruleset.to_string(),
         analysis_version: analysis_version.to_string(),
         violations: Vec::new(),
         content_sha256: None,
         analysis: None,
-    })
+    }
+}
+
+/// The identity (device, inode) of the folder at `path`, following links (a root may be one).
+fn folder_identity(path: &Path) -> Option<(u64, u64)> {
+    let meta = std::fs::metadata(path).ok().filter(std::fs::Metadata::is_dir)?;
+    let identity = FileIdentity::of(&meta);
+    Some((identity.dev, identity.ino))
 }
 
 fn violations_of(record: &Option<Record>) -> Vec<String> {
@@ -191,49 +269,74 @@ impl<'a> Agent<'a> {
         rules: Rules,
         state_file: &Path,
         sink: &'a dyn RecordSink,
-        extra_counters: Box<dyn Fn() -> Vec<(String, u64)> + 'a>,
+        extra_counters: Arc<ExtraCounters<'a>>,
     ) -> Result<Agent<'a>, AgentError> {
         let state = StateStore::open(state_file)?;
         let watcher = Watcher::new(rules.config.settle)?;
+        let pulse = Arc::new(Pulse::new(stall_after(&rules), rules.config.heartbeat));
         Ok(Agent {
             rules,
             sink,
             state,
             watcher,
-            active_roots: BTreeSet::new(),
+            active_roots: BTreeMap::new(),
             mounted: crate::locate::removable_mount_points().into_iter().collect(),
-            counters: Counters::default(),
+            counters: Arc::new(Counters::default()),
             watcher_ok: true,
             rate: ReadRate::new(0),
             on_battery: false,
             extra_counters,
+            pulse,
+            stop: Arc::new(AtomicBool::new(false)),
             moved_away: Mutex::new(HashMap::new()),
             keys: keys::KeyPlaces::default(),
         })
     }
 
     /// Runs until `control.stop`: baseline, then events. `ready` is called once the baseline is
-    /// done and `alive` on every turn of the loop (systemd's notify and watchdog).
+    /// done (systemd's notify); `watchdog` is called from the pulse thread several times a
+    /// second while the work is making progress (it rate-limits the pings itself).
     pub fn run(
         &mut self,
         control: &Control,
         reload: &mut dyn FnMut() -> Result<Rules, String>,
         ready: &mut dyn FnMut(),
-        alive: &mut dyn FnMut(),
+        watchdog: &(dyn Fn() + Sync),
     ) {
+        self.stop = control.stop.clone();
+        self.publish();
         self.emit_with_counters(AgentEvent::Started, "watching".to_string());
+        let (pulse, counters, extra, sink) =
+            (self.pulse.clone(), self.counters.clone(), self.extra_counters.clone(), self.sink);
+        pulse.beat();
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let heartbeat = || sink.record(&counters.record(AgentEvent::Heartbeat, "alive".to_string(), &*extra));
+                pulse.keep(watchdog, &heartbeat);
+            });
+            self.work(control, reload, ready);
+            pulse.stop();
+        });
+        self.publish();
+        self.emit_with_counters(AgentEvent::Stopped, "stopped on request".to_string());
+    }
+
+    /// The main loop: the baseline, then batches of events, reloads, roots that come and go,
+    /// periodic walks.
+    fn work(&mut self, control: &Control, reload: &mut dyn FnMut() -> Result<Rules, String>, ready: &mut dyn FnMut()) {
         self.check_power();
         self.update_roots();
         etiquette::return_free_memory();
+        self.publish();
+        self.health("ok", format!("baseline done: {} files known", self.counters.files_known.load(Ordering::Relaxed)));
         ready();
-        let mut last_heartbeat = Instant::now();
         let mut last_reconcile = Instant::now();
         let mut last_mount_check = Instant::now();
         // Set by work that allocates (a batch, a walk, a reload); memory is handed back at the
         // first quiet turn after it.
         let mut worked = false;
         while !control.stop.load(Ordering::SeqCst) {
-            alive();
+            self.pulse.beat();
             if control.reload.swap(false, Ordering::SeqCst) {
                 self.reload(reload(), "on SIGHUP");
                 worked = true;
@@ -262,12 +365,17 @@ impl<'a> Agent<'a> {
                 last_reconcile = Instant::now();
                 worked = true;
             }
-            if last_heartbeat.elapsed() >= self.rules.config.heartbeat {
-                self.emit_with_counters(AgentEvent::Heartbeat, "alive".to_string());
-                last_heartbeat = Instant::now();
-            }
+            self.publish();
         }
-        self.emit_with_counters(AgentEvent::Stopped, "stopped on request".to_string());
+    }
+
+    /// Publishes what heartbeats report from outside the atomic counters.
+    fn publish(&self) {
+        let c = &self.counters;
+        c.files_known.store(self.state.files_known().unwrap_or(0), Ordering::Relaxed);
+        c.folders_watched.store(self.watcher.watched() as u64, Ordering::Relaxed);
+        c.watcher_ok.store(self.watcher_ok, Ordering::Relaxed);
+        c.on_battery.store(self.on_battery, Ordering::Relaxed);
     }
 
     fn paused(&self) -> bool {
@@ -301,6 +409,7 @@ impl<'a> Agent<'a> {
         match result {
             Ok(rules) => {
                 let changed = rules.version != self.rules.version;
+                self.pulse.set_timings(stall_after(&rules), rules.config.heartbeat);
                 self.rules = rules;
                 let mut record = agent_record(AgentEvent::Health, format!("configuration reloaded {why}"));
                 record.status = Some("ok");
@@ -319,41 +428,53 @@ impl<'a> Agent<'a> {
         }
     }
 
-    /// Watches the roots that exist now and stops watching those that went (a stick pulled out).
-    /// True when a root came or went.
+    /// Watches the roots that exist now and stops watching those that went (a stick pulled out)
+    /// or are no longer the folder they were (a volume mounted again, a folder made anew: watched
+    /// and walked again). True when a root came or went.
     fn update_roots(&mut self) -> bool {
-        let wanted: BTreeSet<PathBuf> = self
+        let wanted: BTreeMap<PathBuf, (u64, u64)> = self
             .rules
-            .roots
-            .iter()
-            .chain(&self.rules.declared)
-            .chain(&self.mounted)
-            .filter(|p| p.is_dir())
-            .cloned()
+            .config
+            .roots_or_homes()
+            .into_iter()
+            .chain(self.rules.declared.iter().cloned())
+            .chain(self.mounted.iter().cloned())
+            .filter_map(|p| folder_identity(&p).map(|id| (p, id)))
             .collect();
-        let gone: Vec<PathBuf> = self.active_roots.difference(&wanted).cloned().collect();
+        let gone: Vec<PathBuf> =
+            self.active_roots.iter().filter(|(p, id)| wanted.get(*p) != Some(*id)).map(|(p, _)| p.clone()).collect();
         for root in &gone {
             self.watcher.unwatch_tree(root);
             self.active_roots.remove(root);
-            self.health("ok", format!("{} is gone (unmounted or removed); not watched", root.display()));
+            let message = if wanted.contains_key(root) {
+                format!(
+                    "{} is not the folder it was (mounted again or made anew); watched and walked again",
+                    root.display()
+                )
+            } else {
+                format!("{} is gone (unmounted or removed); not watched", root.display())
+            };
+            self.health("ok", message);
         }
-        let new: Vec<PathBuf> = wanted.difference(&self.active_roots).cloned().collect();
         let mut changed = !gone.is_empty();
-        for root in new {
+        for (root, id) in wanted {
             // A root inside another root is already covered.
-            if self.active_roots.iter().any(|r| root.starts_with(r)) {
+            if self.active_roots.keys().any(|r| root.starts_with(r)) {
                 continue;
             }
-            self.watch_and_reconcile(&root);
-            self.active_roots.insert(root);
+            // Known first: files are opened below the roots the agent watches.
+            self.active_roots.insert(root.clone(), id);
+            self.watch_and_reconcile(&root, true);
             changed = true;
         }
         changed
     }
 
-    fn watch_and_reconcile(&mut self, dir: &Path) {
+    /// Watches and walks `dir`: a root (reached through a link if it is one), or a folder that
+    /// appeared below a root (never through a link).
+    fn watch_and_reconcile(&mut self, dir: &Path, is_root: bool) {
         let scanner = &self.rules.scanner;
-        let failures = self.watcher.watch_tree(dir, &|p| scanner.is_excluded(p));
+        let failures = self.watcher.watch_tree(dir, is_root, &|p| scanner.is_excluded(p));
         if !failures.is_empty() {
             self.counters.watch_failures.fetch_add(failures.len() as u64, Ordering::Relaxed);
             self.watcher_ok = false;
@@ -366,39 +487,54 @@ impl<'a> Agent<'a> {
                 ),
             );
         }
-        self.reconcile(dir);
+        self.reconcile(dir, is_root);
     }
 
     fn reconcile_all(&self) {
-        let roots: Vec<PathBuf> = self.active_roots.iter().cloned().collect();
+        let roots: Vec<PathBuf> = self.active_roots.keys().cloned().collect();
         for root in roots {
-            self.reconcile(&root);
+            self.reconcile(&root, true);
         }
         self.forget_moved();
     }
 
     /// Walks `dir`: judges every file that is new or changed, forgets what is no longer there.
-    /// Files go to `judge` in slices, so memory does not grow with the size of the tree.
-    fn reconcile(&self, dir: &Path) {
+    /// Files go to `judge` in slices, so memory does not grow with the size of the tree. The
+    /// walk follows no link and stays on the root's file system; a folder it cannot read is
+    /// reported.
+    fn reconcile(&self, dir: &Path, is_root: bool) {
         self.counters.reconciliations.fetch_add(1, Ordering::Relaxed);
         let vanished =
             self.state.paths_under_matching(dir, &|path| std::fs::symlink_metadata(path).is_err()).unwrap_or_default();
         for path in vanished {
             self.forget(&path, "deleted");
         }
-        let scanner = &self.rules.scanner;
-        let mut files = walkdir::WalkDir::new(dir)
-            .follow_links(false)
-            .into_iter()
-            .filter_entry(|e| !scanner.is_excluded(e.path()))
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_file())
-            .map(walkdir::DirEntry::into_path)
+        let config = WalkConfig {
+            roots: vec![dir.to_path_buf()],
+            follow_symlinks: false,
+            follow_root_link: is_root,
+            exclude: self.rules.scanner.exclusions().clone(),
+            one_file_system: true,
+        };
+        let mut files = crate::walk::walk(&config)
+            .filter_map(|item| match item {
+                WalkItem::File(candidate) => Some(candidate.path),
+                WalkItem::Error { path, error } => {
+                    self.report_error(&path, &error);
+                    None
+                }
+                WalkItem::Skipped { .. } => None,
+            })
             .peekable();
-        while files.peek().is_some() {
+        while files.peek().is_some() && !self.stop.load(Ordering::Relaxed) {
             let slice: Vec<PathBuf> = files.by_ref().take(JUDGE_SLICE).collect();
             self.judge(slice);
         }
+    }
+
+    fn report_error(&self, path: &Path, error: &crate::error::FileError) {
+        self.counters.errors.fetch_add(1, Ordering::Relaxed);
+        self.sink.record(&Record::Error(crate::scan::error_record(path, error)));
     }
 
     fn handle(&mut self, batch: Batch) {
@@ -419,8 +555,10 @@ impl<'a> Agent<'a> {
             self.forget(path, "deleted or moved away");
         }
         for dir in &batch.new_dirs {
-            if !self.rules.scanner.is_excluded(dir) {
-                self.watch_and_reconcile(dir);
+            // A link to a folder is never a new folder to enter, whatever the event said.
+            let is_folder = std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_dir());
+            if is_folder && !self.rules.scanner.is_excluded(dir) {
+                self.watch_and_reconcile(dir, false);
             }
         }
         self.judge(batch.changed.into_iter().collect());
@@ -459,8 +597,11 @@ impl<'a> Agent<'a> {
         self.moved_away.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
     }
 
-    /// Judges files that may have changed, in parallel; reads only those that did.
+    /// Judges files that may have changed, in parallel; reads only those that did, each
+    /// through one descriptor opened below its root. After a stop, the rest waits for the next
+    /// start.
     fn judge(&self, paths: Vec<PathBuf>) {
+        let roots = self.open_roots(&paths);
         let judging = Judging {
             scanner: &self.rules.scanner,
             version: &self.rules.version,
@@ -470,25 +611,19 @@ impl<'a> Agent<'a> {
             sink: self.sink,
             moved_away: &self.moved_away,
             keys: &self.keys,
+            pulse: &self.pulse,
+            stop: &self.stop,
         };
         let outcomes: Vec<(PathBuf, Option<FileState>, Vec<String>)> = paths
             .into_par_iter()
             .filter_map(|path| {
-                let previous = judging.state.get(&path).ok().flatten();
-                let Some(now) = observe(&path, judging.version, judging.scanner.analysis_version()) else {
-                    // Not a regular file (gone already, or a folder): forgotten below if known.
-                    judging.keys.note(judging.scanner, &path, &[previous.as_ref()]);
-                    return previous.map(|p| (path, None, p.violations));
-                };
-                if previous.as_ref().is_some_and(|p| p.is_unchanged(&now)) {
+                if judging.stop.load(Ordering::Relaxed) {
                     return None;
                 }
-                let moved_here = if previous.is_none() { judging.take_moved(&now) } else { None };
-                let now = judging.judge_changed(&path, previous.as_ref(), moved_here, now);
-                judging.keys.note(judging.scanner, &path, &[previous.as_ref(), Some(&now)]);
-                let before = previous.map(|p| p.violations).unwrap_or_default();
-                let closed: Vec<String> = before.into_iter().filter(|r| !now.violations.contains(r)).collect();
-                Some((path, Some(now), closed))
+                let beneath = roots.iter().find(|b| b.contains(&path));
+                let outcome = judging.judge_path(path, beneath.map(Arc::as_ref));
+                judging.pulse.beat();
+                outcome
             })
             .collect();
         let mut changes = Vec::with_capacity(outcomes.len());
@@ -501,6 +636,15 @@ impl<'a> Agent<'a> {
         }
         self.save(&changes);
         self.recheck_keys();
+    }
+
+    /// Opens, now, the watched roots `paths` are below (longest first, so a file in a volume
+    /// mounted inside a home is opened below the volume).
+    fn open_roots(&self, paths: &[PathBuf]) -> Vec<Arc<Beneath>> {
+        let mut roots: Vec<&PathBuf> =
+            self.active_roots.keys().filter(|r| paths.iter().any(|p| p.starts_with(r))).collect();
+        roots.sort_by_key(|r| std::cmp::Reverse(r.as_os_str().len()));
+        roots.into_iter().filter_map(|r| Beneath::open(r, true).ok().map(Arc::new)).collect()
     }
 
     fn save(&self, changes: &[(PathBuf, Option<FileState>)]) {
@@ -519,47 +663,22 @@ impl<'a> Agent<'a> {
     }
 
     fn health(&self, status: &'static str, message: String) {
+        self.publish();
         let mut record = agent_record(AgentEvent::Health, message);
         record.status = Some(status);
-        record.counters = self.counters();
+        record.counters = self.counters.as_map(&*self.extra_counters);
         self.sink.record(&Record::Agent(record));
     }
 
     fn emit_with_counters(&self, event: AgentEvent, message: String) {
-        let mut record = agent_record(event, message);
-        record.status = Some(if self.watcher_ok { "ok" } else { "degraded" });
-        record.counters = self.counters();
-        self.sink.record(&Record::Agent(record));
-    }
-
-    fn counters(&self) -> BTreeMap<String, u64> {
-        let c = &self.counters;
-        let mut counters = BTreeMap::from([
-            ("files_known".to_string(), self.state.files_known().unwrap_or(0)),
-            ("folders_watched".to_string(), self.watcher.watched() as u64),
-            ("files_scanned".to_string(), c.scanned.load(Ordering::Relaxed)),
-            ("files_rejudged".to_string(), c.rejudged.load(Ordering::Relaxed)),
-            ("files_reported".to_string(), c.reported.load(Ordering::Relaxed)),
-            ("violations_resolved".to_string(), c.resolved.load(Ordering::Relaxed)),
-            ("errors".to_string(), c.errors.load(Ordering::Relaxed)),
-            ("reconciliations".to_string(), c.reconciliations.load(Ordering::Relaxed)),
-            ("watch_failures".to_string(), c.watch_failures.load(Ordering::Relaxed)),
-            ("watcher_ok".to_string(), u64::from(self.watcher_ok)),
-            ("on_battery".to_string(), u64::from(self.on_battery)),
-        ]);
-        counters.extend((self.extra_counters)());
-        counters
+        self.sink.record(&self.counters.record(event, message, &*self.extra_counters));
     }
 }
 
-/// SHA-256 of a file's content (hex), read as the scanner reads: read-only, no access time;
-/// `None` when it cannot be read.
-fn content_sha256(path: &Path) -> Option<String> {
-    use sha2::Digest;
-    let (mut file, _) = crate::fsutil::open_for_scan(path).ok()?;
-    let mut hasher = sha2::Sha256::new();
-    std::io::copy(&mut file, &mut hasher).ok()?;
-    Some(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+/// The longest silence of the work that still counts as alive: one file's time budget and a
+/// parser worker's grace period, with a margin.
+fn stall_after(rules: &Rules) -> Duration {
+    rules.scanner.longest_file_time() + STALL_MARGIN
 }
 
 /// What judging files in parallel shares (the parts of the agent that are `Sync`).
@@ -572,20 +691,60 @@ struct Judging<'j> {
     sink: &'j dyn RecordSink,
     moved_away: &'j Mutex<HashMap<(u64, u64), FileState>>,
     keys: &'j keys::KeyPlaces,
+    pulse: &'j Pulse,
+    stop: &'j AtomicBool,
 }
 
 impl Judging<'_> {
+    /// Judges one path of a batch or a walk: its new state (`None` once it is gone or not a
+    /// regular file) and the violations that closed; `None` when nothing changed.
+    fn judge_path(
+        &self,
+        path: PathBuf,
+        beneath: Option<&Beneath>,
+    ) -> Option<(PathBuf, Option<FileState>, Vec<String>)> {
+        let previous = self.state.get(&path).ok().flatten();
+        let analysis_version = self.scanner.analysis_version();
+        let Some(seen) = observe(&path, self.version, analysis_version) else {
+            // Not a regular file (gone already, a folder, a link): forgotten below if known.
+            self.keys.note(self.scanner, &path, &[previous.as_ref()]);
+            return previous.map(|p| (path, None, p.violations));
+        };
+        if previous.as_ref().is_some_and(|p| p.is_unchanged(&seen)) {
+            return None;
+        }
+        let opened = match beneath.map(|b| b.open_file(&path)) {
+            Some(Ok(opened)) => opened,
+            Some(Err(error)) => {
+                // Reported, and remembered as seen, so that it is tried again when it changes.
+                self.report(Some(&Record::Error(crate::scan::error_record(&path, &error))));
+                let closed = previous.map(|p| p.violations).unwrap_or_default();
+                return Some((path, Some(seen), closed));
+            }
+            // Not below a watched root any more (a root went while the batch waited).
+            None => return None,
+        };
+        let now = state_of(&opened.identity, self.version, analysis_version);
+        let moved_here = if previous.is_none() { self.take_moved(&now) } else { None };
+        let now = self.judge_changed(&path, previous.as_ref(), moved_here, now, opened);
+        self.keys.note(self.scanner, &path, &[previous.as_ref(), Some(&now)]);
+        let before = previous.map(|p| p.violations).unwrap_or_default();
+        let closed: Vec<String> = before.into_iter().filter(|r| !now.violations.contains(r)).collect();
+        Some((path, Some(now), closed))
+    }
+
     /// Judges one new or changed file and says what it found; its new state. A file moved here
     /// unchanged, or unchanged under new policy rules, is judged from its stored analysis without
     /// being read; a file whose content is what it was (by SHA-256) is judged again without the
-    /// detectors; anything else is scanned. At its old path, a file judged again is reported
-    /// only when its violations changed.
+    /// detectors; anything else is scanned, through the same descriptor. At its old path, a file
+    /// judged again is reported only when its violations changed.
     fn judge_changed(
         &self,
         path: &Path,
         previous: Option<&FileState>,
         moved_here: Option<FileState>,
         mut now: FileState,
+        mut opened: OpenedFile,
     ) -> FileState {
         let earlier = moved_here.as_ref().or(previous);
         if let Some(unread) = earlier.filter(|e| e.is_same_content_unread(&now)) {
@@ -594,8 +753,7 @@ impl Judging<'_> {
                 return now;
             }
         }
-        self.rate.acquire(now.size);
-        now.content_sha256 = content_sha256(path);
+        now.content_sha256 = self.content_sha256(&mut opened.file, now.size);
         let same_content = earlier.filter(|e| {
             e.analysis_version == now.analysis_version
                 && now.content_sha256.is_some()
@@ -607,14 +765,47 @@ impl Judging<'_> {
                 return now;
             }
         }
-        self.rate.acquire(now.size);
-        let scanned = self.scanner.scan_one(path);
+        let scanned = self.scanner.scan_opened(path, opened);
+        self.rate.acquire(scanned.bytes_read, &|| self.keep_waiting());
         self.counters.scanned.fetch_add(1, Ordering::Relaxed);
         let record = self.with_key_rule(scanned.record);
         self.report(record.as_ref());
         now.violations = violations_of(&record);
         now.analysis = scanned.analysis.filter(|a| a.fingerprints_held() <= MAX_KEPT_FINGERPRINTS);
         now
+    }
+
+    /// Beats while a wait for the read-rate cap goes on; false once the agent is stopping.
+    fn keep_waiting(&self) -> bool {
+        self.pulse.beat();
+        !self.stop.load(Ordering::Relaxed)
+    }
+
+    /// SHA-256 of the content (hex), read through the open descriptor, which is left at its
+    /// start; `None` for a file over the size cap (judged by its size, never read through) or
+    /// one that cannot be read. Charged to the read-rate cap as it reads; beats the pulse.
+    fn content_sha256(&self, file: &mut std::fs::File, size: u64) -> Option<String> {
+        use sha2::Digest;
+        use std::io::Seek;
+        if size > self.scanner.max_file_size() {
+            return None;
+        }
+        let mut hasher = sha2::Sha256::new();
+        let mut block = vec![0u8; HASH_BLOCK];
+        let hashed = loop {
+            match crate::fsutil::read_full(file, &mut block) {
+                Ok(0) => break true,
+                Ok(n) => {
+                    hasher.update(&block[..n]);
+                    if !self.rate.acquire(n as u64, &|| self.keep_waiting()) || !self.keep_waiting() {
+                        break false;
+                    }
+                }
+                Err(_) => break false,
+            }
+        };
+        let rewound = file.rewind().is_ok();
+        (hashed && rewound).then(|| hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
     }
 
     /// Judges `path` from the analysis `earlier` kept; `None` when there is none to use.

@@ -52,12 +52,16 @@ impl Watcher {
         self.watched.len()
     }
 
-    /// Watches `root` and every folder below it that `skip` does not exclude. Returns the watch
-    /// failures (a watch limit reached, a folder gone), which the caller reports.
-    pub fn watch_tree(&mut self, root: &Path, skip: &dyn Fn(&Path) -> bool) -> Vec<String> {
+    /// Watches `root` and every folder below it that `skip` does not exclude, on `root`'s file
+    /// system, never through a symbolic link (a `root` that is a link is entered only when
+    /// `is_root`: a configured root, not a folder that appeared). Returns the watch failures (a
+    /// watch limit reached, a folder gone), which the caller reports.
+    pub fn watch_tree(&mut self, root: &Path, is_root: bool, skip: &dyn Fn(&Path) -> bool) -> Vec<String> {
         let mut failures = Vec::new();
         let dirs = walkdir::WalkDir::new(root)
             .follow_links(false)
+            .follow_root_links(is_root)
+            .same_file_system(true)
             .into_iter()
             .filter_entry(|e| e.file_type().is_dir() && !skip(e.path()))
             .filter_map(Result::ok);
@@ -145,10 +149,11 @@ fn add_to_batch(batch: &mut Batch, result: DebounceEventResult) {
     }
 }
 
-/// A path that now exists: a folder to watch and walk, or a file to look at.
+/// A path that now exists: a folder to watch and walk, or a file to look at. A link to a folder
+/// is not a folder (it is looked at as a file, and found not to be a regular one).
 fn arrived(batch: &mut Batch, path: &Path) {
     batch.removed.remove(path);
-    if path.is_dir() {
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_dir()) {
         batch.new_dirs.insert(path.to_path_buf());
     } else {
         batch.changed.insert(path.to_path_buf());

@@ -3,7 +3,7 @@
 //! The embedded list is written out by hand (no build script); a test checks it against the
 //! `detectors/` directory so that a new file cannot be forgotten.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::rule::DetectorSource;
 use crate::error::ConfigError;
@@ -60,26 +60,6 @@ pub(crate) fn embedded_sources() -> Result<Vec<DetectorSource>, ConfigError> {
     EMBEDDED
         .iter()
         .map(|(name, text)| DetectorSource::parse(&Path::new(EMBEDDED_ROOT).join(name), (*text).to_string()))
-        .collect()
-}
-
-/// Parses every `*.toml` file in a user's detector directory, in name order.
-pub(crate) fn directory_sources(dir: &Path) -> Result<Vec<DetectorSource>, ConfigError> {
-    let read_error = |source| ConfigError::Read { path: dir.to_path_buf(), source };
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(read_error)?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    paths.sort();
-    paths
-        .into_iter()
-        .map(|path| {
-            let text = crate::fsutil::read_small_text(&path)
-                .map_err(|source| ConfigError::Read { path: path.clone(), source })?;
-            DetectorSource::parse(&path, text)
-        })
         .collect()
 }
 

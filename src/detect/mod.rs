@@ -161,13 +161,23 @@ impl Detector {
     }
 }
 
-/// Which detectors to load: the embedded set, less disabled ids, plus a user directory.
+/// Which detectors to load: the embedded set, less disabled ids, plus a user's files.
 #[derive(Debug, Clone)]
 pub struct DetectorSelection {
     /// Ids of embedded or custom detectors to leave out.
     pub disabled: Vec<String>,
-    /// A directory of extra `*.toml` detector files.
-    pub custom_dir: Option<std::path::PathBuf>,
+    /// The user's extra detector files, as read when the configuration was loaded.
+    pub custom_files: Vec<DetectorFile>,
+}
+
+/// A user's detector file as read: where it came from (for messages) and its text. Loading the
+/// engine reads no file, so a worker builds the same engine from the same texts.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DetectorFile {
+    /// Its path.
+    pub path: std::path::PathBuf,
+    /// Its TOML text.
+    pub text: String,
 }
 
 /// Counts of candidates the engine threw away, so suppression is visible in summaries.
@@ -324,8 +334,8 @@ impl Engine {
     /// [`Engine::check_user_examples`] before trusting a user's detectors.
     pub fn load(selection: &DetectorSelection, key: FingerprintKey) -> Result<Engine, ConfigError> {
         let mut sources = builtin::embedded_sources()?;
-        if let Some(dir) = &selection.custom_dir {
-            sources.extend(builtin::directory_sources(dir)?);
+        for file in &selection.custom_files {
+            sources.push(DetectorSource::parse(&file.path, file.text.clone())?);
         }
         let mut seen = HashSet::new();
         for s in &sources {

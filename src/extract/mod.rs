@@ -92,11 +92,14 @@ pub enum PartialReason {
     OverlappingEntries,
     /// A member or part could not be read (corrupt, unsupported compression, parser failure).
     UnreadablePart,
+    /// The file's size or modification time changed while it was read: what was read may be
+    /// neither the old content nor the new (it is read again once it settles).
+    ChangedWhileRead,
 }
 
 impl PartialReason {
     /// Every reason.
-    const ALL: [PartialReason; 8] = [
+    const ALL: [PartialReason; 9] = [
         PartialReason::TimeBudget,
         PartialReason::NestingDepth,
         PartialReason::MemberCount,
@@ -105,6 +108,7 @@ impl PartialReason {
         PartialReason::TextBytes,
         PartialReason::OverlappingEntries,
         PartialReason::UnreadablePart,
+        PartialReason::ChangedWhileRead,
     ];
 
     /// The reason spelled `name` (as written by [`PartialReason::as_str`]).
@@ -123,6 +127,7 @@ impl PartialReason {
             PartialReason::TextBytes => "text_bytes",
             PartialReason::OverlappingEntries => "overlapping_entries",
             PartialReason::UnreadablePart => "unreadable_part",
+            PartialReason::ChangedWhileRead => "changed_while_read",
         }
     }
 }
@@ -302,6 +307,11 @@ pub struct Sniffed {
 }
 
 impl Sniffed {
+    /// Bytes read to sniff the content (at most 8 KiB).
+    pub fn head_len(&self) -> u64 {
+        self.head.len() as u64
+    }
+
     /// True when the content is a container whose parsers should run in a worker process (Office,
     /// PDF, archives, mail); plain text and header-only formats are read in-process.
     pub fn is_container(&self) -> bool {

@@ -6,12 +6,13 @@
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::Parser;
 use dlp_scan::agent::{Agent, Control, Rules};
-use dlp_scan::config::{Config, DEFAULT_CONFIG};
+use dlp_scan::config::Config;
 use dlp_scan::deliver::{Delivery, DeliveryConfig, SinkKind, SinkSpec};
 use dlp_scan::detect::FingerprintKey;
 use dlp_scan::keyfile::{self, KeySource};
@@ -77,22 +78,22 @@ fn rules(path: Option<&Path>, key: &FingerprintKey) -> Result<Rules> {
     let config = load_config(path)?;
     let mut scanner = Scanner::new(&config, key.clone()).context("detectors")?;
     if config.scan.isolate_parsers {
-        let command = worker::WorkerCommand::this_program(path, config.scan.worker_memory, key.to_hex())
-            .context("finding this program to start parser workers")?;
+        let settings = worker::WorkerSettings {
+            source: config.source.clone(),
+            key_hex: key.to_hex(),
+            memory: config.scan.worker_memory,
+        };
+        let command =
+            worker::WorkerCommand::this_program(settings).context("finding this program to start parser workers")?;
         scanner.isolate_parsers(command);
     }
-    let text = match path {
-        Some(path) => std::fs::read(path).with_context(|| path.display().to_string())?,
-        None => DEFAULT_CONFIG.as_bytes().to_vec(),
-    };
     let mut hash = sha2::Sha256::new();
     hash.update(scanner.analysis_version().as_bytes());
-    hash.update(&text);
+    hash.update(config.source.text.as_bytes());
     let version = hash.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
     Ok(Rules {
         scanner,
         version,
-        roots: config.agent.roots_or_homes(),
         declared: config.locations.iter().map(|l| l.path.clone()).collect(),
         config: config.agent,
     })
@@ -161,20 +162,22 @@ fn run(args: &Args) -> Result<()> {
             })
             .collect()
     };
-    let mut agent = Agent::new(initial, &state_file, &delivery, Box::new(sink_counters)).context("agent")?;
+    let mut agent = Agent::new(initial, &state_file, &delivery, Arc::new(sink_counters)).context("agent")?;
     let mut reload = || rules(path.as_deref(), &key).map_err(|e| format!("{e:#}"));
     let mut ready = || {
         let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
     };
-    let watchdog = sd_notify::watchdog_enabled();
-    let mut last_ping = Instant::now();
-    let mut alive = || {
-        if watchdog.is_some_and(|interval| last_ping.elapsed() >= interval / 2) {
+    let watchdog_interval = sd_notify::watchdog_enabled();
+    let last_ping = Mutex::new(Instant::now());
+    // Called by the agent's pulse thread while its work is making progress.
+    let watchdog = || {
+        let mut last = last_ping.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if watchdog_interval.is_some_and(|interval| last.elapsed() >= interval / 2) {
             let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
-            last_ping = Instant::now();
+            *last = Instant::now();
         }
     };
-    agent.run(&control, &mut reload, &mut ready, &mut alive);
+    agent.run(&control, &mut reload, &mut ready, &watchdog);
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
     drop(agent);
     for s in delivery.finish() {

@@ -180,8 +180,10 @@ fn run(args: &Args) -> Result<Exit> {
     let key_hex = key.to_hex();
     let mut scanner = Scanner::new(&config, key).context("detectors")?;
     if config.scan.isolate_parsers {
-        let command = worker::WorkerCommand::this_program(args.config.as_deref(), config.scan.worker_memory, key_hex)
-            .context("finding this program to start parser workers")?;
+        let settings =
+            worker::WorkerSettings { source: config.source.clone(), key_hex, memory: config.scan.worker_memory };
+        let command =
+            worker::WorkerCommand::this_program(settings).context("finding this program to start parser workers")?;
         scanner.isolate_parsers(command);
     }
     let progress = Progress::default();
