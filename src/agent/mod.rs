@@ -222,6 +222,7 @@ impl<'a> Agent<'a> {
         alive: &mut dyn FnMut(),
     ) {
         self.emit_with_counters(AgentEvent::Started, "watching".to_string());
+        self.report_damaged_state(false);
         self.check_power();
         self.update_roots();
         etiquette::return_free_memory();
@@ -234,6 +235,7 @@ impl<'a> Agent<'a> {
         let mut worked = false;
         while !control.stop.load(Ordering::SeqCst) {
             alive();
+            worked |= self.report_damaged_state(true);
             if control.reload.swap(false, Ordering::SeqCst) {
                 self.reload(reload(), "on SIGHUP");
                 worked = true;
@@ -268,6 +270,20 @@ impl<'a> Agent<'a> {
             }
         }
         self.emit_with_counters(AgentEvent::Stopped, "stopped on request".to_string());
+    }
+
+    /// Says (a health event each) when the state store was found damaged and replaced by an
+    /// empty one; with `walk_again`, walks every root so that the new store learns every file (at
+    /// the start the baseline walk does that). True when there was something to say.
+    fn report_damaged_state(&self, walk_again: bool) -> bool {
+        let set_aside = self.state.take_set_aside();
+        for aside in &set_aside {
+            self.health("degraded", aside.to_string());
+        }
+        if walk_again && !set_aside.is_empty() {
+            self.reconcile_all();
+        }
+        !set_aside.is_empty()
     }
 
     fn paused(&self) -> bool {
