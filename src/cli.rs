@@ -21,11 +21,12 @@ pub fn init_logging() {
 }
 
 /// A panic message can quote the data a parser choked on; say only where it happened. (Parser
-/// panics are caught, and the file becomes an error record.)
+/// panics are caught, and the file becomes an error record; panics in the agent's state store are
+/// caught, and the damaged store is set aside.)
 pub fn quiet_panics(program: &'static str) {
     std::panic::set_hook(Box::new(move |info| {
         let place =
             info.location().map_or_else(|| "unknown place".to_string(), |l| format!("{}:{}", l.file(), l.line()));
-        let _ = writeln!(io::stderr(), "{program}: internal failure at {place}; the file is reported as an error");
+        let _ = writeln!(io::stderr(), "{program}: internal failure at {place} (in a parser: the file is reported as an error; in the state store: it is set aside)");
     }));
 }

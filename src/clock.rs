@@ -32,6 +32,13 @@ pub fn rfc3339_millis(time: SystemTime) -> String {
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z", secs / 3600, secs / 60 % 60, secs % 60, ms_of_day % 1000)
 }
 
+/// `20261122T110405Z`: ISO 8601 basic format, UTC, whole seconds; sorts as it reads and fits in a
+/// file name.
+pub fn compact_utc(time: SystemTime) -> String {
+    let full = rfc3339_millis(time);
+    format!("{}Z", full[..19].replace(['-', ':'], ""))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,6 +50,7 @@ mod tests {
         let t = UNIX_EPOCH + Duration::from_millis(1_795_346_130_123);
         assert_eq!(rfc3339_millis(t), "2026-11-22T11:15:30.123Z");
         assert_eq!(epoch_millis(t), 1_795_346_130_123);
+        assert_eq!(compact_utc(t), "20261122T111530Z");
         // 2000-02-29 exists, 1900-02-29 does not
         assert_eq!(civil_from_days(11_016), (2000, 2, 29));
         assert_eq!(civil_from_days(-25_508), (1900, 3, 1));

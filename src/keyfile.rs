@@ -1,8 +1,9 @@
 //! The per-installation fingerprint key: found, or created on first use.
 //!
-//! The key is 32 random bytes in a file of mode 0600. When no path is configured it lives in
-//! `/var/lib/dlp-scan/fingerprint.key` for root and `~/.local/share/dlp-scan/fingerprint.key`
-//! (or `$XDG_DATA_HOME/dlp-scan/...`) otherwise. If it can be neither read nor created, the run uses
+//! The key is 32 random bytes in a file of mode 0600 (in a folder of mode 0700 when made here),
+//! whatever the umask; an existing key file that other users may read is tightened. When no path
+//! is configured it lives in `/var/lib/dlp-scan/fingerprint.key` for root and
+//! `~/.local/share/dlp-scan/fingerprint.key` (or `$XDG_DATA_HOME/dlp-scan/...`) otherwise. If it can be neither read nor created, the run uses
 //! a one-off random key and says so: fingerprints are then comparable within the run only.
 
 use std::io::{self, Write};
@@ -40,17 +41,9 @@ pub fn default_key_path() -> Option<PathBuf> {
     default_state_dir().map(|d| d.join("fingerprint.key"))
 }
 
-/// True when running as root. `/proc/self` is owned by the process's effective user, which avoids
-/// an unsafe `geteuid` call.
-#[cfg(target_os = "linux")]
+/// True when running as root.
 fn is_root() -> bool {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
-}
-
-#[cfg(not(target_os = "linux"))]
-fn is_root() -> bool {
-    false
+    crate::private::effective_uid() == Some(0)
 }
 
 /// Loads the key at `path` (or the default path), creating it if missing.
@@ -59,7 +52,10 @@ pub fn load_or_create(path: Option<&Path>) -> (FingerprintKey, KeySource) {
         return ephemeral("no key path: set fingerprint.key_file".to_string());
     };
     match crate::fsutil::read_small_bytes(&path) {
-        Ok(bytes) if bytes.len() >= 16 => return (FingerprintKey::new(bytes), KeySource::Existing(path)),
+        Ok(bytes) if bytes.len() >= 16 => {
+            keep_private(&path);
+            return (FingerprintKey::new(bytes), KeySource::Existing(path));
+        }
         Ok(_) => return ephemeral(format!("{} holds fewer than 16 bytes", path.display())),
         Err(e) if e.kind() != io::ErrorKind::NotFound => return ephemeral(format!("{}: {e}", path.display())),
         Err(_) => {}
@@ -87,19 +83,20 @@ fn random_key() -> Vec<u8> {
     bytes
 }
 
+/// A key that other local users can read lets them compute fingerprints and so test guesses of
+/// values; an existing key file readable by them is tightened (or, when not ours, warned about).
+fn keep_private(path: &Path) {
+    if let Err(e) = crate::private::tighten(path) {
+        tracing::warn!(path = %path.display(), error = %e, "cannot make the fingerprint key private");
+    }
+}
+
 fn create_key_file(path: &Path) -> io::Result<Vec<u8>> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
+        crate::private::create_dir_all(dir)?;
     }
     let bytes = random_key();
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
+    let mut file = crate::private::create_new_file(path)?;
     file.write_all(&bytes)?;
     file.sync_all()?;
     Ok(bytes)
@@ -118,10 +115,24 @@ mod tests {
         let (k2, s2) = load_or_create(Some(&path));
         assert_eq!(s2, KeySource::Existing(path.clone()));
         assert_eq!(k1.fingerprint("d", b"v"), k2.fingerprint("d", b"v"));
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
-        }
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(path.parent().unwrap()), 0o700, "the folder made for it");
+    }
+
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn an_existing_key_readable_by_others_is_made_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fingerprint.key");
+        std::fs::write(&path, [7u8; 32]).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let (_, source) = load_or_create(Some(&path));
+        assert_eq!(source, KeySource::Existing(path.clone()));
+        assert_eq!(mode(&path), 0o600);
     }
 }

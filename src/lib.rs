@@ -23,6 +23,7 @@ pub mod keyfile;
 pub mod locate;
 pub mod policy;
 pub mod portable;
+pub mod private;
 pub mod report;
 pub mod sandbox;
 pub mod scan;

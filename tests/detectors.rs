@@ -71,3 +71,13 @@ fn the_stable_detector_ids_exist() {
         assert!(ids.contains(&required), "missing detector {required}");
     }
 }
+
+#[test]
+fn a_date_of_birth_sample_shows_at_most_the_century() {
+    let engine = engine();
+    let dob = engine.detectors().iter().position(|d| d.id() == "date_of_birth").expect("the detector");
+    let text = b"Name: Ann\nDOB: 15/03/1985\nDate of birth 3rd March 2001\nD.O.B 1999-12-31\n";
+    let masks: Vec<String> =
+        engine.scan_all(text).iter().filter(|f| f.detector == dob).map(|f| f.value.masked().to_string()).collect();
+    assert_eq!(masks, ["******19**", "**********20**", "19********"]);
+}

@@ -324,6 +324,7 @@ impl<'a> Agent<'a> {
     /// The main loop: the baseline, then batches of events, reloads, roots that come and go,
     /// periodic walks.
     fn work(&mut self, control: &Control, reload: &mut dyn FnMut() -> Result<Rules, String>, ready: &mut dyn FnMut()) {
+        self.report_damaged_state(false);
         self.check_power();
         self.update_roots();
         etiquette::return_free_memory();
@@ -337,6 +338,7 @@ impl<'a> Agent<'a> {
         let mut worked = false;
         while !control.stop.load(Ordering::SeqCst) {
             self.pulse.beat();
+            worked |= self.report_damaged_state(true);
             if control.reload.swap(false, Ordering::SeqCst) {
                 self.reload(reload(), "on SIGHUP");
                 worked = true;
@@ -376,6 +378,20 @@ impl<'a> Agent<'a> {
         c.folders_watched.store(self.watcher.watched() as u64, Ordering::Relaxed);
         c.watcher_ok.store(self.watcher_ok, Ordering::Relaxed);
         c.on_battery.store(self.on_battery, Ordering::Relaxed);
+    }
+
+    /// Says (a health event each) when the state store was found damaged and replaced by an
+    /// empty one; with `walk_again`, walks every root so that the new store learns every file (at
+    /// the start the baseline walk does that). True when there was something to say.
+    fn report_damaged_state(&self, walk_again: bool) -> bool {
+        let set_aside = self.state.take_set_aside();
+        for aside in &set_aside {
+            self.health("degraded", aside.to_string());
+        }
+        if walk_again && !set_aside.is_empty() {
+            self.reconcile_all();
+        }
+        !set_aside.is_empty()
     }
 
     fn paused(&self) -> bool {

@@ -9,6 +9,7 @@
 
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError, RwLock};
 
 use redb::{ReadableDatabase, ReadableTableMetadata, TableDefinition};
 use serde::{Deserialize, Serialize};
@@ -75,42 +76,220 @@ impl FileState {
     }
 }
 
-/// The open store.
+/// The open store. Damage found in it (on opening, or by any operation later: redb reports
+/// corruption or panics on bad bytes) sets the file aside and starts an empty store in its place;
+/// [`StateStore::take_set_aside`] says so, and the agent walks every root to fill it again.
 pub struct StateStore {
+    path: PathBuf,
+    open: RwLock<Open>,
+    /// Damaged stores set aside and not yet reported.
+    set_aside: Mutex<Vec<SetAside>>,
+}
+
+/// The database in use, and how many times it has been replaced (so that threads that met the
+/// same damage replace it once).
+struct Open {
     db: redb::Database,
+    generation: u64,
+}
+
+/// A damaged store moved out of the way and replaced by an empty one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetAside {
+    /// What was wrong with it.
+    pub error: String,
+    /// Where the damaged file is now.
+    pub moved_to: PathBuf,
+}
+
+impl std::fmt::Display for SetAside {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the state store was damaged ({}); it was moved to {} and a new one started, so every file is judged again",
+            self.error,
+            self.moved_to.display()
+        )
+    }
 }
 
 fn key(path: &Path) -> &[u8] {
     path.as_os_str().as_bytes()
 }
 
-fn store_error(e: impl std::fmt::Display) -> AgentError {
-    AgentError::State(e.to_string())
+/// Damaged copies kept beside the store: enough to look into, too few for a loop of damage to
+/// fill the disk.
+const DAMAGED_COPIES_KEPT: usize = 3;
+
+/// Why a store operation failed, and whether the file itself is damaged.
+struct Failure {
+    message: String,
+    damaged: bool,
+}
+
+impl From<redb::Error> for Failure {
+    fn from(e: redb::Error) -> Failure {
+        Failure { damaged: is_damage(&e), message: e.to_string() }
+    }
+}
+
+/// True for errors that say the file's content is bad (setting it aside helps), false for those
+/// of the surroundings (disk full, permissions, another agent holding it).
+fn is_damage(e: &redb::Error) -> bool {
+    use redb::Error as E;
+    match e {
+        E::Corrupted(_)
+        | E::UpgradeRequired(_)
+        | E::LockPoisoned(_)
+        | E::TableTypeMismatch { .. }
+        | E::TableIsMultimap(_)
+        | E::TypeDefinitionChanged { .. } => true,
+        E::Io(io) => matches!(io.kind(), std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof),
+        _ => false,
+    }
+}
+
+/// Runs a store operation; a panic inside redb (it may panic on bad bytes) counts as damage.
+fn guarded<T>(op: impl FnOnce() -> Result<T, redb::Error>) -> Result<T, Failure> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(op)) {
+        Ok(result) => result.map_err(Failure::from),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(Failure { message: format!("redb panicked: {what}"), damaged: true })
+        }
+    }
+}
+
+/// Opens or creates the database at `path` (private to this user), checking every page: a file
+/// damaged while the agent was stopped fails here instead of panicking later.
+fn open_db(path: &Path) -> Result<redb::Database, Failure> {
+    make_private(path).map_err(|e| Failure { message: format!("{}: {e}", path.display()), damaged: false })?;
+    guarded(|| {
+        // redb caches up to 1 GiB by default; the agent must stay small on a laptop.
+        let db = redb::Builder::new().set_cache_size(CACHE_BYTES).set_check_integrity_on_open(true).create(path)?;
+        let txn = db.begin_write()?;
+        txn.open_table(FILES)?;
+        txn.commit()?;
+        Ok(db)
+    })
+}
+
+/// The store's folder (0700 when made here) and file (0600): redb would create the file with
+/// the umask's mode, so it is created first, or tightened when it exists.
+fn make_private(path: &Path) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        crate::private::create_dir_all(dir)?;
+    }
+    match crate::private::create_new_file(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => crate::private::tighten(path),
+        Err(e) => Err(e),
+    }
+}
+
+/// Moves the damaged store at `path` aside with a timestamp, and removes the oldest copies beyond
+/// [`DAMAGED_COPIES_KEPT`].
+fn move_aside(path: &Path, error: String) -> Result<SetAside, AgentError> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let prefix = format!("{name}.damaged-");
+    let moved_to = path.with_file_name(format!("{prefix}{}", crate::clock::compact_utc(std::time::SystemTime::now())));
+    std::fs::rename(path, &moved_to).map_err(|e| {
+        AgentError::State(format!("{}: damaged ({error}) and cannot be moved aside: {e}", path.display()))
+    })?;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut copies: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default();
+    copies.sort(); // the timestamps sort in time order
+    for old in copies.iter().rev().skip(DAMAGED_COPIES_KEPT) {
+        if let Err(e) = std::fs::remove_file(old) {
+            tracing::warn!(path = %old.display(), error = %e, "cannot remove an old damaged state store");
+        }
+    }
+    Ok(SetAside { error, moved_to })
+}
+
+/// Sets the damaged store at `path` aside and opens a new, empty one there.
+fn replace_damaged(path: &Path, error: String) -> Result<(redb::Database, SetAside), AgentError> {
+    tracing::error!(path = %path.display(), %error, "the state store is damaged; setting it aside");
+    let aside = move_aside(path, error)?;
+    let db = open_db(path).map_err(|f| AgentError::State(format!("{}: {}", path.display(), f.message)))?;
+    Ok((db, aside))
 }
 
 impl StateStore {
-    /// Opens (creating) the store at `path`.
+    /// Opens (creating) the store at `path`. A damaged store is set aside and a new one started.
     pub fn open(path: &Path) -> Result<StateStore, AgentError> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| AgentError::State(format!("{}: {e}", dir.display())))?;
+        let (db, set_aside) = match open_db(path) {
+            Ok(db) => (db, Vec::new()),
+            Err(failure) if failure.damaged => {
+                let (db, aside) = replace_damaged(path, failure.message)?;
+                (db, vec![aside])
+            }
+            Err(failure) => return Err(AgentError::State(format!("{}: {}", path.display(), failure.message))),
+        };
+        Ok(StateStore {
+            path: path.to_path_buf(),
+            open: RwLock::new(Open { db, generation: 0 }),
+            set_aside: Mutex::new(set_aside),
+        })
+    }
+
+    /// The damaged stores set aside since the last call (at most one per replacement).
+    pub fn take_set_aside(&self) -> Vec<SetAside> {
+        std::mem::take(&mut *self.set_aside.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Runs `op` on the database; when it finds the database damaged, replaces it with an empty
+    /// one (the operation still fails: what it wanted is gone).
+    fn with_db<T>(&self, op: impl FnOnce(&redb::Database) -> Result<T, redb::Error>) -> Result<T, AgentError> {
+        let (generation, outcome) = {
+            let open = self.open.read().unwrap_or_else(PoisonError::into_inner);
+            (open.generation, guarded(|| op(&open.db)))
+        };
+        outcome.map_err(|failure| {
+            if failure.damaged {
+                self.replace(generation, failure.message.clone());
+            }
+            AgentError::State(failure.message)
+        })
+    }
+
+    /// Replaces the database of `generation` (unless another thread already did) after damage.
+    fn replace(&self, generation: u64, error: String) {
+        let mut open = self.open.write().unwrap_or_else(PoisonError::into_inner);
+        if open.generation != generation {
+            return;
         }
-        // redb caches up to 1 GiB by default; the agent must stay small on a laptop.
-        let db = redb::Builder::new()
-            .set_cache_size(CACHE_BYTES)
-            .create(path)
-            .map_err(|e| AgentError::State(format!("{}: {e}", path.display())))?;
-        let txn = db.begin_write().map_err(store_error)?;
-        txn.open_table(FILES).map_err(store_error)?;
-        txn.commit().map_err(store_error)?;
-        Ok(StateStore { db })
+        match replace_damaged(&self.path, error) {
+            Ok((db, aside)) => {
+                let damaged = std::mem::replace(&mut open.db, db);
+                open.generation += 1;
+                // Closing a damaged database may panic too; it is dropped for good either way.
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(damaged)));
+                self.set_aside.lock().unwrap_or_else(PoisonError::into_inner).push(aside);
+            }
+            Err(e) => tracing::error!(error = %e, "cannot replace the damaged state store; file states are not kept"),
+        }
     }
 
     /// The state of one path, if known.
     pub fn get(&self, path: &Path) -> Result<Option<FileState>, AgentError> {
-        let txn = self.db.begin_read().map_err(store_error)?;
-        let table = txn.open_table(FILES).map_err(store_error)?;
-        let value = table.get(key(path)).map_err(store_error)?;
-        Ok(value.and_then(|v| serde_json::from_slice(v.value()).ok()))
+        self.with_db(|db| {
+            let txn = db.begin_read()?;
+            let table = txn.open_table(FILES)?;
+            Ok(table.get(key(path))?.and_then(|v| serde_json::from_slice(v.value()).ok()))
+        })
     }
 
     /// Every known path at or below `prefix`, with its state.
@@ -142,21 +321,23 @@ impl StateStore {
 
     /// Calls `visit` with each known path at or below `prefix` and its stored value, in order.
     fn visit_under(&self, prefix: &Path, visit: &mut dyn FnMut(&Path, &[u8])) -> Result<(), AgentError> {
-        let txn = self.db.begin_read().map_err(store_error)?;
-        let table = txn.open_table(FILES).map_err(store_error)?;
-        let start = key(prefix);
-        for entry in table.range(start..).map_err(store_error)? {
-            let (k, v) = entry.map_err(store_error)?;
-            let path = Path::new(std::ffi::OsStr::from_bytes(k.value()));
-            if !path.starts_with(prefix) {
-                if k.value().starts_with(start) {
-                    continue; // `/a/bc` sorts among `/a/b/...`; not below `/a/b`
+        self.with_db(|db| {
+            let txn = db.begin_read()?;
+            let table = txn.open_table(FILES)?;
+            let start = key(prefix);
+            for entry in table.range(start..)? {
+                let (k, v) = entry?;
+                let path = Path::new(std::ffi::OsStr::from_bytes(k.value()));
+                if !path.starts_with(prefix) {
+                    if k.value().starts_with(start) {
+                        continue; // `/a/bc` sorts among `/a/b/...`; not below `/a/b`
+                    }
+                    break;
                 }
-                break;
+                visit(path, v.value());
             }
-            visit(path, v.value());
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Writes a batch of changes in one transaction: `Some` sets, `None` forgets.
@@ -164,29 +345,29 @@ impl StateStore {
         if changes.is_empty() {
             return Ok(());
         }
-        let txn = self.db.begin_write().map_err(store_error)?;
-        {
-            let mut table = txn.open_table(FILES).map_err(store_error)?;
-            for (path, state) in changes {
-                match state {
-                    Some(state) => {
-                        let value = serde_json::to_vec(state).map_err(store_error)?;
-                        table.insert(key(path), value.as_slice()).map_err(store_error)?;
-                    }
-                    None => {
-                        table.remove(key(path)).map_err(store_error)?;
-                    }
+        let values = changes
+            .iter()
+            .map(|(path, state)| Ok((key(path), state.as_ref().map(serde_json::to_vec).transpose()?)))
+            .collect::<Result<Vec<_>, serde_json::Error>>()
+            .map_err(|e| AgentError::State(e.to_string()))?;
+        self.with_db(|db| {
+            let txn = db.begin_write()?;
+            {
+                let mut table = txn.open_table(FILES)?;
+                for (key, value) in &values {
+                    match value {
+                        Some(value) => table.insert(*key, value.as_slice())?,
+                        None => table.remove(*key)?,
+                    };
                 }
             }
-        }
-        txn.commit().map_err(store_error)
+            Ok(txn.commit()?)
+        })
     }
 
     /// How many files the store knows.
     pub fn files_known(&self) -> Result<u64, AgentError> {
-        let txn = self.db.begin_read().map_err(store_error)?;
-        let table = txn.open_table(FILES).map_err(store_error)?;
-        table.len().map_err(store_error)
+        self.with_db(|db| Ok(db.begin_read()?.open_table(FILES)?.len()?))
     }
 }
 
@@ -231,6 +412,131 @@ mod tests {
         assert_eq!(picked, [PathBuf::from("/h/a/b/sub/three.csv")]);
         store.apply(&[(PathBuf::from("/h/a/b/one.csv"), None)]).unwrap();
         assert_eq!(store.files_known().unwrap(), 2);
+    }
+
+    /// A store holding a few hundred files, closed; its path.
+    fn filled_store(dir: &Path) -> PathBuf {
+        let db = dir.join("agent.redb");
+        let store = StateStore::open(&db).unwrap();
+        let changes: Vec<(PathBuf, Option<FileState>)> = (0..400)
+            .map(|i| (PathBuf::from(format!("/home/ann/Documents/report-{i:04}.csv")), Some(state(i))))
+            .collect();
+        store.apply(&changes).unwrap();
+        assert!(store.take_set_aside().is_empty());
+        db
+    }
+
+    /// Reopens a damaged store: it works, is empty, and says where the damaged copy went.
+    fn reopens_fresh(db: &Path, damage: &str) -> SetAside {
+        let store = StateStore::open(db).unwrap_or_else(|e| panic!("{damage}: {e}"));
+        let notes = store.take_set_aside();
+        assert_eq!(notes.len(), 1, "{damage}: one note: {notes:?}");
+        assert!(notes[0].moved_to.exists(), "{damage}: the damaged copy is kept");
+        assert!(notes[0].to_string().contains("damaged"), "{}", notes[0]);
+        assert_eq!(store.files_known().unwrap(), 0, "{damage}");
+        store.apply(&[(PathBuf::from("/h/new.csv"), Some(state(1)))]).unwrap();
+        assert_eq!(store.get(Path::new("/h/new.csv")).unwrap(), Some(state(1)), "{damage}: the new store works");
+        notes.into_iter().next().unwrap()
+    }
+
+    /// Bytes that look random, the same on every run.
+    fn noise(len: usize) -> Vec<u8> {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect()
+    }
+
+    fn overwrite(path: &Path, at: u64, bytes: &[u8]) {
+        use std::io::{Seek, Write};
+        let mut file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+        file.seek(std::io::SeekFrom::Start(at)).unwrap();
+        file.write_all(bytes).unwrap();
+    }
+
+    #[test]
+    fn a_truncated_store_is_set_aside_and_started_afresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = filled_store(dir.path());
+        let len = std::fs::metadata(&db).unwrap().len();
+        std::fs::OpenOptions::new().write(true).open(&db).unwrap().set_len(len / 2).unwrap();
+        let note = reopens_fresh(&db, "truncated");
+        assert_eq!(std::fs::metadata(&note.moved_to).unwrap().len(), len / 2, "the damaged copy as it was");
+    }
+
+    #[test]
+    fn a_store_with_garbage_over_its_header_is_set_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = filled_store(dir.path());
+        overwrite(&db, 0, b"GARBAGE");
+        let note = reopens_fresh(&db, "header");
+        assert!(note.error.contains("Not a redb database"), "{note}");
+    }
+
+    #[test]
+    fn a_store_with_noise_in_the_middle_is_set_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = filled_store(dir.path());
+        let len = std::fs::metadata(&db).unwrap().len();
+        overwrite(&db, len / 2, &noise(8192));
+        reopens_fresh(&db, "noise");
+    }
+
+    #[test]
+    fn only_the_newest_damaged_copies_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = filled_store(dir.path());
+        let old: Vec<PathBuf> =
+            (1..=4).map(|i| dir.path().join(format!("agent.redb.damaged-2020010{i}T000000Z"))).collect();
+        for path in &old {
+            std::fs::write(path, "old").unwrap();
+        }
+        overwrite(&db, 0, b"GARBAGE");
+        let note = reopens_fresh(&db, "header");
+        let mut kept: Vec<PathBuf> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().contains(".damaged-"))
+            .collect();
+        kept.sort();
+        assert_eq!(kept, [old[2].clone(), old[3].clone(), note.moved_to]);
+    }
+
+    #[test]
+    fn damage_met_while_running_replaces_the_store_and_a_panic_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::open(&filled_store(dir.path())).unwrap();
+        let failed = store.with_db(|_| -> Result<(), redb::Error> { panic!("a bad page") });
+        assert!(matches!(&failed, Err(AgentError::State(m)) if m.contains("a bad page")), "{:?}", failed.err());
+        let notes = store.take_set_aside();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].moved_to.exists());
+        assert_eq!(store.files_known().unwrap(), 0, "a new, empty store");
+        store.apply(&[(PathBuf::from("/h/new.csv"), Some(state(1)))]).unwrap();
+        assert_eq!(store.files_known().unwrap(), 1);
+        assert!(store.take_set_aside().is_empty(), "said once");
+        // An error of the surroundings is not damage: the store stays.
+        let busy = store.with_db(|_| -> Result<(), redb::Error> { Err(redb::Error::DatabaseAlreadyOpen) });
+        assert!(busy.is_err() && store.take_set_aside().is_empty());
+        assert_eq!(store.files_known().unwrap(), 1);
+    }
+
+    #[test]
+    fn the_store_and_a_folder_made_for_it_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("state/agent.redb");
+        StateStore::open(&db).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!((mode(db.parent().unwrap()), mode(&db)), (0o700, 0o600));
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+        StateStore::open(&db).unwrap();
+        assert_eq!(mode(&db), 0o600, "tightened when opened again");
     }
 
     #[test]

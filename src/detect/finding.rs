@@ -105,6 +105,10 @@ pub enum MaskStyle {
     Edges,
     /// Nothing but the length (secrets such as passwords and keys).
     Full,
+    /// Dates of birth: at most the century (the first two digits of a four-digit year). Day and
+    /// month are never shown, nor are separators, whose places would tell one- from two-digit
+    /// days and months.
+    Date,
 }
 
 /// A matched value in the only form that may leave `detect`.
@@ -149,6 +153,9 @@ impl fmt::Debug for Redacted {
 }
 
 fn mask(value: &[u8], style: MaskStyle) -> String {
+    if style == MaskStyle::Date {
+        return mask_date(value);
+    }
     let n = value.len();
     let shown_edges = style == MaskStyle::Edges && n >= 8;
     value
@@ -165,6 +172,22 @@ fn mask(value: &[u8], style: MaskStyle) -> String {
             }
         })
         .collect()
+}
+
+/// Stars everywhere but the century: `15/03/1985` becomes `******19**`.
+fn mask_date(value: &[u8]) -> String {
+    let century = four_digit_year(value);
+    value
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| if century.is_some_and(|at| i == at || i == at + 1) { char::from(b) } else { '*' })
+        .collect()
+}
+
+/// Where the first run of exactly four digits starts (a two-digit year shows nothing).
+fn four_digit_year(value: &[u8]) -> Option<usize> {
+    let digit = |i: usize| value.get(i).is_some_and(u8::is_ascii_digit);
+    (0..value.len().saturating_sub(3)).find(|&i| (i..i + 4).all(digit) && !digit(i + 4) && (i == 0 || !digit(i - 1)))
 }
 
 /// One validated occurrence of a detector's pattern.
@@ -195,6 +218,17 @@ mod tests {
         assert_eq!(short.masked(), "*******");
         let secret = Redacted::new(b"hunter2hunter2", MaskStyle::Full, fp);
         assert_eq!(secret.masked(), "**************");
+    }
+
+    #[test]
+    fn a_date_of_birth_mask_shows_no_day_or_month() {
+        let fp = FingerprintKey::new(vec![7; 32]).fingerprint("date_of_birth", b"x");
+        let masked = |v: &[u8]| Redacted::new(v, MaskStyle::Date, fp).masked().to_string();
+        assert_eq!(masked(b"15/03/1985"), "******19**");
+        assert_eq!(masked(b"2001-03-03"), "20********");
+        assert_eq!(masked(b"3rd March 2001"), "**********20**");
+        assert_eq!(masked(b"1.3.85"), "******", "a two-digit year shows nothing");
+        assert_eq!(masked(b"12/11/1985").len(), 10, "one star per byte, as the length is reported anyway");
     }
 
     #[test]

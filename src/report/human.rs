@@ -1,8 +1,9 @@
 //! The human view: a table of files by category, then totals.
 //!
 //! Collects file and error records while the scan runs and writes the table when it ends, sorted
-//! most sensitive first. Names from the file system are sanitised (control characters become `?`)
-//! so a crafted file name cannot move the cursor or recolour the terminal.
+//! most sensitive first. Every text is sanitised (control characters are shown as `\x1b`,
+//! `\u2028` and the like) so a crafted file name cannot move the cursor, recolour the terminal or
+//! read differently from what it is.
 
 use std::io::{self, Write};
 use std::sync::Mutex;
@@ -36,7 +37,7 @@ impl RecordSink for HumanReport {
             Record::Error(e) => self.errors.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(format!(
                 "{}: {}",
                 sanitise(&e.path),
-                e.message
+                sanitise(&e.message)
             )),
             Record::Summary(_) | Record::Agent(_) => {}
         }
@@ -47,8 +48,11 @@ impl From<&FileRecord> for FileLine {
     fn from(f: &FileRecord) -> Self {
         let findings =
             f.findings.iter().map(|x| format!("{}\u{d7}{}", x.detector, x.count)).collect::<Vec<_>>().join(" ");
-        let violations =
-            f.violations.iter().map(|v| format!("{} ({}): {}", v.rule, v.severity.as_str(), v.reason)).collect();
+        let violations = f
+            .violations
+            .iter()
+            .map(|v| sanitise(&format!("{} ({}): {}", v.rule, v.severity.as_str(), v.reason)))
+            .collect();
         let members =
             f.members_with_findings.iter().map(|m| format!("{}!/{}", sanitise(&f.path), sanitise(m))).collect();
         let encryption = f.encryption.method.as_ref().map(|m| {
@@ -57,12 +61,12 @@ impl From<&FileRecord> for FileLine {
                 Some(false) => "weak",
                 None => "strength unknown",
             };
-            format!("encrypted: {m} ({strength})")
+            sanitise(&format!("encrypted: {m} ({strength})"))
         });
         FileLine {
             category: f.classification,
             path: sanitise(&f.path),
-            findings,
+            findings: sanitise(&findings),
             members,
             violations,
             partial: f.partial,
@@ -71,9 +75,18 @@ impl From<&FileRecord> for FileLine {
     }
 }
 
-/// Replaces control characters so a file name cannot drive the terminal.
+/// Shows the characters that must not reach a terminal raw as escapes (`\x1b`, `\x9b`,
+/// `\u2028`), so a file name cannot drive the terminal and what it holds stays visible.
 pub fn sanitise(name: &str) -> String {
-    name.chars().map(|c| if c.is_control() { '?' } else { c }).collect()
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        match u32::from(c) {
+            _ if !super::encode::is_unsafe_in_line(c) => out.push(c),
+            code @ 0..=0xff => out.push_str(&format!("\\x{code:02x}")),
+            code => out.push_str(&format!("\\u{code:04x}")),
+        }
+    }
+    out
 }
 
 fn paint(text: &str, category: Category, colour: bool) -> String {
@@ -147,4 +160,32 @@ fn write_totals(s: &SummaryRecord, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "Documentation or test values ignored: {}.", s.suppressed)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_shown_not_sent_to_the_terminal() {
+        let name = "/h/a\u{1b}[2Jb\u{7}\r\n\u{7f}\u{9b}c\u{2028}\u{202e}xslx.exe";
+        assert_eq!(sanitise(name), r"/h/a\x1b[2Jb\x07\x0d\x0a\x7f\x9bc\u2028\u202exslx.exe");
+        assert_eq!(sanitise("Zoë's notes.txt"), "Zoë's notes.txt");
+    }
+
+    #[test]
+    fn the_table_holds_no_raw_control_character_from_a_file_name() {
+        let Record::File(mut f) = crate::report::encode::tests::sample_file_record() else { unreachable!() };
+        let hostile = ['\u{1b}', '\u{7}', '\r', '\n', '\u{7f}', '\u{9b}'];
+        f.path = format!("/h/Dropbox/{}staff.csv", hostile.iter().collect::<String>());
+        let report = HumanReport::default();
+        report.record(&Record::File(f));
+        let mut out = Vec::new();
+        report.write(&SummaryRecord::default(), &mut out, false).unwrap();
+        let table = String::from_utf8(out).unwrap();
+        let row = table.lines().find(|l| l.contains("staff.csv")).expect("the file's row");
+        assert!(row.contains(r"\x1b\x07\x0d\x0a\x7f\x9bstaff.csv"), "{row}");
+        assert!(!table.chars().any(|c| hostile.contains(&c) && c != '\n'), "{table:?}");
+        assert_eq!(table.lines().filter(|l| l.contains("staff.csv")).count(), 1, "one line for the file: {table}");
+    }
 }

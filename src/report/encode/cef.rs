@@ -1,7 +1,8 @@
 //! `cef`: ArcSight Common Event Format 0 (Micro Focus "Implementing ArcSight CEF", rev. 25).
 //!
 //! `CEF:0|Vendor|Product|Version|Signature ID|Name|Severity|Extension`. In the header `\` and `|`
-//! are escaped; in extension values `\`, `=` and line breaks (`\n`, `\r`). Keys are the
+//! are escaped; in extension values `\`, `=` and line breaks (`\n`, `\r`). Other control
+//! characters (and the few others `is_unsafe_in_line` names) become U+FFFD in both. Keys are the
 //! dictionary's (`rt`, `act`, `cat`, `fname`, `filePath`, ...) plus labelled custom strings
 //! `cs1`..`cs6` and numbers `cn1`..`cn2`, listed in `docs/event-schema.md`.
 
@@ -180,8 +181,13 @@ fn agent_extension(a: &AgentRecord, ext: &mut Extension) {
     ext.add_labelled("cn1", "schemaVersion", &a.schema_version.to_string());
 }
 
+/// What stands for a character that CEF has no escape for and that must not pass raw (see
+/// [`super::is_unsafe_in_line`]): the replacement character. A backslash escape of our own would
+/// be read by CEF parsers as the letters after it; the exact name is in the JSON encodings.
+const REPLACEMENT: char = '\u{fffd}';
+
 /// Header fields: backslash and pipe escaped; a line break would end the event, so it becomes a
-/// space.
+/// space; other control characters become U+FFFD.
 fn escape_header(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
@@ -189,13 +195,15 @@ fn escape_header(value: &str) -> String {
             '\\' => out.push_str("\\\\"),
             '|' => out.push_str("\\|"),
             '\r' | '\n' => out.push(' '),
+            c if super::is_unsafe_in_line(c) => out.push(REPLACEMENT),
             c => out.push(c),
         }
     }
     out
 }
 
-/// Extension values: backslash, equals sign and line breaks escaped; pipes are left alone.
+/// Extension values: backslash, equals sign and line breaks escaped; other control characters
+/// become U+FFFD; pipes are left alone.
 fn escape_extension_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
@@ -204,6 +212,7 @@ fn escape_extension_value(value: &str) -> String {
             '=' => out.push_str("\\="),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
+            c if super::is_unsafe_in_line(c) => out.push(REPLACEMENT),
             c => out.push(c),
         }
     }
@@ -226,6 +235,13 @@ mod tests {
         assert_eq!(escape_extension_value(r"a|b\c=d"), r"a|b\\c\=d");
         assert_eq!(escape_extension_value("x\r\ny"), r"x\r\ny");
         assert_eq!(escape_extension_value("C:\\Users\\ab"), r"C:\\Users\\ab");
+    }
+
+    #[test]
+    fn other_control_characters_become_the_replacement_character() {
+        let hostile = "a\u{1b}[31mb\u{7}\u{7f}\u{9b}c\u{2028}d\u{202e}e";
+        assert_eq!(escape_extension_value(hostile), "a\u{fffd}[31mb\u{fffd}\u{fffd}\u{fffd}c\u{fffd}d\u{fffd}e");
+        assert_eq!(escape_header(hostile), escape_extension_value(hostile));
     }
 
     /// Splits an extension the way a CEF parser does: a key starts where an unescaped `=` follows

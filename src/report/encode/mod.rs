@@ -80,9 +80,45 @@ impl EventFormat {
     }
 }
 
-/// Serializes a JSON value built by an encoder. Cannot fail for `serde_json::Value` (string keys).
-fn to_json_line<T: serde::Serialize>(value: &T) -> Vec<u8> {
-    serde_json::to_vec(value).unwrap_or_else(|e| format!("{{\"encoding_error\":\"{e}\"}}").into_bytes())
+/// Serializes a JSON value built by an encoder (or an envelope around an encoded event), with
+/// every character that [`is_unsafe_in_line`] names escaped as `\uXXXX`. Cannot fail for
+/// `serde_json::Value` (string keys).
+pub fn to_json_line<T: serde::Serialize>(value: &T) -> Vec<u8> {
+    let mut line = Vec::new();
+    let mut serializer = serde_json::Serializer::with_formatter(&mut line, LineSafe);
+    match value.serialize(&mut serializer) {
+        Ok(()) => line,
+        Err(e) => format!("{{\"encoding_error\":\"{e}\"}}").into_bytes(),
+    }
+}
+
+/// True for characters that a file name (anyone's to choose) may hold but that must not reach a
+/// terminal, a log viewer or a line-oriented shipper raw: C0 controls, DEL, C1 controls (U+009B
+/// is a terminal's CSI), the Unicode line and paragraph separators (line breaks to JavaScript
+/// and some shippers) and the bidirectional overrides and isolates (which make a name read
+/// differently from what it is).
+pub fn is_unsafe_in_line(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// serde_json's compact output, with the characters it leaves raw but [`is_unsafe_in_line`] names
+/// escaped too (it escapes C0 controls itself). Lossless: a JSON reader gets the same string.
+struct LineSafe;
+
+impl serde_json::ser::Formatter for LineSafe {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut clean_from = 0;
+        for (i, c) in fragment.char_indices().filter(|&(_, c)| is_unsafe_in_line(c)) {
+            writer.write_all(&fragment.as_bytes()[clean_from..i])?;
+            write!(writer, "\\u{:04x}", u32::from(c))?;
+            clean_from = i + c.len_utf8();
+        }
+        writer.write_all(&fragment.as_bytes()[clean_from..])
+    }
 }
 
 /// The last component of a path as recorded, and what comes before it. Separators are this
@@ -174,6 +210,30 @@ pub(crate) mod tests {
             if format.is_json() {
                 let text = String::from_utf8(line).unwrap();
                 assert!(text.contains("members_omitted"), "{}: the cut is counted", format.as_str());
+            }
+        }
+    }
+
+    #[test]
+    fn no_encoding_passes_control_characters_from_a_file_name_raw() {
+        let Record::File(mut f) = sample_file_record() else { unreachable!() };
+        let hostile = ['\u{1b}', '\u{7}', '\r', '\n', '\u{7f}', '\u{9b}', '\u{2028}', '\u{202e}'];
+        f.path = format!("/home/ab/Dropbox/{}staff.csv", hostile.iter().collect::<String>());
+        f.violations[0].reason = format!("in Dropbox{}", hostile.iter().collect::<String>());
+        let record = Record::File(f);
+        let origin = Origin { host_name: "lt-0042".to_string(), os_type: "linux" };
+        let event = Event::stamp(&record);
+        for format in [EventFormat::Json, EventFormat::Ecs, EventFormat::Ocsf, EventFormat::Cef] {
+            let line = String::from_utf8(format.encode(&event, &origin)).unwrap();
+            let raw: Vec<char> = line.chars().filter(|c| hostile.contains(c)).collect();
+            assert!(raw.is_empty(), "{}: {raw:?} raw in {line}", format.as_str());
+            if format.is_json() {
+                let parsed: serde_json::Value = serde_json::from_str(&line).unwrap();
+                let path_at = |v: &serde_json::Value| {
+                    [&v["path"], &v["file"]["path"]].into_iter().find_map(|p| p.as_str().map(str::to_string))
+                };
+                let path = path_at(&parsed);
+                assert!(path.is_some_and(|p| p.contains('\u{1b}')), "{}: escaped, not lost: {line}", format.as_str());
             }
         }
     }
