@@ -364,3 +364,76 @@ pub fn read_full(file: &mut (impl Read + ?Sized), buf: &mut [u8]) -> io::Result<
     }
     Ok(filled)
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::os::unix::fs::symlink;
+
+    fn tree() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("root/sub")).unwrap();
+        std::fs::create_dir_all(dir.path().join("elsewhere")).unwrap();
+        std::fs::write(dir.path().join("root/sub/file.txt"), b"mine").unwrap();
+        std::fs::write(dir.path().join("elsewhere/file.txt"), b"not mine").unwrap();
+        dir
+    }
+
+    #[test]
+    fn files_below_the_root_open_and_links_anywhere_below_it_are_refused() {
+        let dir = tree();
+        let root = dir.path().join("root");
+        symlink(dir.path().join("elsewhere"), root.join("folder-link")).unwrap();
+        symlink(dir.path().join("elsewhere/file.txt"), root.join("sub/file-link.txt")).unwrap();
+        let beneath = Beneath::open(&root, false).unwrap();
+        let opened = beneath.open_file(&root.join("sub/file.txt")).unwrap();
+        assert_eq!(opened.identity.size, 4);
+        for through_a_link in ["folder-link/file.txt", "sub/file-link.txt"] {
+            let err = beneath.open_file(&root.join(through_a_link)).unwrap_err();
+            assert_eq!(err.kind(), "link_refused", "{through_a_link}");
+        }
+        let err = beneath.open_file(&dir.path().join("elsewhere/file.txt")).unwrap_err();
+        assert_eq!(err.kind(), "io", "a path outside the root");
+    }
+
+    /// The path taken without `openat2` (kernels before 5.6, other Unix systems).
+    #[test]
+    fn component_by_component_refuses_links_too() {
+        use rustix::fs::OFlags;
+        let dir = tree();
+        let root = dir.path().join("root");
+        symlink(dir.path().join("elsewhere"), root.join("folder-link")).unwrap();
+        let beneath = Beneath::open(&root, true).unwrap();
+        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        assert!(beneath.resolve_by_components(Path::new("sub/file.txt"), flags).is_ok());
+        let through = beneath.resolve_by_components(Path::new("folder-link/file.txt"), flags);
+        assert!(matches!(through, Err(e) if e == rustix::io::Errno::NOTDIR || e == rustix::io::Errno::LOOP));
+    }
+
+    #[test]
+    fn a_root_reached_through_a_link_is_entered() {
+        let dir = tree();
+        symlink(dir.path().join("root"), dir.path().join("root-link")).unwrap();
+        let beneath = Beneath::open(&dir.path().join("root-link"), true).unwrap();
+        assert!(beneath.open_file(&dir.path().join("root-link/sub/file.txt")).is_ok());
+    }
+
+    #[test]
+    fn only_regular_files_open() {
+        let dir = tree();
+        let root = dir.path().join("root");
+        let beneath = Beneath::open(&root, false).unwrap();
+        assert_eq!(beneath.open_file(&root.join("sub")).unwrap_err().kind(), "not_regular");
+    }
+
+    #[test]
+    fn a_file_written_after_opening_has_changed_since() {
+        let dir = tree();
+        let path = dir.path().join("root/sub/file.txt");
+        let opened = open_following_links(&path).unwrap();
+        assert!(!opened.changed_since_open());
+        std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(b" and more").unwrap();
+        assert!(opened.changed_since_open());
+    }
+}

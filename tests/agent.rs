@@ -4,7 +4,10 @@
 //! burst of changes, a watcher that loses events (frozen with SIGSTOP through a storm larger than
 //! the kernel's queue), a declared USB-like volume that appears and goes, SIGHUP with a broken
 //! configuration, a password note beside an encrypted archive in Dropbox, and a state store
-//! damaged while the agent was stopped.
+//! damaged while the agent was stopped. And the agent as an attacker meets it: links planted or
+//! swapped in while it runs, a huge sparse file, its configuration file edited without a reload.
+
+mod swap;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -12,6 +15,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+/// Values found nowhere else in the tests: what an attacker wants the agent to read for them.
+const SECRET: &str = "Name,NI number,Email\nEve,HR 98 76 54 B,eve.private@z.ac.uk\n";
 const STAFF: &str = "Name,NI number,Email\nAnn,AB 12 34 56 C,ann@x.ac.uk\nBob,JG103942A,bob@y.org\n";
 
 /// A home folder with a Dropbox, the agent's configuration, state and event file.
@@ -53,11 +58,17 @@ impl Home {
 
     /// Starts the agent under `umask` (what a careless service manager or shell might give it).
     fn start_with_umask(&self, umask: &str) -> Agent {
+        self.start_with(umask, &[])
+    }
+
+    /// Starts the agent under `umask` with extra environment variables.
+    fn start_with(&self, umask: &str, env: &[(&str, &std::ffi::OsStr)]) -> Agent {
         let child = Command::new("sh")
             .arg("-c")
             .arg(format!("umask {umask} && exec \"$0\" --config \"$1\""))
             .arg(env!("CARGO_BIN_EXE_dlp-agent"))
             .arg(self.path("config.toml"))
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .spawn()
             .unwrap();
@@ -496,4 +507,152 @@ fn a_damaged_state_store_is_set_aside_and_rebuilt_and_the_agent_goes_on() {
         let stopped = agent.stop();
         assert!(stopped["counters"]["files_known"].as_u64() > Some(150), "{how}: {stopped}");
     }
+}
+
+/// The fingerprints `dlp-scan` gives the values in `path`, with the agent's key.
+fn fingerprints_in(home: &Home, path: &Path) -> Vec<String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_dlp-scan"))
+        .arg("--fingerprint-key")
+        .arg(home.path("key"))
+        .args(["--format", "json"])
+        .arg(path)
+        .output()
+        .unwrap();
+    let fingerprints: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|r| r["type"] == "file")
+        .flat_map(|r| r["findings"].as_array().unwrap().clone())
+        .flat_map(|f| f["fingerprints"].as_array().unwrap().clone())
+        .map(|f| f.as_str().unwrap().to_string())
+        .collect();
+    assert!(!fingerprints.is_empty(), "the secret must be found when scanned directly");
+    fingerprints
+}
+
+/// Every event line that carries one of `secret`'s fingerprints.
+fn leaks(agent: &Agent, secret: &[String]) -> Vec<Value> {
+    agent.events().into_iter().filter(|e| secret.iter().any(|s| e.to_string().contains(s.as_str()))).collect()
+}
+
+#[test]
+fn links_planted_in_a_watched_folder_are_never_followed() {
+    let home = Home::new("");
+    let outside = home.path("outside");
+    std::fs::create_dir_all(outside.join("private")).unwrap();
+    std::fs::write(outside.join("private/secret.csv"), SECRET).unwrap();
+    let secret = fingerprints_in(&home, &outside);
+    // One link there before the start (the baseline walk), two made while it runs (events).
+    std::os::unix::fs::symlink(outside.join("private"), home.path("home/Documents/before")).unwrap();
+    let agent = home.start();
+    std::os::unix::fs::symlink(outside.join("private"), home.path("home/Documents/innocent_folder")).unwrap();
+    std::os::unix::fs::symlink(outside.join("private/secret.csv"), home.path("home/Dropbox/note.csv")).unwrap();
+    let marker = home.write("home/Dropbox/marker.csv", STAFF);
+    agent.wait_for(|e| is_violation_at(e, &marker), "the file written after the links");
+    // A folder moved in that holds a link.
+    std::fs::create_dir_all(home.path("moving")).unwrap();
+    std::os::unix::fs::symlink(outside.join("private"), home.path("moving/inner")).unwrap();
+    std::fs::rename(home.path("moving"), home.path("home/Documents/moved")).unwrap();
+    let marker2 = home.write("home/Dropbox/marker2.csv", STAFF);
+    agent.wait_for(|e| is_violation_at(e, &marker2), "the file written after the move");
+    assert!(leaks(&agent, &secret).is_empty(), "{:#?}", leaks(&agent, &secret));
+    let through_links = agent
+        .events()
+        .into_iter()
+        .filter(|e| e["path"].as_str().is_some_and(|p| p.contains("innocent_folder") || p.contains("before/")))
+        .count();
+    assert_eq!(through_links, 0, "nothing is reported below a link");
+    let last = agent.stop();
+    assert_eq!(last["counters"]["folders_watched"], 4, "home, Documents, Dropbox, moved and nothing below a link");
+}
+
+#[test]
+fn files_and_folders_swapped_for_links_are_never_read_through_them() {
+    let home = Home::new("");
+    let outside = home.path("outside");
+    std::fs::create_dir_all(outside.join("folder")).unwrap();
+    std::fs::write(outside.join("secret.csv"), SECRET).unwrap();
+    std::fs::write(outside.join("folder/victim.csv"), SECRET).unwrap();
+    let secret = fingerprints_in(&home, &outside);
+    let mut pairs = Vec::new();
+    for i in 0..10 {
+        pairs.push((home.write(&format!("home/Dropbox/victim-{i}.csv"), STAFF), outside.join("secret.csv")));
+        home.write(&format!("home/Dropbox/folder-{i}/victim.csv"), STAFF);
+        pairs.push((home.path(&format!("home/Dropbox/folder-{i}")), outside.join("folder")));
+    }
+    let agent = home.start();
+    let swapper = swap::Swapper::start(pairs);
+    while swapper.swaps() < 1_000 {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(swapper);
+    let marker = home.write("home/Dropbox/marker.csv", STAFF);
+    agent.wait_for(|e| is_violation_at(e, &marker), "the file written after the swaps");
+    assert!(leaks(&agent, &secret).is_empty(), "{:#?}", leaks(&agent, &secret));
+    agent.stop();
+}
+
+/// The service manager's notification socket, emulated: the watchdog pings and when they came.
+fn notify_socket(path: &Path) -> std::sync::mpsc::Receiver<Instant> {
+    let socket = std::os::unix::net::UnixDatagram::bind(path).unwrap();
+    let (send, pings) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 512];
+        while let Ok(n) = socket.recv(&mut buf) {
+            if String::from_utf8_lossy(&buf[..n]).contains("WATCHDOG=1") && send.send(Instant::now()).is_err() {
+                break;
+            }
+        }
+    });
+    pings
+}
+
+/// The time of day of an event (`time` is RFC 3339 UTC with milliseconds), in milliseconds.
+fn millis_of_day(event: &Value) -> u64 {
+    let time = event["time"].as_str().unwrap();
+    let clock = &time[11..23]; // HH:MM:SS.mmm
+    let field = |range: std::ops::Range<usize>| clock[range].parse::<u64>().unwrap();
+    ((field(0..2) * 60 + field(3..5)) * 60 + field(6..8)) * 1000 + field(9..12)
+}
+
+#[test]
+fn a_huge_sparse_file_is_not_read_and_never_delays_the_watchdog_or_a_heartbeat() {
+    let home = Home::new("");
+    let pings = notify_socket(&home.path("notify.sock"));
+    let agent = home.start_with(
+        "022",
+        &[("NOTIFY_SOCKET", home.path("notify.sock").as_os_str()), ("WATCHDOG_USEC", "2000000".as_ref())],
+    );
+    let since = Instant::now();
+    let sparse = home.path("home/Dropbox/disk.img.txt");
+    // Text at its start (so it is not judged from its header like a disk image), then 64 GiB.
+    std::fs::write(&sparse, "nat ins AB 12 34 56 C\n".repeat(500)).unwrap();
+    std::fs::OpenOptions::new().write(true).open(&sparse).unwrap().set_len(64 << 30).unwrap();
+    let marker = home.write("home/Dropbox/after.csv", STAFF);
+    agent.wait_for(|e| is_violation_at(e, &marker), "the file written after the sparse one");
+    let too_large = agent.wait_for(|e| e["type"] == "error" && e["path"] == sparse.display().to_string(), "error");
+    assert_eq!(too_large["kind"], "too_large");
+    std::thread::sleep(Duration::from_secs(3));
+    let times: Vec<Instant> = pings.try_iter().filter(|t| *t >= since).collect();
+    assert!(times.len() >= 2, "the watchdog is pinged: {} pings", times.len());
+    let longest = times.windows(2).map(|w| w[1] - w[0]).max().unwrap();
+    assert!(longest < Duration::from_secs(2), "no watchdog gap reaches its interval: {longest:?}");
+    let heartbeats: Vec<u64> = agent.events().iter().filter(|e| e["event"] == "heartbeat").map(millis_of_day).collect();
+    let gaps: Vec<u64> = heartbeats.windows(2).map(|w| (w[1] + 86_400_000 - w[0]) % 86_400_000).collect();
+    assert!(gaps.iter().all(|&g| g < 2_000), "a heartbeat every second: {gaps:?}");
+    agent.stop();
+}
+
+#[test]
+fn parser_workers_use_the_running_configuration_not_the_file_as_it_is_now() {
+    let home = Home::new("");
+    let agent = home.start();
+    // The file changes (here: becomes invalid) without a reload: the running one still rules.
+    std::fs::write(home.path("config.toml"), "[scan]\nmax_file_size = \"not a size\"\n").unwrap();
+    let docx = home.path("home/Dropbox/letter.docx");
+    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fixtures/letter.docx"), &docx).unwrap();
+    let event = agent.wait_for(|e| e["path"] == docx.display().to_string(), "the document");
+    assert_eq!(event["type"], "file", "read by a worker: {event}");
+    assert!(event["findings"].as_array().unwrap().iter().any(|f| f["detector"] == "uk_nino"), "{event}");
+    agent.stop();
 }

@@ -1,5 +1,8 @@
 //! End-to-end tests: the real `dlp-scan` binary on temporary trees, as a user runs it.
 
+mod swap;
+
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -602,4 +605,74 @@ fn large_binary_files_are_judged_by_content_not_reported_as_too_large() {
     assert!(too_large[0].ends_with("big.txt"), "only the text over the cap: {too_large:?}");
     assert_eq!(summary(&records)["skipped"]["binary"], 1);
     assert_eq!(out.status.code(), Some(3));
+}
+
+/// The fingerprints `dlp-scan` (with the tree's key) gives the values in `path`.
+fn fingerprints_in(tree: &Tree, path: &std::path::Path) -> Vec<String> {
+    let out = tree.command().arg("--format").arg("json").arg(path).output().unwrap();
+    let fingerprints: Vec<String> = parse_lines(&out.stdout)
+        .iter()
+        .filter(|r| r["type"] == "file")
+        .flat_map(|r| r["findings"].as_array().unwrap().clone())
+        .flat_map(|f| f["fingerprints"].as_array().unwrap().clone())
+        .map(|f| f.as_str().unwrap().to_string())
+        .collect();
+    assert!(!fingerprints.is_empty(), "the secret must be found when scanned directly");
+    fingerprints
+}
+
+/// Files and folders of the tree swapped with links to a secret outside it, back and forth,
+/// while dlp-scan runs over the tree again and again: the secret is never read.
+#[test]
+fn files_and_folders_swapped_for_links_while_scanning_are_never_read_through_them() {
+    let t = Tree::new();
+    let outside = t.dir.path().join("outside");
+    std::fs::create_dir_all(outside.join("folder")).unwrap();
+    std::fs::write(outside.join("secret.txt"), "nat ins JG 10 39 42 A\n").unwrap();
+    std::fs::write(outside.join("folder/victim.txt"), "nat ins JG 10 39 42 A\n").unwrap();
+    let secret = fingerprints_in(&t, &outside);
+    let mut pairs = Vec::new();
+    for i in 0..20 {
+        pairs.push((t.write(&format!("victim-{i}.txt"), NINO_LINE), outside.join("secret.txt")));
+        t.write(&format!("folder-{i}/victim.txt"), NINO_LINE);
+        pairs.push((t.root().join(format!("folder-{i}")), outside.join("folder")));
+    }
+    let swapper = swap::Swapper::start(pairs);
+    let mut runs = 0;
+    while swapper.swaps() < 1_000 || runs < 10 {
+        let (records, _) = t.scan_json(&[]);
+        let leaked: Vec<&Value> = records
+            .iter()
+            .filter(|r| r["type"] == "file")
+            .flat_map(|r| r["findings"].as_array().unwrap())
+            .flat_map(|f| f["fingerprints"].as_array().unwrap())
+            .filter(|f| secret.iter().any(|s| s == f.as_str().unwrap()))
+            .collect();
+        assert!(leaked.is_empty(), "run {runs}: the secret was read through a link");
+        runs += 1;
+    }
+    assert!(swapper.swaps() >= 1_000);
+}
+
+/// As root, a hard link of another user's file in a third user's folder is reported, unread.
+#[test]
+fn a_hard_link_of_another_users_file_is_reported_without_being_read() {
+    if !rustix::process::geteuid().is_root() {
+        let _ = writeln!(std::io::stderr(), "skipped: only root can give files to other users");
+        return;
+    }
+    let t = Tree::new();
+    let alice = t.dir.path().join("alice.txt");
+    std::fs::write(&alice, "nat ins JG 10 39 42 A\n").unwrap();
+    let secret = fingerprints_in(&t, &alice);
+    let mallory = t.root().join("mallory");
+    std::fs::create_dir(&mallory).unwrap();
+    std::os::unix::fs::chown(&alice, Some(5002), Some(5002)).unwrap();
+    std::os::unix::fs::chown(&mallory, Some(5001), Some(5001)).unwrap();
+    std::fs::hard_link(&alice, mallory.join("copy.txt")).unwrap();
+    let (records, out) = t.scan_json(&[]);
+    let refused = errors_of_kind(&records, "foreign_hard_link");
+    assert_eq!(refused.len(), 1, "{records:#?}");
+    assert!(refused[0]["path"].as_str().unwrap().ends_with("mallory/copy.txt"));
+    assert!(secret.iter().all(|s| !String::from_utf8_lossy(&out.stdout).contains(s.as_str())));
 }
