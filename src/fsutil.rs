@@ -334,6 +334,35 @@ fn link_error(errno: rustix::io::Errno) -> FileError {
     }
 }
 
+/// Which folder a path is now: device, inode and the id of the mount it is on. A volume
+/// unmounted and mounted again at the same place can get the same device and inode numbers;
+/// the mount id differs (Linux 6.8+ gives ids never reused; before that, an id can come back).
+pub type FolderIdentity = (u64, u64, u64);
+
+/// The identity of the folder at `path`, following links (a configured root may be one);
+/// `None` when it is not a folder.
+#[cfg(target_os = "linux")]
+pub fn folder_identity(path: &Path) -> Option<FolderIdentity> {
+    use rustix::fs::{AtFlags, StatxFlags, CWD};
+    /// `STATX_MNT_ID_UNIQUE` (Linux 6.8), not yet named by rustix.
+    const MNT_ID_UNIQUE: u32 = 0x4000;
+    let wanted = StatxFlags::TYPE | StatxFlags::INO | StatxFlags::MNT_ID | StatxFlags::from_bits_retain(MNT_ID_UNIQUE);
+    let stat = rustix::fs::statx(CWD, path, AtFlags::empty(), wanted).ok()?;
+    if u32::from(stat.stx_mode) & libc::S_IFMT != libc::S_IFDIR {
+        return None;
+    }
+    let dev = rustix::fs::makedev(stat.stx_dev_major, stat.stx_dev_minor);
+    Some((dev, stat.stx_ino, stat.stx_mnt_id))
+}
+
+/// The identity of the folder at `path` (device and inode; no mount id on this system).
+#[cfg(not(target_os = "linux"))]
+pub fn folder_identity(path: &Path) -> Option<FolderIdentity> {
+    let meta = std::fs::metadata(path).ok().filter(Metadata::is_dir)?;
+    let identity = FileIdentity::of(&meta);
+    Some((identity.dev, identity.ino, 0))
+}
+
 /// Reads one of our own small text files (config, detectors), refusing anything over 4 MiB.
 pub fn read_small_text(path: &Path) -> io::Result<String> {
     let bytes = read_small_bytes(path)?;

@@ -656,3 +656,56 @@ fn parser_workers_use_the_running_configuration_not_the_file_as_it_is_now() {
     assert!(event["findings"].as_array().unwrap().iter().any(|f| f["detector"] == "uk_nino"), "{event}");
     agent.stop();
 }
+
+/// Runs `mount` or `umount` (root only). An unmount is tried again for a while: the agent may
+/// hold the volume's folder open for a moment (as any program reading it may).
+fn mount_command(args: &[&str]) {
+    for _ in 0..50 {
+        if Command::new(args[0]).args(&args[1..]).stderr(Stdio::null()).status().unwrap().success() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("{args:?} failed");
+}
+
+/// Unmounts whatever is still mounted at a test's mount point when the test ends, pass or fail.
+struct Unmount<'a>(&'a str);
+
+impl Drop for Unmount<'_> {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").args(["-l", self.0]).stderr(Stdio::null()).status();
+    }
+}
+
+#[test]
+fn a_volume_unmounted_and_mounted_again_at_the_same_place_is_watched_again() {
+    if !rustix::process::geteuid().is_root() {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "skipped: only root can mount a volume");
+        return;
+    }
+    let home = Home::new("");
+    let stick = home.path("media/STICK");
+    std::fs::create_dir_all(&stick).unwrap();
+    home.write_config(&format!(
+        "[[locations]]\npath = \"{}\"\nkind = \"removable\"\nprovider = \"usb\"\n",
+        stick.display()
+    ));
+    let point = stick.to_str().unwrap();
+    mount_command(&["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", point]);
+    let _unmount = Unmount(point);
+    let agent = home.start();
+    let first = home.write("media/STICK/one.csv", STAFF);
+    agent.wait_for(|e| is_violation_at(e, &first), "violation on the first mount");
+    mount_command(&["umount", point]);
+    mount_command(&["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", point]);
+    agent.wait_for(
+        |e| e["event"] == "health" && e["message"].as_str().is_some_and(|m| m.contains("not the folder it was")),
+        "health (mounted again)",
+    );
+    let second = home.write("media/STICK/two.csv", STAFF);
+    agent.wait_for(|e| is_violation_at(e, &second), "violation on the second mount");
+    mount_command(&["umount", point]);
+    agent.stop();
+}

@@ -38,7 +38,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::error::AgentError;
-use crate::fsutil::{Beneath, FileIdentity, OpenedFile};
+use crate::fsutil::{Beneath, FileIdentity, FolderIdentity, OpenedFile};
 use crate::report::{AgentEvent, AgentRecord, Record, RecordSink, SCHEMA_VERSION};
 use crate::scan::Scanner;
 use crate::walk::{WalkConfig, WalkItem};
@@ -65,7 +65,9 @@ const STALL_MARGIN: Duration = Duration::from_secs(20);
 /// The `[agent]` settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentConfig {
-    /// Folders to watch; empty means every home folder.
+    /// Folders to watch; empty means every home folder. A root ending in `/*` stands for each
+    /// folder in its parent, each a root of its own (`/home/*`: every home, on whatever file
+    /// system it is), looked at again every second.
     pub roots: Vec<PathBuf>,
     /// The state store (default: the state folder's `agent.redb`).
     pub state_file: Option<PathBuf>,
@@ -91,25 +93,38 @@ impl AgentConfig {
     /// user's own otherwise).
     pub fn roots_or_homes(&self) -> Vec<PathBuf> {
         if !self.roots.is_empty() {
-            return self.roots.clone();
+            return self.roots.iter().flat_map(|root| expand_root(root)).collect();
         }
         if crate::keyfile::default_state_dir().is_some_and(|d| d.starts_with("/var/lib")) {
-            // Each home is a root of its own: it may be a file system of its own (an encrypted
-            // home, a dataset per user), and the agent does not cross into other file systems.
-            let mut homes: Vec<PathBuf> = std::fs::read_dir("/home")
-                .map(|entries| {
-                    entries
-                        .filter_map(Result::ok)
-                        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-                        .map(|e| e.path())
-                        .collect()
-                })
-                .unwrap_or_default();
+            let mut homes = folders_in(Path::new("/home"));
             homes.push(PathBuf::from("/root"));
             return homes;
         }
         std::env::var_os("HOME").map(PathBuf::from).into_iter().collect()
     }
+}
+
+/// A configured root: itself, or for `PARENT/*` each folder in `PARENT`.
+fn expand_root(root: &Path) -> Vec<PathBuf> {
+    match root.file_name() {
+        Some(name) if name == "*" => root.parent().map(folders_in).unwrap_or_default(),
+        _ => vec![root.to_path_buf()],
+    }
+}
+
+/// The folders (not links to folders) in `parent`. Each is a root of its own: a home may be a
+/// file system of its own (an encrypted home, a dataset per user), and the agent does not cross
+/// into other file systems within a root.
+fn folders_in(parent: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(parent)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Flags the binary sets from signals (shared with the signal handlers, hence the `Arc`s).
@@ -187,8 +202,8 @@ pub struct Agent<'a> {
     sink: &'a dyn RecordSink,
     state: StateStore,
     watcher: Watcher,
-    /// Roots watched, with the identity (device, inode) of the folder when it was added.
-    active_roots: BTreeMap<PathBuf, (u64, u64)>,
+    /// Roots watched, with the identity of the folder when it was added.
+    active_roots: BTreeMap<PathBuf, FolderIdentity>,
     /// Removable volumes mounted at the last look at the mount table.
     mounted: BTreeSet<PathBuf>,
     counters: Arc<Counters>,
@@ -247,13 +262,6 @@ fn state_of(identity: &FileIdentity, ruleset: &str, analysis_version: &str) -> F
         content_sha256: None,
         analysis: None,
     }
-}
-
-/// The identity (device, inode) of the folder at `path`, following links (a root may be one).
-fn folder_identity(path: &Path) -> Option<(u64, u64)> {
-    let meta = std::fs::metadata(path).ok().filter(std::fs::Metadata::is_dir)?;
-    let identity = FileIdentity::of(&meta);
-    Some((identity.dev, identity.ino))
 }
 
 fn violations_of(record: &Option<Record>) -> Vec<String> {
@@ -448,14 +456,14 @@ impl<'a> Agent<'a> {
     /// or are no longer the folder they were (a volume mounted again, a folder made anew: watched
     /// and walked again). True when a root came or went.
     fn update_roots(&mut self) -> bool {
-        let wanted: BTreeMap<PathBuf, (u64, u64)> = self
+        let wanted: BTreeMap<PathBuf, FolderIdentity> = self
             .rules
             .config
             .roots_or_homes()
             .into_iter()
             .chain(self.rules.declared.iter().cloned())
             .chain(self.mounted.iter().cloned())
-            .filter_map(|p| folder_identity(&p).map(|id| (p, id)))
+            .filter_map(|p| crate::fsutil::folder_identity(&p).map(|id| (p, id)))
             .collect();
         let gone: Vec<PathBuf> =
             self.active_roots.iter().filter(|(p, id)| wanted.get(*p) != Some(*id)).map(|(p, _)| p.clone()).collect();
@@ -856,5 +864,24 @@ impl Judging<'_> {
     /// The state of a file that left its path in this batch and is `now` somewhere else.
     fn take_moved(&self, now: &FileState) -> Option<FileState> {
         self.moved_away.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&(now.dev, now.ino))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_root_ending_in_a_star_is_each_folder_in_its_parent_but_not_links() {
+        let dir = tempfile::tempdir().unwrap();
+        for home in ["ann", "bob"] {
+            std::fs::create_dir(dir.path().join(home)).unwrap();
+        }
+        std::fs::write(dir.path().join("notes.txt"), "").unwrap();
+        std::os::unix::fs::symlink("/etc", dir.path().join("evil")).unwrap();
+        let mut roots = expand_root(&dir.path().join("*"));
+        roots.sort();
+        assert_eq!(roots, [dir.path().join("ann"), dir.path().join("bob")]);
+        assert_eq!(expand_root(&dir.path().join("ann")), [dir.path().join("ann")]);
     }
 }
