@@ -50,6 +50,18 @@ fn open_read_only(path: &Path, _no_atime: bool) -> io::Result<File> {
     OpenOptions::new().read(true).open(path)
 }
 
+/// The process's effective user id, from the owner of `/proc/self` (which avoids an unsafe
+/// `geteuid` call); `None` where there is no `/proc`.
+pub fn effective_uid() -> Option<u32> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata("/proc/self").ok().map(|m| m.uid())
+    }
+    #[cfg(not(target_os = "linux"))]
+    None
+}
+
 /// Reads one of our own small text files (config, detectors), refusing anything over 4 MiB.
 pub fn read_small_text(path: &Path) -> io::Result<String> {
     let bytes = read_small_bytes(path)?;

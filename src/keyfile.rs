@@ -40,17 +40,9 @@ pub fn default_key_path() -> Option<PathBuf> {
     default_state_dir().map(|d| d.join("fingerprint.key"))
 }
 
-/// True when running as root. `/proc/self` is owned by the process's effective user, which avoids
-/// an unsafe `geteuid` call.
-#[cfg(target_os = "linux")]
+/// True when running as root.
 fn is_root() -> bool {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
-}
-
-#[cfg(not(target_os = "linux"))]
-fn is_root() -> bool {
-    false
+    crate::fsutil::effective_uid() == Some(0)
 }
 
 /// Loads the key at `path` (or the default path), creating it if missing.

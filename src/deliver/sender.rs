@@ -61,6 +61,8 @@ pub struct SinkCounters {
     pub retried: AtomicU64,
     /// Events the receiver refused for good (written to the sink's `rejected.jsonl`).
     pub failed: AtomicU64,
+    /// Events lost before delivery: dropped by a full spool, or not writable (a full disk).
+    pub dropped: AtomicU64,
     /// Failed attempts.
     pub errors: AtomicU64,
 }
@@ -153,10 +155,14 @@ impl Sender {
                 break;
             }
             let done = in_flight.pop_front().expect("checked");
-            if let Err(e) = self.spool.commit(done.end, done.events) {
-                tracing::error!(sink = %self.name, error = %e, "cannot record delivery in the spool");
+            // Events a full spool dropped under this batch count as dropped, not sent. If the
+            // commit fails they are still delivered: counted by the next commit that passes them.
+            match self.spool.commit(done.end) {
+                Ok(events) => {
+                    self.counters.sent.fetch_add(events, Ordering::Relaxed);
+                }
+                Err(e) => tracing::error!(sink = %self.name, error = %e, "cannot record delivery in the spool"),
             }
-            self.counters.sent.fetch_add(done.events, Ordering::Relaxed);
         }
         Ok(())
     }
@@ -195,10 +201,7 @@ impl Sender {
                 out.push(b'\n');
             }
         }
-        let written = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.rejected_log)
+        let written = super::private::open_append(&self.rejected_log, super::private::FILE_MODE)
             .and_then(|mut f| std::io::Write::write_all(&mut f, &out));
         if let Err(e) = written {
             tracing::error!(sink = %self.name, error = %e, "cannot write the rejected log");
