@@ -5,7 +5,9 @@
 //! peer's TCP stack has acknowledged its bytes and the connection has stayed up for
 //! [`STREAM_SETTLE`] after it. When a connection fails, everything not yet counted is sent again
 //! on the next connection: that is the at-least-once window (duplicates possible, never loss).
-//! Failures are retried with exponential backoff and jitter, from 0.5 s up to 60 s.
+//! Failures are retried with exponential backoff and jitter, from 0.5 s up to 60 s. A full
+//! spool may drop the oldest events under the sender (`drop_oldest`): its reads then resume at
+//! the committed position, and only events the commit takes out of the queue count as sent.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
