@@ -112,7 +112,8 @@ impl Sender {
             match self.settle(&mut in_flight) {
                 Ok(()) => {}
                 Err(e) => {
-                    self.failed(&e, &mut in_flight, &mut read_from, &mut bytes_sent, &mut backoff);
+                    let pause = self.failed(&e, &mut in_flight, &mut read_from, &mut bytes_sent, &mut backoff);
+                    self.pause(pause, deadline);
                     continue;
                 }
             }
@@ -121,7 +122,7 @@ impl Sender {
                 Ok(b) => b,
                 Err(e) => {
                     tracing::error!(sink = %self.name, error = %e, "cannot read the spool");
-                    std::thread::sleep(backoff);
+                    self.pause(backoff, deadline);
                     continue;
                 }
             };
@@ -131,7 +132,8 @@ impl Sender {
                 Ok(bytes) => bytes_sent += bytes,
                 Err(SendError::Rejected { refused, reason }) => self.keep_refused(&batch.lines, &refused, &reason),
                 Err(e) => {
-                    self.failed(&e, &mut in_flight, &mut read_from, &mut bytes_sent, &mut backoff);
+                    let pause = self.failed(&e, &mut in_flight, &mut read_from, &mut bytes_sent, &mut backoff);
+                    self.pause(pause, deadline);
                     continue;
                 }
             }
@@ -169,7 +171,18 @@ impl Sender {
         Ok(())
     }
 
-    /// A failed connection: everything in flight goes again from the last commit, after a pause.
+    /// Waits `pause` before trying again, cut short when the spool closes at shutdown, and never
+    /// past the drain deadline: a receiver that is down must not hold up stopping.
+    fn pause(&self, pause: Duration, deadline: &std::sync::Mutex<Option<Instant>>) {
+        let mut until = Instant::now() + pause;
+        if let Some(deadline) = *deadline.lock().unwrap_or_else(std::sync::PoisonError::into_inner) {
+            until = until.min(deadline);
+        }
+        self.spool.pause(until);
+    }
+
+    /// A failed connection: everything in flight goes again from the last commit. Returns how
+    /// long to wait first (the backoff, with jitter), and doubles the backoff.
     fn failed(
         &mut self,
         e: &SendError,
@@ -177,7 +190,7 @@ impl Sender {
         read_from: &mut Position,
         bytes_sent: &mut u64,
         backoff: &mut Duration,
-    ) {
+    ) -> Duration {
         let resent: u64 = in_flight.iter().map(|f| f.events).sum();
         self.counters.retried.fetch_add(resent, Ordering::Relaxed);
         self.counters.errors.fetch_add(1, Ordering::Relaxed);
@@ -189,8 +202,9 @@ impl Sender {
         *read_from = self.spool.committed();
         *bytes_sent = 0;
         self.transport.reset();
-        std::thread::sleep(jittered(*backoff));
+        let pause = jittered(*backoff);
         *backoff = (*backoff * 2).min(MAX_BACKOFF);
+        pause
     }
 
     fn keep_refused(&self, lines: &[Vec<u8>], refused: &[usize], reason: &str) {

@@ -21,7 +21,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
@@ -370,6 +370,20 @@ impl Spool {
         self.move_committed(&mut state, to)
     }
 
+    /// Waits until `until`, or until the spool is closed if it is open now: a sender's backoff
+    /// that shutdown cuts short (once closed, it waits the whole time, so that a sender draining
+    /// before its deadline still backs off).
+    pub fn pause(&self, until: Instant) {
+        let state = self.lock();
+        let timeout = until.saturating_duration_since(Instant::now());
+        if state.closed {
+            drop(state);
+            std::thread::sleep(timeout);
+        } else {
+            let _ = self.data.wait_timeout_while(state, timeout, |s| !s.closed);
+        }
+    }
+
     /// Wakes every waiting reader for good (at shutdown) and syncs what was appended.
     pub fn close(&self) {
         let mut state = self.lock();
@@ -588,6 +602,20 @@ mod tests {
         drop(spool);
         let spool = Spool::open(&dir, 64 << 20, SpoolFull::DropOldest).unwrap();
         assert_eq!(lines(&spool), kept, "the saved cursor agrees");
+    }
+
+    #[test]
+    fn closing_the_spool_cuts_a_senders_pause_short() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::open(dir.path(), 1 << 20, SpoolFull::DropOldest).unwrap();
+        std::thread::scope(|s| {
+            // (Should the spawned thread start only after `close`, it sleeps the 30 s through.)
+            let paused = s.spawn(|| spool.pause(Instant::now() + Duration::from_secs(30)));
+            std::thread::sleep(Duration::from_millis(100));
+            spool.append(b"an append does not end the pause").unwrap();
+            spool.close();
+            paused.join().unwrap();
+        });
     }
 
     #[test]
