@@ -123,6 +123,7 @@ struct RawAgent {
 struct RawDelivery {
     spool_dir: Option<PathBuf>,
     spool_max_size: Option<Spanned<String>>,
+    spool_full: Option<crate::deliver::spool::SpoolFull>,
     drain_timeout_secs: Option<u64>,
 }
 
@@ -140,6 +141,7 @@ struct RawSink {
     max_size: Option<Spanned<String>>,
     keep: Option<u32>,
     fsync: Option<crate::deliver::durable::FsyncPolicy>,
+    mode: Option<String>,
     // syslog
     transport: Option<crate::deliver::syslog::SyslogTransport>,
     address: Option<String>,
@@ -156,6 +158,7 @@ struct RawSink {
     api_key_file: Option<PathBuf>,
     api_key_env: Option<String>,
     timeout_secs: Option<u64>,
+    allow_plaintext: Option<bool>,
     // TLS
     ca_file: Option<PathBuf>,
     client_cert: Option<PathBuf>,
@@ -416,6 +419,7 @@ fn parse_delivery(
         sinks: specs,
         spool_dir: raw.spool_dir.clone(),
         spool_max_bytes,
+        spool_full: raw.spool_full.unwrap_or_default(),
         drain_timeout: std::time::Duration::from_secs(raw.drain_timeout_secs.unwrap_or(10)),
     })
 }
@@ -430,6 +434,7 @@ fn parse_sink(raw: &RawSink, number: usize) -> Result<crate::deliver::SinkSpec, 
         ("max_size", raw.max_size.is_some()),
         ("keep", raw.keep.is_some()),
         ("fsync", raw.fsync.is_some()),
+        ("mode", raw.mode.is_some()),
         ("transport", raw.transport.is_some()),
         ("address", raw.address.is_some()),
         ("server_name", raw.server_name.is_some()),
@@ -444,12 +449,13 @@ fn parse_sink(raw: &RawSink, number: usize) -> Result<crate::deliver::SinkSpec, 
         ("api_key_file", raw.api_key_file.is_some()),
         ("api_key_env", raw.api_key_env.is_some()),
         ("timeout_secs", raw.timeout_secs.is_some()),
+        ("allow_plaintext", raw.allow_plaintext.is_some()),
         ("ca_file", raw.ca_file.is_some()),
         ("client_cert", raw.client_cert.is_some()),
         ("client_key", raw.client_key.is_some()),
     ];
     let allowed: &[&str] = match kind {
-        "file" => &["path", "max_size", "keep", "fsync"],
+        "file" => &["path", "max_size", "keep", "fsync", "mode"],
         "stdout" => &[],
         "syslog" => &[
             "transport",
@@ -469,13 +475,22 @@ fn parse_sink(raw: &RawSink, number: usize) -> Result<crate::deliver::SinkSpec, 
             "token_file",
             "token_env",
             "timeout_secs",
+            "allow_plaintext",
             "ca_file",
             "client_cert",
             "client_key",
         ],
-        "elasticsearch" => {
-            &["url", "index", "api_key_file", "api_key_env", "timeout_secs", "ca_file", "client_cert", "client_key"]
-        }
+        "elasticsearch" => &[
+            "url",
+            "index",
+            "api_key_file",
+            "api_key_env",
+            "timeout_secs",
+            "allow_plaintext",
+            "ca_file",
+            "client_cert",
+            "client_key",
+        ],
         other => {
             return Err(format!(
                 "unknown sink type \"{other}\" (use file, stdout, syslog, splunk_hec or elasticsearch)"
@@ -495,7 +510,12 @@ fn parse_sink(raw: &RawSink, number: usize) -> Result<crate::deliver::SinkSpec, 
         (None, Some(e)) => Ok(SecretSource::Env(e.clone())),
         _ => Err(format!("a {kind} sink needs exactly one of `{what}_file` and `{what}_env`")),
     };
-    let url = || raw.url.clone().ok_or_else(|| format!("a {kind} sink needs `url`"));
+    let allow_plaintext = raw.allow_plaintext.unwrap_or(false);
+    let url = || {
+        let url = raw.url.clone().ok_or_else(|| format!("a {kind} sink needs `url`"))?;
+        crate::deliver::http::check_url(&url, allow_plaintext)?;
+        Ok::<_, String>(url)
+    };
     let default_format = crate::report::encode::EventFormat::Ecs;
     let timeout = std::time::Duration::from_secs(raw.timeout_secs.unwrap_or(30));
     let (sink_kind, format) = match kind {
@@ -506,8 +526,17 @@ fn parse_sink(raw: &RawSink, number: usize) -> Result<crate::deliver::SinkSpec, 
                 None => 50 << 20,
             };
             let fsync = raw.fsync.unwrap_or(crate::deliver::durable::FsyncPolicy::Interval);
+            let mode = match raw.mode.as_deref() {
+                None | Some("0600") => 0o600,
+                Some("0640") => 0o640,
+                Some(other) => {
+                    return Err(format!(
+                        "file sink mode \"{other}\": use \"0600\" or \"0640\" (group-readable, for a forwarder)"
+                    ))
+                }
+            };
             (
-                SinkKind::File { path, max_bytes, keep: raw.keep.unwrap_or(5), fsync },
+                SinkKind::File { path, max_bytes, keep: raw.keep.unwrap_or(5), fsync, mode },
                 raw.format.unwrap_or(default_format),
             )
         }
@@ -530,6 +559,7 @@ fn parse_sink(raw: &RawSink, number: usize) -> Result<crate::deliver::SinkSpec, 
             let kind = SinkKind::Http {
                 api: HttpApi::SplunkHec,
                 url: url()?,
+                allow_plaintext,
                 index: raw.index.clone(),
                 sourcetype: raw.sourcetype.clone().unwrap_or_else(|| "dlp_scan:event".to_string()),
                 secret: secret(&raw.token_file, &raw.token_env, "token")?,
@@ -546,6 +576,7 @@ fn parse_sink(raw: &RawSink, number: usize) -> Result<crate::deliver::SinkSpec, 
             let kind = SinkKind::Http {
                 api: HttpApi::ElasticsearchBulk,
                 url: url()?,
+                allow_plaintext,
                 index: raw.index.clone(),
                 sourcetype: String::new(),
                 secret: secret(&raw.api_key_file, &raw.api_key_env, "api_key")?,
@@ -652,6 +683,35 @@ mod tests {
                 .unwrap_err()
                 .to_string();
         assert!(err.contains("JSON format"), "{err}");
+    }
+
+    #[test]
+    fn spool_full_is_one_of_two_policies() {
+        use crate::deliver::spool::SpoolFull;
+        assert_eq!(Config::embedded_default().unwrap().delivery.spool_full, SpoolFull::DropOldest);
+        assert_eq!(
+            parse("[delivery]\nspool_full = \"drop_newest\"\n").unwrap().delivery.spool_full,
+            SpoolFull::DropNewest
+        );
+        let err = parse("[delivery]\n\nspool_full = \"wait\"\n").unwrap_err().to_string();
+        assert!(err.starts_with("test.toml:3:") && err.contains("drop_oldest"), "{err}");
+    }
+
+    #[test]
+    fn plain_http_and_wide_event_files_are_refused() {
+        let hec = "[[sinks]]\ntype = \"splunk_hec\"\nurl = \"http://s:8088\"\ntoken_env = \"T\"\n";
+        let err = parse(&format!("\n{hec}")).unwrap_err().to_string();
+        assert!(err.starts_with("test.toml:2:") && err.contains("allow_plaintext"), "{err}");
+        assert!(parse(&format!("{hec}allow_plaintext = true\n")).is_ok());
+        let es = "[[sinks]]\ntype = \"elasticsearch\"\nurl = \"http://e:9200\"\napi_key_env = \"K\"\n";
+        assert!(parse(es).unwrap_err().to_string().contains("allow_plaintext"));
+        let file = "[[sinks]]\ntype = \"file\"\npath = \"/tmp/e.jsonl\"\n";
+        let c = parse(&format!("{file}mode = \"0640\"\n")).unwrap();
+        assert!(matches!(c.delivery.sinks[0].kind, crate::deliver::SinkKind::File { mode: 0o640, .. }));
+        let c = parse(file).unwrap();
+        assert!(matches!(c.delivery.sinks[0].kind, crate::deliver::SinkKind::File { mode: 0o600, .. }));
+        let err = parse(&format!("{file}mode = \"0644\"\n")).unwrap_err().to_string();
+        assert!(err.starts_with("test.toml:1:") && err.contains("0640"), "{err}");
     }
 
     #[test]

@@ -93,7 +93,7 @@ fn keep_private(path: &Path) {
 
 fn create_key_file(path: &Path) -> io::Result<Vec<u8>> {
     if let Some(dir) = path.parent() {
-        crate::private::create_dir_all(dir)?;
+        crate::private::create_dir_all(dir, crate::private::DIR_MODE)?;
     }
     let bytes = random_key();
     let mut file = crate::private::create_new_file(path)?;

@@ -3,9 +3,10 @@
 //! the same content, restarts that read nothing unchanged, `kill -9` in a
 //! burst of changes, a watcher that loses events (frozen with SIGSTOP through a storm larger than
 //! the kernel's queue), a declared USB-like volume that appears and goes, SIGHUP with a broken
-//! configuration, a password note beside an encrypted archive in Dropbox, and a state store
-//! damaged while the agent was stopped. And the agent as an attacker meets it: links planted or
-//! swapped in while it runs, a huge sparse file, its configuration file edited without a reload.
+//! configuration, a password note beside an encrypted archive in Dropbox, a state store damaged
+//! while the agent was stopped, and a syslog receiver that stays down behind a small spool. And
+//! the agent as an attacker meets it: links planted or swapped in while it runs, a huge sparse
+//! file, its configuration file edited without a reload.
 
 mod swap;
 
@@ -708,4 +709,66 @@ fn a_volume_unmounted_and_mounted_again_at_the_same_place_is_watched_again() {
     agent.wait_for(|e| is_violation_at(e, &second), "violation on the second mount");
     mount_command(&["umount", point]);
     agent.stop();
+}
+
+#[test]
+fn a_receiver_that_stays_down_never_silences_the_agent() {
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let home = Home::new("");
+    home.write_config(&format!(
+        "[delivery]\nspool_dir = \"{}\"\nspool_max_size = \"64 KiB\"\ndrain_timeout_secs = 1\n\
+         [[sinks]]\nname = \"siem\"\ntype = \"syslog\"\ntransport = \"tcp\"\naddress = \"127.0.0.1:{closed_port}\"\n\
+         format = \"json\"\n",
+        home.path("spool").display()
+    ));
+    let agent = home.start();
+    let files: Vec<PathBuf> = (0..300)
+        .map(|i| {
+            home.write(&format!("home/Documents/f{i:03}.txt"), &format!("Staff record {i}\nnat ins AB 12 34 56 C\n"))
+        })
+        .collect();
+    let reported = |events: &[Value]| {
+        files
+            .iter()
+            .filter(|f| events.iter().any(|e| e["type"] == "file" && e["path"] == f.display().to_string()))
+            .count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while reported(&agent.events()) < files.len() {
+        assert!(
+            Instant::now() < deadline,
+            "{} of {} files reached the local sink",
+            reported(&agent.events()),
+            files.len()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let dropping =
+        agent.wait_for(|e| e["event"] == "health" && e["status"] == "degraded", "a health event about dropping");
+    assert!(dropping["message"].as_str().unwrap().contains("\"siem\""), "{dropping}");
+    // Heartbeats go on, and say what the full sink dropped.
+    let beats = agent.events().iter().filter(|e| e["event"] == "heartbeat").count();
+    let beat = agent.wait_for(
+        |e| e["event"] == "heartbeat" && e["counters"]["sink.siem.dropped"].as_u64().is_some_and(|n| n > 0),
+        "a heartbeat counting drops",
+    );
+    agent.wait_for(
+        |_| agent.events().iter().filter(|e| e["event"] == "heartbeat").count() > beats + 2,
+        "more heartbeats",
+    );
+    assert!(beat["counters"]["sink.siem.queued"].as_u64().is_some_and(|n| n > 0), "{beat}");
+    // SIGTERM stops it at once: nothing is waiting on the full sink.
+    let mut agent = agent;
+    agent.signal("TERM");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = agent.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the agent is still running 15 s after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success());
+    assert_eq!(agent.events().pop().unwrap()["event"], "stopped");
+    assert!(!std::fs::read_to_string(&agent.events).unwrap().contains("AB 12 34 56 C"));
 }

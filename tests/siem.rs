@@ -576,6 +576,9 @@ fn splunk_hec_gets_valid_batches_with_its_token_and_retries_503_and_timeouts() {
     let certs = Certificates::new(setup.dir.path());
     let server = HttpServer::start(&certs, "hec", 2, 1);
     std::fs::write(setup.path("hec.token"), "test-hec-token\n").unwrap();
+    // A token file others could read is refused at start.
+    let private = <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o600);
+    std::fs::set_permissions(setup.path("hec.token"), private).unwrap();
     let secret = format!("token_file = \"{}\"", setup.path("hec.token").display());
     let config = setup.config("drain_timeout_secs = 60", &http_sink("splunk_hec", server.port, &certs, &secret));
     let (printed, stderr) = setup.scan(&config, &setup.plant("home", 20));

@@ -182,7 +182,7 @@ fn open_db(path: &Path) -> Result<redb::Database, Failure> {
 /// the umask's mode, so it is created first, or tightened when it exists.
 fn make_private(path: &Path) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
-        crate::private::create_dir_all(dir)?;
+        crate::private::create_dir_all(dir, crate::private::DIR_MODE)?;
     }
     match crate::private::create_new_file(path) {
         Ok(_) => Ok(()),

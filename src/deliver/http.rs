@@ -4,8 +4,9 @@
 //! HEC: `POST /services/collector/event`, `Authorization: Splunk <token>`, envelopes concatenated
 //! (one per line). Bulk: `POST /<index>/_bulk`, `Authorization: ApiKey <key>`, NDJSON of
 //! `create` actions whose `_id` is the event id, so a batch sent twice indexes each event once
-//! (a 409 conflict is a success). Secrets come from a file or an environment variable, never
-//! the command line, and never appear in logs.
+//! (a 409 conflict is a success). Secrets come from a file that only its owner can read or
+//! change, or from an environment variable, never the command line, and never appear in logs.
+//! `http://` is refused unless the sink says `allow_plaintext` (the token would travel in clear).
 
 use std::fmt;
 use std::time::Duration;
@@ -32,18 +33,23 @@ impl fmt::Debug for Secret {
 /// Where a secret is kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretSource {
-    /// A file (first line, trimmed); keep it mode 0600.
+    /// A file (first line, trimmed) that group and others can neither read nor write (0600 or
+    /// 0400).
     File(std::path::PathBuf),
     /// An environment variable.
     Env(String),
 }
 
 impl SecretSource {
-    /// Reads the secret now, so a missing one fails at start.
+    /// Reads the secret now, so a missing one, or a file others may read or change, fails at
+    /// start (`DeliveryError::Secret`, naming the file and its mode).
     pub fn read(&self) -> Result<Secret, DeliveryError> {
         let value = match self {
-            SecretSource::File(path) => crate::fsutil::read_small_text(path)
-                .map_err(|e| DeliveryError::Secret(format!("{}: {e}", path.display())))?,
+            SecretSource::File(path) => {
+                check_private(path)?;
+                crate::fsutil::read_small_text(path)
+                    .map_err(|e| DeliveryError::Secret(format!("{}: {e}", path.display())))?
+            }
             SecretSource::Env(name) => std::env::var(name)
                 .map_err(|_| DeliveryError::Secret(format!("environment variable {name} is not set")))?,
         };
@@ -52,6 +58,42 @@ impl SecretSource {
             return Err(DeliveryError::Secret(format!("{self:?} is empty")));
         }
         Ok(Secret(value))
+    }
+}
+
+/// A secret file readable or writable by group or others has already leaked, or can be swapped.
+#[cfg(unix)]
+fn check_private(path: &std::path::Path) -> Result<(), DeliveryError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)
+        .map_err(|e| DeliveryError::Secret(format!("{}: {e}", path.display())))?
+        .permissions()
+        .mode()
+        & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(DeliveryError::Secret(format!(
+            "{}: mode {mode:04o} lets other users read or change the secret; make it 0600 (chmod 600)",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_private(_path: &std::path::Path) -> Result<(), DeliveryError> {
+    Ok(())
+}
+
+/// Checks a sink's base URL: `https://`, or `http://` only when `allow_plaintext`. The error
+/// says why (the configuration names the line).
+pub fn check_url(url: &str, allow_plaintext: bool) -> Result<(), String> {
+    match url.split_once("://").map(|(scheme, _)| scheme) {
+        Some("https") => Ok(()),
+        Some("http") if allow_plaintext => Ok(()),
+        Some("http") => {
+            Err(format!("{url}: over http:// the token travels in clear; use https://, or set allow_plaintext = true"))
+        }
+        _ => Err(format!("{url}: the URL must start with https://")),
     }
 }
 
@@ -99,18 +141,22 @@ pub struct HttpTransport {
 }
 
 impl HttpTransport {
-    /// A transport for `api` at `base_url` (the HEC path or `/<index>/_bulk` is added).
+    /// A transport for `api` at `base_url` (the HEC path or `/<index>/_bulk` is added). An
+    /// `http://` URL is refused (`DeliveryError::Address`) unless `allow_plaintext`, and then
+    /// logged as a warning.
     pub fn new(
         api: HttpApi,
         base_url: &str,
+        allow_plaintext: bool,
         index: &str,
         secret: &Secret,
         tls: &TlsMaterial,
         timeout: Duration,
     ) -> Result<HttpTransport, DeliveryError> {
         let base = base_url.trim_end_matches('/');
-        if !(base.starts_with("https://") || base.starts_with("http://")) {
-            return Err(DeliveryError::Address(format!("{base_url}: the URL must start with https://")));
+        check_url(base, allow_plaintext).map_err(DeliveryError::Address)?;
+        if base.starts_with("http://") {
+            tracing::warn!(url = %base, "allow_plaintext: the token travels in clear over http://");
         }
         let (url, authorization) = match api {
             HttpApi::SplunkHec if base.contains("/services/collector") => {
@@ -280,6 +326,35 @@ mod tests {
         assert!(matches!(hec_outcome(503, "", 3), Err(SendError::Retry(_))));
         assert!(matches!(hec_outcome(403, "", 3), Err(SendError::Retry(_))));
         assert!(matches!(hec_outcome(400, "", 3), Err(SendError::Rejected { .. })));
+    }
+
+    #[test]
+    fn plain_http_needs_allow_plaintext() {
+        assert_eq!(check_url("https://splunk:8088", false), Ok(()));
+        assert!(check_url("http://splunk:8088", false).unwrap_err().contains("allow_plaintext"));
+        assert_eq!(check_url("http://splunk:8088", true), Ok(()));
+        assert!(check_url("ftp://splunk", true).is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_secret_file_others_can_read_or_write_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hec.token");
+        std::fs::write(&path, "t0ken\n").unwrap();
+        let source = SecretSource::File(path.clone());
+        for (mode, ok) in [(0o600, true), (0o400, true), (0o640, false), (0o602, false), (0o644, false)] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            match source.read() {
+                Ok(secret) => assert!(ok, "{mode:o} accepted: {secret:?}"),
+                Err(e) => {
+                    assert!(!ok, "{mode:o} refused: {e}");
+                    let text = e.to_string();
+                    assert!(text.contains("hec.token") && text.contains(&format!("{mode:04o}")), "{text}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -4,9 +4,15 @@
 //! then encoded in each sink's own format and handed over. Local sinks (the rotating event
 //! file, stdout) write at once. Network sinks (syslog over UDP/TCP/TLS, Splunk HEC,
 //! Elasticsearch bulk) append to their own on-disk [`spool`] and a sender thread per sink
-//! delivers from it at least once, with backoff, across restarts; a full spool slows the scan
-//! instead of dropping events. Counters per sink feed the end-of-run report (and the agent's
-//! heartbeat).
+//! delivers from it at least once, with backoff, across restarts.
+//!
+//! Handing an event over never waits for a receiver: a spool that is full because its receiver
+//! has been down for long drops events by its [`SpoolFull`] policy, and an event that cannot be
+//! written (a full disk) is dropped, so one sink can never stop the others, the scan, or the
+//! agent's heartbeat, watchdog and shutdown. Dropped events are counted per sink, and a sink
+//! that starts dropping is reported by a `health` agent event (`degraded`, at most once a minute
+//! while it goes on; `ok` when it stops) to every sink. Counters per sink feed the end-of-run
+//! report (and the agent's heartbeat).
 //!
 //! Not here: what the events say (`report::encode`), or which records exist (`scan`).
 
@@ -18,6 +24,7 @@ pub mod spool;
 pub mod syslog;
 pub mod tls;
 
+use std::collections::VecDeque;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -28,16 +35,16 @@ use std::time::{Duration, Instant};
 use crate::error::DeliveryError;
 use crate::report::encode::EventFormat;
 use crate::report::event::{Event, Origin};
-use crate::report::{Record, RecordSink};
+use crate::report::{AgentEvent, AgentRecord, Record, RecordSink, SCHEMA_VERSION};
 use durable::FsyncPolicy;
 use http::{HttpApi, SecretSource};
 use sender::{SinkCounters, Transport};
-use spool::Spool;
+use spool::{Spool, SpoolFull};
 use syslog::{SyslogHeader, SyslogTransport};
 use tls::TlsFiles;
 
-/// How often a full spool is reported while the scan waits for it.
-const FULL_SPOOL_REPORT: Duration = Duration::from_secs(30);
+/// How often a sink that goes on dropping events is reported again.
+const DROP_REPORT: Duration = Duration::from_secs(60);
 /// How often unsynced event files and spools are checked against the fsync interval.
 const TICK: Duration = Duration::from_millis(250);
 
@@ -65,6 +72,9 @@ pub enum SinkKind {
         keep: u32,
         /// When lines are forced to disk.
         fsync: FsyncPolicy,
+        /// Permission bits of the file and its rotated copies: 0o600, or 0o640 for a forwarder
+        /// that reads it as the file's group.
+        mode: u32,
     },
     /// Standard output, a line per event.
     Stdout,
@@ -85,8 +95,10 @@ pub enum SinkKind {
     Http {
         /// Which API.
         api: HttpApi,
-        /// Base URL (`https://host:port`).
+        /// Base URL (`https://host:port`; `http://` only with `allow_plaintext`).
         url: String,
+        /// Accept an `http://` URL, over which the token travels in clear.
+        allow_plaintext: bool,
         /// Elasticsearch index or data stream; Splunk index (optional).
         index: Option<String>,
         /// Splunk sourcetype.
@@ -114,8 +126,10 @@ pub struct DeliveryConfig {
     pub sinks: Vec<SinkSpec>,
     /// Where spools live (default: the state folder's `spool`).
     pub spool_dir: Option<PathBuf>,
-    /// Most bytes one spool holds before the scan waits.
+    /// Most bytes of events one spool holds.
     pub spool_max_bytes: u64,
+    /// What a full spool drops.
+    pub spool_full: SpoolFull,
     /// How long `dlp-scan` waits at exit for network sinks to deliver.
     pub drain_timeout: Duration,
 }
@@ -131,8 +145,10 @@ pub struct SinkStatus {
     pub sent: u64,
     /// Events sent again after a failure.
     pub retried: u64,
-    /// Events refused for good or not writable.
+    /// Events the receiver refused for good.
     pub failed: u64,
+    /// Events lost before delivery: dropped by a full spool, or not writable (a full disk).
+    pub dropped: u64,
 }
 
 enum Output {
@@ -159,16 +175,35 @@ struct Sink {
     counters: Arc<SinkCounters>,
 }
 
+/// Whether a sink is dropping events, as last reported.
+#[derive(Debug, Default)]
+struct DropReport {
+    /// When the last `degraded` event about this sink was made; `None` while it is not dropping.
+    reported_at: Option<Instant>,
+    /// Events dropped since then.
+    unreported: u64,
+}
+
+/// What the `in_order` lock guards: the drop reports, and health events not yet handed over.
+#[derive(Debug, Default)]
+struct Reports {
+    /// One per sink, in the order of `Delivery::sinks`.
+    sinks: Vec<DropReport>,
+    pending: VecDeque<Record>,
+}
+
 /// Running sinks: local outputs, spools and their sender threads.
 pub struct Delivery {
     origin: Origin,
     /// Held while an event is stamped and handed to every sink, so that each sink receives
     /// events in the order of their ids.
-    in_order: Mutex<()>,
+    in_order: Mutex<Reports>,
     sinks: Vec<Sink>,
     stop: Arc<AtomicBool>,
     deadline: Arc<Mutex<Option<Instant>>>,
     threads: Vec<JoinHandle<()>>,
+    /// What full spools drop (for the health message).
+    spool_full: SpoolFull,
     /// Dropped to stop the tick thread.
     stop_ticker: Option<std::sync::mpsc::Sender<()>>,
     drain_timeout: Duration,
@@ -185,8 +220,8 @@ impl Delivery {
         for spec in &config.sinks {
             let counters = Arc::new(SinkCounters::default());
             let output = match &spec.kind {
-                SinkKind::File { path, max_bytes, keep, fsync } => {
-                    let file = file::RotatingFile::open(path, *max_bytes, *keep, *fsync)
+                SinkKind::File { path, max_bytes, keep, fsync, mode } => {
+                    let file = file::RotatingFile::open(path, *max_bytes, *keep, *mode, *fsync)
                         .map_err(|source| DeliveryError::Io { path: path.clone(), source })?;
                     Output::File(Mutex::new(file))
                 }
@@ -194,7 +229,7 @@ impl Delivery {
                 network => {
                     let dir = spool_dir(config, &spec.name)?;
                     let spool = Arc::new(
-                        Spool::open(&dir, config.spool_max_bytes)
+                        Spool::open(&dir, config.spool_max_bytes, config.spool_full)
                             .map_err(|source| DeliveryError::Io { path: dir.clone(), source })?,
                     );
                     let (transport, framing) = transport_for(network)?;
@@ -218,11 +253,15 @@ impl Delivery {
         }
         let mut delivery = Delivery {
             origin,
-            in_order: Mutex::new(()),
+            in_order: Mutex::new(Reports {
+                sinks: sinks.iter().map(|_| DropReport::default()).collect(),
+                ..Reports::default()
+            }),
             sinks,
             stop,
             deadline,
             threads,
+            spool_full: config.spool_full,
             stop_ticker: None,
             drain_timeout: config.drain_timeout,
         };
@@ -271,6 +310,7 @@ impl Delivery {
                 sent: s.counters.sent.load(Ordering::Relaxed),
                 retried: s.counters.retried.load(Ordering::Relaxed),
                 failed: s.counters.failed.load(Ordering::Relaxed),
+                dropped: s.counters.dropped.load(Ordering::Relaxed),
             })
             .collect()
     }
@@ -298,24 +338,28 @@ impl Delivery {
         self.status()
     }
 
-    fn deliver(&self, sink: &Sink, event: &Event) -> std::io::Result<()> {
+    /// Hands `event` to one sink; returns how many events the sink dropped to take it (by its
+    /// spool's policy). An error means this event is not in the sink.
+    fn deliver(&self, sink: &Sink, event: &Event) -> std::io::Result<u64> {
         let line = sink.format.encode(event, &self.origin);
         match &sink.output {
             Output::File(file) => {
                 let mut file = file.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 file.write_line(&line)?;
-                file.tick()?;
+                if let Err(e) = file.tick() {
+                    tracing::warn!(sink = %sink.name, error = %e, "written events could not be forced to the disk");
+                }
             }
             Output::Stdout(reader_gone) => {
                 if reader_gone.load(Ordering::Relaxed) {
-                    return Ok(());
+                    return Ok(0);
                 }
                 let mut out = std::io::stdout().lock();
                 let written = out.write_all(&line).and_then(|()| out.write_all(b"\n")).and_then(|()| out.flush());
                 match written {
                     Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
                         reader_gone.store(true, Ordering::Relaxed);
-                        return Ok(());
+                        return Ok(0);
                     }
                     other => other?,
                 }
@@ -330,27 +374,94 @@ impl Delivery {
                     }
                     Framing::Bulk => http::bulk_line(event, &line),
                 };
-                let name = &sink.name;
-                spool.append(&framed, FULL_SPOOL_REPORT, &|| {
-                    tracing::warn!(sink = %name, "the spool is full; scanning waits until the receiver takes events");
-                })?;
-                return Ok(());
+                return Ok(spool.append(&framed)?.dropped());
             }
         }
         sink.counters.sent.fetch_add(1, Ordering::Relaxed);
-        Ok(())
+        Ok(0)
+    }
+
+    /// Stamps `record` and hands it to every sink, counting what each drops; a sink that starts
+    /// or stops dropping queues a health event in `reports`.
+    fn hand_over(&self, reports: &mut Reports, record: &Record) {
+        let event = Event::stamp(record);
+        for (sink, report) in self.sinks.iter().zip(&mut reports.sinks) {
+            let (dropped, cause) = match self.deliver(sink, &event) {
+                Ok(dropped) => (dropped, None),
+                Err(e) => {
+                    tracing::error!(sink = %sink.name, error = %e, "an event could not be written and is dropped");
+                    (1, Some(format!("cannot write: {e}")))
+                }
+            };
+            sink.counters.dropped.fetch_add(dropped, Ordering::Relaxed);
+            if let Some(health) = self.drop_health(sink, report, dropped, cause) {
+                reports.pending.push_back(health);
+            }
+        }
+    }
+
+    /// A health event when `sink` starts dropping (again at most every [`DROP_REPORT`] while it
+    /// goes on) and when it has stopped: an append that dropped nothing, with room to spare.
+    /// `error` says why an event could not be written; without it, drops are the spool's policy.
+    fn drop_health(&self, sink: &Sink, report: &mut DropReport, dropped: u64, error: Option<String>) -> Option<Record> {
+        let total = sink.counters.dropped.load(Ordering::Relaxed);
+        if dropped > 0 {
+            report.unreported += dropped;
+            if report.reported_at.is_some_and(|at| at.elapsed() < DROP_REPORT) {
+                return None;
+            }
+            report.reported_at = Some(Instant::now());
+            let since = std::mem::take(&mut report.unreported);
+            let cause = error.unwrap_or_else(|| format!("spool full, spool_full = \"{}\"", self.spool_full.as_str()));
+            let message = format!(
+                "sink \"{}\" is dropping events ({cause}): {since} dropped since the last report, {total} in all",
+                sink.name
+            );
+            return Some(self.health_record(sink, "degraded", message));
+        }
+        let has_room = match &sink.output {
+            Output::Spooled { spool, .. } => spool.has_room(),
+            _ => true,
+        };
+        if report.reported_at.is_none() || !has_room {
+            return None;
+        }
+        *report = DropReport::default();
+        let message = format!("sink \"{}\" takes events again: {total} dropped in all", sink.name);
+        Some(self.health_record(sink, "ok", message))
+    }
+
+    fn health_record(&self, sink: &Sink, status: &'static str, message: String) -> Record {
+        let queued = match &sink.output {
+            Output::Spooled { spool, .. } => spool.queued_events(),
+            _ => 0,
+        };
+        Record::Agent(AgentRecord {
+            schema_version: SCHEMA_VERSION,
+            event: AgentEvent::Health,
+            message,
+            status: Some(status),
+            path: None,
+            rules: Vec::new(),
+            counters: [
+                (format!("sink.{}.dropped", sink.name), sink.counters.dropped.load(Ordering::Relaxed)),
+                (format!("sink.{}.queued", sink.name), queued),
+            ]
+            .into(),
+        })
     }
 }
 
 impl RecordSink for Delivery {
     fn record(&self, record: &Record) {
-        let _in_order = self.in_order.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let event = Event::stamp(record);
-        for sink in &self.sinks {
-            if let Err(e) = self.deliver(sink, &event) {
-                sink.counters.failed.fetch_add(1, Ordering::Relaxed);
-                tracing::error!(sink = %sink.name, error = %e, "an event could not be written");
-            }
+        let mut reports = self.in_order.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.hand_over(&mut reports, record);
+        // Health events about dropping follow the event that caused them, under the same lock
+        // (calling `record` again would lock it twice). Handing one over can make another (the
+        // full sink drops it too); a bound keeps that finite, and any left wait for the next record.
+        for _ in 0..2 * self.sinks.len() {
+            let Some(health) = reports.pending.pop_front() else { break };
+            self.hand_over(&mut reports, &health);
         }
     }
 }
@@ -384,11 +495,12 @@ fn transport_for(kind: &SinkKind) -> Result<(Box<dyn Transport>, Framing), Deliv
             };
             Ok((transport, framing))
         }
-        SinkKind::Http { api, url, index, sourcetype, secret, timeout, tls } => {
+        SinkKind::Http { api, url, allow_plaintext, index, sourcetype, secret, timeout, tls } => {
             let secret = secret.read()?;
             let material = tls.load()?;
             let bulk_index = index.clone().unwrap_or_else(|| "logs-dlp_scan.events-default".to_string());
-            let transport = http::HttpTransport::new(*api, url, &bulk_index, &secret, &material, *timeout)?;
+            let transport =
+                http::HttpTransport::new(*api, url, *allow_plaintext, &bulk_index, &secret, &material, *timeout)?;
             let framing = match api {
                 HttpApi::SplunkHec => Framing::Hec { sourcetype: sourcetype.clone(), index: index.clone() },
                 HttpApi::ElasticsearchBulk => Framing::Bulk,
@@ -396,5 +508,124 @@ fn transport_for(kind: &SinkKind) -> Result<(Box<dyn Transport>, Framing), Deliv
             Ok((Box::new(transport), framing))
         }
         SinkKind::File { .. } | SinkKind::Stdout => Err(DeliveryError::Address("not a network sink".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn heartbeat(n: usize) -> Record {
+        Record::Agent(AgentRecord {
+            schema_version: SCHEMA_VERSION,
+            event: AgentEvent::Heartbeat,
+            message: format!("beat {n} {}", "x".repeat(200)),
+            status: None,
+            path: None,
+            rules: Vec::new(),
+            counters: Default::default(),
+        })
+    }
+
+    fn events(path: &std::path::Path) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(path).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    }
+
+    /// A syslog sink whose receiver is down behind a small spool, and a local event file.
+    fn config(dir: &std::path::Path, port: u16, spool_full: SpoolFull) -> DeliveryConfig {
+        let header = SyslogHeader { facility: 16, app_name: "dlp-scan".into(), enterprise_id: 32473 };
+        DeliveryConfig {
+            sinks: vec![
+                SinkSpec {
+                    name: "siem".into(),
+                    format: EventFormat::Json,
+                    kind: SinkKind::Syslog {
+                        transport: SyslogTransport::Tcp,
+                        address: format!("127.0.0.1:{port}"),
+                        server_name: None,
+                        header,
+                        tls: TlsFiles::default(),
+                    },
+                },
+                SinkSpec {
+                    name: "events".into(),
+                    format: EventFormat::Json,
+                    kind: SinkKind::File {
+                        path: dir.join("events.jsonl"),
+                        max_bytes: 64 << 20,
+                        keep: 1,
+                        fsync: FsyncPolicy::Never,
+                        mode: crate::private::FILE_MODE,
+                    },
+                },
+            ],
+            spool_dir: Some(dir.join("spool")),
+            spool_max_bytes: 8 << 10,
+            spool_full,
+            drain_timeout: Duration::ZERO,
+        }
+    }
+
+    fn health(events: &[serde_json::Value], status: &str) -> Vec<String> {
+        events
+            .iter()
+            .filter(|e| e["event"] == "health" && e["status"] == status)
+            .map(|e| e["message"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_full_spool_never_holds_up_the_local_sink_and_says_so_once() {
+        for policy in [SpoolFull::DropOldest, SpoolFull::DropNewest] {
+            let dir = tempfile::tempdir().unwrap();
+            let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            let delivery = Delivery::start(&config(dir.path(), port, policy), Origin::this_machine()).unwrap();
+            for n in 0..300 {
+                delivery.record(&heartbeat(n));
+            }
+            let status = delivery.finish();
+            let (siem, local) = (&status[0], &status[1]);
+            assert!(siem.dropped > 0 && siem.queued > 0, "{siem:?}");
+            assert_eq!(local.dropped, 0);
+            let events = events(&dir.path().join("events.jsonl"));
+            assert_eq!(events.iter().filter(|e| e["event"] == "heartbeat").count(), 300, "every event is local");
+            let degraded = health(&events, "degraded");
+            assert_eq!(degraded.len(), 1, "once a minute at most: {degraded:?}");
+            assert!(degraded[0].contains("\"siem\"") && degraded[0].contains(policy.as_str()), "{degraded:?}");
+            // Queued, sent and dropped account for every event handed to the full sink (the
+            // health event itself included).
+            assert_eq!(siem.queued + siem.sent + siem.dropped, 301, "{siem:?}");
+        }
+    }
+
+    #[test]
+    fn a_sink_that_takes_events_again_is_reported_ok() {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let delivery =
+            Delivery::start(&config(dir.path(), port, SpoolFull::DropOldest), Origin::this_machine()).unwrap();
+        for n in 0..100 {
+            delivery.record(&heartbeat(n));
+        }
+        // The receiver comes up and takes everything.
+        let receiver = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+        std::thread::spawn(move || {
+            for stream in receiver.incoming() {
+                let _ = std::io::copy(&mut stream.unwrap(), &mut std::io::sink());
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while delivery.status()[0].queued > 0 {
+            assert!(Instant::now() < deadline, "the spool drains: {:?}", delivery.status());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        delivery.record(&heartbeat(100));
+        delivery.finish();
+        let events = events(&dir.path().join("events.jsonl"));
+        let ok = health(&events, "ok");
+        assert_eq!(ok.len(), 1, "{ok:?}");
+        assert!(ok[0].contains("\"siem\""), "{ok:?}");
+        let last_degraded = events.iter().rposition(|e| e["status"] == "degraded").unwrap();
+        assert!(events.iter().rposition(|e| e["status"] == "ok").unwrap() > last_degraded);
     }
 }

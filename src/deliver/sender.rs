@@ -5,7 +5,9 @@
 //! peer's TCP stack has acknowledged its bytes and the connection has stayed up for
 //! [`STREAM_SETTLE`] after it. When a connection fails, everything not yet counted is sent again
 //! on the next connection: that is the at-least-once window (duplicates possible, never loss).
-//! Failures are retried with exponential backoff and jitter, from 0.5 s up to 60 s.
+//! Failures are retried with exponential backoff and jitter, from 0.5 s up to 60 s. A full
+//! spool may drop the oldest events under the sender (`drop_oldest`): its reads then resume at
+//! the committed position, and only events the commit takes out of the queue count as sent.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -61,6 +63,8 @@ pub struct SinkCounters {
     pub retried: AtomicU64,
     /// Events the receiver refused for good (written to the sink's `rejected.jsonl`).
     pub failed: AtomicU64,
+    /// Events lost before delivery: dropped by a full spool, or not writable (a full disk).
+    pub dropped: AtomicU64,
     /// Failed attempts.
     pub errors: AtomicU64,
 }
@@ -108,7 +112,8 @@ impl Sender {
             match self.settle(&mut in_flight) {
                 Ok(()) => {}
                 Err(e) => {
-                    self.failed(&e, &mut in_flight, &mut read_from, &mut bytes_sent, &mut backoff);
+                    let pause = self.failed(&e, &mut in_flight, &mut read_from, &mut bytes_sent, &mut backoff);
+                    self.pause(pause, deadline);
                     continue;
                 }
             }
@@ -117,7 +122,7 @@ impl Sender {
                 Ok(b) => b,
                 Err(e) => {
                     tracing::error!(sink = %self.name, error = %e, "cannot read the spool");
-                    std::thread::sleep(backoff);
+                    self.pause(backoff, deadline);
                     continue;
                 }
             };
@@ -127,7 +132,8 @@ impl Sender {
                 Ok(bytes) => bytes_sent += bytes,
                 Err(SendError::Rejected { refused, reason }) => self.keep_refused(&batch.lines, &refused, &reason),
                 Err(e) => {
-                    self.failed(&e, &mut in_flight, &mut read_from, &mut bytes_sent, &mut backoff);
+                    let pause = self.failed(&e, &mut in_flight, &mut read_from, &mut bytes_sent, &mut backoff);
+                    self.pause(pause, deadline);
                     continue;
                 }
             }
@@ -153,15 +159,30 @@ impl Sender {
                 break;
             }
             let done = in_flight.pop_front().expect("checked");
-            if let Err(e) = self.spool.commit(done.end, done.events) {
-                tracing::error!(sink = %self.name, error = %e, "cannot record delivery in the spool");
+            // Events a full spool dropped under this batch count as dropped, not sent. If the
+            // commit fails they are still delivered: counted by the next commit that passes them.
+            match self.spool.commit(done.end) {
+                Ok(events) => {
+                    self.counters.sent.fetch_add(events, Ordering::Relaxed);
+                }
+                Err(e) => tracing::error!(sink = %self.name, error = %e, "cannot record delivery in the spool"),
             }
-            self.counters.sent.fetch_add(done.events, Ordering::Relaxed);
         }
         Ok(())
     }
 
-    /// A failed connection: everything in flight goes again from the last commit, after a pause.
+    /// Waits `pause` before trying again, cut short when the spool closes at shutdown, and never
+    /// past the drain deadline: a receiver that is down must not hold up stopping.
+    fn pause(&self, pause: Duration, deadline: &std::sync::Mutex<Option<Instant>>) {
+        let mut until = Instant::now() + pause;
+        if let Some(deadline) = *deadline.lock().unwrap_or_else(std::sync::PoisonError::into_inner) {
+            until = until.min(deadline);
+        }
+        self.spool.pause(until);
+    }
+
+    /// A failed connection: everything in flight goes again from the last commit. Returns how
+    /// long to wait first (the backoff, with jitter), and doubles the backoff.
     fn failed(
         &mut self,
         e: &SendError,
@@ -169,7 +190,7 @@ impl Sender {
         read_from: &mut Position,
         bytes_sent: &mut u64,
         backoff: &mut Duration,
-    ) {
+    ) -> Duration {
         let resent: u64 = in_flight.iter().map(|f| f.events).sum();
         self.counters.retried.fetch_add(resent, Ordering::Relaxed);
         self.counters.errors.fetch_add(1, Ordering::Relaxed);
@@ -181,8 +202,9 @@ impl Sender {
         *read_from = self.spool.committed();
         *bytes_sent = 0;
         self.transport.reset();
-        std::thread::sleep(jittered(*backoff));
+        let pause = jittered(*backoff);
         *backoff = (*backoff * 2).min(MAX_BACKOFF);
+        pause
     }
 
     fn keep_refused(&self, lines: &[Vec<u8>], refused: &[usize], reason: &str) {
@@ -195,10 +217,7 @@ impl Sender {
                 out.push(b'\n');
             }
         }
-        let written = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.rejected_log)
+        let written = crate::private::open_append(&self.rejected_log, crate::private::FILE_MODE)
             .and_then(|mut f| std::io::Write::write_all(&mut f, &out));
         if let Err(e) = written {
             tracing::error!(sink = %self.name, error = %e, "cannot write the rejected log");

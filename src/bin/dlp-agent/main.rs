@@ -116,6 +116,7 @@ fn delivery_config(config: &Config) -> DeliveryConfig {
                 max_bytes: 50 << 20,
                 keep: 5,
                 fsync: dlp_scan::deliver::durable::FsyncPolicy::Interval,
+                mode: dlp_scan::private::FILE_MODE,
             },
         });
     }
@@ -158,6 +159,7 @@ fn run(args: &Args) -> Result<()> {
                     (format!("sink.{}.sent", s.name), s.sent),
                     (format!("sink.{}.retried", s.name), s.retried),
                     (format!("sink.{}.failed", s.name), s.failed),
+                    (format!("sink.{}.dropped", s.name), s.dropped),
                 ]
             })
             .collect()

@@ -144,7 +144,7 @@ fn delivery_config(args: &Args, config: &Config) -> DeliveryConfig {
 /// Says what the network sinks could not deliver before the drain timeout (it stays spooled).
 fn report_delivery(statuses: &[SinkStatus]) {
     for s in statuses {
-        tracing::info!(sink = %s.name, sent = s.sent, retried = s.retried, failed = s.failed, queued = s.queued, "delivery");
+        tracing::info!(sink = %s.name, sent = s.sent, retried = s.retried, failed = s.failed, dropped = s.dropped, queued = s.queued, "delivery");
         if s.queued > 0 {
             let _ = writeln!(
                 io::stderr(),
@@ -154,8 +154,15 @@ fn report_delivery(statuses: &[SinkStatus]) {
             );
         }
         if s.failed > 0 {
-            let _ =
-                writeln!(io::stderr(), "dlp-scan: sink \"{}\" refused or could not write {} events", s.name, s.failed);
+            let _ = writeln!(io::stderr(), "dlp-scan: sink \"{}\" refused {} events", s.name, s.failed);
+        }
+        if s.dropped > 0 {
+            let _ = writeln!(
+                io::stderr(),
+                "dlp-scan: sink \"{}\" dropped {} events (a full spool or a full disk)",
+                s.name,
+                s.dropped
+            );
         }
     }
 }
