@@ -120,7 +120,9 @@ pub fn hec_envelope(event: &Event, origin: &Origin, payload: &[u8], sourcetype: 
     if let Some(index) = index {
         envelope["index"] = index.into();
     }
-    serde_json::to_vec(&envelope).unwrap_or_default()
+    // The same line-safe escaping as every encoding: the payload's DEL and C1 controls would
+    // otherwise come back raw when the envelope is written again.
+    crate::report::encode::to_json_line(&envelope)
 }
 
 /// A spooled bulk line: the event id, a tab, the document. (Compact JSON never holds a raw tab.)
@@ -326,6 +328,25 @@ mod tests {
         assert!(matches!(hec_outcome(503, "", 3), Err(SendError::Retry(_))));
         assert!(matches!(hec_outcome(403, "", 3), Err(SendError::Retry(_))));
         assert!(matches!(hec_outcome(400, "", 3), Err(SendError::Rejected { .. })));
+    }
+
+    #[test]
+    fn a_hec_envelope_keeps_control_characters_escaped() {
+        let record = crate::report::Record::Agent(crate::report::AgentRecord {
+            schema_version: crate::report::SCHEMA_VERSION,
+            event: crate::report::AgentEvent::Health,
+            message: "a\u{1b}[31m\u{7f}\u{9b}b".to_string(),
+            status: None,
+            path: None,
+            rules: Vec::new(),
+            counters: Default::default(),
+        });
+        let event = Event::stamp(&record);
+        let origin = Origin { host_name: "laptop".into(), os_type: "linux" };
+        let payload = crate::report::encode::to_json_line(&serde_json::json!({ "message": "a\u{1b}\u{7f}\u{9b}b" }));
+        let envelope = String::from_utf8(hec_envelope(&event, &origin, &payload, "dlp", None)).unwrap();
+        assert!(!envelope.contains(['\u{1b}', '\u{7f}', '\u{9b}']), "{envelope}");
+        assert!(envelope.contains("\\u007f"), "{envelope}");
     }
 
     #[test]
