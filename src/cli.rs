@@ -3,15 +3,17 @@
 
 use std::io::{self, IsTerminal, Write};
 
-/// Logs to stderr at the level in `DLP_SCAN_LOG` (`error`, `warn` (default), `info`, `debug`,
-/// `trace`). Logs never carry matched values.
-pub fn init_logging() {
+/// Logs to stderr at the level in `DLP_SCAN_LOG` (`error`, `warn`, `info`, `debug`, `trace`), or
+/// `default` (`dlp-scan`: warnings, so a report is not cluttered; `dlp-agent`: info, so the
+/// journal says what it watches and where events go). Logs never carry matched values.
+pub fn init_logging(default: tracing::Level) {
     let level = match std::env::var("DLP_SCAN_LOG").ok().as_deref() {
         Some("error") => tracing::Level::ERROR,
+        Some("warn") => tracing::Level::WARN,
         Some("info") => tracing::Level::INFO,
         Some("debug") => tracing::Level::DEBUG,
         Some("trace") => tracing::Level::TRACE,
-        _ => tracing::Level::WARN,
+        _ => default,
     };
     tracing_subscriber::fmt()
         .with_max_level(level)

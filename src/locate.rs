@@ -49,6 +49,12 @@ impl Locator {
         locator
     }
 
+    /// The places known by path: declared locations, removable volumes and the sync-client
+    /// folders discovered, most specific first.
+    pub fn places(&self) -> &[DeclaredLocation] {
+        &self.known
+    }
+
     /// Where `path` lives, and whether the volume under it is itself encrypted.
     pub fn locate(&self, path: &Path) -> Location {
         let mut location = self.locate_kind(path);

@@ -290,6 +290,11 @@ impl Scanner {
         Ok(record_of(path, self.judge(&candidate, size, age_in_days(modified), analysis)))
     }
 
+    /// The places the scanner knows by path (declared, removable, sync-client folders found).
+    pub fn places(&self) -> &[crate::policy::DeclaredLocation] {
+        self.locator.places()
+    }
+
     /// The exclusion globs, for walks.
     pub fn exclusions(&self) -> &globset::GlobSet {
         &self.scan.exclude

@@ -64,6 +64,11 @@ impl Home {
 
     /// Starts the agent under `umask` with extra environment variables.
     fn start_with(&self, umask: &str, env: &[(&str, &std::ffi::OsStr)]) -> Agent {
+        self.launch(umask, env, self.path("events.jsonl"))
+    }
+
+    /// Starts the agent, whose configuration sends events to `events`, and waits for its baseline.
+    fn launch(&self, umask: &str, env: &[(&str, &std::ffi::OsStr)], events: PathBuf) -> Agent {
         let child = Command::new("sh")
             .arg("-c")
             .arg(format!("umask {umask} && exec \"$0\" --config \"$1\""))
@@ -73,7 +78,7 @@ impl Home {
             .stdout(Stdio::null())
             .spawn()
             .unwrap();
-        let agent = Agent { child, events: self.path("events.jsonl") };
+        let agent = Agent { child, events };
         // Each start says when its baseline is done (earlier runs' lines stay in the file).
         let already = agent.events().iter().filter(|e| is_baseline_done(e)).count();
         agent.wait_for(|_| agent.events().iter().filter(|e| is_baseline_done(e)).count() > already, "baseline done");
@@ -433,7 +438,10 @@ fn check_config_says_valid_or_names_the_line() {
         .arg("--check-config")
         .output()
         .unwrap();
-    assert!(ok.status.success() && String::from_utf8_lossy(&ok.stdout).contains("valid"));
+    let said = String::from_utf8_lossy(&ok.stdout);
+    assert!(ok.status.success() && said.contains("valid"), "{said}");
+    assert!(said.contains(&format!("watching {}", home.path("home").display())), "what is watched: {said}");
+    assert!(said.contains(&format!("file {}", home.path("events.jsonl").display())), "where events go: {said}");
     std::fs::write(home.path("bad.toml"), "[agent]\nheartbeat_secs = \"often\"\n").unwrap();
     let bad = Command::new(env!("CARGO_BIN_EXE_dlp-agent"))
         .arg("--config")
@@ -771,4 +779,52 @@ fn a_receiver_that_stays_down_never_silences_the_agent() {
     assert!(status.success());
     assert_eq!(agent.events().pop().unwrap()["event"], "stopped");
     assert!(!std::fs::read_to_string(&agent.events).unwrap().contains("AB 12 34 56 C"));
+}
+
+#[test]
+fn a_missing_root_is_said_and_watched_once_it_appears() {
+    let home = Home::new("");
+    let later = home.path("later");
+    let config = std::fs::read_to_string(home.path("config.toml")).unwrap();
+    let roots = format!("roots = [\"{}\", \"{}\"]", home.path("home").display(), later.display());
+    let config = config.replace(&format!("roots = [\"{}\"]", home.path("home").display()), &roots);
+    std::fs::write(home.path("config.toml"), config).unwrap();
+    let agent = home.start();
+    let mentions = |e: &Value, status: &str| {
+        e["event"] == "health" && e["status"] == status && e["message"].as_str().is_some_and(|m| m.contains("later"))
+    };
+    agent.wait_for(|e| mentions(e, "degraded"), "health (root missing)");
+    std::fs::create_dir_all(&later).unwrap();
+    agent.wait_for(|e| mentions(e, "ok"), "health (root found)");
+    let file = home.write("later/staff.csv", STAFF);
+    agent.wait_for(|e| e["type"] == "file" && e["path"] == file.display().to_string(), "a file in it");
+    agent.stop();
+}
+
+#[test]
+fn the_agent_never_judges_its_own_state_key_or_event_files() {
+    let home = Home::new("");
+    // A user's agent keeps everything in its home, the folder it watches.
+    let own = home.path("home/.local/share/dlp-scan");
+    std::fs::create_dir_all(&own).unwrap();
+    std::fs::rename(home.path("key"), own.join("fingerprint.key")).unwrap();
+    let config = format!(
+        "[fingerprint]\nkey_file = \"{own}/fingerprint.key\"\n[agent]\nroots = [\"{home}\"]\n\
+         state_file = \"{own}/agent.redb\"\nheartbeat_secs = 1\nsettle_ms = 200\n[[sinks]]\ntype = \"file\"\n\
+         path = \"{own}/events.jsonl\"\nformat = \"json\"\nfsync = \"always\"\nmax_size = \"4 KiB\"\n",
+        own = own.display(),
+        home = home.path("home").display(),
+    );
+    std::fs::write(home.path("config.toml"), config).unwrap();
+    let agent = home.launch("022", &[], own.join("events.jsonl"));
+    let marker = home.write("home/Dropbox/marker.csv", STAFF);
+    agent.wait_for(|e| is_violation_at(e, &marker), "the marker");
+    std::thread::sleep(Duration::from_secs(3));
+    let about_own =
+        agent.events().into_iter().filter(|e| e["path"].as_str().is_some_and(|p| p.contains("dlp-scan"))).count();
+    assert_eq!(about_own, 0, "no event about the agent's own files");
+    let last = agent.stop();
+    // The marker and Dropbox's own marker file (.dropbox), nothing of the agent's.
+    assert_eq!(last["counters"]["files_scanned"], 2, "{last}");
+    assert_eq!(last["counters"]["files_known"], 2, "{last}");
 }

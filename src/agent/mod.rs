@@ -146,6 +146,27 @@ pub struct Rules {
     pub declared: Vec<PathBuf>,
     /// Roots (or the home folders), timings.
     pub config: AgentConfig,
+    /// What the agent itself writes (state store, key, spool folder, event files): never
+    /// watched or judged, with their numbered and set-aside siblings (`events.jsonl.1`).
+    pub own_files: Vec<PathBuf>,
+}
+
+impl Rules {
+    /// True for a file or folder the agent writes itself.
+    pub fn is_own(&self, path: &Path) -> bool {
+        self.own_files.iter().any(|own| path.starts_with(own) || is_sibling_copy(path, own))
+    }
+}
+
+/// True when `path` is `own` with a suffix in the same folder (`events.jsonl.1`,
+/// `agent.redb.damaged-20261129T211500Z`).
+fn is_sibling_copy(path: &Path, own: &Path) -> bool {
+    let (Some(name), Some(own_name)) = (path.file_name(), own.file_name()) else {
+        return false;
+    };
+    let mut prefix = own_name.to_os_string();
+    prefix.push(".");
+    path.parent() == own.parent() && name.as_encoded_bytes().starts_with(prefix.as_encoded_bytes())
 }
 
 /// What heartbeats report; written by the work, read by the pulse thread.
@@ -206,6 +227,8 @@ pub struct Agent<'a> {
     active_roots: BTreeMap<PathBuf, FolderIdentity>,
     /// Removable volumes mounted at the last look at the mount table.
     mounted: BTreeSet<PathBuf>,
+    /// Configured roots that did not exist at the last look (said once, and again when found).
+    missing_roots: BTreeSet<PathBuf>,
     counters: Arc<Counters>,
     /// False once the watcher lost events; true again after a reconciliation.
     watcher_ok: bool,
@@ -288,6 +311,7 @@ impl<'a> Agent<'a> {
             state,
             watcher,
             active_roots: BTreeMap::new(),
+            missing_roots: BTreeSet::new(),
             mounted: crate::locate::removable_mount_points().into_iter().collect(),
             counters: Arc::new(Counters::default()),
             watcher_ok: true,
@@ -456,10 +480,9 @@ impl<'a> Agent<'a> {
     /// or are no longer the folder they were (a volume mounted again, a folder made anew: watched
     /// and walked again). True when a root came or went.
     fn update_roots(&mut self) -> bool {
-        let wanted: BTreeMap<PathBuf, FolderIdentity> = self
-            .rules
-            .config
-            .roots_or_homes()
+        let configured = self.rules.config.roots_or_homes();
+        self.say_missing_roots(&configured);
+        let wanted: BTreeMap<PathBuf, FolderIdentity> = configured
             .into_iter()
             .chain(self.rules.declared.iter().cloned())
             .chain(self.mounted.iter().cloned())
@@ -494,11 +517,31 @@ impl<'a> Agent<'a> {
         changed
     }
 
+    /// A configured root that is not a folder (misspelt, or not made yet) is a `degraded` health
+    /// event and a warning, once; `ok` when it appears. (Declared locations come and go: a USB
+    /// stick's mount point is absent most of the time.)
+    fn say_missing_roots(&mut self, configured: &[PathBuf]) {
+        let missing: BTreeSet<PathBuf> =
+            configured.iter().filter(|r| crate::fsutil::folder_identity(r).is_none()).cloned().collect();
+        for root in missing.difference(&self.missing_roots) {
+            tracing::warn!(root = %root.display(), "a configured root is not a folder; nothing there is watched");
+            self.health(
+                "degraded",
+                format!("{} is not a folder (misspelt, or not there yet): not watched", root.display()),
+            );
+        }
+        for root in self.missing_roots.difference(&missing) {
+            tracing::info!(root = %root.display(), "a configured root is now a folder; watching it");
+            self.health("ok", format!("{} is now a folder: watched", root.display()));
+        }
+        self.missing_roots = missing;
+    }
+
     /// Watches and walks `dir`: a root (reached through a link if it is one), or a folder that
     /// appeared below a root (never through a link).
     fn watch_and_reconcile(&mut self, dir: &Path, is_root: bool) {
-        let scanner = &self.rules.scanner;
-        let failures = self.watcher.watch_tree(dir, is_root, &|p| scanner.is_excluded(p));
+        let rules = &self.rules;
+        let failures = self.watcher.watch_tree(dir, is_root, &|p| rules.scanner.is_excluded(p) || rules.is_own(p));
         if !failures.is_empty() {
             self.counters.watch_failures.fetch_add(failures.len() as u64, Ordering::Relaxed);
             self.watcher_ok = false;
@@ -542,6 +585,7 @@ impl<'a> Agent<'a> {
         };
         let mut files = crate::walk::walk(&config)
             .filter_map(|item| match item {
+                WalkItem::File(candidate) if self.rules.is_own(&candidate.path) => None,
                 WalkItem::File(candidate) => Some(candidate.path),
                 WalkItem::Error { path, error } => {
                     self.report_error(&path, &error);
@@ -581,7 +625,7 @@ impl<'a> Agent<'a> {
         for dir in &batch.new_dirs {
             // A link to a folder is never a new folder to enter, whatever the event said.
             let is_folder = std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_dir());
-            if is_folder && !self.rules.scanner.is_excluded(dir) {
+            if is_folder && !self.rules.scanner.is_excluded(dir) && !self.rules.is_own(dir) {
                 self.watch_and_reconcile(dir, false);
             }
         }
@@ -624,7 +668,8 @@ impl<'a> Agent<'a> {
     /// Judges files that may have changed, in parallel; reads only those that did, each
     /// through one descriptor opened below its root. After a stop, the rest waits for the next
     /// start.
-    fn judge(&self, paths: Vec<PathBuf>) {
+    fn judge(&self, mut paths: Vec<PathBuf>) {
+        paths.retain(|p| !self.rules.is_own(p));
         let roots = self.open_roots(&paths);
         let judging = Judging {
             scanner: &self.rules.scanner,
@@ -883,5 +928,17 @@ mod tests {
         roots.sort();
         assert_eq!(roots, [dir.path().join("ann"), dir.path().join("bob")]);
         assert_eq!(expand_root(&dir.path().join("ann")), [dir.path().join("ann")]);
+    }
+
+    #[test]
+    fn the_agents_own_files_and_their_copies_are_its_own() {
+        let own =
+            [PathBuf::from("/h/.local/share/dlp-scan/agent.redb"), PathBuf::from("/h/.local/share/dlp-scan/spool")];
+        let is_own = |p: &str| own.iter().any(|o| Path::new(p).starts_with(o) || is_sibling_copy(Path::new(p), o));
+        assert!(is_own("/h/.local/share/dlp-scan/agent.redb"));
+        assert!(is_own("/h/.local/share/dlp-scan/agent.redb.damaged-20261129T211500Z"));
+        assert!(is_own("/h/.local/share/dlp-scan/spool/siem/00000000000000000001.seg"));
+        assert!(!is_own("/h/.local/share/dlp-scan/agent.redbx"));
+        assert!(!is_own("/h/Documents/agent.redb.txt"));
     }
 }

@@ -48,7 +48,7 @@ fn main() -> ExitCode {
     if let Some(status) = worker::serve_if_asked() {
         return ExitCode::from(status);
     }
-    dlp_scan::cli::init_logging();
+    dlp_scan::cli::init_logging(tracing::Level::INFO);
     let args = Args::parse();
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
@@ -95,8 +95,70 @@ fn rules(path: Option<&Path>, key: &FingerprintKey) -> Result<Rules> {
         scanner,
         version,
         declared: config.locations.iter().map(|l| l.path.clone()).collect(),
+        own_files: own_files(&config),
         config: config.agent,
     })
+}
+
+/// What the agent writes itself: its state store, key, spools and event files.
+fn own_files(config: &Config) -> Vec<PathBuf> {
+    let state_dir = keyfile::default_state_dir();
+    let mut own: Vec<PathBuf> = [
+        state_file(config),
+        config.fingerprint_key_file.clone().or_else(keyfile::default_key_path),
+        config.delivery.spool_dir.clone().or_else(|| state_dir.map(|d| d.join("spool"))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    own.extend(delivery_config(config).sinks.into_iter().filter_map(|s| match s.kind {
+        SinkKind::File { path, .. } => Some(path),
+        _ => None,
+    }));
+    own
+}
+
+fn state_file(config: &Config) -> Option<PathBuf> {
+    config.agent.state_file.clone().or_else(|| keyfile::default_state_dir().map(|d| d.join("agent.redb")))
+}
+
+/// Says what the agent watches and where its events go (at start, on reload, and for
+/// `--check-config`).
+fn describe(config_name: &str, rules: &Rules, delivery: &DeliveryConfig) -> String {
+    let list = |paths: Vec<String>| if paths.is_empty() { "none".to_string() } else { paths.join(", ") };
+    let roots = list(rules.config.roots_or_homes().iter().map(|p| p.display().to_string()).collect());
+    let places = list(
+        rules
+            .scanner
+            .places()
+            .iter()
+            .map(|l| {
+                format!(
+                    "{} ({:?}{})",
+                    l.path.display(),
+                    l.kind,
+                    l.provider.as_deref().map(|p| format!(" {p}")).unwrap_or_default()
+                )
+            })
+            .collect(),
+    );
+    let sinks = list(delivery.sinks.iter().map(describe_sink).collect());
+    format!(
+        "dlp-agent {}: configuration {config_name}; watching {roots}; known places {places}; events to {sinks}",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+fn describe_sink(sink: &SinkSpec) -> String {
+    let format = sink.format.as_str();
+    match &sink.kind {
+        SinkKind::File { path, .. } => format!("{} (file {}, {format})", sink.name, path.display()),
+        SinkKind::Stdout => format!("{} (standard output, {format})", sink.name),
+        SinkKind::Syslog { transport, address, .. } => {
+            format!("{} (syslog {transport:?} {address}, {format})", sink.name)
+        }
+        SinkKind::Http { api, url, .. } => format!("{} ({api:?} {url}, {format})", sink.name),
+    }
 }
 
 /// The configured sinks, or by default a rotating JSON Lines file in the log folder.
@@ -127,23 +189,21 @@ fn run(args: &Args) -> Result<()> {
     let path = config_path(args);
     let config = load_config(path.as_deref()).context("configuration")?;
     let (key, source) = keyfile::load_or_create(config.fingerprint_key_file.as_deref());
+    let name = path.as_deref().map_or_else(|| "the embedded default".to_string(), |p| p.display().to_string());
     if args.check_config {
-        rules(path.as_deref(), &key).context("configuration")?;
-        let name = path.as_deref().map_or_else(|| "the embedded default".to_string(), |p| p.display().to_string());
+        let rules = rules(path.as_deref(), &key).context("configuration")?;
         writeln!(io::stdout(), "dlp-agent: {name}: the configuration is valid")?;
+        writeln!(io::stdout(), "{}", describe(&name, &rules, &delivery_config(&config)))?;
         return Ok(());
     }
     if let KeySource::Ephemeral(reason) = &source {
         tracing::warn!(%reason, "fingerprints use a one-off key and are comparable within this run only");
     }
     let initial = rules(path.as_deref(), &key).context("configuration")?;
-    let delivery = Delivery::start(&delivery_config(&config), Origin::this_machine()).context("sinks")?;
-    let state_file = config
-        .agent
-        .state_file
-        .clone()
-        .or_else(|| keyfile::default_state_dir().map(|d| d.join("agent.redb")))
-        .context("no folder for the state store: set agent.state_file")?;
+    let delivery_config = delivery_config(&config);
+    let delivery = Delivery::start(&delivery_config, Origin::this_machine()).context("sinks")?;
+    let state_file = state_file(&config).context("no folder for the state store: set agent.state_file")?;
+    tracing::info!("{}", describe(&name, &initial, &delivery_config));
     let control = Control::default();
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(signal, control.stop.clone()).context("signal handler")?;
@@ -165,7 +225,17 @@ fn run(args: &Args) -> Result<()> {
             .collect()
     };
     let mut agent = Agent::new(initial, &state_file, &delivery, Arc::new(sink_counters)).context("agent")?;
-    let mut reload = || rules(path.as_deref(), &key).map_err(|e| format!("{e:#}"));
+    // Sinks are set at start; a reload changes what is watched and judged.
+    let mut reload = || match rules(path.as_deref(), &key) {
+        Ok(rules) => {
+            tracing::info!("reloaded: {}", describe(&name, &rules, &delivery_config));
+            Ok(rules)
+        }
+        Err(e) => {
+            tracing::warn!("the new configuration is rejected, the old one stays: {e:#}");
+            Err(format!("{e:#}"))
+        }
+    };
     let mut ready = || {
         let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
     };

@@ -102,7 +102,7 @@ fn main() -> ExitCode {
     if let Some(status) = worker::serve_if_asked() {
         return ExitCode::from(status);
     }
-    dlp_scan::cli::init_logging();
+    dlp_scan::cli::init_logging(tracing::Level::WARN);
     let args = Args::parse();
     match run(&args) {
         Ok(exit) => ExitCode::from(exit as u8),
