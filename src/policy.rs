@@ -6,7 +6,8 @@
 //! * `unlabelled_highly_confidential` (medium, anywhere): highly confidential by inference (such as
 //!   patient-level health data) with no Highly Confidential or government marking;
 //! * `highly_confidential_in_unmanaged_cloud` (critical): highly confidential material in an
-//!   unmanaged cloud folder, encrypted or not;
+//!   unmanaged cloud folder, encrypted or not (its reason says which; one alert per problem, so
+//!   it is not also `unencrypted_confidential_in_unmanaged_cloud`);
 //! * `unencrypted_confidential_in_unmanaged_cloud` (high; critical in bulk): confidential content,
 //!   not encrypted, in an unmanaged cloud folder;
 //! * `unencrypted_confidential_on_removable` (high; critical in bulk): the same on removable media;
@@ -205,17 +206,20 @@ pub fn evaluate(file: &FileFacts<'_>) -> Vec<Violation> {
     let category = file.classification.category;
     let bulk = file.classification.distinct_identifiers >= BULK_DISTINCT;
     let severity = if category == Category::HighlyConfidential || bulk { Severity::Critical } else { Severity::High };
-    if category == Category::HighlyConfidential && file.location.kind == LocationKind::UnmanagedCloud {
+    // On an encrypted volume (LUKS, BitLocker To Go) the content is encrypted at rest.
+    let encrypted_at_rest = file.encryption.encrypted || file.location.volume_encryption.is_some();
+    let highly_confidential_in_cloud =
+        category == Category::HighlyConfidential && file.location.kind == LocationKind::UnmanagedCloud;
+    if highly_confidential_in_cloud {
+        let how = if encrypted_at_rest { "encrypted" } else { "unencrypted" };
         violations.push(Violation {
             rule: "highly_confidential_in_unmanaged_cloud",
             severity: Severity::Critical,
-            reason: format!("highly confidential material is stored in {place}"),
+            reason: format!("highly confidential material is stored ({how}) in {place}"),
             remediation: "move it to the university's managed storage (OneDrive/SharePoint) and delete this copy",
         });
     }
-    // On an encrypted volume (LUKS, BitLocker To Go) the content is encrypted at rest.
-    let encrypted_at_rest = file.encryption.encrypted || file.location.volume_encryption.is_some();
-    if category >= Category::Confidential && !encrypted_at_rest {
+    if category >= Category::Confidential && !encrypted_at_rest && !highly_confidential_in_cloud {
         let rule = if file.location.kind == LocationKind::Removable {
             "unencrypted_confidential_on_removable"
         } else {
@@ -329,11 +333,8 @@ mod tests {
         let hc = classification(Category::HighlyConfidential, 12);
         assert_eq!(
             rules(LocationKind::UnmanagedCloud, &hc, &none, &[DetectorClass::Credential]),
-            [
-                "highly_confidential_in_unmanaged_cloud",
-                "unencrypted_confidential_in_unmanaged_cloud",
-                "credential_exposed"
-            ]
+            ["highly_confidential_in_unmanaged_cloud", "credential_exposed"],
+            "one alert for one problem: the highly confidential rule carries the unencrypted fact"
         );
     }
 

@@ -154,8 +154,9 @@ def rules_for(t, kind, root_has_encrypted):
         rules.add("unlabelled_highly_confidential")
     if kind == "unmanaged_cloud":
         if cat == "highly_confidential":
+            # One alert per problem: it carries the unencrypted fact.
             rules.add("highly_confidential_in_unmanaged_cloud")
-        if confidential and not encrypted:
+        elif confidential and not encrypted:
             rules.add("unencrypted_confidential_in_unmanaged_cloud")
         if confidential and t["old"]:
             rules.add("stale_confidential_in_unmanaged_cloud")
