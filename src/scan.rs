@@ -112,8 +112,10 @@ impl Scanner {
     /// Scans every root, sending records to `sink` as they are made; returns the summary (also sent).
     pub fn run(&self, roots: &[PathBuf], sink: &dyn RecordSink, progress: &Progress) -> SummaryRecord {
         let started = Instant::now();
+        // Absolute paths in every record: a SIEM cannot place `./staff.csv`, and `[[allow]]`
+        // globs and locations are written as absolute paths.
         let walk_config = WalkConfig {
-            roots: roots.to_vec(),
+            roots: roots.iter().map(|r| std::path::absolute(r).unwrap_or_else(|_| r.clone())).collect(),
             follow_symlinks: self.scan.follow_symlinks,
             exclude: self.scan.exclude.clone(),
             one_file_system: false,

@@ -676,3 +676,18 @@ fn a_hard_link_of_another_users_file_is_reported_without_being_read() {
     assert!(refused[0]["path"].as_str().unwrap().ends_with("mallory/copy.txt"));
     assert!(secret.iter().all(|s| !String::from_utf8_lossy(&out.stdout).contains(s.as_str())));
 }
+
+#[test]
+fn a_missing_path_is_an_error_record_the_scan_goes_on_and_paths_are_absolute() {
+    let t = Tree::new();
+    t.write("staff.txt", NINO_LINE);
+    let out =
+        t.command().current_dir(t.dir.path()).args(["--format", "json", "no-such-folder", "home"]).output().unwrap();
+    let records = parse_lines(&out.stdout);
+    let missing = errors_of_kind(&records, "not_found");
+    assert_eq!(missing.len(), 1, "{records:#?}");
+    assert_eq!(missing[0]["path"], t.dir.path().join("no-such-folder").display().to_string());
+    let staff = file_record(&records, "staff.txt");
+    assert_eq!(staff["path"], t.root().join("staff.txt").display().to_string(), "absolute, though given relative");
+    assert_eq!(out.status.code(), Some(2), "exit 2 at the end, as ripgrep does");
+}

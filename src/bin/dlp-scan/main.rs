@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::{Parser, ValueEnum};
 use dlp_scan::config::Config;
 use dlp_scan::deliver::{Delivery, DeliveryConfig, SinkKind, SinkSpec, SinkStatus};
@@ -174,11 +174,8 @@ fn run(args: &Args) -> Result<Exit> {
         report_delivery(&delivery.finish());
         return Ok(Exit::Clean);
     }
-    for path in &args.paths {
-        if std::fs::symlink_metadata(path).is_err() {
-            bail!("{}: no such file or directory", path.display());
-        }
-    }
+    // A path that does not exist is an error record and the scan goes on (exit 2 at the end).
+    let missing = args.paths.iter().filter(|p| std::fs::symlink_metadata(p).is_err()).count();
     let config = load_config(args).context("configuration")?;
     let (key, source) = keyfile::load_or_create(config.fingerprint_key_file.as_deref());
     if let KeySource::Ephemeral(reason) = &source {
@@ -203,6 +200,10 @@ fn run(args: &Args) -> Result<Exit> {
         run_for_a_person(&scanner, &args.paths, &progress, &delivery)?
     };
     report_delivery(&delivery.finish());
+    if missing > 0 {
+        let _ = writeln!(io::stderr(), "dlp-scan: {missing} of the paths given do not exist (see the error records)");
+        return Ok(Exit::Fatal);
+    }
     Ok(exit_status(&summary, args.fail_on_incomplete))
 }
 
