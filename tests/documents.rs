@@ -324,3 +324,45 @@ fn a_parser_that_aborts_costs_one_file_and_the_scan_goes_on() {
     );
     assert_eq!(records.last().unwrap()["errors"], 1);
 }
+
+/// Builds an .xlsx whose first sheet uses one 1 MB shared string in 4,998 cells (5 GB of text if
+/// expanded), whose second sheet is cut off mid-row, and whose third ("Staff") holds 3 NI numbers
+/// and 3 e-mail addresses, the last one as an inline string in CDATA.
+fn write_amplifying_workbook(out: &Path) {
+    python(
+        "import sys, zipfile\n\
+         ns = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main'\n\
+         staff = ['Name', 'Email', 'NI number', 'Jane Smith', 'jane.smith@ucl.ac.uk', 'JK527193B',\n\
+         \x20        'Tom Brown', 'tom.brown@ucl.ac.uk', 'JK527194A', 'Ann Lee', 'ann.lee@ucl.ac.uk', 'JK527195C']\n\
+         sst = ''.join('<si><t>%s</t></si>' % s for s in ['A' * 1000000] + staff)\n\
+         c = lambda r, col, i: '<c r=\"%s%d\" t=\"s\"><v>%d</v></c>' % (col, r, i)\n\
+         filler = ''.join('<row r=\"%d\">%s</row>' % (r, ''.join(c(r, col, 0) for col in 'ABC')) for r in range(1, 1667))\n\
+         rows = ''.join('<row r=\"%d\">%s</row>' % (r + 1, ''.join(c(r + 1, col, 1 + 3 * r + k) for k, col in enumerate('ABC'))) for r in range(3))\n\
+         rows += '<row r=\"4\"><c r=\"A4\" t=\"s\"><v>10</v></c><c r=\"B4\" t=\"inlineStr\"><is><t><![CDATA[ann.lee@ucl.ac.uk]]></t></is></c><c r=\"C4\" t=\"s\"><v>12</v></c></row>'\n\
+         sheet = lambda body: '<worksheet xmlns=\"%s\"><dimension ref=\"A1:XFD1048576\"/><sheetData>%s</sheetData></worksheet>' % (ns, body)\n\
+         rel = lambda i: '<Relationship Id=\"rId%d\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet%d.xml\"/>' % (i, i)\n\
+         with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n\
+         \x20   z.writestr('[Content_Types].xml', '<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>')\n\
+         \x20   z.writestr('xl/workbook.xml', '<workbook xmlns=\"%s\"><sheets><sheet name=\"Filler\" sheetId=\"1\"/><sheet name=\"Cut\" sheetId=\"2\"/><sheet name=\"Staff\" sheetId=\"3\"/></sheets></workbook>' % ns)\n\
+         \x20   z.writestr('xl/_rels/workbook.xml.rels', '<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">%s</Relationships>' % ''.join(rel(i) for i in (1, 2, 3)))\n\
+         \x20   z.writestr('xl/sharedStrings.xml', '<sst xmlns=\"%s\" count=\"4000000000\" uniqueCount=\"4000000000\">%s</sst>' % (ns, sst))\n\
+         \x20   z.writestr('xl/worksheets/sheet1.xml', sheet(filler))\n\
+         \x20   z.writestr('xl/worksheets/sheet2.xml', sheet(rows)[:-60])\n\
+         \x20   z.writestr('xl/worksheets/sheet3.xml', sheet(rows))\n",
+        out,
+    );
+}
+
+#[test]
+fn a_workbook_that_amplifies_costs_its_text_not_the_other_sheets() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("amplifying.xlsx");
+    write_amplifying_workbook(&path);
+    let (files, _) = scan(&[path], &[]);
+    let record = &files["amplifying.xlsx"];
+    assert_eq!(record["format"], "xlsx");
+    assert_eq!(counts(record), expect(&[("email", 3), ("uk_nino", 3)]));
+    let reasons: Vec<&str> =
+        record["partial_reasons"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
+    assert_eq!(reasons, ["text_bytes", "unreadable_part"]);
+}
