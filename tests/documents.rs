@@ -324,3 +324,123 @@ fn a_parser_that_aborts_costs_one_file_and_the_scan_goes_on() {
     );
     assert_eq!(records.last().unwrap()["errors"], 1);
 }
+
+/// Builds an .xlsx whose first sheet uses one 1 MB shared string in 4,998 cells (5 GB of text if
+/// expanded), whose second sheet is cut off mid-row, and whose third ("Staff") holds 3 NI numbers
+/// and 3 e-mail addresses, the last one as an inline string in CDATA.
+fn write_amplifying_workbook(out: &Path) {
+    python(
+        "import sys, zipfile\n\
+         ns = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main'\n\
+         staff = ['Name', 'Email', 'NI number', 'Jane Smith', 'jane.smith@ucl.ac.uk', 'JK527193B',\n\
+         \x20        'Tom Brown', 'tom.brown@ucl.ac.uk', 'JK527194A', 'Ann Lee', 'ann.lee@ucl.ac.uk', 'JK527195C']\n\
+         sst = ''.join('<si><t>%s</t></si>' % s for s in ['A' * 1000000] + staff)\n\
+         c = lambda r, col, i: '<c r=\"%s%d\" t=\"s\"><v>%d</v></c>' % (col, r, i)\n\
+         filler = ''.join('<row r=\"%d\">%s</row>' % (r, ''.join(c(r, col, 0) for col in 'ABC')) for r in range(1, 1667))\n\
+         rows = ''.join('<row r=\"%d\">%s</row>' % (r + 1, ''.join(c(r + 1, col, 1 + 3 * r + k) for k, col in enumerate('ABC'))) for r in range(3))\n\
+         rows += '<row r=\"4\"><c r=\"A4\" t=\"s\"><v>10</v></c><c r=\"B4\" t=\"inlineStr\"><is><t><![CDATA[ann.lee@ucl.ac.uk]]></t></is></c><c r=\"C4\" t=\"s\"><v>12</v></c></row>'\n\
+         sheet = lambda body: '<worksheet xmlns=\"%s\"><dimension ref=\"A1:XFD1048576\"/><sheetData>%s</sheetData></worksheet>' % (ns, body)\n\
+         rel = lambda i: '<Relationship Id=\"rId%d\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet%d.xml\"/>' % (i, i)\n\
+         with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n\
+         \x20   z.writestr('[Content_Types].xml', '<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>')\n\
+         \x20   z.writestr('xl/workbook.xml', '<workbook xmlns=\"%s\"><sheets><sheet name=\"Filler\" sheetId=\"1\"/><sheet name=\"Cut\" sheetId=\"2\"/><sheet name=\"Staff\" sheetId=\"3\"/></sheets></workbook>' % ns)\n\
+         \x20   z.writestr('xl/_rels/workbook.xml.rels', '<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">%s</Relationships>' % ''.join(rel(i) for i in (1, 2, 3)))\n\
+         \x20   z.writestr('xl/sharedStrings.xml', '<sst xmlns=\"%s\" count=\"4000000000\" uniqueCount=\"4000000000\">%s</sst>' % (ns, sst))\n\
+         \x20   z.writestr('xl/worksheets/sheet1.xml', sheet(filler))\n\
+         \x20   z.writestr('xl/worksheets/sheet2.xml', sheet(rows)[:-60])\n\
+         \x20   z.writestr('xl/worksheets/sheet3.xml', sheet(rows))\n",
+        out,
+    );
+}
+
+#[test]
+fn a_workbook_that_amplifies_costs_its_text_not_the_other_sheets() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("amplifying.xlsx");
+    write_amplifying_workbook(&path);
+    let (files, _) = scan(&[path], &[]);
+    let record = &files["amplifying.xlsx"];
+    assert_eq!(record["format"], "xlsx");
+    assert_eq!(counts(record), expect(&[("email", 3), ("uk_nino", 3)]));
+    let reasons: Vec<&str> =
+        record["partial_reasons"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
+    assert_eq!(reasons, ["text_bytes", "unreadable_part"]);
+}
+
+/// A Python function `build(path, objects)` writing a PDF from numbered object bodies (bytes),
+/// object 1 the catalog, with a correct cross-reference table and trailer.
+const PDF_WRITER: &str = "import sys, zlib\n\
+def build(path, objs, cut=None):\n\
+\x20   out = b'%PDF-1.5\\n'; offs = {}\n\
+\x20   for n in sorted(objs):\n\
+\x20       offs[n] = len(out); out += b'%d 0 obj\\n' % n + objs[n] + b'\\nendobj\\n'\n\
+\x20   x = len(out); size = max(objs) + 1\n\
+\x20   out += b'xref\\n0 %d\\n0000000000 65535 f \\n' % size\n\
+\x20   out += b''.join(b'%010d 00000 n \\n' % offs.get(n, 0) for n in range(1, size))\n\
+\x20   out += b'trailer\\n<< /Size %d /Root 1 0 R >>\\nstartxref\\n%d\\n%%%%EOF\\n' % (size, x)\n\
+\x20   open(path, 'wb').write(out[:cut] if cut else out)\n\
+def stream(data, extra=b''):\n\
+\x20   return b'<< /Length %d %s >>\\nstream\\n' % (len(data), extra) + data + b'\\nendstream'\n\
+page = lambda res: b'<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources %s >>' % res\n\
+base = {1: b'<< /Type /Catalog /Pages 2 0 R >>', 2: b'<< /Type /Pages /Kids [3 0 R] /Count 1 >>',\n\
+\x20       5: b'<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>'}\n";
+
+fn pdf_case(name: &str, script: &str, dir: &Path) -> PathBuf {
+    let path = dir.join(name);
+    python(&format!("{PDF_WRITER}{script}"), &path);
+    path
+}
+
+#[test]
+fn pdf_text_is_read_as_a_reader_sees_it() {
+    let dir = tempfile::tempdir().unwrap();
+    // pdfTeX-style: cells and lines placed with Td only, never a space character.
+    let positioned = pdf_case(
+        "td-positioned-table.pdf",
+        "c = (b'BT /F1 10 Tf 50 760 Td (Staff list) Tj 0 -30 Td (Name) Tj 150 0 Td (NI number) Tj 120 0 Td (Mobile) Tj '\n\
+         \x20    b'-270 -16 Td (Tova Testperson) Tj 150 0 Td (JW518274A) Tj 120 0 Td (07911234570) Tj '\n\
+         \x20    b'-270 -16 Td (Uma Testperson) Tj 150 0 Td (KC629385B) Tj 120 0 Td (07911234571) Tj '\n\
+         \x20    b'-270 -30 Td (Date of birth) Tj 0 -14 Td (14/03/1987) Tj '\n\
+         \x20    b'0 -20 Td [(NI:)-3000(AB)-250(12)-250(34)-250(56)-250(C)] TJ 0 -20 Td [(Ref )20(HX)-15(3159)10(62C)] TJ ET')\n\
+         build(sys.argv[1], {**base, 3: page(b'<< /Font << /F1 5 0 R >> >>'), 4: stream(c)})\n",
+        dir.path(),
+    );
+    // Text drawn only inside Form XObjects: one nested in another, compressed with an indirect
+    // /Filter, and a form that draws itself (a cycle).
+    let forms = pdf_case(
+        "form-xobject-text.pdf",
+        "inner = zlib.compress(b'BT /F1 12 Tf 72 720 Td 14 TL (National Insurance number: JK 52 71 93 B) Tj T* (Email: jane.smith@ucl.ac.uk) Tj T* (Date of birth: 12/03/1985) Tj ET /Self Do')\n\
+         res = b'/Resources << /Font << /F1 5 0 R >> /XObject << /Self 7 0 R >> >>'\n\
+         build(sys.argv[1], {**base, 3: page(b'<< /XObject << /Fm1 6 0 R >> >>'), 4: stream(b'q /Fm1 Do Q'),\n\
+         \x20   6: stream(b'q 1 0 0 1 0 -10 cm /Fm2 Do Q', b'/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources << /XObject << /Fm2 7 0 R >> >>'),\n\
+         \x20   7: stream(inner, b'/Type /XObject /Subtype /Form /BBox [0 0 612 792] /Filter 8 0 R ' + res), 8: b'/FlateDecode'})\n",
+        dir.path(),
+    );
+    // A composite font without a ToUnicode map: the text is drawn but cannot be decoded.
+    let undecodable = pdf_case(
+        "identity-font.pdf",
+        "font = {5: b'<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding /Identity-H /DescendantFonts [9 0 R] >>',\n\
+         \x20   9: b'<< /Type /Font /Subtype /CIDFontType2 /BaseFont /X /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> >>'}\n\
+         build(sys.argv[1], {**base, **font, 3: page(b'<< /Font << /F1 5 0 R >> >>'), 4: stream(b'BT /F1 12 Tf 72 720 Td <00240025> Tj ET')})\n",
+        dir.path(),
+    );
+    let gs = std::fs::read(fixture("ghostscript-print-table.pdf")).unwrap();
+    let truncated = dir.path().join("truncated.pdf");
+    std::fs::write(&truncated, &gs[..gs.len() / 2]).unwrap();
+    let (files, _) = scan(&[fixture("ghostscript-print-table.pdf"), positioned, forms, undecodable, truncated], &[]);
+    let reasons = |name: &str| files[name]["partial_reasons"].as_array().unwrap().clone();
+    // Ghostscript's print-to-PDF: each row one TJ array whose cells are apart by kerning numbers.
+    assert_eq!(counts(&files["ghostscript-print-table.pdf"]), expect(&[("uk_nino", 3), ("uk_phone", 3)]));
+    assert_eq!(files["ghostscript-print-table.pdf"]["classification"], "confidential");
+    // Two more NI numbers: one in cells apart by TJ gaps (`AB 12 34 56 C`), one whose kerning
+    // must not split it.
+    assert_eq!(
+        counts(&files["td-positioned-table.pdf"]),
+        expect(&[("date_of_birth", 1), ("uk_nino", 4), ("uk_phone", 2)])
+    );
+    assert_eq!(files["td-positioned-table.pdf"]["partial"], false);
+    assert_eq!(counts(&files["form-xobject-text.pdf"]), expect(&[("date_of_birth", 1), ("email", 1), ("uk_nino", 1)]));
+    assert_eq!(files["form-xobject-text.pdf"]["partial"], false);
+    assert_eq!(reasons("identity-font.pdf"), ["unreadable_part"]);
+    assert_eq!(reasons("truncated.pdf"), ["unreadable_part"]);
+}

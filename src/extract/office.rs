@@ -173,32 +173,55 @@ fn property_label(e: &BytesStart<'_>, element: &str) -> String {
         .unwrap_or_else(|| element.to_string())
 }
 
-/// The shared-string table of a workbook (`xl/sharedStrings.xml`).
-pub fn shared_strings(xml: &[u8]) -> Vec<String> {
+/// The shared-string table of a workbook (`xl/sharedStrings.xml`, ECMA-376 Part 1, 18.4.9), held
+/// as one text and the end offset of each string in it: memory follows the strings' bytes, never
+/// their count (a million empty `<si/>` cost 4 MB, not 24 MB of empty `String`s) nor the declared
+/// `count`/`uniqueCount`.
+#[derive(Debug, Default)]
+pub struct SharedStrings {
+    text: String,
+    ends: Vec<u32>,
+}
+
+impl SharedStrings {
+    /// The string at index `i` (the value of a cell of type `s`), if the table has one.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)? as usize;
+        let start = i.checked_sub(1).map_or(0, |p| self.ends[p] as usize);
+        self.text.get(start..end)
+    }
+
+    /// Ends the string being written; false once the text passes 4 GiB (no part is that large).
+    fn end_string(&mut self) -> bool {
+        u32::try_from(self.text.len()).map(|end| self.ends.push(end)).is_ok()
+    }
+}
+
+/// Reads the shared-string table of a workbook. Phonetic runs (`rPh`) are not the cell's text.
+pub fn shared_strings(xml: &[u8]) -> SharedStrings {
     let mut reader = Reader::from_reader(xml);
     reader.config_mut().trim_text(false);
     let mut buf = Vec::new();
-    let mut strings = Vec::new();
-    let mut current = String::new();
+    let mut strings = SharedStrings::default();
     let mut in_t = false;
     let mut in_phonetic = false;
     loop {
         match reader.read_event_into(&mut buf) {
             Ok(Event::Start(e)) => match e.local_name().as_ref() {
-                b"si" => current.clear(),
                 b"t" => in_t = true,
                 b"rPh" => in_phonetic = true,
                 _ => {}
             },
-            Ok(Event::Text(t)) if in_t && !in_phonetic => current.push_str(&unescaped(&t)),
-            Ok(Event::GeneralRef(r)) if in_t && !in_phonetic => current.push_str(&reference_text(&r)),
+            Ok(Event::Text(t)) if in_t && !in_phonetic => strings.text.push_str(&unescaped(&t)),
+            Ok(Event::CData(t)) if in_t && !in_phonetic => strings.text.push_str(&String::from_utf8_lossy(&t)),
+            Ok(Event::GeneralRef(r)) if in_t && !in_phonetic => strings.text.push_str(&reference_text(&r)),
             Ok(Event::End(e)) => match e.local_name().as_ref() {
                 b"t" => in_t = false,
                 b"rPh" => in_phonetic = false,
-                b"si" => strings.push(std::mem::take(&mut current)),
+                b"si" if !strings.end_string() => break,
                 _ => {}
             },
-            Ok(Event::Empty(e)) if e.local_name().as_ref() == b"si" => strings.push(String::new()),
+            Ok(Event::Empty(e)) if e.local_name().as_ref() == b"si" && !strings.end_string() => break,
             Ok(Event::Eof) | Err(_) => break,
             _ => {}
         }
@@ -279,14 +302,37 @@ fn attr(e: &BytesStart<'_>, name: &[u8]) -> Option<String> {
         .map(|a| String::from_utf8_lossy(&a.value).into_owned())
 }
 
-/// One worksheet as tab-separated lines, one per row, cells placed by their column letters.
-pub fn sheet_text(xml: &[u8], shared: &[String], date_styles: &[bool], out: &mut String) {
+/// How reading a worksheet ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub enum SheetEnd {
+    /// Every cell was read.
+    Whole,
+    /// The text reached the byte budget given; the rest of the sheet was not read.
+    Budget,
+    /// The XML is malformed (or cut short) after the text produced.
+    Malformed,
+}
+
+/// One worksheet (ECMA-376 Part 1, 18.3.1.99 `worksheet`) as tab-separated lines, one per row,
+/// cells placed by their column letters. At most `budget` bytes of text are written to `out`
+/// (one cell past it at most): memory follows the cells that exist and the budget, never the
+/// sheet's declared dimension or how often a long shared string is used. A gap between two cells
+/// keeps at most [`MAX_EMPTY_CELLS_KEPT`] empty cells.
+pub fn sheet_text(
+    xml: &[u8],
+    shared: &SharedStrings,
+    date_styles: &[bool],
+    budget: usize,
+    out: &mut String,
+) -> SheetEnd {
     let mut reader = Reader::from_reader(xml);
     reader.config_mut().trim_text(false);
     let mut buf = Vec::new();
     let mut column = 0usize;
     let mut cell = Cell::default();
     let mut in_value = false;
+    let limit = out.len().saturating_add(budget);
     loop {
         match reader.read_event_into(&mut buf) {
             Ok(Event::Start(e)) => match e.local_name().as_ref() {
@@ -296,26 +342,37 @@ pub fn sheet_text(xml: &[u8], shared: &[String], date_styles: &[bool], out: &mut
                 _ => {}
             },
             Ok(Event::Text(t)) if in_value => cell.value.push_str(&unescaped(&t)),
+            // Inline strings may be written as CDATA sections.
+            Ok(Event::CData(t)) if in_value => cell.value.push_str(&String::from_utf8_lossy(&t)),
             Ok(Event::GeneralRef(r)) if in_value => cell.value.push_str(&reference_text(&r)),
             Ok(Event::End(e)) => match e.local_name().as_ref() {
                 b"v" | b"t" => in_value = false,
                 b"c" => {
-                    // `column` cells are on the line so far; the cell at index `target` is preceded
-                    // by `target` tabs in all.
-                    let target = cell.column.unwrap_or(column).max(column);
-                    let tabs = if column == 0 { target } else { target - column + 1 };
-                    out.extend(std::iter::repeat_n('\t', tabs));
-                    out.push_str(&cell.shown(shared, date_styles));
-                    column = target + 1;
+                    column = place_cell(&cell, column, shared, date_styles, out);
+                    if out.len() >= limit {
+                        return SheetEnd::Budget;
+                    }
                 }
                 b"row" => out.push('\n'),
                 _ => {}
             },
-            Ok(Event::Eof) | Err(_) => break,
+            Ok(Event::Eof) => return SheetEnd::Whole,
+            Err(_) => return SheetEnd::Malformed,
             _ => {}
         }
         buf.clear();
     }
+}
+
+/// Writes `cell` after the `column` cells already on the line, returning the new count. The cell
+/// at index `target` is preceded by `target` tabs in all; a gap keeps at most
+/// [`MAX_EMPTY_CELLS_KEPT`] empty cells, as OpenDocument's repeated cells do.
+fn place_cell(cell: &Cell, column: usize, shared: &SharedStrings, date_styles: &[bool], out: &mut String) -> usize {
+    let target = cell.column.unwrap_or(column).max(column);
+    let tabs = if column == 0 { target } else { target - column + 1 };
+    out.extend(std::iter::repeat_n('\t', tabs.min(MAX_EMPTY_CELLS_KEPT + 1)));
+    out.push_str(&cell.shown(shared, date_styles));
+    target + 1
 }
 
 #[derive(Default)]
@@ -337,9 +394,9 @@ impl Cell {
     }
 
     /// The cell as Excel shows it (as far as text goes).
-    fn shown(&self, shared: &[String], date_styles: &[bool]) -> String {
+    fn shown(&self, shared: &SharedStrings, date_styles: &[bool]) -> String {
         match self.kind.as_str() {
-            "s" => self.value.trim().parse::<usize>().ok().and_then(|i| shared.get(i)).cloned().unwrap_or_default(),
+            "s" => self.value.trim().parse::<usize>().ok().and_then(|i| shared.get(i)).unwrap_or_default().to_string(),
             "b" => if self.value == "1" { "TRUE" } else { "FALSE" }.to_string(),
             "inlineStr" | "str" | "e" => self.value.clone(),
             _ => {
@@ -354,13 +411,18 @@ impl Cell {
     }
 }
 
-/// `A` → 0, `Z` → 25, `AA` → 26, from a cell reference such as `AB12`.
+/// Columns a worksheet may have (`XFD`, ECMA-376 Part 1, 18.3.1.4): a reference beyond is capped.
+const MAX_COLUMNS: usize = 16_384;
+
+/// `A` → 0, `Z` → 25, `AA` → 26, from a cell reference such as `AB12`; capped at [`MAX_COLUMNS`].
 fn column_index(reference: &str) -> Option<usize> {
     let letters: Vec<u8> = reference.bytes().take_while(u8::is_ascii_alphabetic).collect();
     if letters.is_empty() {
         return None;
     }
-    let n = letters.iter().fold(0usize, |acc, &b| acc * 26 + usize::from(b.to_ascii_uppercase() - b'A' + 1));
+    let n = letters
+        .iter()
+        .fold(0usize, |acc, &b| (acc * 26 + usize::from(b.to_ascii_uppercase() - b'A' + 1)).min(MAX_COLUMNS));
     Some(n - 1)
 }
 
@@ -412,12 +474,36 @@ mod tests {
 
     #[test]
     fn sheets_become_rows_with_dates_as_shown() {
-        let shared = vec!["Name".to_string(), "DOB".to_string(), "Ann".to_string()];
+        let shared = shared_strings(
+            b"<sst><si><t>Name</t></si><si><t>DOB</t></si><si><r><t>An</t></r><r><t>n</t></r></si></sst>",
+        );
         let styles = vec![false, true];
         let xml = br#"<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="C1" t="s"><v>1</v></c></row><row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2"><v>4176749369</v></c><c r="C2" s="1"><v>31121</v></c></row></sheetData></worksheet>"#;
         let mut out = String::new();
-        sheet_text(xml, &shared, &styles, &mut out);
+        assert_eq!(sheet_text(xml, &shared, &styles, usize::MAX, &mut out), SheetEnd::Whole);
         assert_eq!(out, "Name\t\tDOB\nAnn\t4176749369\t15/03/1985\n");
+    }
+
+    #[test]
+    fn sheet_text_follows_the_cells_that_exist() {
+        let long = "A".repeat(1 << 20);
+        let shared = shared_strings(format!("<sst count=\"4000000000\"><si><t>{long}</t></si><si/></sst>").as_bytes());
+        assert_eq!(shared.get(1), Some(""));
+        let row = r#"<row><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>0</v></c></row>"#.repeat(100);
+        let xml = format!("<worksheet><dimension ref=\"A1:XFD1048576\"/><sheetData>{row}</sheetData></worksheet>");
+        let mut out = String::new();
+        assert_eq!(sheet_text(xml.as_bytes(), &shared, &[], 4 << 20, &mut out), SheetEnd::Budget);
+        assert!(out.len() <= 5 << 20, "{} bytes", out.len());
+
+        let far = br#"<worksheet><sheetData><row><c r="A1" t="inlineStr"><is><t><![CDATA[Ann <Smith>]]></t></is></c><c r="ZZZZZZZZZZZZZZZ1"><v>7</v></c></row></sheetData></worksheet>"#;
+        let mut out = String::new();
+        assert_eq!(sheet_text(far, &shared, &[], usize::MAX, &mut out), SheetEnd::Whole);
+        assert_eq!(out, format!("Ann <Smith>{}7\n", "\t".repeat(MAX_EMPTY_CELLS_KEPT + 1)));
+
+        let cut = br#"<worksheet><sheetData><row><c r="A1" t="inlineStr"><is><t>Ann</t></is></c></row><row><c r="A2"><v>1</v></c></ro"#;
+        let mut out = String::new();
+        assert_eq!(sheet_text(cut, &shared, &[], usize::MAX, &mut out), SheetEnd::Malformed);
+        assert!(out.starts_with("Ann\n"), "{out:?}");
     }
 
     #[test]

@@ -7,6 +7,8 @@
 //! says so. Parsing and text extraction use lopdf on a thread of its own with a large stack, so that
 //! a parser panic on a crafted file costs that file only.
 
+mod text;
+
 use std::io::{Read, Seek};
 
 use lopdf::{Document, Object};
@@ -29,17 +31,26 @@ pub(super) fn read<R: Read + Seek>(reader: &mut R, size: u64, ctx: &mut Ctx<'_, 
         ctx.mark(PartialReason::ExpandedBytes);
     }
     let scheme = encryption_scheme(&bytes);
-    let text_cap = ctx.limits.max_text_bytes.saturating_sub(ctx.text) as usize;
+    if !ends_with_eof_marker(&bytes) {
+        // Cut short (a partial download or copy): objects past the cut are missing.
+        ctx.mark(PartialReason::UnreadablePart);
+    }
+    let caps = text::Caps {
+        stream_bytes: usize::try_from(cap).unwrap_or(usize::MAX),
+        expanded_bytes: ctx.limits.max_expanded_bytes.saturating_sub(ctx.expanded),
+        text_bytes: usize::try_from(ctx.limits.max_text_bytes.saturating_sub(ctx.text)).unwrap_or(usize::MAX),
+        deadline: ctx.started + ctx.limits.time_budget,
+    };
     let parsed = std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("pdf".into())
             .stack_size(PARSER_STACK)
-            .spawn_scoped(scope, || parse(&bytes, text_cap))
+            .spawn_scoped(scope, || parse(&bytes, caps))
             .ok()
             .and_then(|handle| handle.join().ok())
     });
     match (scheme, parsed) {
-        (Some(scheme), Some(Ok(pages))) => {
+        (Some(scheme), Some(Ok(parsed))) => {
             let method = scheme.method.unwrap_or("pdf");
             ctx.add_encryption(Encryption {
                 encrypted: false,
@@ -48,36 +59,47 @@ pub(super) fn read<R: Read + Seek>(reader: &mut R, size: u64, ctx: &mut Ctx<'_, 
                 cipher: scheme.cipher,
                 note: Some(format!("{method} with an owner password only: opens without a password, so not encrypted")),
             });
-            emit_pages(&pages, ctx);
+            emit(parsed, ctx);
         }
         (Some(scheme), _) => ctx.add_encryption(scheme),
-        (None, Some(Ok(pages))) => emit_pages(&pages, ctx),
+        (None, Some(Ok(parsed))) => emit(parsed, ctx),
         (None, _) => ctx.mark(PartialReason::UnreadablePart),
     }
     "pdf"
 }
 
-fn emit_pages(pages: &[String], ctx: &mut Ctx<'_, '_>) {
-    for page in pages {
+/// What a parse of the whole document gives.
+struct Parsed {
+    /// The document information dictionary as `name: value` lines.
+    information: String,
+    text: text::DocumentText,
+}
+
+fn emit(parsed: Parsed, ctx: &mut Ctx<'_, '_>) {
+    ctx.expanded += parsed.text.expanded;
+    ctx.emit(&parsed.information, None);
+    for page in &parsed.text.pages {
         ctx.emit(page, None);
+    }
+    for reason in parsed.text.partial {
+        ctx.mark(reason);
     }
 }
 
-/// Loads the document with an empty password and returns its information dictionary and the text
-/// of each page (up to `text_cap` bytes). `Err` when it needs a password or cannot be parsed.
-fn parse(bytes: &[u8], text_cap: usize) -> Result<Vec<String>, lopdf::Error> {
-    let doc = Document::load_mem_with_options(bytes, lopdf::LoadOptions::with_password(""))?;
-    let mut pages = vec![document_information(&doc)];
-    let mut total = 0usize;
-    for number in doc.get_pages().keys() {
-        let text = doc.extract_text(&[*number]).unwrap_or_default();
-        total += text.len();
-        pages.push(text);
-        if total > text_cap {
-            break;
-        }
-    }
-    Ok(pages)
+/// Loads the document with an empty password (object streams decoded within `caps`) and reads its
+/// information dictionary and the text of its pages. `Err` when it needs a password or cannot be
+/// parsed.
+fn parse(bytes: &[u8], caps: text::Caps) -> Result<Parsed, lopdf::Error> {
+    let mut options = lopdf::LoadOptions::with_password("");
+    options.max_decompressed_size = Some(caps.stream_bytes);
+    let doc = Document::load_mem_with_options(bytes, options)?;
+    Ok(Parsed { information: document_information(&doc), text: text::document_text(&doc, caps) })
+}
+
+/// True when the end-of-file marker is within the last 1024 bytes, where readers look for it
+/// (ISO 32000-1, 7.5.5; Acrobat accepts it anywhere in the last 1024 bytes).
+fn ends_with_eof_marker(pdf: &[u8]) -> bool {
+    find(&pdf[pdf.len().saturating_sub(1024)..], b"%%EOF").is_some()
 }
 
 fn document_information(doc: &Document) -> String {
@@ -98,24 +120,20 @@ fn document_information(doc: &Document) -> String {
 /// The scheme named by the raw encryption dictionary, or `None` for an unencrypted PDF.
 fn encryption_scheme(pdf: &[u8]) -> Option<Encryption> {
     let dict = encryption_dictionary(pdf)?;
-    let number = |key: &str| -> Option<u32> {
-        let at = find(dict, key.as_bytes())? + key.len();
-        let digits: String = dict[at..]
-            .iter()
-            .skip_while(|b| b.is_ascii_whitespace())
-            .take_while(|b| b.is_ascii_digit())
-            .map(|&b| char::from(b))
-            .collect();
+    let number = |key: &[u8]| -> Option<u32> {
+        let digits: String =
+            entry(dict, key)?.iter().take_while(|b| b.is_ascii_digit()).map(|&b| char::from(b)).collect();
         digits.parse().ok()
     };
-    let v = number("/V").unwrap_or(0);
-    let r = number("/R").unwrap_or(0);
-    let length = number("/Length").unwrap_or(40);
+    let v = number(b"V").unwrap_or(0);
+    let r = number(b"R").unwrap_or(0);
+    let length = number(b"Length").unwrap_or(40);
+    // `/CFM` sits in a crypt filter inside `/CF`, not at the top level.
     let cfm = find(dict, b"/CFM").map(|at| &dict[at + 4..]).map(|rest| {
         let rest: Vec<u8> = rest.iter().copied().skip_while(|b| b.is_ascii_whitespace()).take(6).collect();
         String::from_utf8_lossy(&rest).into_owned()
     });
-    let certificate = find(dict, b"/Adobe.PubSec").is_some();
+    let certificate = entry(dict, b"Filter").is_some_and(|f| f.starts_with(b"/Adobe.PubSec"));
     let cfm = cfm.as_deref().unwrap_or("");
     let scheme = if v >= 5 || r >= 5 || cfm.starts_with("/AESV3") {
         Encryption::with("pdf-aes256", Some(true)).cipher("AES-256")
@@ -129,17 +147,16 @@ fn encryption_scheme(pdf: &[u8]) -> Option<Encryption> {
     Some(if certificate { scheme.note("certificate (public-key) security handler") } else { scheme })
 }
 
-/// The bytes of the encryption dictionary named in the (last) trailer: inline, or the object the
-/// trailer refers to.
+/// The encryption dictionary the file's trailer names: the `/Encrypt` entry of a `trailer`
+/// dictionary (ISO 32000-1, 7.5.5) or of a cross-reference stream's dictionary (7.5.8.2), inline
+/// or the object it refers to. Only those dictionaries' own entries count: `/EncryptMetadata`
+/// (in the encryption dictionary itself, written last by Acrobat) or the word in a page is not it.
 fn encryption_dictionary(pdf: &[u8]) -> Option<&[u8]> {
-    let at = rfind(pdf, b"/Encrypt")? + b"/Encrypt".len();
-    let rest = &pdf[at..];
-    let start = rest.iter().position(|b| !b.is_ascii_whitespace())?;
-    if rest[start..].starts_with(b"<<") {
-        return Some(&rest[start..rest.len().min(start + 4096)]);
+    let value = trailer_dictionaries(pdf).into_iter().rev().find_map(|dict| entry(dict, b"Encrypt"))?;
+    if value.starts_with(b"<<") {
+        return dictionary_at(value);
     }
-    let reference: Vec<&[u8]> =
-        rest[start..rest.len().min(start + 32)].split(|b| b.is_ascii_whitespace()).take(2).collect();
+    let reference: Vec<&[u8]> = value[..value.len().min(32)].split(|b| b.is_ascii_whitespace()).take(2).collect();
     let [number, generation] = reference.as_slice() else {
         return None;
     };
@@ -147,15 +164,132 @@ fn encryption_dictionary(pdf: &[u8]) -> Option<&[u8]> {
     let mut search = 0;
     while let Some(found) = find(&pdf[search..], &header) {
         let at = search + found;
-        let boundary = at == 0 || !pdf[at - 1].is_ascii_digit();
-        if boundary {
-            let body = &pdf[at..pdf.len().min(at + 4096)];
-            let end = find(body, b"endobj").unwrap_or(body.len());
-            return Some(&body[..end]);
+        if at == 0 || !pdf[at - 1].is_ascii_digit() {
+            return dictionary_at(skip_whitespace(&pdf[at + header.len()..]));
         }
         search = at + header.len();
     }
     None
+}
+
+/// The trailer dictionaries of every revision, in file order: after each `trailer` keyword, and
+/// each dictionary whose `/Type` is `/XRef`.
+fn trailer_dictionaries(pdf: &[u8]) -> Vec<&[u8]> {
+    let mut found = Vec::new();
+    let mut at = 0;
+    while let Some(i) = find(&pdf[at..], b"trailer") {
+        let after = at + i + b"trailer".len();
+        found.extend(dictionary_at(skip_whitespace(&pdf[after..])).map(|d| (at + i, d)));
+        at = after;
+    }
+    at = 0;
+    while let Some(i) = find(&pdf[at..], b"/XRef") {
+        let key = at + i;
+        // The dictionary opens after the nearest `obj` keyword before the type.
+        let window = &pdf[key.saturating_sub(4096)..key];
+        if let Some(obj) = rfind(window, b"obj") {
+            let start = key.saturating_sub(4096) + obj + 3;
+            let dict = dictionary_at(skip_whitespace(&pdf[start..]))
+                .filter(|d| entry(d, b"Type").is_some_and(|t| t.starts_with(b"/XRef")));
+            found.extend(dict.map(|d| (start, d)));
+        }
+        at = key + 5;
+    }
+    found.sort_by_key(|(position, _)| *position);
+    found.into_iter().map(|(_, d)| d).collect()
+}
+
+/// Longest dictionary looked at, in bytes.
+const MAX_DICTIONARY: usize = 64 << 10;
+
+/// The dictionary `<< ... >>` at the start of `bytes` (nested dictionaries and strings skipped).
+fn dictionary_at(bytes: &[u8]) -> Option<&[u8]> {
+    if !bytes.starts_with(b"<<") {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len().min(MAX_DICTIONARY) {
+        match bytes[i] {
+            b'<' if bytes.get(i + 1) == Some(&b'<') => {
+                depth += 1;
+                i += 1;
+            }
+            b'>' if bytes.get(i + 1) == Some(&b'>') => {
+                depth -= 1;
+                i += 1;
+                if depth == 0 {
+                    return Some(&bytes[..=i]);
+                }
+            }
+            b'(' => i = skip_string(bytes, i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The index of the `)` closing the literal string opening at `open` (7.3.4.2: balanced
+/// parentheses, backslash escapes).
+fn skip_string(bytes: &[u8], open: usize) -> usize {
+    let mut depth = 0usize;
+    let mut i = open;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 1,
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    i
+}
+
+/// The value of the top-level entry `/key` of a dictionary (the bytes from the value on), matched
+/// as a whole name: `/Encrypt` is not `/EncryptMetadata`.
+fn entry<'a>(dict: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < dict.len() {
+        match dict[i] {
+            b'<' if dict.get(i + 1) == Some(&b'<') => {
+                depth += 1;
+                i += 1;
+            }
+            b'>' if dict.get(i + 1) == Some(&b'>') => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            b'(' => i = skip_string(dict, i),
+            b'/' if depth == 1 => {
+                let name_end = dict[i + 1..].iter().position(|&b| is_delimiter(b)).map_or(dict.len(), |n| i + 1 + n);
+                if &dict[i + 1..name_end] == key {
+                    return Some(skip_whitespace(&dict[name_end..]));
+                }
+                i = name_end - 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// White space and delimiters end a name (ISO 32000-1, 7.2.2).
+fn is_delimiter(b: u8) -> bool {
+    b.is_ascii_whitespace() || b == 0 || b"()<>[]{}/%".contains(&b)
+}
+
+fn skip_whitespace(bytes: &[u8]) -> &[u8] {
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace() && *b != 0).unwrap_or(bytes.len());
+    &bytes[start..]
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -186,5 +320,15 @@ mod tests {
         assert_eq!(scheme("<< /V 4 /R 4 /CF << /StdCF << /CFM /AESV2 >> >> >>"), Some(("pdf-aes128", Some(false))));
         assert_eq!(scheme("<< /V 5 /R 6 /CF << /StdCF << /CFM /AESV3 >> >> >>"), Some(("pdf-aes256", Some(true))));
         assert_eq!(encryption_scheme(b"%PDF-1.4\ntrailer << /Root 1 0 R >>"), None);
+    }
+
+    #[test]
+    fn only_the_trailers_encrypt_entry_counts() {
+        // Acrobat's layout: the encryption dictionary, with `/EncryptMetadata`, after the trailer.
+        let acrobat = b"%PDF-1.6\n1 0 obj << /Type /XRef /Size 9 /Encrypt 8 0 R /Root 2 0 R >> stream\nendstream endobj\n\
+            8 0 obj << /Filter /Standard /V 4 /R 4 /Length 128 /CF << /StdCF << /CFM /AESV2 /Length 16 >> >> /EncryptMetadata false >> endobj\n%%EOF";
+        assert_eq!(encryption_scheme(acrobat).and_then(|e| e.method), Some("pdf-aes128"));
+        let mentioned = b"%PDF-1.4\n4 0 obj << /Length 30 >> stream\n(/Encrypt 5 0 R /EncryptMetadata)\nendstream\nendobj\ntrailer << /Root 1 0 R /Info (/Encrypt) >>\n%%EOF";
+        assert_eq!(encryption_scheme(mentioned), None);
     }
 }

@@ -277,14 +277,24 @@ fn read_excel<R: Read + Seek>(
 ) -> &'static str {
     let shared = part(archive, "xl/sharedStrings.xml", ctx).map(|x| office::shared_strings(&x)).unwrap_or_default();
     let dates = part(archive, "xl/styles.xml", ctx).map(|x| office::date_styles(&x)).unwrap_or_default();
-    for name in names_matching(archive, |n| n.starts_with("xl/worksheets/") && n.ends_with(".xml")) {
+    let sheets = names_matching(archive, |n| n.starts_with("xl/worksheets/") && n.ends_with(".xml"));
+    let mut cut = false;
+    for (index, name) in sheets.iter().enumerate() {
         if ctx.exhausted() {
             break;
         }
-        if let Some(xml) = part(archive, &name, ctx) {
+        if let Some(xml) = part(archive, name, ctx) {
+            // Each sheet may use its share of the text budget left, so one huge sheet (a long
+            // shared string used in every cell) cannot starve the sheets after it.
+            let share = ctx.limits.max_text_bytes.saturating_sub(ctx.text) / (sheets.len() - index) as u64;
             // One text stream per sheet, so its first row is the header of its columns.
             let mut text = String::new();
-            office::sheet_text(&xml, &shared, &dates, &mut text);
+            match office::sheet_text(&xml, &shared, &dates, share as usize, &mut text) {
+                office::SheetEnd::Whole => {}
+                // Marked once everything else is read: the mark itself stops the file's text.
+                office::SheetEnd::Budget => cut = true,
+                office::SheetEnd::Malformed => ctx.mark(PartialReason::UnreadablePart),
+            }
             ctx.emit(&text, member);
         }
     }
@@ -296,6 +306,9 @@ fn read_excel<R: Read + Seek>(
     }
     ctx.emit(&notes, member);
     read_package_extras(archive, "xl/embeddings/", member, depth, ctx);
+    if cut {
+        ctx.mark(PartialReason::TextBytes);
+    }
     "xlsx"
 }
 

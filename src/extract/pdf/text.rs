@@ -1,0 +1,727 @@
+//! The text of PDF pages as a reader sees it: a small content-stream interpreter over lopdf's
+//! objects (ISO 32000-1, 9.4 text objects, 8.10 Form XObjects).
+//!
+//! Producers often separate words, table cells and lines by positioning alone (`Td`, `Tm`, `TJ`
+//! offsets) and never write a space, so the text is laid out by geometry: each string shown is
+//! placed in device space through the text and graphics matrices, and the gap from the end of the
+//! previous string decides what separates them: nothing (kerning inside a word), a space, a tab (a
+//! cell or column gap) or a line break (another baseline). Form XObjects are drawn where `Do`
+//! places them, nested to [`MAX_FORM_DEPTH`], never re-entering a form being drawn; so are the
+//! normal appearances of annotations (filled-in form fields). Fonts decode through their
+//! `ToUnicode` map first (9.10.2), then their encoding.
+//!
+//! Every stream is decoded within the caps the caller gives (one stream, and all streams of the
+//! file), with `/Filter` and `/DecodeParms` resolved when they are indirect objects.
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::Instant;
+
+use lopdf::content::{Content, Operation};
+use lopdf::Encoding;
+use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
+
+use crate::extract::PartialReason;
+
+/// Form XObjects drawn inside one another deeper than this are not drawn.
+const MAX_FORM_DEPTH: usize = 12;
+/// Graphics states saved (`q`) beyond this are not kept: no real page nests so deep.
+const MAX_SAVED_STATES: usize = 256;
+/// Gaps along the baseline, in units of the font size (poppler's `pdftotext` uses 0.1 to 0.15
+/// for the smallest word space): above [`WORD_GAP`] a space, above [`CELL_GAP`] a tab.
+const WORD_GAP: f32 = 0.15;
+const CELL_GAP: f32 = 1.5;
+/// A baseline this far (in font sizes) from the previous one starts a new line.
+const LINE_GAP: f32 = 0.5;
+/// Width of a glyph (in thousandths of the font size) when the font gives none.
+const DEFAULT_WIDTH: f32 = 500.0;
+
+/// Caps on the work and memory of one document's text.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Caps {
+    /// Largest decoded size of one stream.
+    pub stream_bytes: usize,
+    /// Bytes all streams of the document may decode to.
+    pub expanded_bytes: u64,
+    /// Bytes of text produced.
+    pub text_bytes: usize,
+    /// When to stop.
+    pub deadline: Instant,
+}
+
+/// The text of the pages read, and why some may be missing.
+#[derive(Debug, Default)]
+pub(super) struct DocumentText {
+    /// One text per page, in page order.
+    pub pages: Vec<String>,
+    /// Bytes decoded from streams.
+    pub expanded: u64,
+    /// Why not all text was read.
+    pub partial: BTreeSet<PartialReason>,
+}
+
+/// Reads the text of every page of `doc` within `caps`.
+pub(super) fn document_text(doc: &Document, caps: Caps) -> DocumentText {
+    let mut reader = Reader { doc, caps, fonts: HashMap::new(), out: DocumentText::default(), text_len: 0 };
+    for page_id in doc.get_pages().into_values() {
+        if reader.out.partial.contains(&PartialReason::TextBytes) {
+            break;
+        }
+        if Instant::now() > caps.deadline {
+            reader.out.partial.insert(PartialReason::TimeBudget);
+            break;
+        }
+        let text = reader.page_text(page_id);
+        reader.out.pages.push(text);
+    }
+    reader.out
+}
+
+struct Reader<'d> {
+    doc: &'d Document,
+    caps: Caps,
+    /// Fonts by the address of their dictionary in the document.
+    fonts: HashMap<usize, Option<std::rc::Rc<Font<'d>>>>,
+    out: DocumentText,
+    text_len: usize,
+}
+
+/// What one page's content showed.
+#[derive(Default)]
+struct Page {
+    text: String,
+    /// The end of the last string shown, to place the next one.
+    last: Option<Placed>,
+    /// Non-empty strings shown, and characters they decoded to.
+    strings_shown: usize,
+    chars_decoded: usize,
+}
+
+/// Where a string shown ended, its baseline direction and its font size, in device space.
+#[derive(Clone, Copy)]
+struct Placed {
+    end: (f32, f32),
+    direction: (f32, f32),
+    size: f32,
+}
+
+impl<'d> Reader<'d> {
+    fn page_text(&mut self, page_id: ObjectId) -> String {
+        let mut page = Page::default();
+        let resources = self.page_resources(page_id);
+        let mut content = Vec::new();
+        for id in self.doc.get_page_contents(page_id) {
+            match self.doc.get_object(id).and_then(Object::as_stream) {
+                Ok(stream) => {
+                    if let Some(bytes) = self.decode(stream) {
+                        content.extend_from_slice(&bytes);
+                        content.push(b'\n');
+                    }
+                }
+                // A content stream the file names but does not hold: cut short or damaged.
+                Err(_) => self.mark(PartialReason::UnreadablePart),
+            }
+        }
+        let mut stack = Vec::new();
+        self.run(&content, &resources, State::default(), &mut stack, &mut page);
+        self.annotations(page_id, &resources, &mut stack, &mut page);
+        if page.strings_shown > 0 && page.chars_decoded == 0 {
+            // Text was drawn but none of it could be decoded (a font without a usable map).
+            self.mark(PartialReason::UnreadablePart);
+        }
+        self.text_len += page.text.len();
+        if self.text_len > self.caps.text_bytes {
+            self.mark(PartialReason::TextBytes);
+        }
+        page.text
+    }
+
+    fn mark(&mut self, reason: PartialReason) {
+        self.out.partial.insert(reason);
+    }
+
+    /// The page's resource dictionaries, nearest first (inherited through the page tree).
+    fn page_resources(&self, page_id: ObjectId) -> Vec<&'d Dictionary> {
+        let Ok((direct, ids)) = self.doc.get_page_resources(page_id) else {
+            return Vec::new();
+        };
+        direct.into_iter().chain(ids.into_iter().filter_map(|id| self.doc.get_dictionary(id).ok())).collect()
+    }
+
+    /// A stream's decoded bytes within the caps, or `None` (marking why).
+    fn decode(&mut self, stream: &Stream) -> Option<Vec<u8>> {
+        let left = self.caps.expanded_bytes.saturating_sub(self.out.expanded);
+        let limit = self.caps.stream_bytes.min(usize::try_from(left).unwrap_or(usize::MAX));
+        match decoded(self.doc, stream, limit) {
+            Ok(bytes) => {
+                self.out.expanded += bytes.len() as u64;
+                Some(bytes)
+            }
+            Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => {
+                self.mark(PartialReason::ExpandedBytes);
+                None
+            }
+            Err(_) => {
+                self.mark(PartialReason::UnreadablePart);
+                None
+            }
+        }
+    }
+
+    /// Interprets one content stream.
+    fn run(
+        &mut self,
+        content: &[u8],
+        resources: &[&'d Dictionary],
+        mut state: State<'d>,
+        forms: &mut Vec<ObjectId>,
+        page: &mut Page,
+    ) {
+        let operations = match Content::decode(content) {
+            Ok(content) => content.operations,
+            Err(_) => {
+                self.mark(PartialReason::UnreadablePart);
+                return;
+            }
+        };
+        let mut saved: Vec<State<'d>> = Vec::new();
+        for op in &operations {
+            if Instant::now() > self.caps.deadline {
+                self.mark(PartialReason::TimeBudget);
+                return;
+            }
+            match op.operator.as_str() {
+                "q" if saved.len() < MAX_SAVED_STATES => saved.push(state.clone()),
+                "Q" => state = saved.pop().unwrap_or(state),
+                "Do" => self.draw_xobject(op, resources, &state, forms, page),
+                _ => self.text_operator(op, resources, &mut state, page),
+            }
+        }
+    }
+
+    fn text_operator(&mut self, op: &Operation, resources: &[&'d Dictionary], state: &mut State<'d>, page: &mut Page) {
+        let n = |i: usize| op.operands.get(i).and_then(|o| o.as_float().ok()).unwrap_or(0.0);
+        match op.operator.as_str() {
+            "cm" => state.ctm = Matrix::of(op).times(&state.ctm),
+            "BT" => {
+                state.tm = Matrix::IDENTITY;
+                state.tlm = Matrix::IDENTITY;
+            }
+            "Tf" => {
+                state.font =
+                    op.operands.first().and_then(|o| o.as_name().ok()).and_then(|name| self.font(resources, name));
+                state.size = n(1);
+            }
+            "Tc" => state.char_spacing = n(0),
+            "Tw" => state.word_spacing = n(0),
+            "Tz" => state.scale = n(0) / 100.0,
+            "TL" => state.leading = n(0),
+            "Ts" => state.rise = n(0),
+            "Td" => state.next_line(n(0), n(1)),
+            "TD" => {
+                state.leading = -n(1);
+                state.next_line(n(0), n(1));
+            }
+            "Tm" => {
+                state.tlm = Matrix::of(op);
+                state.tm = state.tlm;
+            }
+            "T*" => state.next_line(0.0, -state.leading),
+            "Tj" => self.show_operand(op.operands.first(), state, page),
+            "'" => {
+                state.next_line(0.0, -state.leading);
+                self.show_operand(op.operands.first(), state, page);
+            }
+            "\"" => {
+                state.word_spacing = n(0);
+                state.char_spacing = n(1);
+                state.next_line(0.0, -state.leading);
+                self.show_operand(op.operands.get(2), state, page);
+            }
+            "TJ" => {
+                for item in op.operands.first().and_then(|o| o.as_array().ok()).into_iter().flatten() {
+                    match item {
+                        // A number moves the next glyph left by thousandths of the font size.
+                        Object::Integer(_) | Object::Real(_) => {
+                            let shift = -item.as_float().unwrap_or(0.0) / 1000.0 * state.size * state.scale;
+                            state.tm = Matrix::translation(shift, 0.0).times(&state.tm);
+                        }
+                        other => self.show_operand(Some(other), state, page),
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn show_operand(&mut self, operand: Option<&Object>, state: &mut State<'d>, page: &mut Page) {
+        if let Some(Object::String(bytes, _)) = operand {
+            if !bytes.is_empty() {
+                show(bytes, state, page);
+            }
+        }
+    }
+
+    /// `Do`: a Form XObject is drawn with its own matrix and resources; images hold no text.
+    fn draw_xobject(
+        &mut self,
+        op: &Operation,
+        resources: &[&'d Dictionary],
+        state: &State<'d>,
+        forms: &mut Vec<ObjectId>,
+        page: &mut Page,
+    ) {
+        let Some(name) = op.operands.first().and_then(|o| o.as_name().ok()) else { return };
+        let Some(Object::Reference(id)) = lookup(self.doc, resources, b"XObject", name) else { return };
+        let Ok(stream) = self.doc.get_object(*id).and_then(Object::as_stream) else {
+            self.mark(PartialReason::UnreadablePart);
+            return;
+        };
+        if stream.dict.get(b"Subtype").and_then(Object::as_name).ok() != Some(b"Form") {
+            return;
+        }
+        self.draw_form(*id, stream, resources, state, forms, page);
+    }
+
+    fn draw_form(
+        &mut self,
+        id: ObjectId,
+        stream: &'d Stream,
+        resources: &[&'d Dictionary],
+        state: &State<'d>,
+        forms: &mut Vec<ObjectId>,
+        page: &mut Page,
+    ) {
+        if forms.contains(&id) {
+            return;
+        }
+        if forms.len() >= MAX_FORM_DEPTH {
+            self.mark(PartialReason::NestingDepth);
+            return;
+        }
+        let Some(content) = self.decode(stream) else { return };
+        let own = stream.dict.get_deref(b"Resources", self.doc).and_then(Object::as_dict).ok();
+        let resources: Vec<&'d Dictionary> = match own {
+            Some(own) => vec![own],
+            None => resources.to_vec(),
+        };
+        let mut inner = state.clone();
+        if let Ok(matrix) = stream.dict.get(b"Matrix").and_then(Object::as_array) {
+            inner.ctm = Matrix::from_array(matrix).times(&state.ctm);
+        }
+        forms.push(id);
+        self.run(&content, &resources, inner, forms, page);
+        forms.pop();
+    }
+
+    /// The normal appearance of each annotation (the values of filled-in form fields).
+    fn annotations(
+        &mut self,
+        page_id: ObjectId,
+        resources: &[&'d Dictionary],
+        forms: &mut Vec<ObjectId>,
+        page: &mut Page,
+    ) {
+        let Ok(annotations) = self.doc.get_page_annotations(page_id) else { return };
+        for annotation in annotations {
+            let appearance = annotation
+                .get_deref(b"AP", self.doc)
+                .and_then(Object::as_dict)
+                .and_then(|ap| ap.get(b"N"))
+                .ok()
+                .and_then(|n| n.as_reference().ok());
+            if let Some(id) = appearance {
+                if let Ok(stream) = self.doc.get_object(id).and_then(Object::as_stream) {
+                    self.draw_form(id, stream, resources, &State::default(), forms, page);
+                }
+            }
+        }
+    }
+
+    /// The font named `name` in the resources, read once per document.
+    fn font(&mut self, resources: &[&'d Dictionary], name: &[u8]) -> Option<std::rc::Rc<Font<'d>>> {
+        let dict = match lookup(self.doc, resources, b"Font", name)? {
+            Object::Reference(id) => self.doc.get_dictionary(*id).ok()?,
+            Object::Dictionary(dict) => dict,
+            _ => return None,
+        };
+        let key = dict as *const Dictionary as usize;
+        if !self.fonts.contains_key(&key) {
+            let font = Font::read(self.doc, dict, self.caps.stream_bytes);
+            if font.is_none() {
+                self.mark(PartialReason::ExpandedBytes);
+            }
+            self.fonts.insert(key, font.map(std::rc::Rc::new));
+        }
+        self.fonts.get(&key).cloned().flatten()
+    }
+}
+
+/// Decodes a stream, resolving an indirect `/Filter` or `/DecodeParms` (and indirect elements of
+/// their arrays) first: lopdf reads only direct ones and would take the raw bytes as the content.
+fn decoded(doc: &Document, stream: &Stream, limit: usize) -> lopdf::Result<Vec<u8>> {
+    let is_indirect = |key: &[u8]| match stream.dict.get(key) {
+        Ok(Object::Reference(_)) => true,
+        Ok(Object::Array(items)) => items.iter().any(|i| matches!(i, Object::Reference(_))),
+        _ => false,
+    };
+    if !is_indirect(b"Filter") && !is_indirect(b"DecodeParms") {
+        return stream.decompressed_content_with_limit(limit);
+    }
+    let mut dict = stream.dict.clone();
+    for key in [&b"Filter"[..], b"DecodeParms"] {
+        if let Ok(value) = stream.dict.get_deref(key, doc) {
+            let value = match value {
+                Object::Array(items) => Object::Array(
+                    items.iter().map(|i| doc.dereference(i).map_or(Object::Null, |(_, o)| o.clone())).collect(),
+                ),
+                other => other.clone(),
+            };
+            dict.set(key.to_vec(), value);
+        }
+    }
+    Stream { dict, content: stream.content.clone(), allows_compression: true, start_position: None }
+        .decompressed_content_with_limit(limit)
+}
+
+/// An entry of a resource category (`/Font`, `/XObject`) by name, from the nearest dictionary
+/// that has it.
+fn lookup<'d>(doc: &'d Document, resources: &[&'d Dictionary], category: &[u8], name: &[u8]) -> Option<&'d Object> {
+    resources.iter().find_map(|r| r.get_deref(category, doc).and_then(Object::as_dict).ok()?.get(name).ok())
+}
+
+/// Places one string: a separator from the previous string by geometry, then its text; moves the
+/// text matrix past its glyphs.
+fn show(bytes: &[u8], state: &mut State<'_>, page: &mut Page) {
+    page.strings_shown += 1;
+    let start = state.origin();
+    let size = state.device_size();
+    let mut text = String::new();
+    let advance = match &state.font {
+        Some(font) => {
+            let decoded = font.encoding.as_ref().map(|e| e.write_to_string(bytes, &mut text));
+            if decoded.is_none_or(|r| r.is_err()) {
+                text.clear();
+            }
+            font.advance(bytes, state)
+        }
+        None => bytes.len() as f32 * (DEFAULT_WIDTH / 1000.0 * state.size + state.char_spacing) * state.scale,
+    };
+    state.tm = Matrix::translation(advance, 0.0).times(&state.tm);
+    let end = state.origin();
+    let text = text.replace('\0', "");
+    if text.is_empty() {
+        return;
+    }
+    page.chars_decoded += text.chars().count();
+    let direction = state.direction();
+    if let Some(last) = page.last {
+        page.text.push_str(separator(&last, start));
+    }
+    page.text.push_str(&text);
+    page.last = Some(Placed { end, direction, size });
+}
+
+/// What separates a string starting at `start` from the one placed before it.
+fn separator(last: &Placed, start: (f32, f32)) -> &'static str {
+    let (dx, dy) = (start.0 - last.end.0, start.1 - last.end.1);
+    let (ux, uy) = last.direction;
+    let along = (dx * ux + dy * uy) / last.size;
+    let across = (dy * ux - dx * uy) / last.size;
+    if across.abs() > LINE_GAP {
+        "\n"
+    } else if along > CELL_GAP {
+        "\t"
+    } else if !(-LINE_GAP..=WORD_GAP).contains(&along) {
+        // Forward past a word space, or back along the line (a string drawn over another).
+        " "
+    } else {
+        ""
+    }
+}
+
+/// The graphics and text state that text placement needs (ISO 32000-1, 9.3).
+#[derive(Clone)]
+struct State<'d> {
+    ctm: Matrix,
+    tm: Matrix,
+    tlm: Matrix,
+    font: Option<std::rc::Rc<Font<'d>>>,
+    size: f32,
+    char_spacing: f32,
+    word_spacing: f32,
+    scale: f32,
+    leading: f32,
+    rise: f32,
+}
+
+impl Default for State<'_> {
+    fn default() -> Self {
+        State {
+            ctm: Matrix::IDENTITY,
+            tm: Matrix::IDENTITY,
+            tlm: Matrix::IDENTITY,
+            font: None,
+            size: 0.0,
+            char_spacing: 0.0,
+            word_spacing: 0.0,
+            scale: 1.0,
+            leading: 0.0,
+            rise: 0.0,
+        }
+    }
+}
+
+impl State<'_> {
+    /// `Td`: the start of the next line, offset from the start of the current one.
+    fn next_line(&mut self, tx: f32, ty: f32) {
+        self.tlm = Matrix::translation(tx, ty).times(&self.tlm);
+        self.tm = self.tlm;
+    }
+
+    fn device(&self) -> Matrix {
+        self.tm.times(&self.ctm)
+    }
+
+    /// The current text position in device space.
+    fn origin(&self) -> (f32, f32) {
+        self.device().apply(0.0, self.rise)
+    }
+
+    /// The font size in device space (at least a small positive size, so gaps can be compared).
+    fn device_size(&self) -> f32 {
+        let m = self.device();
+        let size = (m.c * m.c + m.d * m.d).sqrt() * self.size.abs();
+        if size.is_finite() && size > 0.01 {
+            size
+        } else {
+            1.0
+        }
+    }
+
+    /// The unit direction of the baseline in device space.
+    fn direction(&self) -> (f32, f32) {
+        let m = self.device();
+        let length = (m.a * m.a + m.b * m.b).sqrt();
+        if length.is_finite() && length > 0.0 {
+            (m.a / length, m.b / length)
+        } else {
+            (1.0, 0.0)
+        }
+    }
+}
+
+/// An affine matrix `[a b c d e f]` as PDF writes it (row vector times matrix).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Matrix {
+    a: f32,
+    b: f32,
+    c: f32,
+    d: f32,
+    e: f32,
+    f: f32,
+}
+
+impl Matrix {
+    const IDENTITY: Matrix = Matrix { a: 1.0, b: 0.0, c: 0.0, d: 1.0, e: 0.0, f: 0.0 };
+
+    fn translation(e: f32, f: f32) -> Matrix {
+        Matrix { e, f, ..Matrix::IDENTITY }
+    }
+
+    fn from_array(items: &[Object]) -> Matrix {
+        let n: Vec<f32> = items.iter().filter_map(|o| o.as_float().ok()).collect();
+        match n.as_slice() {
+            [a, b, c, d, e, f] => Matrix { a: *a, b: *b, c: *c, d: *d, e: *e, f: *f },
+            _ => Matrix::IDENTITY,
+        }
+    }
+
+    fn of(op: &Operation) -> Matrix {
+        Matrix::from_array(&op.operands)
+    }
+
+    /// `self × other`: first `self`, then `other`.
+    fn times(&self, o: &Matrix) -> Matrix {
+        Matrix {
+            a: self.a * o.a + self.b * o.c,
+            b: self.a * o.b + self.b * o.d,
+            c: self.c * o.a + self.d * o.c,
+            d: self.c * o.b + self.d * o.d,
+            e: self.e * o.a + self.f * o.c + o.e,
+            f: self.e * o.b + self.f * o.d + o.f,
+        }
+    }
+
+    fn apply(&self, x: f32, y: f32) -> (f32, f32) {
+        (x * self.a + y * self.c + self.e, x * self.b + y * self.d + self.f)
+    }
+}
+
+/// What text placement needs of a font: how its codes decode and how wide its glyphs are.
+struct Font<'d> {
+    encoding: Option<Encoding<'d>>,
+    /// Type 0 (composite) fonts use two-byte codes (Identity and the UCS-2 CMaps).
+    two_byte: bool,
+    widths: Widths,
+    /// Glyph space to text space: 1/1000, or a Type 3 font's `/FontMatrix`.
+    unit: f32,
+}
+
+impl<'d> Font<'d> {
+    /// `None` when decoding the font's maps would pass `stream_bytes`.
+    fn read(doc: &'d Document, dict: &'d Dictionary, stream_bytes: usize) -> Option<Font<'d>> {
+        let encoding = match unicode_map(doc, dict, stream_bytes) {
+            Ok(Some(map)) => Some(map),
+            Ok(None) => match dict.get_font_encoding_with_limit(doc, stream_bytes) {
+                Ok(encoding) => Some(encoding),
+                Err(lopdf::Error::Decompress(_)) => return None,
+                Err(_) => None,
+            },
+            Err(_) => return None,
+        };
+        let subtype = dict.get(b"Subtype").and_then(Object::as_name).unwrap_or(b"");
+        // lopdf falls back to a one-byte encoding for a composite font without a Unicode map,
+        // which turns two-byte glyph ids into stray punctuation: such text cannot be decoded.
+        let encoding = encoding.filter(|e| {
+            subtype != b"Type0" || matches!(e, Encoding::UnicodeMapEncoding(_) | Encoding::SimpleEncoding(_))
+        });
+        let unit = match subtype {
+            b"Type3" => dict
+                .get_deref(b"FontMatrix", doc)
+                .and_then(Object::as_array)
+                .ok()
+                .and_then(|m| m.first()?.as_float().ok())
+                .unwrap_or(0.001),
+            _ => 0.001,
+        };
+        Some(Font { encoding, two_byte: subtype == b"Type0", widths: Widths::read(doc, dict), unit })
+    }
+
+    /// How far the text position moves after showing `bytes` (9.4.4), in unscaled text space.
+    fn advance(&self, bytes: &[u8], state: &State<'_>) -> f32 {
+        let step = if self.two_byte { 2 } else { 1 };
+        let mut total = 0.0;
+        for code in bytes.chunks(step) {
+            let code = code.iter().fold(0u32, |acc, &b| acc << 8 | u32::from(b));
+            let space = if step == 1 && code == 32 { state.word_spacing } else { 0.0 };
+            total += self.widths.of(code) * self.unit * state.size + state.char_spacing + space;
+        }
+        total * state.scale
+    }
+}
+
+/// The font's `ToUnicode` map, which comes before its encoding (ISO 32000-1, 9.10.2): lopdf
+/// reads the encoding first, so a simple font whose `/Differences` name glyphs `/g3` or `/a7`
+/// (Type 3 and subset fonts) would decode as standard encoding. `Err` when decoding the map would
+/// pass `stream_bytes`.
+fn unicode_map<'d>(doc: &Document, dict: &Dictionary, stream_bytes: usize) -> lopdf::Result<Option<Encoding<'d>>> {
+    if !dict.has(b"ToUnicode") {
+        return Ok(None);
+    }
+    let mut without_encoding = dict.clone();
+    without_encoding.remove(b"Encoding");
+    match without_encoding.get_font_encoding_with_limit(doc, stream_bytes) {
+        Ok(Encoding::UnicodeMapEncoding(map)) => Ok(Some(Encoding::UnicodeMapEncoding(map))),
+        Err(e @ lopdf::Error::Decompress(_)) => Err(e),
+        _ => Ok(None),
+    }
+}
+
+/// Glyph widths by code: `/FirstChar` and `/Widths` of simple fonts, `/W` and `/DW` of a Type 0
+/// font's descendant (9.7.4.3); ranges, never expanded, so a huge declared range costs nothing.
+struct Widths {
+    /// (first code, last code, widths: one for the range, or one per code).
+    ranges: Vec<(u32, u32, Vec<f32>)>,
+    default: f32,
+}
+
+impl Widths {
+    fn read(doc: &Document, font: &Dictionary) -> Widths {
+        let array = |dict: &Dictionary, key: &[u8]| -> Vec<Object> {
+            dict.get_deref(key, doc).and_then(Object::as_array).cloned().unwrap_or_default()
+        };
+        let number = |o: &Object| doc.dereference(o).ok().and_then(|(_, o)| o.as_float().ok());
+        let descendant = font
+            .get_deref(b"DescendantFonts", doc)
+            .and_then(Object::as_array)
+            .ok()
+            .and_then(|a| doc.dereference(a.first()?).ok()?.1.as_dict().ok());
+        let mut ranges = Vec::new();
+        if let Some(cid) = descendant {
+            let w = array(cid, b"W");
+            let mut i = 0;
+            while i + 1 < w.len() {
+                let Some(first) = number(&w[i]).map(|n| n as u32) else { break };
+                match doc.dereference(&w[i + 1]).map(|(_, o)| o) {
+                    Ok(Object::Array(list)) => {
+                        let widths: Vec<f32> = list.iter().map(|o| number(o).unwrap_or(DEFAULT_WIDTH)).collect();
+                        let last = first.saturating_add(widths.len().saturating_sub(1) as u32);
+                        ranges.push((first, last, widths));
+                        i += 2;
+                    }
+                    _ => {
+                        let (Some(last), Some(width)) = (number(&w[i + 1]), w.get(i + 2).and_then(number)) else {
+                            break;
+                        };
+                        ranges.push((first, last as u32, vec![width]));
+                        i += 3;
+                    }
+                }
+            }
+            let default = cid.get(b"DW").ok().and_then(number).unwrap_or(1000.0);
+            ranges.sort_by_key(|r| r.0);
+            return Widths { ranges, default };
+        }
+        let first = font.get(b"FirstChar").ok().and_then(number).unwrap_or(0.0) as u32;
+        let widths: Vec<f32> = array(font, b"Widths").iter().map(|o| number(o).unwrap_or(DEFAULT_WIDTH)).collect();
+        if !widths.is_empty() {
+            ranges.push((first, first.saturating_add(widths.len() as u32 - 1), widths));
+        }
+        let missing = font
+            .get_deref(b"FontDescriptor", doc)
+            .and_then(Object::as_dict)
+            .ok()
+            .and_then(|d| d.get(b"MissingWidth").ok().and_then(number))
+            .filter(|w| *w > 0.0);
+        Widths { ranges, default: missing.unwrap_or(DEFAULT_WIDTH) }
+    }
+
+    fn of(&self, code: u32) -> f32 {
+        let at = self.ranges.partition_point(|r| r.0 <= code);
+        match at.checked_sub(1).map(|i| &self.ranges[i]) {
+            Some((first, last, widths)) if code <= *last => {
+                if widths.len() == 1 {
+                    widths[0]
+                } else {
+                    widths.get((code - first) as usize).copied().unwrap_or(self.default)
+                }
+            }
+            _ => self.default,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn placed(end: (f32, f32)) -> Placed {
+        Placed { end, direction: (1.0, 0.0), size: 10.0 }
+    }
+
+    #[test]
+    fn gaps_become_nothing_spaces_tabs_or_lines() {
+        assert_eq!(separator(&placed((100.0, 700.0)), (100.5, 700.0)), "", "kerning inside a word");
+        assert_eq!(separator(&placed((100.0, 700.0)), (103.0, 700.0)), " ");
+        assert_eq!(separator(&placed((100.0, 700.0)), (160.0, 700.0)), "\t");
+        assert_eq!(separator(&placed((100.0, 700.0)), (50.0, 684.0)), "\n");
+        assert_eq!(separator(&placed((100.0, 700.0)), (101.0, 701.0)), "", "a superscript stays on its line");
+    }
+
+    #[test]
+    fn matrices_compose_in_pdf_order() {
+        let scale = Matrix { a: 2.0, d: 2.0, ..Matrix::IDENTITY };
+        let moved = Matrix::translation(10.0, 5.0).times(&scale);
+        assert_eq!(moved.apply(1.0, 1.0), (22.0, 12.0));
+    }
+}
