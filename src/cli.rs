@@ -32,3 +32,44 @@ pub fn quiet_panics(program: &'static str) {
         let _ = writeln!(io::stderr(), "{program}: internal failure at {place} (in a parser: the file is reported as an error; in the state store: it is set aside)");
     }));
 }
+
+/// What `--generate` writes to standard output: the man page, or a shell's completion script.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Generate {
+    /// The man page (roff), for `man 1`.
+    Man,
+    /// Bash completions.
+    Bash,
+    /// Zsh completions.
+    Zsh,
+    /// Fish completions.
+    Fish,
+    /// PowerShell completions.
+    Powershell,
+}
+
+/// Writes what `kind` names for `command` (built from the binary's argument definitions, so
+/// the man page and completions never disagree with `--help`) to `out`.
+///
+/// Errors: writing to `out` failed.
+pub fn generate(kind: Generate, mut command: clap::Command, out: &mut dyn Write) -> io::Result<()> {
+    let shell = match kind {
+        Generate::Man => return clap_mangen::Man::new(command).render(out),
+        Generate::Bash => clap_complete::Shell::Bash,
+        Generate::Zsh => clap_complete::Shell::Zsh,
+        Generate::Fish => clap_complete::Shell::Fish,
+        Generate::Powershell => clap_complete::Shell::PowerShell,
+    };
+    let name = command.get_name().to_string();
+    clap_complete::generate(shell, &mut command, name, out);
+    Ok(())
+}
+
+/// A write to standard output whose reader went away (`dlp-scan --list-detectors | head`) is
+/// not an error, as for any Unix filter.
+pub fn unless_reader_gone(written: io::Result<()>) -> io::Result<()> {
+    match written {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}

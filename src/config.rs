@@ -69,6 +69,8 @@ pub struct ScanConfig {
     pub threads: usize,
     /// Paths (files or directories) matching these globs are not scanned.
     pub exclude: GlobSet,
+    /// The globs `exclude` was built from.
+    pub exclude_globs: Vec<String>,
     /// Caps on reading documents and archives (the time budget comes from `scan.file_time_budget_secs`).
     pub limits: crate::extract::ExtractLimits,
     /// Parse container formats in worker processes.
@@ -253,6 +255,18 @@ impl Config {
         Ok(config)
     }
 
+    /// Adds exclusion globs (the command line's `--exclude`) to `scan.exclude`.
+    ///
+    /// Errors: a glob that does not parse, named in the message.
+    pub fn add_exclusions(&mut self, globs: &[String]) -> Result<(), String> {
+        if globs.is_empty() {
+            return Ok(());
+        }
+        self.scan.exclude_globs.extend(globs.iter().cloned());
+        self.scan.exclude = glob_set(self.scan.exclude_globs.iter().map(String::as_str))?;
+        Ok(())
+    }
+
     /// Builds the configuration `source` describes, reading no file.
     pub fn from_source(source: &ConfigSource) -> Result<Config, ConfigError> {
         let mut config = match &source.path {
@@ -268,11 +282,17 @@ impl Config {
         let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::from_toml(path, text, &e))?;
         let at = |span: std::ops::Range<usize>, msg: String| ConfigError::at_offset(path, text, span.start, msg);
         let base = defaults.map(|d| d.scan);
-        let exclude = match (&raw.scan.exclude, &base) {
-            (Some(globs), _) => build_globset(globs).map_err(|(span, msg)| at(span, msg))?,
-            (None, Some(b)) => b.exclude.clone(),
-            (None, None) => GlobSet::empty(),
+        let exclude_globs: Vec<String> = match (&raw.scan.exclude, &base) {
+            (Some(globs), _) => {
+                for g in globs {
+                    glob_set([g.get_ref().as_str()]).map_err(|msg| at(g.span(), msg))?;
+                }
+                globs.iter().map(|g| g.get_ref().clone()).collect()
+            }
+            (None, Some(b)) => b.exclude_globs.clone(),
+            (None, None) => Vec::new(),
         };
+        let exclude = glob_set(exclude_globs.iter().map(String::as_str)).map_err(|msg| at(0..0, msg))?;
         let max_file_size = match &raw.scan.max_file_size {
             Some(s) => parse_size(s.get_ref()).map_err(|msg| at(s.span(), msg))?,
             None => base.as_ref().map_or(512 << 20, |b| b.max_file_size),
@@ -306,6 +326,7 @@ impl Config {
             max_file_size,
             threads: raw.scan.threads.or(base.as_ref().map(|b| b.threads)).unwrap_or(0),
             exclude,
+            exclude_globs,
             limits,
             isolate_parsers: raw.scan.isolate_parsers.or(base.as_ref().map(|b| b.isolate_parsers)).unwrap_or(true),
             worker_memory: size_or(&raw.scan.worker_memory, base.as_ref().map_or(2 << 30, |b| b.worker_memory))?,
@@ -596,13 +617,12 @@ fn parse_sink(raw: &RawSink, number: usize) -> Result<crate::deliver::SinkSpec, 
     Ok(crate::deliver::SinkSpec { name, format, kind: sink_kind })
 }
 
-fn build_globset(globs: &[Spanned<String>]) -> Result<GlobSet, (std::ops::Range<usize>, String)> {
+fn glob_set<'g>(globs: impl IntoIterator<Item = &'g str>) -> Result<GlobSet, String> {
     let mut builder = GlobSetBuilder::new();
     for g in globs {
-        let glob = Glob::new(g.get_ref()).map_err(|e| (g.span(), format!("bad exclude glob: {e}")))?;
-        builder.add(glob);
+        builder.add(Glob::new(g).map_err(|e| format!("bad exclude glob: {e}"))?);
     }
-    builder.build().map_err(|e| (0..0, format!("exclude globs do not combine: {e}")))
+    builder.build().map_err(|e| format!("exclude globs do not combine: {e}"))
 }
 
 /// Parses sizes such as `512 MiB`, `2GB`, `1048576`.

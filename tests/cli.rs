@@ -691,3 +691,45 @@ fn a_missing_path_is_an_error_record_the_scan_goes_on_and_paths_are_absolute() {
     assert_eq!(staff["path"], t.root().join("staff.txt").display().to_string(), "absolute, though given relative");
     assert_eq!(out.status.code(), Some(2), "exit 2 at the end, as ripgrep does");
 }
+
+#[test]
+fn list_detectors_names_every_detector_file_with_its_examples() {
+    let t = Tree::new();
+    let out = t.command().arg("--list-detectors").output().unwrap();
+    assert!(out.status.success());
+    let listing = String::from_utf8(out.stdout).unwrap();
+    let files = std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("detectors"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "toml"))
+        .count();
+    assert_eq!(listing.lines().count(), files + 1, "a header and one line per detector:\n{listing}");
+    let nhs = listing.lines().find(|l| l.starts_with("nhs_number ")).expect("nhs_number listed");
+    assert!(nhs.contains("identifier"), "{nhs}");
+}
+
+#[test]
+fn exclude_on_the_command_line_adds_to_the_configured_exclusions() {
+    let t = Tree::new();
+    t.write("keep/staff.txt", NINO_LINE);
+    t.write("build/staff.txt", NINO_LINE);
+    let (records, _) = t.scan_json(&["--exclude", "**/build"]);
+    let files: Vec<&str> =
+        records.iter().filter(|r| r["type"] == "file").map(|r| r["path"].as_str().unwrap()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(files[0].ends_with("keep/staff.txt"));
+    let (_, out) = t.scan_json(&["--exclude", "a["]);
+    assert_eq!(out.status.code(), Some(2), "a bad glob is a fatal error");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--exclude"));
+}
+
+#[test]
+fn the_man_page_and_completions_come_from_the_argument_definitions() {
+    let t = Tree::new();
+    let man = t.command().args(["--generate", "man"]).output().unwrap();
+    let page = String::from_utf8(man.stdout).unwrap();
+    assert!(page.contains(".TH dlp-scan 1") && page.contains("fail\\-on\\-incomplete"), "{page}");
+    let bash = t.command().args(["--generate", "bash"]).output().unwrap();
+    assert!(String::from_utf8(bash.stdout).unwrap().contains("--list-detectors"));
+    let agent = Command::new(env!("CARGO_BIN_EXE_dlp-agent")).args(["--generate", "zsh"]).output().unwrap();
+    assert!(String::from_utf8(agent.stdout).unwrap().contains("check-config"));
+}

@@ -133,6 +133,7 @@ pub struct Detector {
     allowlist: HashSet<Vec<u8>>,
     mask: MaskStyle,
     examples: Vec<(usize, Example)>,
+    description: String,
     path: std::path::PathBuf,
     embedded: bool,
     requires_person: bool,
@@ -158,6 +159,21 @@ impl Detector {
     /// The file it was loaded from.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// What it finds, in the detector file's words.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// The confidence of a well-formed match with no context.
+    pub fn confidence(&self) -> Confidence {
+        self.confidence
+    }
+
+    /// True for a detector built into dlp-scan, false for one of the configuration's.
+    pub fn is_embedded(&self) -> bool {
+        self.embedded
     }
 }
 
@@ -784,6 +800,7 @@ fn compile_detector(source: &DetectorSource) -> Result<Detector, ConfigError> {
         allowlist,
         mask: spec.mask,
         examples,
+        description: spec.description.clone(),
         path: source.path.clone(),
         embedded: source.path.starts_with(builtin::EMBEDDED_ROOT),
         requires_person: spec.requires_person,

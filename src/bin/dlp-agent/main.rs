@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use dlp_scan::agent::{Agent, Control, Rules};
 use dlp_scan::config::Config;
 use dlp_scan::deliver::{Delivery, DeliveryConfig, SinkKind, SinkSpec};
@@ -38,9 +38,14 @@ struct Args {
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
 
-    /// Check the configuration and the detectors, say whether they are valid, and exit.
+    /// Check the configuration and the detectors, say whether they are valid, what would be
+    /// watched and where events would go, and exit.
     #[arg(long)]
     check_config: bool,
+
+    /// Write the man page or a shell's completion script to standard output, then exit.
+    #[arg(long, value_enum, value_name = "KIND")]
+    generate: Option<dlp_scan::cli::Generate>,
 }
 
 fn main() -> ExitCode {
@@ -186,6 +191,10 @@ fn delivery_config(config: &Config) -> DeliveryConfig {
 }
 
 fn run(args: &Args) -> Result<()> {
+    if let Some(kind) = args.generate {
+        let written = dlp_scan::cli::generate(kind, Args::command(), &mut io::stdout().lock());
+        return dlp_scan::cli::unless_reader_gone(written).context("writing");
+    }
     let path = config_path(args);
     let config = load_config(path.as_deref()).context("configuration")?;
     let (key, source) = keyfile::load_or_create(config.fingerprint_key_file.as_deref());

@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use clap::{Parser, ValueEnum};
+use clap::{CommandFactory, Parser, ValueEnum};
 use dlp_scan::config::Config;
 use dlp_scan::deliver::{Delivery, DeliveryConfig, SinkKind, SinkSpec, SinkStatus};
 use dlp_scan::keyfile::{self, KeySource};
@@ -27,7 +27,7 @@ use dlp_scan::worker;
 #[command(name = "dlp-scan", version)]
 struct Args {
     /// Files or directories to scan.
-    #[arg(required_unless_present = "send_spooled", value_name = "PATH")]
+    #[arg(required_unless_present_any = ["send_spooled", "generate", "list_detectors"], value_name = "PATH")]
     paths: Vec<PathBuf>,
 
     /// Output format on stdout, one event per line: `json` (the report records), `ecs`, `ocsf`
@@ -60,6 +60,20 @@ struct Args {
     /// Fingerprint key file (overrides `fingerprint.key_file`).
     #[arg(long, value_name = "FILE")]
     fingerprint_key: Option<PathBuf>,
+
+    /// Do not scan (or enter) paths matching this glob, besides `scan.exclude` (repeatable;
+    /// `**/node_modules`, `*.iso`).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+
+    /// List the detectors that would run (embedded and the configuration's own): id, kind of
+    /// data, confidence, examples, description; then exit.
+    #[arg(long, conflicts_with_all = ["paths", "send_spooled"])]
+    list_detectors: bool,
+
+    /// Write the man page or a shell's completion script to standard output, then exit.
+    #[arg(long, value_enum, value_name = "KIND", conflicts_with_all = ["paths", "send_spooled"])]
+    generate: Option<dlp_scan::cli::Generate>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -125,6 +139,7 @@ fn load_config(args: &Args) -> Result<Config> {
     if args.fingerprint_key.is_some() {
         config.fingerprint_key_file.clone_from(&args.fingerprint_key);
     }
+    config.add_exclusions(&args.exclude).map_err(|e| anyhow::anyhow!("--exclude: {e}"))?;
     Ok(config)
 }
 
@@ -168,6 +183,18 @@ fn report_delivery(statuses: &[SinkStatus]) {
 }
 
 fn run(args: &Args) -> Result<Exit> {
+    if let Some(kind) = args.generate {
+        let written = dlp_scan::cli::generate(kind, Args::command(), &mut io::stdout().lock());
+        dlp_scan::cli::unless_reader_gone(written).context("writing")?;
+        return Ok(Exit::Clean);
+    }
+    if args.list_detectors {
+        let config = load_config(args).context("configuration")?;
+        let (key, _) = keyfile::load_or_create(config.fingerprint_key_file.as_deref());
+        let scanner = Scanner::new(&config, key).context("detectors")?;
+        dlp_scan::cli::unless_reader_gone(list_detectors(&scanner, &mut io::stdout().lock())).context("writing")?;
+        return Ok(Exit::Clean);
+    }
     if args.send_spooled {
         let config = load_config(args).context("configuration")?;
         let delivery = Delivery::start(&delivery_config(args, &config), Origin::this_machine()).context("sinks")?;
@@ -229,6 +256,31 @@ fn run_for_a_person(
     let mut out = io::stdout().lock();
     table.write(&summary, &mut out, colour).context("writing the report")?;
     Ok(summary)
+}
+
+/// One line per detector: id, kind of data, confidence, true/false examples, description.
+fn list_detectors(scanner: &Scanner, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{:<40} {:<20} {:<10} {:<9} DESCRIPTION", "DETECTOR", "KIND", "CONFIDENCE", "EXAMPLES")?;
+    for d in scanner.engine().detectors() {
+        let positives = d.examples().iter().filter(|(_, e)| !e.matches.is_empty()).count();
+        let examples = format!("{positives}+{}", d.examples().len() - positives);
+        let source = if d.is_embedded() { String::new() } else { format!(" ({})", d.path().display()) };
+        writeln!(
+            out,
+            "{:<40} {:<20} {:<10} {:<9} {}{source}",
+            d.id(),
+            name_of(d.class()),
+            name_of(d.confidence()),
+            examples,
+            d.description()
+        )?;
+    }
+    Ok(())
+}
+
+/// The name a value has in the reports (its serde name).
+fn name_of(value: impl serde::Serialize) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
 
 /// A one-line progress display on stderr, shown only once a scan has taken a second.
