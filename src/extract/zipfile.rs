@@ -410,8 +410,9 @@ fn reason_for(error: &ZipError) -> PartialReason {
 }
 
 /// A zip without a readable central directory, most often a download or copy cut short: the
-/// members are read in order from their local headers (APPNOTE 4.3.7) until the content ends.
-/// Nothing readable at all makes the file corrupt.
+/// members are read in order from their local headers (APPNOTE 4.3.7). Reaching the central
+/// directory means every member was read; stopping at the end of the content is `truncated`, and
+/// anywhere else an unreadable part. Nothing readable at all makes the file corrupt.
 fn read_truncated<R: Read + Seek>(reader: &mut R, member: Option<&str>, depth: u32, ctx: &mut Ctx<'_, '_>) {
     if reader.rewind().is_err() {
         ctx.mark_unopenable(member);
@@ -420,11 +421,13 @@ fn read_truncated<R: Read + Seek>(reader: &mut R, member: Option<&str>, depth: u
     let mut reader = EofWatch { inner: reader, at_end: false };
     let mut read = 0u64;
     let mut seen = 0u64;
-    loop {
+    let whole = loop {
         let damaged_before = ctx.partial.contains(&PartialReason::UnreadablePart);
-        // `None`: the central directory is reached, so every member was there after all.
-        let Ok(Some(file)) = zip::read::read_zipfile_from_stream(&mut reader) else {
-            break;
+        let file = match zip::read::read_zipfile_from_stream(&mut reader) {
+            Ok(Some(file)) => file,
+            // The central directory is reached: every member was there.
+            Ok(None) => break true,
+            Err(_) => break false,
         };
         seen += 1;
         if file.is_dir() || file.encrypted() {
@@ -442,11 +445,13 @@ fn read_truncated<R: Read + Seek>(reader: &mut R, member: Option<&str>, depth: u
         if reader.at_end && !damaged_before {
             ctx.partial.remove(&PartialReason::UnreadablePart);
         }
-    }
+    };
     if seen == 0 {
         ctx.mark_unopenable(member);
-    } else {
+    } else if reader.at_end {
         ctx.mark(PartialReason::Truncated);
+    } else if !whole {
+        ctx.mark(PartialReason::UnreadablePart);
     }
 }
 
