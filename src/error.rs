@@ -79,6 +79,13 @@ pub enum FileError {
     /// A document parser failed on the file's content (a crafted or corrupt file).
     #[error("a document parser failed on this file's content")]
     ParserFailure,
+    /// The file's first bytes name a format (zip, 7z, ...) whose structure could not be parsed at
+    /// all: damaged, or cut short before anything readable.
+    #[error("not a readable {format} file: damaged or cut short")]
+    Corrupt {
+        /// The format its first bytes name.
+        format: &'static str,
+    },
     /// Reading the file took longer than its time budget and the worker reading it was stopped.
     #[error("reading this file took longer than its time budget; the parser was stopped")]
     Timeout,
@@ -126,6 +133,7 @@ impl FileError {
             FileError::LinkRefused => "link_refused",
             FileError::ForeignHardLink { .. } => "foreign_hard_link",
             FileError::ParserFailure => "parser_failure",
+            FileError::Corrupt { .. } => "corrupt",
             FileError::Timeout => "timeout",
             FileError::Reported { kind, .. } => kind,
         }
@@ -134,7 +142,7 @@ impl FileError {
 
 /// The stable error kinds, for errors that crossed from a worker process as text.
 pub fn known_kind(kind: &str) -> &'static str {
-    const KINDS: [&str; 11] = [
+    const KINDS: [&str; 12] = [
         "not_found",
         "permission_denied",
         "io",
@@ -144,6 +152,7 @@ pub fn known_kind(kind: &str) -> &'static str {
         "link_refused",
         "foreign_hard_link",
         "parser_failure",
+        "corrupt",
         "timeout",
         "reported",
     ];

@@ -19,7 +19,7 @@ use crate::classify::{classify, FileTally};
 use crate::config::{Config, ScanConfig};
 use crate::detect::{DetectorClass, Engine, FingerprintKey};
 use crate::error::{ConfigError, FileError};
-use crate::extract::{extract, ContentKind};
+use crate::extract::{extract, ContentKind, PartialReason};
 use crate::fsutil::OpenedFile;
 use crate::locate::Locator;
 use crate::policy::{evaluate, FileFacts};
@@ -202,7 +202,7 @@ impl Scanner {
             WalkItem::Skipped { reason, .. } => count_skip(summary, reason),
             WalkItem::Error { path, error } => {
                 sink.record(&Record::Error(error_record(&path, &error)));
-                lock(summary).errors += 1;
+                count_error(&mut lock(summary), &error);
             }
             WalkItem::File(candidate) => self.handle_file(&candidate, sink, totals, progress),
         }
@@ -217,7 +217,7 @@ impl Scanner {
                 // A file over the size cap is reported like an error but counted as skipped.
                 match error {
                     FileError::TooLarge { .. } => *s.skipped.entry(SkipReason::TooLarge.as_str()).or_default() += 1,
-                    _ => s.errors += 1,
+                    _ => count_error(&mut s, &error),
                 }
                 drop(s);
                 sink.record(&Record::Error(error_record(&candidate.path, &error)));
@@ -356,7 +356,7 @@ impl Scanner {
         let mut analysis = analysis.map_err(FileOutcome::Failed)?;
         let reopened = OpenedFile { file, identity };
         if reopened.changed_since_open() {
-            analysis.extracted.partial.insert(crate::extract::PartialReason::ChangedWhileRead);
+            analysis.extracted.partial.insert(PartialReason::ChangedWhileRead);
         }
         Ok(ReadFile { size, age_days, analysis, bytes_read })
     }
@@ -419,6 +419,9 @@ impl Scanner {
         let Analysis { extracted, tally, members, members_omitted, suppressed } = analysis;
         if extracted.kind == ContentKind::Binary && !extracted.encryption.encrypted {
             return FileOutcome::Skipped(SkipReason::Binary);
+        }
+        if extracted.partial.contains(&PartialReason::Corrupt) {
+            return FileOutcome::Failed(FileError::Corrupt { format: extracted.format });
         }
         let classification = classify(&tally);
         // Judged on the absolute path: `dlp-scan .` run inside `~/Dropbox` is still in Dropbox.
@@ -595,6 +598,14 @@ fn add_to_summary(s: &mut SummaryRecord, record: &FileRecord) {
     if record.partial {
         s.partial += 1;
     }
+    for reason in &record.partial_reasons {
+        *s.partial_reasons.entry(reason).or_default() += 1;
+    }
+}
+
+fn count_error(s: &mut SummaryRecord, error: &FileError) {
+    s.errors += 1;
+    *s.error_kinds.entry(error.kind()).or_default() += 1;
 }
 
 /// The `error` record of a file that could not be read.

@@ -59,6 +59,7 @@ fn expect(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
 fn planted() -> Vec<(&'static str, &'static str, BTreeMap<String, u64>)> {
     let letter = expect(&[("uk_bank_account", 1), ("uk_nino", 1), ("uk_passport", 1)]);
     let staff = expect(&[("email", 3), ("nhs_number", 3), ("uk_nino", 3)]);
+    let staff_alone = staff.clone();
     let slides = expect(&[("email", 1), ("nhs_number", 1)]);
     let archive =
         expect(&[("email", 3), ("nhs_number", 3), ("uk_bank_account", 1), ("uk_nino", 3), ("uk_passport", 1)]);
@@ -83,6 +84,16 @@ fn planted() -> Vec<(&'static str, &'static str, BTreeMap<String, u64>)> {
         ("nested.zip", "zip", archive.clone()),
         ("export.tar.gz", "tar.gz", archive.clone()),
         ("plain.7z", "7z", archive),
+        // Every method 7-Zip writes (what Windows reads), and member names in CP437.
+        ("zip-deflate64.zip", "zip", staff_alone.clone()),
+        ("zip-bzip2.zip", "zip", staff_alone.clone()),
+        ("zip-lzma.zip", "zip", staff_alone.clone()),
+        ("zip-ppmd.zip", "zip", staff_alone.clone()),
+        ("7z-lzma.7z", "7z", staff_alone.clone()),
+        ("7z-bzip2.7z", "7z", staff_alone.clone()),
+        ("7z-deflate.7z", "7z", staff_alone.clone()),
+        ("7z-ppmd.7z", "7z", staff_alone.clone()),
+        ("zip-cp437-names.zip", "zip", staff_alone),
         ("message.eml", "eml", expect(&[("email", 5), ("nhs_number", 3), ("uk_nino", 3)])),
         ("mailbox.mbox", "mbox", expect(&[("email", 1), ("nhs_number", 3)])),
     ]
@@ -442,5 +453,107 @@ fn pdf_text_is_read_as_a_reader_sees_it() {
     assert_eq!(counts(&files["form-xobject-text.pdf"]), expect(&[("date_of_birth", 1), ("email", 1), ("uk_nino", 1)]));
     assert_eq!(files["form-xobject-text.pdf"]["partial"], false);
     assert_eq!(reasons("identity-font.pdf"), ["unreadable_part"]);
-    assert_eq!(reasons("truncated.pdf"), ["unreadable_part"]);
+    assert_eq!(reasons("truncated.pdf"), ["truncated"]);
+}
+
+#[test]
+fn archives_made_with_any_method_or_name_encoding_are_read_whole() {
+    let zips = ["zip-deflate64.zip", "zip-bzip2.zip", "zip-lzma.zip", "zip-ppmd.zip"];
+    let sevens = ["7z-lzma.7z", "7z-bzip2.7z", "7z-deflate.7z", "7z-ppmd.7z"];
+    let names: Vec<&str> = zips.iter().chain(&sevens).copied().chain(["zip-cp437-names.zip"]).collect();
+    let (files, summary) = scan(&names.iter().map(|n| fixture(n)).collect::<Vec<_>>(), &[]);
+    for name in &names {
+        let record = &files[*name];
+        assert_eq!(record["classification"], "confidential", "{name}");
+        assert_eq!(record["partial"], false, "{name}: {}", record["partial_reasons"]);
+    }
+    // The middle member's name is "B_Zoë.txt" in CP437 bytes without the UTF-8 flag, as Windows'
+    // "Compressed (zipped) folder" writes it: shown decoded, and the archive read whole.
+    let members = &files["zip-cp437-names.zip"]["members_with_findings"];
+    assert_eq!(*members, serde_json::json!(["A_staff.csv", "B_Zoë.txt", "C_staff.csv"]));
+    assert_eq!(summary["partial"], 0);
+}
+
+#[test]
+fn what_is_not_read_is_said_never_silently_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    // A zip cut short: what came before the cut is read, and the file says it was truncated.
+    let zip = std::fs::read(fixture("zip-cp437-names.zip")).unwrap();
+    let second = zip.windows(4).skip(4).position(|w| w == b"PK\x03\x04").unwrap() + 4;
+    std::fs::write(dir.path().join("cut.zip"), &zip[..second + 40]).unwrap();
+    // A 7z whose headers are gone: nothing can be read, so an error of kind `corrupt`.
+    let seven = std::fs::read(fixture("7z-lzma.7z")).unwrap();
+    std::fs::write(dir.path().join("cut.7z"), &seven[..40]).unwrap();
+    // A RAR 5 archive (signature, main archive header): recognised, content not read here.
+    let rar = [
+        b"Rar!\x1a\x07\x01\x00".as_slice(),
+        &[0x33, 0x92, 0xb5, 0xe5, 0x0a, 0x01, 0x05, 0x06, 0x00, 0x05, 0x01, 0x01, 0x80, 0x80, 0x00],
+    ]
+    .concat();
+    std::fs::write(dir.path().join("notes.rar"), rar).unwrap();
+    let paths = vec![dir.path().to_path_buf(), fixture("7z-deflate64.7z")];
+    let key = dir.path().join("key");
+    std::fs::write(&key, [9u8; 32]).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_dlp-scan"))
+        .args(["--format", "json", "--fingerprint-key"])
+        .arg(&key)
+        .args(&paths)
+        .output()
+        .unwrap();
+    let records: Vec<Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let of = |name: &str| {
+        records
+            .iter()
+            .find(|r| r["path"].as_str().is_some_and(|p| p.ends_with(name)))
+            .unwrap_or_else(|| panic!("{name}: no record"))
+    };
+    assert_eq!(of("cut.zip")["partial_reasons"], serde_json::json!(["truncated"]));
+    assert_eq!(of("cut.zip")["members_with_findings"], serde_json::json!(["A_staff.csv"]));
+    assert_eq!((&of("cut.7z")["type"], &of("cut.7z")["kind"]), (&"error".into(), &"corrupt".into()));
+    assert_eq!(of("notes.rar")["partial_reasons"], serde_json::json!(["unsupported_format"]));
+    // Deflate64 inside .7z has no decoder here: not read, and said so.
+    assert_eq!(of("7z-deflate64.7z")["partial_reasons"], serde_json::json!(["unsupported_format"]));
+    let summary = records.last().unwrap();
+    assert_eq!(summary["partial_reasons"], serde_json::json!({"truncated": 1, "unsupported_format": 2}));
+    assert_eq!(summary["error_kinds"], serde_json::json!({"corrupt": 1}));
+}
+
+#[test]
+fn binary_files_are_not_taken_for_openpgp_from_one_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    // A CADKEY part-file header followed by zeros; 0xA5 followed by random bytes.
+    let mut cad = vec![0xa5, 0x0f, 0xf0, 0x5a, 0x1e, 0x02, 0, 0, b'0', b'M', b'3', b'C'];
+    cad.resize(4012, 0);
+    std::fs::write(dir.path().join("cad-part.prt"), cad).unwrap();
+    let mut x: u32 = 0x2545_f491;
+    let random: Vec<u8> = std::iter::once(0xa5)
+        .chain((0..4000).map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x >> 8) as u8
+        }))
+        .collect();
+    std::fs::write(dir.path().join("random-a5.bin"), random).unwrap();
+    let (files, summary) = scan(&[dir.path().to_path_buf(), fixture("gpg-AES256.gpg")], &[]);
+    assert!(!files.contains_key("cad-part.prt") && !files.contains_key("random-a5.bin"), "{files:?}");
+    assert_eq!(summary["skipped"]["binary"], 2);
+    assert_eq!(files["gpg-AES256.gpg"]["encryption"]["method"], "openpgp", "real OpenPGP still is");
+}
+
+#[test]
+fn text_with_a_few_nul_bytes_is_read_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let row = "Ann Smith,AB 12 34 56 C,ann.smith@lboro.ac.uk\n";
+    std::fs::write(dir.path().join("trailing-nul.csv"), format!("Name,NI number,Email\n{row}\0")).unwrap();
+    std::fs::write(dir.path().join("zero-filled.log"), [row.as_bytes(), &vec![0u8; 1 << 20]].concat()).unwrap();
+    let rtf = std::fs::read(fixture("letter.rtf")).unwrap();
+    std::fs::write(dir.path().join("wordpad.rtf"), [rtf.as_slice(), &[0u8; 512]].concat()).unwrap();
+    let (files, _) = scan(&[dir.path().to_path_buf()], &[]);
+    for name in ["trailing-nul.csv", "zero-filled.log"] {
+        assert_eq!(counts(&files[name]), expect(&[("email", 1), ("uk_nino", 1)]), "{name}");
+    }
+    assert_eq!(files["wordpad.rtf"]["format"], "rtf");
+    assert_eq!(counts(&files["wordpad.rtf"]), expect(&[("uk_bank_account", 1), ("uk_nino", 1), ("uk_passport", 1)]));
 }

@@ -222,7 +222,7 @@ fn ocsf_events_are_data_security_findings_with_their_required_attributes() {
 }
 
 /// The CEF extension keys dlp-scan may use: the dictionary's (Micro Focus CEF rev. 25).
-const CEF_KEYS: [&str; 27] = [
+const CEF_KEYS: [&str; 31] = [
     "rt",
     "externalId",
     "act",
@@ -250,6 +250,10 @@ const CEF_KEYS: [&str; 27] = [
     "cs6Label",
     "cn1",
     "cn1Label",
+    "flexString1",
+    "flexString1Label",
+    "flexString2",
+    "flexString2Label",
 ];
 
 #[test]

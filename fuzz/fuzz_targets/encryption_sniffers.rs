@@ -9,6 +9,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = encryption::ooxml_encryption_info(data);
     let _ = encryption::odf_manifest(&String::from_utf8_lossy(data));
     let _ = encryption::openpgp(data);
+    let _ = encryption::is_openpgp_message(data);
     let _ = encryption::luks(data);
     let _ = encryption::rar(data, true);
     let _ = encryption::rar(data, false);

@@ -237,28 +237,82 @@ fn dearmour(bytes: &[u8]) -> Option<Vec<u8>> {
 }
 
 fn first_packet(p: &[u8]) -> Option<(u8, &[u8])> {
+    let header = packet_header(p)?;
+    let end = header.body_len.map_or(p.len(), |n| header.len.saturating_add(n).min(p.len()));
+    Some((header.tag, p.get(header.len..end)?))
+}
+
+/// An OpenPGP packet header (RFC 9580 section 4.2).
+#[derive(Debug, PartialEq, Eq)]
+struct PacketHeader {
+    tag: u8,
+    /// Bytes of the header itself.
+    len: usize,
+    /// Bytes of the body; `None` for a partial or indeterminate length (data packets only).
+    body_len: Option<usize>,
+}
+
+/// Parses the packet header at the start of `p`: new format (bits 7 and 6 set, one-, two- or
+/// five-octet lengths, partial lengths) or legacy format (bit 7, tag in bits 5-2, length type
+/// in bits 1-0).
+fn packet_header(p: &[u8]) -> Option<PacketHeader> {
     let first = *p.first()?;
     if first & 0x80 == 0 {
         return None;
     }
-    if first & 0x40 != 0 {
-        let tag = first & 0x3F;
-        let (len, header) = match *p.get(1)? {
-            l @ 0..=191 => (usize::from(l), 2),
-            l @ 192..=223 => ((usize::from(l) - 192) * 256 + usize::from(*p.get(2)?) + 192, 3),
-            255 => (u32::from_be_bytes(p.get(2..6)?.try_into().ok()?) as usize, 6),
-            _ => (p.len().saturating_sub(2), 2),
-        };
-        Some((tag, p.get(header..(header + len).min(p.len()))?))
+    let be = |r: std::ops::Range<usize>| p.get(r).map(|b| b.iter().fold(0usize, |n, &x| n << 8 | usize::from(x)));
+    let (tag, len, body_len) = if first & 0x40 != 0 {
+        match *p.get(1)? {
+            l @ 0..=191 => (first & 0x3F, 2, Some(usize::from(l))),
+            l @ 192..=223 => (first & 0x3F, 3, Some((usize::from(l) - 192) * 256 + usize::from(*p.get(2)?) + 192)),
+            255 => (first & 0x3F, 6, Some(be(2..6)?)),
+            _ => (first & 0x3F, 2, None),
+        }
     } else {
         let tag = (first >> 2) & 0x0F;
-        let (len, header) = match first & 3 {
-            0 => (usize::from(*p.get(1)?), 2),
-            1 => (usize::from(u16::from_be_bytes(p.get(1..3)?.try_into().ok()?)), 3),
-            2 => (u32::from_be_bytes(p.get(1..5)?.try_into().ok()?) as usize, 5),
-            _ => (p.len() - 1, 1),
-        };
-        Some((tag, p.get(header..(header + len).min(p.len()))?))
+        match first & 3 {
+            0 => (tag, 2, Some(be(1..2)?)),
+            1 => (tag, 3, Some(be(1..3)?)),
+            2 => (tag, 5, Some(be(1..5)?)),
+            _ => (tag, 1, None),
+        }
+    };
+    Some(PacketHeader { tag, len, body_len })
+}
+
+/// True when `head` (the first bytes of a file) is an encrypted OpenPGP message as RFC 9580
+/// section 10.3 shapes one: one or more session-key packets (tag 1 public-key, tag 3 symmetric),
+/// each whole, of a known version and a plausible length, followed by an encrypted data packet
+/// (tag 9, 18 or 20). One byte that happens to be a packet tag is not enough.
+pub fn is_openpgp_message(head: &[u8]) -> bool {
+    let mut at = 0;
+    let mut session_keys = 0;
+    while let Some(header) = head.get(at..).and_then(packet_header) {
+        let body = header.body_len.and_then(|n| head.get(at + header.len..at + header.len + n));
+        match (header.tag, body) {
+            (1 | 3, Some(body)) if is_session_key(header.tag, body) => {
+                session_keys += 1;
+                at += header.len + body.len();
+            }
+            (9 | 18 | 20, _) => return session_keys > 0,
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// A whole session-key packet body of a version RFC 9580 (5.1, 5.3) or RFC 4880 defines: PKESK
+/// v3 (key id, public-key algorithm, encrypted key) or v6; SKESK v4 (a symmetric algorithm id,
+/// an S2K specifier of type 0, 1 or 3), v5 or v6.
+fn is_session_key(tag: u8, body: &[u8]) -> bool {
+    match (tag, body) {
+        (1, [3, _, _, _, _, _, _, _, _, algorithm, ..]) => {
+            body.len() >= 12 && matches!(algorithm, 1..=3 | 16 | 18 | 20 | 22 | 25 | 26)
+        }
+        (1, [6, ..]) => body.len() >= 12,
+        (3, [4, cipher, s2k, ..]) => matches!(cipher, 1..=4 | 7..=13) && matches!(s2k, 0 | 1 | 3) && body.len() <= 64,
+        (3, [5 | 6, ..]) => (8..=256).contains(&body.len()),
+        _ => false,
     }
 }
 
@@ -456,6 +510,24 @@ mod tests {
         // PKESK (tag 1, new format): the cipher is inside the encrypted session key.
         let pkesk = [0xc1, 3, 3, 0, 0];
         assert_eq!(openpgp(&pkesk).strong, None);
+    }
+
+    #[test]
+    fn openpgp_messages_are_told_by_their_packet_sequence() {
+        // SKESK v4 (AES-256, iterated and salted S2K), then SEIPD v1: what `gpg --symmetric` writes.
+        let skesk = [0x8c, 0x0d, 4, 9, 3, 2, 1, 2, 3, 4, 5, 6, 7, 8, 0xff];
+        assert!(is_openpgp_message(&[&skesk[..], &[0xd2, 0x05, 1, 0, 0, 0, 0]].concat()));
+        // PKESK v3 (RSA) with a 4-byte key, then SEIPD with a partial body length.
+        let pkesk = [0x84, 14, 3, 1, 2, 3, 4, 5, 6, 7, 8, 1, 0, 16, 0xab, 0xcd];
+        assert!(is_openpgp_message(&[&pkesk[..], &[0xd2, 0xe5, 1]].concat()));
+        // A session key with nothing after it, a data packet without a session key, a CAD part
+        // header whose first byte is a legacy tag 9, and a session key of no known version.
+        assert!(!is_openpgp_message(&skesk));
+        assert!(!is_openpgp_message(&[0xd2, 0x05, 1, 0, 0, 0, 0]));
+        assert!(!is_openpgp_message(&[0xa5, 0x0f, 0xf0, 0x5a, 0x1e, 0x02, 0, 0, b'0', b'M', b'3', b'C', 0, 0, 0, 0]));
+        assert!(!is_openpgp_message(&[0x8c, 0x04, 9, 9, 3, 2, 0xd2, 0x05, 1, 0, 0, 0, 0]));
+        // A length that runs past the data is not a packet.
+        assert!(!is_openpgp_message(&[0x8c, 0x40, 4, 9, 3, 2, 0xd2]));
     }
 
     #[test]

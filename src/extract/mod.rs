@@ -95,11 +95,20 @@ pub enum PartialReason {
     /// The file's size or modification time changed while it was read: what was read may be
     /// neither the old content nor the new (it is read again once it settles).
     ChangedWhileRead,
+    /// A recognised format (or an archive member's compression method) that has no reader here:
+    /// its text was not extracted (a RAR archive, a zip member compressed with WavPack).
+    UnsupportedFormat,
+    /// The content ends before its format says it does (a zip without its central directory, a
+    /// gzip or tar stream cut short): what came before the cut was read.
+    Truncated,
+    /// Nothing of the file could be parsed as the format its first bytes name. Never reported as a
+    /// reason: the file gets an `error` record of kind `corrupt` instead of a file record.
+    Corrupt,
 }
 
 impl PartialReason {
     /// Every reason.
-    const ALL: [PartialReason; 9] = [
+    const ALL: [PartialReason; 12] = [
         PartialReason::TimeBudget,
         PartialReason::NestingDepth,
         PartialReason::MemberCount,
@@ -109,6 +118,9 @@ impl PartialReason {
         PartialReason::OverlappingEntries,
         PartialReason::UnreadablePart,
         PartialReason::ChangedWhileRead,
+        PartialReason::UnsupportedFormat,
+        PartialReason::Truncated,
+        PartialReason::Corrupt,
     ];
 
     /// The reason spelled `name` (as written by [`PartialReason::as_str`]).
@@ -128,6 +140,9 @@ impl PartialReason {
             PartialReason::OverlappingEntries => "overlapping_entries",
             PartialReason::UnreadablePart => "unreadable_part",
             PartialReason::ChangedWhileRead => "changed_while_read",
+            PartialReason::UnsupportedFormat => "unsupported_format",
+            PartialReason::Truncated => "truncated",
+            PartialReason::Corrupt => "corrupt",
         }
     }
 }
@@ -175,6 +190,21 @@ impl<'s, 'k> Ctx<'s, 'k> {
 
     fn mark(&mut self, reason: PartialReason) {
         self.partial.insert(reason);
+    }
+
+    /// Marks a container that could not be opened at all: the whole file is corrupt when it is the
+    /// file itself, one unreadable part when it is a member of another container.
+    fn mark_unopenable(&mut self, member: Option<&str>) {
+        self.mark(if member.is_none() { PartialReason::Corrupt } else { PartialReason::UnreadablePart });
+    }
+
+    /// Marks why reading stopped with an I/O error: content that ends too early is truncated;
+    /// anything else (a checksum, a bad code) is an unreadable part.
+    fn mark_read_error(&mut self, error: &std::io::Error) {
+        self.mark(match error.kind() {
+            std::io::ErrorKind::UnexpectedEof => PartialReason::Truncated,
+            _ => PartialReason::UnreadablePart,
+        });
     }
 
     /// Counts one more archive member read, unless the member cap or the file's time or text is
@@ -246,7 +276,7 @@ impl<'s, 'k> Ctx<'s, 'k> {
                     self.mark(PartialReason::TextBytes);
                 }
             }
-            Err(_) => self.mark(PartialReason::UnreadablePart),
+            Err(e) => self.mark_read_error(&e),
         }
     }
 
@@ -439,7 +469,12 @@ fn read_content<R: Read + Seek>(
         ContentKind::Gzip | ContentKind::Tar => stream::read(reader, kind, member, depth, ctx),
         ContentKind::SevenZip => stream::seven_zip(reader, member, depth, ctx),
         ContentKind::Rar(rar5) => {
-            ctx.add_encryption_if_some(encryption::rar(head, rar5));
+            // No maintained RAR decoder in safe Rust (`unrar` binds the C++ library): the headers
+            // tell the encryption; unencrypted content is reported as not read.
+            match encryption::rar(head, rar5) {
+                Some(found) => ctx.add_encryption(found),
+                None => ctx.mark(PartialReason::UnsupportedFormat),
+            }
             "rar"
         }
         ContentKind::OpenPgp => {
@@ -468,14 +503,6 @@ fn read_content<R: Read + Seek>(
                 );
             }
             "binary"
-        }
-    }
-}
-
-impl Ctx<'_, '_> {
-    fn add_encryption_if_some(&mut self, found: Option<Encryption>) {
-        if let Some(e) = found {
-            self.add_encryption(e);
         }
     }
 }
@@ -535,8 +562,8 @@ fn read_bounded(data: &mut impl Read, compressed: Option<u64>, ctx: &mut Ctx<'_,
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(_) => {
-                ctx.mark(PartialReason::UnreadablePart);
+            Err(e) => {
+                ctx.mark_read_error(&e);
                 break;
             }
         };

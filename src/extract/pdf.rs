@@ -33,7 +33,7 @@ pub(super) fn read<R: Read + Seek>(reader: &mut R, size: u64, ctx: &mut Ctx<'_, 
     let scheme = encryption_scheme(&bytes);
     if !ends_with_eof_marker(&bytes) {
         // Cut short (a partial download or copy): objects past the cut are missing.
-        ctx.mark(PartialReason::UnreadablePart);
+        ctx.mark(PartialReason::Truncated);
     }
     let caps = text::Caps {
         stream_bytes: usize::try_from(cap).unwrap_or(usize::MAX),

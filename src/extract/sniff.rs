@@ -6,6 +6,8 @@
 
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
 
+use super::encryption::is_openpgp_message;
+
 /// What the first bytes say the content is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContentKind {
@@ -59,7 +61,7 @@ pub fn sniff(head: &[u8]) -> ContentKind {
         return ContentKind::Text(encoding);
     }
     if looks_binary(head) {
-        return if is_openpgp_packet(head) { ContentKind::OpenPgp } else { ContentKind::Binary };
+        return if is_openpgp_message(head) { ContentKind::OpenPgp } else { ContentKind::Binary };
     }
     if head.starts_with(b"-----BEGIN PGP MESSAGE-----") {
         return ContentKind::OpenPgp;
@@ -74,11 +76,8 @@ pub fn sniff(head: &[u8]) -> ContentKind {
     sniff_markup(head, encoding).unwrap_or(ContentKind::Text(encoding))
 }
 
-/// RTF by its opening group; HTML by its doctype or root element; XML by its declaration.
+/// HTML by its doctype or root element; XML by its declaration.
 fn sniff_markup(head: &[u8], encoding: &'static Encoding) -> Option<ContentKind> {
-    if head.starts_with(b"{\\rtf") {
-        return Some(ContentKind::Rtf);
-    }
     let start = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let start = &start[start.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(start.len())..];
     let opening = start[..start.len().min(1024)].to_ascii_lowercase();
@@ -135,6 +134,9 @@ fn sniff_magic(head: &[u8]) -> Option<ContentKind> {
         [b'P', b'K', 3, 4, ..] | [b'P', b'K', 5, 6, ..] => ContentKind::Zip,
         [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, ..] => ContentKind::CompoundFile,
         [0x1F, 0x8B, ..] => ContentKind::Gzip,
+        // RTF 1.9.1 section "RTF Syntax": a document is one group opening with `{\rtf`. WordPad
+        // pads what it writes with NUL bytes, and `\bin` embeds raw bytes: neither makes it binary.
+        [b'{', b'\\', b'r', b't', b'f', ..] => ContentKind::Rtf,
         [b'7', b'z', 0xBC, 0xAF, 0x27, 0x1C, ..] => ContentKind::SevenZip,
         [b'R', b'a', b'r', b'!', 0x1A, 0x07, 0x01, 0x00, ..] => ContentKind::Rar(true),
         [b'R', b'a', b'r', b'!', 0x1A, 0x07, 0x00, ..] => ContentKind::Rar(false),
@@ -151,19 +153,6 @@ fn sniff_magic(head: &[u8]) -> Option<ContentKind> {
 /// PDF readers accept `%PDF-` anywhere in the first kilobyte.
 fn pdf_header_offset(head: &[u8]) -> Option<usize> {
     head[..head.len().min(1024)].windows(5).position(|w| w == b"%PDF-")
-}
-
-/// An OpenPGP message starts with a public-key or symmetric-key encrypted session key packet, or
-/// an encrypted data packet (old and new packet formats).
-fn is_openpgp_packet(head: &[u8]) -> bool {
-    let Some(&first) = head.first() else {
-        return false;
-    };
-    if first & 0x80 == 0 {
-        return false;
-    }
-    let tag = if first & 0x40 != 0 { first & 0x3F } else { (first >> 2) & 0x0F };
-    matches!(tag, 1 | 3 | 9 | 18 | 20)
 }
 
 /// UTF-16 text without a byte-order mark has a NUL in every other byte for Latin text.
@@ -186,14 +175,19 @@ fn utf16_without_bom(head: &[u8]) -> Option<&'static Encoding> {
     }
 }
 
-/// Binary content has NUL bytes, or many control characters that no text format uses.
+/// Binary content has NUL bytes in more than one byte in a hundred, or control characters that no
+/// text format uses in more than one in twenty. NUL bytes after the last other byte do not count:
+/// text is often padded with them (a CSV with a trailing NUL, a log preallocated and written to
+/// part of its length), and all-NUL content is binary.
 fn looks_binary(head: &[u8]) -> bool {
     let sample = &head[..head.len().min(8192)];
-    if sample.contains(&0) {
+    let Some(last) = sample.iter().rposition(|&b| b != 0) else {
         return true;
-    }
+    };
+    let sample = &sample[..=last];
+    let nuls = sample.iter().filter(|&&b| b == 0).count();
     let controls = sample.iter().filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x1B)).count();
-    controls * 100 > sample.len().max(1) * 5
+    nuls * 100 > sample.len() || controls * 100 > sample.len() * 5
 }
 
 /// Valid UTF-8, except that the sample may end inside a multi-byte character.
@@ -242,6 +236,42 @@ mod tests {
     }
 
     #[test]
+    fn a_few_nul_bytes_do_not_make_text_binary() {
+        assert_eq!(sniff(b"Name,Email\nAnn,ann@example.ac.uk\n\x00"), ContentKind::Text(UTF_8));
+        let padded = [b"staff list: Ann, Bob, Carol\n".repeat(20), vec![0; 7000]].concat();
+        assert_eq!(sniff(&padded), ContentKind::Text(UTF_8));
+        let stray = [b"a log line that goes on for a while\n".repeat(10), vec![0], b"more\n".to_vec()].concat();
+        assert_eq!(sniff(&stray), ContentKind::Text(UTF_8));
+        assert_eq!(sniff(&[0; 4096]), ContentKind::Binary);
+        assert_eq!(sniff(b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"), ContentKind::Binary);
+    }
+
+    #[test]
+    fn rtf_padded_with_nul_bytes_is_rtf() {
+        let wordpad =
+            [b"{\\rtf1\\ansi\\deff0{\\fonttbl{\\f0 Calibri;}}\\f0 NI AB 12 34 56 C\\par}".as_slice(), &[0; 64]]
+                .concat();
+        assert_eq!(sniff(&wordpad), ContentKind::Rtf);
+    }
+
+    #[test]
+    fn one_byte_that_is_a_packet_tag_is_not_openpgp() {
+        let mut cad = vec![0xa5, 0x0f, 0xf0, 0x5a, 0x1e, 0x02, 0, 0, b'0', b'M', b'3', b'C'];
+        cad.resize(4012, 0);
+        assert_eq!(sniff(&cad), ContentKind::Binary);
+        let mut x: u32 = 0x1234_5678;
+        let random: Vec<u8> = std::iter::once(0xa5)
+            .chain((0..4000).map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            }))
+            .collect();
+        assert_eq!(sniff(&random), ContentKind::Binary);
+    }
+
+    #[test]
     fn markup_is_recognised_by_its_opening() {
         assert_eq!(sniff(b"<!DOCTYPE html><html><body>x</body></html>"), ContentKind::Html(UTF_8));
         assert_eq!(sniff(b"  <html lang=\"en\">"), ContentKind::Html(UTF_8));
@@ -274,8 +304,10 @@ mod tests {
         assert_eq!(sniff(b"\x03\xd9\xa2\x9a\x67\xfb\x4b\xb5"), ContentKind::KeePass);
         assert_eq!(sniff(b"age-encryption.org/v1\n-> X25519 abc\n"), ContentKind::Age);
         assert_eq!(sniff(b"-----BEGIN PGP MESSAGE-----\n\nhQEMA"), ContentKind::OpenPgp);
-        assert_eq!(sniff(b"\x8c\x0d\x04\x09\x03\x02\x00\x00"), ContentKind::OpenPgp);
-        assert_eq!(sniff(b"\xc3\x0d\x04\x09\x03\x02\x00\x00"), ContentKind::OpenPgp);
+        let skesk_seipd = b"\x8c\x0d\x04\x09\x03\x02\x01\x02\x03\x04\x05\x06\x07\x08\xff\xd2\x05\x01\x00\x00\x00\x00";
+        assert_eq!(sniff(skesk_seipd), ContentKind::OpenPgp);
+        let new_format = b"\xc3\x0d\x04\x09\x03\x02\x01\x02\x03\x04\x05\x06\x07\x08\xff\xd2\x05\x01\x00\x00\x00\x00";
+        assert_eq!(sniff(new_format), ContentKind::OpenPgp);
         let mut tar = vec![0u8; 512];
         tar[..8].copy_from_slice(b"file.txt");
         tar[257..262].copy_from_slice(b"ustar");

@@ -2,7 +2,9 @@
 //!
 //! gzip and tar are read as streams, so a large `.tar.gz` is never held in memory whole; each tar
 //! member is read (within the caps) and dispatched like any other content. A 7-Zip archive whose
-//! content or names are encrypted (AES-256) is reported as such; otherwise its members are read.
+//! content or names are encrypted (AES-256) is reported as such; otherwise its members are read,
+//! with every method 7-Zip writes (LZMA, LZMA2, BZip2, Deflate, PPMd and the BCJ filters); another
+//! method (Deflate64, BCJ2) is `unsupported_format`.
 
 use std::io::{Cursor, Read, Seek};
 
@@ -67,9 +69,12 @@ fn read_tar(reader: &mut dyn Read, member: Option<&str>, depth: u32, ctx: &mut C
     };
     let mut read = 0u64;
     for entry in entries {
-        let Ok(entry) = entry else {
-            ctx.mark(PartialReason::UnreadablePart);
-            break;
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                ctx.mark_read_error(&e);
+                break;
+            }
         };
         if !entry.header().entry_type().is_file() || entry.size() == 0 {
             continue;
@@ -102,7 +107,7 @@ pub(super) fn seven_zip<R: Read + Seek>(
             return "7z";
         }
         Err(_) => {
-            ctx.mark(PartialReason::UnreadablePart);
+            ctx.mark_unopenable(member);
             return "7z";
         }
     };
@@ -118,7 +123,7 @@ pub(super) fn seven_zip<R: Read + Seek>(
         return "7z";
     }
     let Ok(mut entries) = sevenz_rust2::ArchiveReader::new(reader, password) else {
-        ctx.mark(PartialReason::UnreadablePart);
+        ctx.mark_unopenable(member);
         return "7z";
     };
     let mut read = 0u64;
@@ -133,8 +138,11 @@ pub(super) fn seven_zip<R: Read + Seek>(
         read_member(data, None, &path, depth + 1, ctx);
         Ok(true)
     });
-    if result.is_err() {
-        ctx.mark(PartialReason::UnreadablePart);
+    match result {
+        Ok(()) => {}
+        Err(sevenz_rust2::Error::UnsupportedCompressionMethod(_)) => ctx.mark(PartialReason::UnsupportedFormat),
+        Err(sevenz_rust2::Error::Io(e, _)) => ctx.mark_read_error(&e),
+        Err(_) => ctx.mark(PartialReason::UnreadablePart),
     }
     "7z"
 }

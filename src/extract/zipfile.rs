@@ -5,9 +5,17 @@
 //! classified from their local headers (ZipCrypto or WinZip AES with its strength); their names and
 //! sizes stay visible, their content is not read. Entries whose byte ranges overlap (a bomb
 //! construction) stop the archive.
+//!
+//! Member names are bytes: UTF-8 when general-purpose bit 11 is set, otherwise the writer's code
+//! page (CP437 from Windows' "Compressed (zipped) folder", APPNOTE 6.3.x appendix D). A name in
+//! any encoding is shown as the `zip` crate decodes it and never stops the archive. Members are
+//! read with every method 7-Zip, Windows and WinZip write (Deflate, Deflate64, BZip2, LZMA, PPMd,
+//! XZ, Zstandard); another method is `unsupported_format`. A zip cut short (no central directory)
+//! is read member by member from its local headers up to the cut, and marked `truncated`.
 
 use std::io::{Read, Seek, SeekFrom};
 
+use zip::result::ZipError;
 use zip::ZipArchive;
 
 use super::office::{self, PartStyle};
@@ -33,7 +41,7 @@ pub(super) fn read<R: Read + Seek>(
     let entries = match list_entries(reader) {
         Ok(entries) => entries,
         Err(_) => {
-            ctx.mark(PartialReason::UnreadablePart);
+            read_truncated(reader, member, depth, ctx);
             return "zip";
         }
     };
@@ -48,7 +56,7 @@ pub(super) fn read<R: Read + Seek>(
     }
     let package = package_of(&entries, reader);
     let Ok(mut archive) = ZipArchive::new(&mut *reader) else {
-        ctx.mark(PartialReason::UnreadablePart);
+        ctx.mark_unopenable(member);
         return "zip";
     };
     match package {
@@ -63,6 +71,8 @@ pub(super) fn read<R: Read + Seek>(
 struct Entry {
     name: String,
     header_start: u64,
+    /// Length of the name as stored (bytes), which a decoded name need not have.
+    raw_name_len: u64,
     compressed: u64,
     size: u64,
     encrypted: bool,
@@ -80,6 +90,7 @@ fn list_entries<R: Read + Seek>(reader: &mut R) -> zip::result::ZipResult<Vec<En
                 .map(|n| n.into_owned())
                 .unwrap_or_else(|_| String::from_utf8_lossy(f.name_raw()).into_owned()),
             header_start: f.header_start(),
+            raw_name_len: f.name_raw().len() as u64,
             compressed: f.compressed_size(),
             size: f.size(),
             encrypted: f.encrypted(),
@@ -89,10 +100,13 @@ fn list_entries<R: Read + Seek>(reader: &mut R) -> zip::result::ZipResult<Vec<En
     Ok(entries)
 }
 
-/// True when two entries claim overlapping bytes of the archive.
+/// True when two entries claim overlapping bytes of the archive: each spans its local header's
+/// fixed 30 bytes, its name as stored, and its compressed data (APPNOTE 4.3.7).
 fn entries_overlap(entries: &[Entry]) -> bool {
-    let mut spans: Vec<(u64, u64)> =
-        entries.iter().map(|e| (e.header_start, e.header_start + 30 + e.name.len() as u64 + e.compressed)).collect();
+    let mut spans: Vec<(u64, u64)> = entries
+        .iter()
+        .map(|e| (e.header_start, e.header_start.saturating_add(30 + e.raw_name_len).saturating_add(e.compressed)))
+        .collect();
     spans.sort_unstable();
     spans.windows(2).any(|w| w[1].0 < w[0].1)
 }
@@ -378,15 +392,162 @@ fn read_archive<R: Read + Seek>(
         read += 1;
         match archive.by_index(index) {
             Ok(file) => read_member(file, Some(entry.compressed), &member_path(member, &entry.name), depth + 1, ctx),
-            Err(_) => ctx.mark(PartialReason::UnreadablePart),
+            Err(e) => ctx.mark(reason_for(&e)),
         }
     }
     "zip"
 }
 
+/// A reader that remembers reaching the end of its content.
+struct EofWatch<R> {
+    inner: R,
+    at_end: bool,
+}
+
+impl<R: Read> Read for EofWatch<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.at_end |= n == 0 && !buf.is_empty();
+        Ok(n)
+    }
+}
+
+/// Why a member could not be opened: a compression method without a decoder here, or damage.
+fn reason_for(error: &ZipError) -> PartialReason {
+    match error {
+        ZipError::UnsupportedArchive(_) | ZipError::CompressionMethodNotSupported(_) => {
+            PartialReason::UnsupportedFormat
+        }
+        _ => PartialReason::UnreadablePart,
+    }
+}
+
+/// A zip without a readable central directory, most often a download or copy cut short: the
+/// members are read in order from their local headers (APPNOTE 4.3.7). Reaching the central
+/// directory means every member was read; stopping at the end of the content is `truncated`, and
+/// anywhere else an unreadable part. Nothing readable at all makes the file corrupt.
+fn read_truncated<R: Read + Seek>(reader: &mut R, member: Option<&str>, depth: u32, ctx: &mut Ctx<'_, '_>) {
+    if reader.rewind().is_err() {
+        ctx.mark_unopenable(member);
+        return;
+    }
+    let mut reader = EofWatch { inner: reader, at_end: false };
+    let mut read = 0u64;
+    let mut seen = 0u64;
+    let whole = loop {
+        let damaged_before = ctx.partial.contains(&PartialReason::UnreadablePart);
+        let file = match zip::read::read_zipfile_from_stream(&mut reader) {
+            Ok(Some(file)) => file,
+            // The central directory is reached: every member was there.
+            Ok(None) => break true,
+            Err(_) => break false,
+        };
+        seen += 1;
+        if file.is_dir() || file.encrypted() {
+            continue;
+        }
+        if !ctx.may_read_another_member(&mut read) {
+            return;
+        }
+        let name =
+            file.name().map_or_else(|_| String::from_utf8_lossy(file.name_raw()).into_owned(), |n| n.into_owned());
+        let compressed = file.compressed_size();
+        read_member(file, Some(compressed), &member_path(member, &name), depth + 1, ctx);
+        // The member the file's end cuts fails its CRC check: that is the truncation (marked
+        // below), not damage.
+        if reader.at_end && !damaged_before {
+            ctx.partial.remove(&PartialReason::UnreadablePart);
+        }
+    };
+    if seen == 0 {
+        ctx.mark_unopenable(member);
+    } else if reader.at_end {
+        ctx.mark(PartialReason::Truncated);
+    } else if !whole {
+        ctx.mark(PartialReason::UnreadablePart);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::extract::{extract_bytes, ExtractLimits, LabelNames};
+    use std::collections::BTreeSet;
+    use std::io::Write;
+    use std::ops::ControlFlow;
+    use zip::write::SimpleFileOptions;
+    use zip::CompressionMethod;
+
+    /// The text extracted from `bytes` (members in order) and the reasons it is partial.
+    fn text_of(bytes: &[u8]) -> (String, BTreeSet<PartialReason>) {
+        let limits = ExtractLimits {
+            time_budget: std::time::Duration::from_secs(60),
+            max_depth: 5,
+            max_members: 100,
+            max_expanded_bytes: 1 << 30,
+            max_member_bytes: 64 << 20,
+            max_ratio: 1000,
+            max_text_bytes: 64 << 20,
+        };
+        let mut text = String::new();
+        let extracted = extract_bytes(bytes, limits, &LabelNames::new(), &mut |chunk| {
+            text.push_str(std::str::from_utf8(&chunk.text[chunk.owned.clone()]).unwrap());
+            ControlFlow::Continue(())
+        });
+        (text, extracted.partial)
+    }
+
+    /// A zip written by the `zip` crate's writer, each member with `method`.
+    fn zip_of(members: &[(&str, &str)], method: CompressionMethod) -> Vec<u8> {
+        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, text) in members {
+            writer.start_file(*name, SimpleFileOptions::default().compression_method(method)).unwrap();
+            writer.write_all(text.as_bytes()).unwrap();
+        }
+        writer.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn members_are_read_with_every_method_the_writers_use() {
+        // Zstandard (method 93) is what WinZip and 7-Zip ZS write; 7-Zip's own methods are
+        // fixtures in tests/data/fixtures (made by 7-Zip).
+        for method in
+            [CompressionMethod::Zstd, CompressionMethod::Xz, CompressionMethod::Bzip2, CompressionMethod::Deflated]
+        {
+            let bytes = zip_of(&[("staff.csv", "Name,Email\nAnn,ann@example.ac.uk\n")], method);
+            let (text, partial) = text_of(&bytes);
+            assert_eq!(text, "Name,Email\nAnn,ann@example.ac.uk\n", "{method:?}");
+            assert!(partial.is_empty(), "{method:?}: {partial:?}");
+        }
+    }
+
+    #[test]
+    fn a_zip_cut_short_is_read_up_to_the_cut() {
+        let bytes = zip_of(&[("a.txt", "first member\n"), ("b.txt", "second member\n")], CompressionMethod::Deflated);
+        let second = bytes.windows(4).skip(4).position(|w| w == b"PK\x03\x04").unwrap() + 4;
+        let (text, partial) = text_of(&bytes[..second + 20]);
+        assert_eq!(text, "first member\n");
+        assert_eq!(partial, BTreeSet::from([PartialReason::Truncated]));
+        let (text, partial) = text_of(&bytes[..10]);
+        assert_eq!(text, "");
+        assert_eq!(partial, BTreeSet::from([PartialReason::Corrupt]));
+    }
+
+    #[test]
+    fn spans_are_measured_with_the_name_as_stored() {
+        let entry = |start: u64, name: &str, raw_name_len: u64| Entry {
+            name: name.to_string(),
+            header_start: start,
+            raw_name_len,
+            compressed: 10,
+            size: 10,
+            encrypted: false,
+            is_dir: false,
+        };
+        // 30 + 9 + 10 = 49 bytes: the next header at 49 does not overlap, whatever the decoded length.
+        assert!(!entries_overlap(&[entry(0, "B_Zo\u{eb}.txt", 9), entry(49, "C.txt", 5)]));
+        assert!(entries_overlap(&[entry(0, "B_Zo\u{eb}.txt", 9), entry(48, "C.txt", 5)]));
+    }
 
     #[test]
     fn label_ids_are_named_from_the_configuration() {

@@ -24,7 +24,7 @@ struct FileLine {
     findings: String,
     members: Vec<String>,
     violations: Vec<String>,
-    partial: bool,
+    partial_reasons: Vec<&'static str>,
     encryption: Option<String>,
 }
 
@@ -69,7 +69,7 @@ impl From<&FileRecord> for FileLine {
             findings: sanitise(&findings),
             members,
             violations,
-            partial: f.partial,
+            partial_reasons: f.partial_reasons.clone(),
             encryption,
         }
     }
@@ -111,7 +111,11 @@ impl HumanReport {
         }
         for f in &files {
             let category = format!("{:<20}", f.category.as_str());
-            let partial = if f.partial { " [partial]" } else { "" };
+            let partial = if f.partial_reasons.is_empty() {
+                String::new()
+            } else {
+                format!(" [partial: {}]", f.partial_reasons.join(", "))
+            };
             let findings = f.encryption.as_deref().filter(|_| f.findings.is_empty()).unwrap_or(&f.findings);
             writeln!(out, "{} {:<40} {}{partial}", paint(&category, f.category, colour), findings, f.path)?;
             for m in &f.members {
@@ -133,6 +137,21 @@ impl HumanReport {
     }
 }
 
+/// Counts by reason in words: `2 unsupported format, 1 truncated`.
+fn counted(counts: &std::collections::BTreeMap<&'static str, u64>) -> String {
+    let parts: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {}", k.replace('_', " "))).collect();
+    parts.join(", ")
+}
+
+/// ` (2 unsupported format, 1 truncated)`, or nothing for no counts.
+fn by_reason(counts: &std::collections::BTreeMap<&'static str, u64>) -> String {
+    if counts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", counted(counts))
+    }
+}
+
 fn write_totals(s: &SummaryRecord, out: &mut dyn Write) -> io::Result<()> {
     let count = |k: &str| s.classifications.get(k).copied().unwrap_or(0);
     writeln!(
@@ -151,10 +170,16 @@ fn write_totals(s: &SummaryRecord, out: &mut dyn Write) -> io::Result<()> {
         count("not_sensitive")
     )?;
     let violations: u64 = s.violations.values().sum();
-    writeln!(out, "Violations: {violations}. Errors: {}. Incomplete scans: {}.", s.errors, s.partial)?;
+    writeln!(
+        out,
+        "Violations: {violations}. Errors: {}{}. Incomplete scans: {}{}.",
+        s.errors,
+        by_reason(&s.error_kinds),
+        s.partial,
+        by_reason(&s.partial_reasons)
+    )?;
     if !s.skipped.is_empty() {
-        let parts: Vec<String> = s.skipped.iter().map(|(k, v)| format!("{v} {}", k.replace('_', " "))).collect();
-        writeln!(out, "Not scanned: {}.", parts.join(", "))?;
+        writeln!(out, "Not scanned: {}.", counted(&s.skipped))?;
     }
     if s.suppressed > 0 {
         writeln!(out, "Documentation or test values ignored: {}.", s.suppressed)?;
@@ -171,6 +196,30 @@ mod tests {
         let name = "/h/a\u{1b}[2Jb\u{7}\r\n\u{7f}\u{9b}c\u{2028}\u{202e}xslx.exe";
         assert_eq!(sanitise(name), r"/h/a\x1b[2Jb\x07\x0d\x0a\x7f\x9bc\u2028\u202exslx.exe");
         assert_eq!(sanitise("Zoë's notes.txt"), "Zoë's notes.txt");
+    }
+
+    #[test]
+    fn files_not_read_whole_are_counted_by_reason() {
+        let Record::File(mut f) = crate::report::encode::tests::sample_file_record() else { unreachable!() };
+        f.partial = true;
+        f.partial_reasons = vec!["unsupported_format"];
+        let report = HumanReport::default();
+        report.record(&Record::File(f));
+        let summary = SummaryRecord {
+            errors: 1,
+            error_kinds: [("corrupt", 1)].into(),
+            partial: 2,
+            partial_reasons: [("truncated", 1), ("unsupported_format", 1)].into(),
+            ..SummaryRecord::default()
+        };
+        let mut out = Vec::new();
+        report.write(&summary, &mut out, false).unwrap();
+        let table = String::from_utf8(out).unwrap();
+        assert!(table.contains("staff.xlsx [partial: unsupported_format]"), "{table}");
+        assert!(
+            table.contains("Errors: 1 (1 corrupt). Incomplete scans: 2 (1 truncated, 1 unsupported format)."),
+            "{table}"
+        );
     }
 
     #[test]

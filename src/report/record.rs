@@ -261,7 +261,8 @@ pub struct ErrorRecord {
     /// Exact path bytes, base64, only when the path is not UTF-8.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path_base64: Option<String>,
-    /// Stable kind: `not_found`, `permission_denied`, `too_large`, `symlink_loop`, `not_regular`, `io`.
+    /// Stable kind: `not_found`, `permission_denied`, `too_large`, `symlink_loop`, `not_regular`,
+    /// `parser_failure`, `corrupt`, `timeout`, `io`.
     pub kind: &'static str,
     /// What happened.
     pub message: String,
@@ -292,8 +293,13 @@ pub struct SummaryRecord {
     pub suppressed: u64,
     /// Files whose scan was incomplete.
     pub partial: u64,
+    /// Incomplete files by reason (a file with two reasons counts under each): what was not read,
+    /// so that a clean run can be told from one that could not look.
+    pub partial_reasons: BTreeMap<&'static str, u64>,
     /// Error records.
     pub errors: u64,
+    /// Error records by kind (`corrupt`, `permission_denied`, ...).
+    pub error_kinds: BTreeMap<&'static str, u64>,
     /// Files not scanned, by reason.
     pub skipped: BTreeMap<&'static str, u64>,
     /// Wall time in milliseconds.

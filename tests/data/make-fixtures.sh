@@ -117,6 +117,22 @@ tar -C tree -czf "$out/export.tar.gz" .
 (cd tree && 7z a -bd -bso0 ../plain.7z . >/dev/null)
 cp plain.7z "$out/"
 
+# --- every compression method 7-Zip writes, and names as Windows writes them ------------------------
+# staff.csv alone, with each method 7-Zip offers in .zip (as Windows and WinZip read them) and in
+# .7z. Deflate64 in .7z has no decoder here: it must come out `unsupported_format`.
+for method in Deflate64 BZip2 LZMA PPMd; do
+  7z a -bd -bso0 -tzip -mm=$method "$out/zip-$(echo $method | tr A-Z a-z).zip" staff.csv >/dev/null
+done
+for method in LZMA BZip2 Deflate PPMd Deflate64; do
+  7z a -bd -bso0 -t7z -m0=$method "$out/7z-$(echo $method | tr A-Z a-z).7z" staff.csv >/dev/null
+done
+# Windows' "Compressed (zipped) folder" writes non-ASCII names in the OEM code page without the
+# UTF-8 flag; 7-Zip does the same under the C locale with -mcu=off. The middle member's name is
+# "B_Zoë.txt" in CP437 (ë = 0x89).
+mkdir cp437 && head -2 staff.csv > cp437/A_staff.csv && sed -n '1p;3p' staff.csv > "cp437/$(printf 'B_Zo\x89.txt')" \
+  && sed -n '1p;4p' staff.csv > cp437/C_staff.csv
+(cd cp437 && LC_ALL=C 7z a -bd -bso0 -tzip -mcu=off "$out/zip-cp437-names.zip" A_staff.csv B_Zo* C_staff.csv >/dev/null)
+
 # --- encryption -----------------------------------------------------------------------------------
 # The password is stored beside the fixtures on purpose: nothing here is secret.
 pw=fixture-password

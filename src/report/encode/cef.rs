@@ -100,6 +100,9 @@ fn file_extension(f: &FileRecord, ext: &mut Extension) {
     }
     ext.add("msg", &f.reasons.join("; "));
     ext.add("outcome", if f.partial { "partial" } else { "complete" });
+    if f.partial {
+        ext.add_labelled("flexString1", "partialReasons", &f.partial_reasons.join(","));
+    }
     let detectors: Vec<String> = f.findings.iter().map(|d| format!("{}:{}", d.detector, d.count)).collect();
     ext.add_labelled("cs1", "classification", f.classification.as_str());
     ext.add_labelled("cs2", "detectors", &detectors.join(","));
@@ -152,13 +155,24 @@ fn summary_extension(s: &SummaryRecord, ext: &mut Extension) {
     ext.add("cnt", &s.files_with_findings.to_string());
     let violations: u64 = s.violations.values().sum();
     let msg = format!(
-        "{} files seen, {} scanned, {} with findings, {violations} violations, {} errors",
-        s.files_seen, s.files_scanned, s.files_with_findings, s.errors
+        "{} files seen, {} scanned, {} with findings, {violations} violations, {} errors, {} incomplete",
+        s.files_seen, s.files_scanned, s.files_with_findings, s.errors, s.partial
     );
     ext.add("msg", &msg);
+    if !s.partial_reasons.is_empty() {
+        ext.add_labelled("flexString1", "partialReasons", &counts(&s.partial_reasons));
+    }
+    if !s.error_kinds.is_empty() {
+        ext.add_labelled("flexString2", "errorKinds", &counts(&s.error_kinds));
+    }
     ext.add_labelled("cn1", "schemaVersion", &s.schema_version.to_string());
     ext.add_labelled("cn2", "violations", &violations.to_string());
     ext.add_labelled("cn3", "durationMs", &s.duration_ms.to_string());
+}
+
+/// `name:count,...`, as other lists in CEF values.
+fn counts(by_name: &std::collections::BTreeMap<&'static str, u64>) -> String {
+    by_name.iter().map(|(name, n)| format!("{name}:{n}")).collect::<Vec<_>>().join(",")
 }
 
 fn agent_extension(a: &AgentRecord, ext: &mut Extension) {

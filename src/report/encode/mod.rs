@@ -239,6 +239,27 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn every_format_says_why_a_file_was_not_read_whole() {
+        let Record::File(mut f) = sample_file_record() else { unreachable!() };
+        f.partial = true;
+        f.partial_reasons = vec!["truncated", "unsupported_format"];
+        let record = Record::File(f);
+        let origin = Origin { host_name: "lt-0042".to_string(), os_type: "linux" };
+        let event = Event::stamp(&record);
+        let json = |format: EventFormat| -> serde_json::Value {
+            serde_json::from_slice(&format.encode(&event, &origin)).unwrap()
+        };
+        let reasons = serde_json::json!(["truncated", "unsupported_format"]);
+        assert_eq!(json(EventFormat::Json)["partial_reasons"], reasons);
+        assert_eq!(json(EventFormat::Ecs)["dlp_scan"]["partial_reasons"], reasons);
+        let ocsf = json(EventFormat::Ocsf);
+        assert_eq!(ocsf["data_security"]["status_detail"], "truncated,unsupported_format");
+        assert_eq!(ocsf["data_security"]["status"], "Partial");
+        let cef = String::from_utf8(EventFormat::Cef.encode(&event, &origin)).unwrap();
+        assert!(cef.contains("flexString1Label=partialReasons flexString1=truncated,unsupported_format"), "{cef}");
+    }
+
+    #[test]
     fn paths_split_into_directory_name_and_extension() {
         assert_eq!(split_path("/home/ab/staff.XLSX"), ("/home/ab", "staff.XLSX"));
         assert_eq!(split_path("/staff.csv"), ("/", "staff.csv"));

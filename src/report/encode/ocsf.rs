@@ -134,8 +134,9 @@ struct DataSecurity<'a> {
     discovery_details: Vec<DiscoveryDetail<'a>>,
     status_id: u32,
     status: &'static str,
+    /// Why a scan is partial (reasons, comma-separated) or failed (the error kind).
     #[serde(skip_serializing_if = "Option::is_none")]
-    status_detail: Option<&'static str>,
+    status_detail: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     policy: Option<Policy>,
 }
@@ -365,7 +366,7 @@ fn file_finding<'a>(f: &'a FileRecord, event: &Event, origin: &'a Origin) -> Doc
             .collect(),
         status_id,
         status,
-        status_detail: None,
+        status_detail: f.partial.then(|| f.partial_reasons.join(",")),
         policy: f.violations.iter().max_by_key(|v| v.severity).map(|v| Policy {
             name: v.rule,
             uid: v.rule,
@@ -405,7 +406,7 @@ fn without_classification(
         discovery_details: Vec::new(),
         status_id,
         status,
-        status_detail,
+        status_detail: status_detail.map(str::to_string),
         policy: None,
     }
 }
