@@ -11,13 +11,18 @@
 //! expanded, expansion ratio, bytes of text and wall time. Hitting a cap marks the result partial
 //! with the reason; it never fails the file. Extraction knows nothing of detectors or policy.
 
+mod doc;
 pub mod encryption;
 mod mail;
+mod mapi;
 mod markup;
+mod msg;
 pub mod office;
 mod ole;
+mod olps;
 mod pdf;
 pub mod plain;
+mod ppt;
 pub mod sniff;
 mod stream;
 pub mod table;
@@ -434,7 +439,7 @@ fn read_content<R: Read + Seek>(
             mail::read_mailbox(reader, depth, ctx);
             "mbox"
         }
-        ContentKind::CompoundFile => ole::read(reader, member, ctx),
+        ContentKind::CompoundFile => ole::read(reader, member, depth, ctx),
         ContentKind::Pdf => pdf::read(reader, size, ctx),
         ContentKind::Gzip | ContentKind::Tar => stream::read(reader, kind, member, depth, ctx),
         ContentKind::SevenZip => stream::seven_zip(reader, member, depth, ctx),
@@ -516,6 +521,14 @@ fn read_member(mut data: impl Read, compressed: Option<u64>, name: &str, depth: 
     let head = bytes[..bytes.len().min(SNIFF_BYTES)].to_vec();
     let mut cursor = Cursor::new(bytes);
     read_content(&mut cursor, size, kind, &head, Some(name), depth, ctx);
+}
+
+/// The member path of `name` inside `parent` (`a.zip!/b.csv`), or `name` itself at the top.
+fn member_path(parent: Option<&str>, name: &str) -> String {
+    match parent {
+        Some(p) => format!("{p}!/{name}"),
+        None => name.to_string(),
+    }
 }
 
 /// Reads at most the member cap and the remaining expansion budget, watching the ratio as it
