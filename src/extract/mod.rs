@@ -26,6 +26,7 @@ mod ppt;
 pub mod sniff;
 mod stream;
 pub mod table;
+mod tnef;
 mod zipfile;
 
 use std::collections::BTreeSet;
@@ -270,7 +271,7 @@ impl<'s, 'k> Ctx<'s, 'k> {
 pub type LabelNames = std::collections::HashMap<String, String>;
 
 /// The format names [`Extracted::format`] takes.
-const FORMATS: [&str; 25] = [
+const FORMATS: [&str; 26] = [
     "text",
     "docx",
     "xlsx",
@@ -286,6 +287,7 @@ const FORMATS: [&str; 25] = [
     "eml",
     "mbox",
     "msg",
+    "tnef",
     "doc",
     "xls",
     "ppt",
@@ -329,6 +331,7 @@ impl Sniffed {
                 | ContentKind::Tar
                 | ContentKind::SevenZip
                 | ContentKind::Email
+                | ContentKind::Tnef
                 | ContentKind::Mailbox
         )
     }
@@ -438,6 +441,12 @@ fn read_content<R: Read + Seek>(
         ContentKind::Mailbox => {
             mail::read_mailbox(reader, depth, ctx);
             "mbox"
+        }
+        ContentKind::Tnef => {
+            if let Some(raw) = read_bounded(reader, None, ctx) {
+                tnef::read(&raw, member, depth, ctx);
+            }
+            "tnef"
         }
         ContentKind::CompoundFile => ole::read(reader, member, depth, ctx),
         ContentKind::Pdf => pdf::read(reader, size, ctx),

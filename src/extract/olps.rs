@@ -108,7 +108,7 @@ fn property_set(fmtid: &[u8; 16], set: &[u8], out: &mut String) {
 
 /// The encoding of a property set's 8-bit strings, from its CodePage property (2.18.2; code page
 /// numbers as Windows assigns them).
-fn code_page(cp: u16) -> &'static Encoding {
+pub(super) fn code_page(cp: u16) -> &'static Encoding {
     match cp {
         1200 => encoding_rs::UTF_16LE,
         65001 => encoding_rs::UTF_8,

@@ -35,6 +35,9 @@ pub enum ContentKind {
     Rtf,
     /// An e-mail message (RFC 5322 headers, MIME body).
     Email,
+    /// A TNEF stream (`winmail.dat`, `application/ms-tnef`): Outlook's message properties and
+    /// attachments.
+    Tnef,
     /// A Unix mailbox of messages, each starting with a `From ` line.
     Mailbox,
     /// A LUKS encrypted volume.
@@ -134,6 +137,7 @@ fn sniff_magic(head: &[u8]) -> Option<ContentKind> {
     let kind = match head {
         [b'P', b'K', 3, 4, ..] | [b'P', b'K', 5, 6, ..] => ContentKind::Zip,
         [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, ..] => ContentKind::CompoundFile,
+        [0x78, 0x9F, 0x3E, 0x22, ..] => ContentKind::Tnef,
         [0x1F, 0x8B, ..] => ContentKind::Gzip,
         [b'7', b'z', 0xBC, 0xAF, 0x27, 0x1C, ..] => ContentKind::SevenZip,
         [b'R', b'a', b'r', b'!', 0x1A, 0x07, 0x01, 0x00, ..] => ContentKind::Rar(true),
@@ -268,6 +272,7 @@ mod tests {
         assert_eq!(sniff(b"%PDF-1.7\n"), ContentKind::Pdf);
         assert_eq!(sniff(b"\x1f\x8b\x08\x00"), ContentKind::Gzip);
         assert_eq!(sniff(b"7z\xbc\xaf\x27\x1c\x00\x04"), ContentKind::SevenZip);
+        assert_eq!(sniff(b"\x78\x9f\x3e\x22\x01\x00\x01"), ContentKind::Tnef);
         assert_eq!(sniff(b"Rar!\x1a\x07\x01\x00"), ContentKind::Rar(true));
         assert_eq!(sniff(b"Rar!\x1a\x07\x00"), ContentKind::Rar(false));
         assert_eq!(sniff(b"LUKS\xba\xbe\x00\x02"), ContentKind::Luks);
