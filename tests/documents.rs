@@ -69,6 +69,7 @@ fn planted() -> Vec<(&'static str, &'static str, BTreeMap<String, u64>)> {
         ("letter.pdf", "pdf", letter.clone()),
         ("letter.html", "html", letter.clone()),
         ("letter.rtf", "rtf", letter.clone()),
+        ("letter.doc", "doc", letter.clone()),
         ("pdf-owner-only.pdf", "pdf", letter),
         ("staff.xlsx", "xlsx", staff.clone()),
         ("staff.ods", "odf", staff.clone()),
@@ -556,4 +557,159 @@ fn text_with_a_few_nul_bytes_is_read_as_text() {
     }
     assert_eq!(files["wordpad.rtf"]["format"], "rtf");
     assert_eq!(counts(&files["wordpad.rtf"]), expect(&[("uk_bank_account", 1), ("uk_nino", 1), ("uk_passport", 1)]));
+}
+
+/// Converts a flat OpenDocument source with LibreOffice, or `None` (with a message) when this
+/// machine has no `soffice`: install `libreoffice-writer-nogui libreoffice-impress-nogui`.
+fn libreoffice(dir: &Path, name: &str, source: &str, to: &str) -> Option<PathBuf> {
+    let input = dir.join(name);
+    std::fs::write(&input, source).unwrap();
+    let profile = format!("-env:UserInstallation=file://{}/profile", dir.display());
+    let ran = Command::new("soffice")
+        .args([profile.as_str(), "--headless", "--convert-to", to, "--outdir"])
+        .arg(dir)
+        .arg(&input)
+        .output();
+    let output = input.with_extension(to);
+    if ran.is_err() || !output.exists() {
+        use std::io::Write;
+        let _ =
+            writeln!(std::io::stderr(), "skipped: LibreOffice (soffice) is not installed or could not convert {name}");
+        return None;
+    }
+    Some(output)
+}
+
+/// A staff record as a presentation: the e-mail and date of birth on the slide, the NI number in
+/// the speaker notes, a sensitivity label in the custom properties.
+const STAFF_RECORD_FODP: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" xmlns:presentation="urn:oasis:names:tc:opendocument:xmlns:presentation:1.0" xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" xmlns:dc="http://purl.org/dc/elements/1.1/" office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.presentation">
+ <office:meta>
+  <dc:title>Staff record</dc:title>
+  <meta:user-defined meta:name="MSIP_Label_3f2a9c1e-0b7d-4e55-9a61-2c8d5e7f1a04_Name">Confidential</meta:user-defined>
+ </office:meta>
+ <office:body><office:presentation>
+  <draw:page draw:name="page1">
+   <draw:frame svg:x="2cm" svg:y="2cm" svg:width="20cm" svg:height="3cm"><draw:text-box><text:p>Staff record</text:p></draw:text-box></draw:frame>
+   <draw:frame svg:x="2cm" svg:y="6cm" svg:width="20cm" svg:height="6cm"><draw:text-box><text:p>Contact: dana.green@lboro.ac.uk</text:p><text:p>Date of birth: 12/07/1985</text:p></draw:text-box></draw:frame>
+   <presentation:notes><draw:frame svg:x="2cm" svg:y="14cm" svg:width="16cm" svg:height="8cm"><draw:text-box><text:p>NI number CE 99 00 11 D</text:p></draw:text-box></draw:frame></presentation:notes>
+  </draw:page>
+ </office:presentation></office:body>
+</office:document>
+"#;
+
+/// The staff record, as Word 97 (committed: header, body, custom properties) and as PowerPoint 97
+/// (made here: LibreOffice's .ppt carries a 440 KB thumbnail), is confidential for the NI number in
+/// the header or notes, the e-mail, the date of birth and the sensitivity label.
+#[test]
+fn word_97_and_powerpoint_97_text_headers_notes_and_labels_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = vec![fixture("staff-record.doc")];
+    paths.extend(libreoffice(dir.path(), "staff-record.fodp", STAFF_RECORD_FODP, "ppt"));
+    let (files, _) = scan(&paths, &[]);
+    let expected = expect(&[("date_of_birth", 1), ("email", 1), ("marking.confidential", 1), ("uk_nino", 1)]);
+    for path in &paths {
+        let name = path.file_name().unwrap().to_string_lossy();
+        let record = &files[name.as_ref()];
+        assert_eq!(counts(record), expected, "{name}");
+        assert_eq!(record["classification"], "confidential", "{name}");
+        assert_eq!(record["partial"], false, "{name}");
+    }
+}
+
+/// One TNEF attribute ([MS-OXTNEF] 2.1.3.2): level, id, length, data, checksum.
+fn tnef_attribute(level: u8, id: u32, data: &[u8]) -> Vec<u8> {
+    let mut a = vec![level];
+    a.extend_from_slice(&id.to_le_bytes());
+    a.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    a.extend_from_slice(data);
+    a.extend_from_slice(&(data.iter().map(|&b| u32::from(b)).sum::<u32>() as u16).to_le_bytes());
+    a
+}
+
+/// A winmail.dat as Exchange writes one for a message with a CSV of NI numbers attached.
+fn winmail_dat() -> Vec<u8> {
+    let csv = b"Name,NI number,Salary\nAnn Smith,AB 12 34 56 C,41200\nBob Jones,JG103942A,38950\nCarol White,CE 99 00 11 D,52310\n";
+    let mut tnef = vec![0x78, 0x9F, 0x3E, 0x22, 0x34, 0x12];
+    tnef.extend(tnef_attribute(1, 0x0006_9007, &[0xE4, 0x04, 0, 0, 0, 0, 0, 0])); // attOemCodepage
+    tnef.extend(tnef_attribute(1, 0x0001_8004, b"Salary review\0")); // attSubject
+    tnef.extend(tnef_attribute(2, 0x0006_9002, &[1, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0])); // attAttachRendData
+    tnef.extend(tnef_attribute(2, 0x0001_8010, b"salary-review.csv\0")); // attAttachTitle
+    tnef.extend(tnef_attribute(2, 0x0006_800F, csv)); // attAttachData
+    tnef
+}
+
+fn members(record: &Value) -> Vec<&str> {
+    record["members_with_findings"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect()
+}
+
+#[test]
+fn attachments_inside_winmail_dat_are_read_alone_and_inside_mail() {
+    use base64::Engine;
+    let dir = tempfile::tempdir().unwrap();
+    let dat = dir.path().join("winmail.dat");
+    std::fs::write(&dat, winmail_dat()).unwrap();
+    let encoded = base64::engine::general_purpose::STANDARD.encode(winmail_dat());
+    let eml = dir.path().join("salary-review.eml");
+    std::fs::write(
+        &eml,
+        format!(
+            "From: Sam Green <sam.green@lboro.ac.uk>\r\nTo: Partner <partner@partner.co.uk>\r\nSubject: Salary review\r\n\
+             Date: Tue, 25 Nov 2026 10:00:00 +0000\r\nMessage-ID: <tnef1@lboro.ac.uk>\r\nMIME-Version: 1.0\r\n\
+             Content-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n\
+             --B\r\nContent-Type: application/ms-tnef; name=\"winmail.dat\"\r\nContent-Transfer-Encoding: base64\r\n\
+             Content-Disposition: attachment; filename=\"winmail.dat\"\r\n\r\n{encoded}\r\n--B--\r\n"
+        ),
+    )
+    .unwrap();
+    let (files, _) = scan(&[dat, eml], &[]);
+    assert_eq!(files["winmail.dat"]["format"], "tnef");
+    assert_eq!(counts(&files["winmail.dat"]), expect(&[("uk_nino", 3)]));
+    assert_eq!(members(&files["winmail.dat"]), ["salary-review.csv"]);
+    assert_eq!(counts(&files["salary-review.eml"]), expect(&[("email", 2), ("uk_nino", 3)]));
+    assert_eq!(members(&files["salary-review.eml"]), ["winmail.dat!/salary-review.csv"]);
+    for name in ["winmail.dat", "salary-review.eml"] {
+        assert_eq!(files[name]["classification"], "confidential", "{name}");
+    }
+}
+
+/// An Outlook message laid out per [MS-OXMSG] (no writer of .msg runs here): the sender and a
+/// recipient by SMTP address, a body kept only as RTF, and winmail.dat attached.
+fn write_msg(path: &Path) {
+    use std::io::Write;
+    let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+    let mut rtf = Vec::new();
+    let body = b"{\\rtf1\\ansi Please check NI number PA 11 22 33 B before Friday.}";
+    rtf.extend_from_slice(&((body.len() + 12) as u32).to_le_bytes());
+    rtf.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    rtf.extend_from_slice(b"MELA\0\0\0\0");
+    rtf.extend_from_slice(body);
+    let mut msg = cfb::create(path).unwrap();
+    msg.create_storage("/__recip_version1.0_#00000000").unwrap();
+    msg.create_storage("/__attach_version1.0_#00000000").unwrap();
+    for (name, data) in [
+        ("/__properties_version1.0", vec![0; 32]),
+        ("/__substg1.0_0037001F", utf16("Salary review")),
+        ("/__substg1.0_0C1A001F", utf16("Sam Green")),
+        ("/__substg1.0_5D01001F", utf16("sam.green@lboro.ac.uk")),
+        ("/__substg1.0_10090102", rtf),
+        ("/__recip_version1.0_#00000000/__substg1.0_39FE001F", utf16("bob.jones@lboro.ac.uk")),
+        ("/__attach_version1.0_#00000000/__substg1.0_3707001F", utf16("winmail.dat")),
+        ("/__attach_version1.0_#00000000/__substg1.0_37010102", winmail_dat()),
+    ] {
+        msg.create_stream(name).unwrap().write_all(&data).unwrap();
+    }
+    msg.flush().unwrap();
+}
+
+#[test]
+fn outlook_messages_give_people_rtf_bodies_and_attachments_inside_tnef() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("review.msg");
+    write_msg(&path);
+    let (files, _) = scan(&[path], &[]);
+    let record = &files["review.msg"];
+    assert_eq!(record["format"], "msg");
+    assert_eq!(counts(record), expect(&[("email", 2), ("uk_nino", 4)]), "sender, recipient; body and CSV");
+    assert_eq!(members(record), ["winmail.dat!/salary-review.csv"]);
 }

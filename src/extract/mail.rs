@@ -38,7 +38,7 @@ pub(super) fn read_message(raw: &[u8], member: Option<&str>, depth: u32, ctx: &m
             break;
         }
         let name = attachment.attachment_name().map_or_else(|| format!("attachment-{}", i + 1), str::to_string);
-        let path = member.map_or_else(|| name.clone(), |m| format!("{m}!/{name}"));
+        let path = super::member_path(member, &name);
         if depth + 1 > ctx.limits.max_depth {
             ctx.mark(PartialReason::NestingDepth);
             break;

@@ -11,16 +11,22 @@
 //! expanded, expansion ratio, bytes of text and wall time. Hitting a cap marks the result partial
 //! with the reason; it never fails the file. Extraction knows nothing of detectors or policy.
 
+mod doc;
 pub mod encryption;
 mod mail;
+mod mapi;
 mod markup;
+mod msg;
 pub mod office;
 mod ole;
+mod olps;
 mod pdf;
 pub mod plain;
+mod ppt;
 pub mod sniff;
 mod stream;
 pub mod table;
+mod tnef;
 mod zipfile;
 
 use std::collections::BTreeSet;
@@ -295,7 +301,7 @@ impl<'s, 'k> Ctx<'s, 'k> {
 pub type LabelNames = std::collections::HashMap<String, String>;
 
 /// The format names [`Extracted::format`] takes.
-const FORMATS: [&str; 25] = [
+const FORMATS: [&str; 26] = [
     "text",
     "docx",
     "xlsx",
@@ -311,6 +317,7 @@ const FORMATS: [&str; 25] = [
     "eml",
     "mbox",
     "msg",
+    "tnef",
     "doc",
     "xls",
     "ppt",
@@ -354,6 +361,7 @@ impl Sniffed {
                 | ContentKind::Tar
                 | ContentKind::SevenZip
                 | ContentKind::Email
+                | ContentKind::Tnef
                 | ContentKind::Mailbox
         )
     }
@@ -464,7 +472,13 @@ fn read_content<R: Read + Seek>(
             mail::read_mailbox(reader, depth, ctx);
             "mbox"
         }
-        ContentKind::CompoundFile => ole::read(reader, member, ctx),
+        ContentKind::Tnef => {
+            if let Some(raw) = read_bounded(reader, None, ctx) {
+                tnef::read(&raw, member, depth, ctx);
+            }
+            "tnef"
+        }
+        ContentKind::CompoundFile => ole::read(reader, member, depth, ctx),
         ContentKind::Pdf => pdf::read(reader, size, ctx),
         ContentKind::Gzip | ContentKind::Tar => stream::read(reader, kind, member, depth, ctx),
         ContentKind::SevenZip => stream::seven_zip(reader, member, depth, ctx),
@@ -543,6 +557,14 @@ fn read_member(mut data: impl Read, compressed: Option<u64>, name: &str, depth: 
     let head = bytes[..bytes.len().min(SNIFF_BYTES)].to_vec();
     let mut cursor = Cursor::new(bytes);
     read_content(&mut cursor, size, kind, &head, Some(name), depth, ctx);
+}
+
+/// The member path of `name` inside `parent` (`a.zip!/b.csv`), or `name` itself at the top.
+fn member_path(parent: Option<&str>, name: &str) -> String {
+    match parent {
+        Some(p) => format!("{p}!/{name}"),
+        None => name.to_string(),
+    }
 }
 
 /// Reads at most the member cap and the remaining expansion budget, watching the ratio as it

@@ -37,6 +37,9 @@ pub enum ContentKind {
     Rtf,
     /// An e-mail message (RFC 5322 headers, MIME body).
     Email,
+    /// A TNEF stream (`winmail.dat`, `application/ms-tnef`): Outlook's message properties and
+    /// attachments.
+    Tnef,
     /// A Unix mailbox of messages, each starting with a `From ` line.
     Mailbox,
     /// A LUKS encrypted volume.
@@ -133,6 +136,7 @@ fn sniff_magic(head: &[u8]) -> Option<ContentKind> {
     let kind = match head {
         [b'P', b'K', 3, 4, ..] | [b'P', b'K', 5, 6, ..] => ContentKind::Zip,
         [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, ..] => ContentKind::CompoundFile,
+        [0x78, 0x9F, 0x3E, 0x22, ..] => ContentKind::Tnef,
         [0x1F, 0x8B, ..] => ContentKind::Gzip,
         // RTF 1.9.1 section "RTF Syntax": a document is one group opening with `{\rtf`. WordPad
         // pads what it writes with NUL bytes, and `\bin` embeds raw bytes: neither makes it binary.
@@ -298,6 +302,7 @@ mod tests {
         assert_eq!(sniff(b"%PDF-1.7\n"), ContentKind::Pdf);
         assert_eq!(sniff(b"\x1f\x8b\x08\x00"), ContentKind::Gzip);
         assert_eq!(sniff(b"7z\xbc\xaf\x27\x1c\x00\x04"), ContentKind::SevenZip);
+        assert_eq!(sniff(b"\x78\x9f\x3e\x22\x01\x00\x01"), ContentKind::Tnef);
         assert_eq!(sniff(b"Rar!\x1a\x07\x01\x00"), ContentKind::Rar(true));
         assert_eq!(sniff(b"Rar!\x1a\x07\x00"), ContentKind::Rar(false));
         assert_eq!(sniff(b"LUKS\xba\xbe\x00\x02"), ContentKind::Luks);

@@ -64,6 +64,27 @@ cat > slides.fodp <<'EOF'
 </office:document>
 EOF
 
+# A staff record as Word 97 writes it: the NI number in the page header, a sensitivity label in the
+# custom properties (the PowerPoint 97 version is made by tests/documents.rs: its thumbnail is large).
+cat > staff-record.fodt <<'FODT'
+<?xml version="1.0" encoding="UTF-8"?>
+<office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" xmlns:dc="http://purl.org/dc/elements/1.1/" office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.text">
+ <office:meta>
+  <dc:title>Staff record</dc:title>
+  <meta:keyword>HR casework</meta:keyword>
+  <meta:user-defined meta:name="MSIP_Label_3f2a9c1e-0b7d-4e55-9a61-2c8d5e7f1a04_Name">Confidential</meta:user-defined>
+ </office:meta>
+ <office:master-styles>
+  <style:master-page style:name="Standard"><style:header><text:p>NI number CE 99 00 11 D</text:p></style:header></style:master-page>
+ </office:master-styles>
+ <office:body><office:text>
+  <text:p>Staff record for Dana Green.</text:p>
+  <text:p>Contact: dana.green@lboro.ac.uk</text:p>
+  <text:p>Date of birth: 12/07/1985</text:p>
+ </office:text></office:body>
+</office:document>
+FODT
+
 soffice() { command soffice --headless "$@" >/dev/null 2>&1; }
 soffice --convert-to xlsx staff.csv
 soffice --convert-to ods staff.csv
@@ -71,6 +92,7 @@ soffice --convert-to xls staff.csv
 soffice --writer --convert-to docx letter.html
 soffice --writer --convert-to odt letter.html
 soffice --writer --convert-to doc letter.html
+soffice --convert-to doc staff-record.fodt
 soffice --writer --convert-to pdf letter.html
 soffice --writer --convert-to rtf letter.html
 soffice --convert-to ods marks.csv
@@ -78,7 +100,7 @@ soffice --writer --convert-to docx exam-paper.html
 soffice --writer --convert-to pdf exam-paper.html
 soffice --convert-to pptx slides.fodp
 soffice --convert-to odp slides.fodp
-cp marks.ods exam-paper.docx exam-paper.pdf staff.xlsx staff.ods letter.docx letter.odt letter.pdf letter.doc letter.rtf letter.html staff.xls slides.pptx slides.odp "$out/"
+cp marks.ods exam-paper.docx exam-paper.pdf staff.xlsx staff.ods letter.docx letter.odt letter.pdf letter.doc staff-record.doc letter.rtf letter.html staff.xls slides.pptx slides.odp "$out/"
 
 # --- e-mail (Python's email and mailbox modules write the MIME) -------------------------------------
 python3 - "$out" <<'PY'
