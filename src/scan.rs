@@ -330,8 +330,9 @@ impl Scanner {
         self.read_opened(opened)
     }
 
-    /// Analyses an open file from its start, in a worker for containers; the size cap applies
-    /// before anything but the first bytes is read. A file written while it was read is partial.
+    /// Analyses an open file, at its start (freshly opened, or rewound by whoever read it
+    /// first), in a worker for containers; the size cap applies before anything but the first
+    /// bytes is read. A file written while it was read is partial.
     fn read_opened(&self, opened: OpenedFile) -> Result<ReadFile, FileOutcome> {
         let OpenedFile { mut file, identity } = opened;
         let size = identity.size;
@@ -340,7 +341,6 @@ impl Scanner {
             return Err(FileOutcome::Skipped(SkipReason::Empty));
         }
         let failed = |e| FileOutcome::Failed(FileError::Io(e));
-        file.rewind().map_err(failed)?;
         let sniffed = crate::extract::sniff_file(&mut file).map_err(failed)?;
         // Videos, disk images and encrypted volumes are judged from a few bounded reads, whatever
         // their size; the cap is for content that would be read through.
