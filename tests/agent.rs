@@ -527,16 +527,7 @@ fn fingerprints_in(home: &Home, path: &Path) -> Vec<String> {
         .arg(path)
         .output()
         .unwrap();
-    let fingerprints: Vec<String> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .filter(|r| r["type"] == "file")
-        .flat_map(|r| r["findings"].as_array().unwrap().clone())
-        .flat_map(|f| f["fingerprints"].as_array().unwrap().clone())
-        .map(|f| f.as_str().unwrap().to_string())
-        .collect();
-    assert!(!fingerprints.is_empty(), "the secret must be found when scanned directly");
-    fingerprints
+    swap::fingerprints_in_records(&out.stdout)
 }
 
 /// Every event line that carries one of `secret`'s fingerprints.

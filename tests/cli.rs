@@ -610,15 +610,7 @@ fn large_binary_files_are_judged_by_content_not_reported_as_too_large() {
 /// The fingerprints `dlp-scan` (with the tree's key) gives the values in `path`.
 fn fingerprints_in(tree: &Tree, path: &std::path::Path) -> Vec<String> {
     let out = tree.command().arg("--format").arg("json").arg(path).output().unwrap();
-    let fingerprints: Vec<String> = parse_lines(&out.stdout)
-        .iter()
-        .filter(|r| r["type"] == "file")
-        .flat_map(|r| r["findings"].as_array().unwrap().clone())
-        .flat_map(|f| f["fingerprints"].as_array().unwrap().clone())
-        .map(|f| f.as_str().unwrap().to_string())
-        .collect();
-    assert!(!fingerprints.is_empty(), "the secret must be found when scanned directly");
-    fingerprints
+    swap::fingerprints_in_records(&out.stdout)
 }
 
 /// Files and folders of the tree swapped with links to a secret outside it, back and forth,
