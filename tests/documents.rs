@@ -379,6 +379,67 @@ fn a_workbook_that_amplifies_costs_its_text_not_the_other_sheets() {
     assert_eq!(reasons, ["text_bytes", "unreadable_part"]);
 }
 
+/// One BIFF8 record ([MS-XLS] 2.1.4): type, length, data.
+fn biff(kind: u16, data: &[u8]) -> Vec<u8> {
+    [&kind.to_le_bytes()[..], &(data.len() as u16).to_le_bytes(), data].concat()
+}
+
+/// A cell record: row, column, format 0, then the value.
+fn biff_cell(kind: u16, row: u16, column: u16, value: &[u8]) -> Vec<u8> {
+    biff(kind, &[&row.to_le_bytes()[..], &column.to_le_bytes(), &[0, 0], value].concat())
+}
+
+/// Builds an .xls (no writer makes a hostile one) whose only sheet declares 65,536 rows by 256
+/// columns in its DIMENSIONS record and has real cells at both corners: a reader that builds the
+/// declared or the used range as a grid needs 16.7 million cells. The cells hold a header row,
+/// three e-mail addresses (shared strings) and three NI numbers (LABEL), the last row at the
+/// sheet's far corner.
+fn write_hostile_workbook(out: &Path) {
+    let bof = |dt: u16| biff(0x0809, &[&[0x00, 0x06][..], &dt.to_le_bytes(), &[0; 12]].concat());
+    let emails = ["jane.smith@ucl.ac.uk", "tom.brown@ucl.ac.uk", "ann.lee@ucl.ac.uk"];
+    let mut sst = [3u32.to_le_bytes(), 3u32.to_le_bytes()].concat();
+    for email in emails {
+        sst.extend([&(email.len() as u16).to_le_bytes()[..], &[0], email.as_bytes()].concat());
+    }
+    let label = |text: &str| [&(text.len() as u16).to_le_bytes()[..], &[0], text.as_bytes()].concat();
+    let mut sheet = bof(0x10);
+    sheet.extend(biff(0x0200, &[0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0]));
+    sheet.extend(biff_cell(0x0204, 0, 0, &label("Email")));
+    sheet.extend(biff_cell(0x0204, 0, 1, &label("NI number")));
+    for (i, ni) in ["JK527193B", "JK527194A", "JK527195C"].iter().enumerate() {
+        let row = if i == 2 { 65_535 } else { i as u16 + 1 };
+        sheet.extend(biff_cell(0x00FD, row, 0, &(i as u32).to_le_bytes()));
+        sheet.extend(biff_cell(0x0204, row, if i == 2 { 255 } else { 1 }, &label(ni)));
+    }
+    sheet.extend(biff(0x000A, &[]));
+    let boundsheet_len = 4 + 9;
+    let globals_len = bof(5).len() + boundsheet_len + 4 + sst.len() + 4;
+    let mut stream = bof(5);
+    stream.extend(biff(0x0085, &[&(globals_len as u32).to_le_bytes()[..], &[0, 0, 1, 0, b'S']].concat()));
+    stream.extend(biff(0x00FC, &sst));
+    stream.extend(biff(0x000A, &[]));
+    assert_eq!(stream.len(), globals_len);
+    stream.extend(sheet);
+    let mut file = cfb::create(out).unwrap();
+    std::io::Write::write_all(&mut file.create_stream("/Workbook").unwrap(), &stream).unwrap();
+    file.flush().unwrap();
+}
+
+#[test]
+fn a_workbook_declaring_a_huge_sheet_is_read_in_the_memory_its_cells_need() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hostile.xls");
+    write_hostile_workbook(&path);
+    // The worker may not reach 256 MiB of address space: a grid of the sheet would.
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[scan]\nworker_memory = \"256 MiB\"\n").unwrap();
+    let (files, _) = scan(&[path], &["--config", config.to_str().unwrap()]);
+    let record = &files["hostile.xls"];
+    assert_eq!(record["format"], "xls");
+    assert_eq!(counts(record), expect(&[("email", 3), ("uk_nino", 3)]));
+    assert_eq!(record["partial"], false);
+}
+
 /// A Python function `build(path, objects)` writing a PDF from numbered object bodies (bytes),
 /// object 1 the catalog, with a correct cross-reference table and trailer.
 const PDF_WRITER: &str = "import sys, zlib\n\

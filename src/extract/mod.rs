@@ -27,6 +27,7 @@ pub mod sniff;
 mod stream;
 pub mod table;
 mod tnef;
+mod xls;
 mod zipfile;
 
 use std::collections::BTreeSet;
@@ -233,6 +234,13 @@ impl<'s, 'k> Ctx<'s, 'k> {
             self.mark(PartialReason::TimeBudget);
         }
         self.partial.contains(&PartialReason::TimeBudget) || self.partial.contains(&PartialReason::TextBytes)
+    }
+
+    /// The share of the text budget left that each of `parts_left` parts (a workbook's sheets) may
+    /// use, so that one huge part cannot starve the parts after it.
+    fn text_share(&self, parts_left: usize) -> usize {
+        let left = self.limits.max_text_bytes.saturating_sub(self.text);
+        usize::try_from(left / parts_left.max(1) as u64).unwrap_or(usize::MAX)
     }
 
     fn add_encryption(&mut self, found: Encryption) {

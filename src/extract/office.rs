@@ -191,8 +191,18 @@ impl SharedStrings {
         self.text.get(start..end)
     }
 
+    /// Bytes of text held.
+    pub(crate) fn text_len(&self) -> usize {
+        self.text.len()
+    }
+
+    /// Appends to the string being written.
+    pub(crate) fn push_str(&mut self, text: &str) {
+        self.text.push_str(text);
+    }
+
     /// Ends the string being written; false once the text passes 4 GiB (no part is that large).
-    fn end_string(&mut self) -> bool {
+    pub(crate) fn end_string(&mut self) -> bool {
         u32::try_from(self.text.len()).map(|end| self.ends.push(end)).is_ok()
     }
 }
@@ -265,8 +275,8 @@ pub fn date_styles(xml: &[u8]) -> Vec<bool> {
                 b"cellXfs" => in_cell_xfs = true,
                 b"xf" if in_cell_xfs => {
                     let id: u32 = attr(&e, b"numFmtId").and_then(|v| v.parse().ok()).unwrap_or(0);
-                    let builtin_date = matches!(id, 14..=22 | 45..=47);
-                    styles.push(builtin_date || custom_date_formats.get(&id).copied().unwrap_or(false));
+                    let custom_date = custom_date_formats.get(&id).copied().unwrap_or(false);
+                    styles.push(is_builtin_date_format(id) || custom_date);
                 }
                 _ => {}
             },
@@ -279,9 +289,15 @@ pub fn date_styles(xml: &[u8]) -> Vec<bool> {
     styles
 }
 
+/// The built-in number formats that show dates and times (ECMA-376 Part 1, 18.8.30 `numFmt`; the
+/// same ids in [MS-XLS] 2.4.126 FORMAT).
+pub(crate) fn is_builtin_date_format(id: u32) -> bool {
+    matches!(id, 14..=22 | 45..=47)
+}
+
 /// A number format shows a date when it has day, month or year codes outside quoted text and
 /// brackets (`[Red]`, `[$-809]`).
-fn format_code_is_date(code: &str) -> bool {
+pub(crate) fn format_code_is_date(code: &str) -> bool {
     let mut quoted = false;
     let mut bracket = false;
     code.chars().any(|c| {
@@ -310,7 +326,7 @@ pub enum SheetEnd {
     Whole,
     /// The text reached the byte budget given; the rest of the sheet was not read.
     Budget,
-    /// The XML is malformed (or cut short) after the text produced.
+    /// The sheet is malformed (or cut short) after the text produced.
     Malformed,
 }
 
@@ -368,10 +384,17 @@ pub fn sheet_text(
 /// at index `target` is preceded by `target` tabs in all; a gap keeps at most
 /// [`MAX_EMPTY_CELLS_KEPT`] empty cells, as OpenDocument's repeated cells do.
 fn place_cell(cell: &Cell, column: usize, shared: &SharedStrings, date_styles: &[bool], out: &mut String) -> usize {
-    let target = cell.column.unwrap_or(column).max(column);
+    place_text(&cell.shown(shared, date_styles), column, cell.column.unwrap_or(column), out)
+}
+
+/// Writes `text` as the cell at index `target` of a line that already holds `column` cells and
+/// returns the new count; a cell out of order goes after the last. A gap keeps at most
+/// [`MAX_EMPTY_CELLS_KEPT`] empty cells, so a cell far to the right costs no more than one near.
+pub(crate) fn place_text(text: &str, column: usize, target: usize, out: &mut String) -> usize {
+    let target = target.max(column);
     let tabs = if column == 0 { target } else { target - column + 1 };
     out.extend(std::iter::repeat_n('\t', tabs.min(MAX_EMPTY_CELLS_KEPT + 1)));
-    out.push_str(&cell.shown(shared, date_styles));
+    out.push_str(text);
     target + 1
 }
 

@@ -4,15 +4,15 @@
 //! An encrypted `.docx`/`.xlsx`/`.pptx` is not a zip but a compound file holding `EncryptionInfo`
 //! and `EncryptedPackage`. Legacy binary documents flag encryption in their first records (Word's
 //! FIB, Excel's FILEPASS record, PowerPoint's CurrentUser token); unencrypted ones are read: Word
-//! text by its piece table (`doc.rs`), PowerPoint text atoms (`ppt.rs`), Excel sheets with
-//! calamine, messages by their property streams (`msg.rs`). The summary properties of every
+//! text by its piece table (`doc.rs`), PowerPoint text atoms (`ppt.rs`), Excel sheets record by
+//! record (`xls.rs`), messages by their property streams (`msg.rs`). The summary properties of every
 //! compound file come first (`olps.rs`): markings live there. Visio and Publisher files are
 //! recognised but their text is not read, and say so.
 
 use std::io::{Read, Seek};
 use std::path::Path;
 
-use super::{doc, encryption, msg, olps, ppt, Ctx, PartialReason};
+use super::{doc, encryption, msg, olps, ppt, xls, Ctx, PartialReason};
 use crate::extract::Encryption;
 
 /// Reads a compound file. Returns the format name.
@@ -48,25 +48,7 @@ pub(super) fn read<R: Read + Seek>(
     }
     for name in ["/Workbook", "/Book"] {
         if file.exists(name) {
-            let globals = stream_head(&mut file, name, 256 << 10).unwrap_or_default();
-            if let Some(kind) = excel_filepass(&globals) {
-                ctx.add_encryption(Encryption::with("office-rc4", Some(false)).cipher(kind));
-                return "xls";
-            }
-            let reader = file.into_inner();
-            // calamine is known to panic on crafted workbooks: a panic costs this workbook's text.
-            let sheets = reader
-                .rewind()
-                .ok()
-                .and_then(|()| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| xls_sheets(reader))).ok());
-            match sheets {
-                Some(sheets) => {
-                    for sheet in sheets {
-                        ctx.emit(&sheet, member);
-                    }
-                }
-                None => ctx.mark(PartialReason::UnreadablePart),
-            }
+            xls::read(&mut file, name, member, ctx);
             return "xls";
         }
     }
@@ -100,67 +82,4 @@ pub(super) fn stream_head<R: Read + Seek>(
     let mut bytes = Vec::new();
     file.open_stream(name).ok()?.take(max).read_to_end(&mut bytes).ok()?;
     Some(bytes)
-}
-
-/// Each worksheet of a legacy workbook as tab-separated lines (dates as shown).
-fn xls_sheets<R: Read + Seek>(reader: R) -> Vec<String> {
-    use calamine::{Data, Reader};
-    let Ok(mut workbook) = calamine::Xls::new(reader) else {
-        return Vec::new();
-    };
-    workbook
-        .worksheets()
-        .into_iter()
-        .map(|(_, range)| {
-            let mut text = String::new();
-            for row in range.rows() {
-                let cells: Vec<String> = row
-                    .iter()
-                    .map(|cell| match cell {
-                        Data::Empty => String::new(),
-                        Data::DateTime(d) => super::office::excel_serial_to_date(d.as_f64()),
-                        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-                        other => other.to_string(),
-                    })
-                    .collect();
-                text.push_str(&cells.join("\t"));
-                text.push('\n');
-            }
-            text
-        })
-        .collect()
-}
-
-/// Walks BIFF records of the workbook globals until EOF, looking for FILEPASS (0x002F).
-fn excel_filepass(globals: &[u8]) -> Option<&'static str> {
-    let mut at = 0;
-    while at + 4 <= globals.len() {
-        let kind = u16::from_le_bytes([globals[at], globals[at + 1]]);
-        let len = usize::from(u16::from_le_bytes([globals[at + 2], globals[at + 3]]));
-        match kind {
-            0x002F => {
-                let scheme = globals.get(at + 4..at + 6).map_or(1, |b| u16::from_le_bytes([b[0], b[1]]));
-                return Some(if scheme == 0 { "XOR obfuscation" } else { "RC4" });
-            }
-            0x000A => return None,
-            _ => at += 4 + len,
-        }
-    }
-    None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn excel_filepass_records_mark_encryption() {
-        // BOF (0x0809, 4 bytes), FILEPASS (0x002F) with type 1 (RC4), EOF.
-        let rc4 = [0x09, 0x08, 4, 0, 0, 6, 5, 0, 0x2F, 0, 2, 0, 1, 0, 0x0A, 0, 0, 0];
-        assert_eq!(excel_filepass(&rc4), Some("RC4"));
-        let xor = [0x2F, 0, 2, 0, 0, 0];
-        assert_eq!(excel_filepass(&xor), Some("XOR obfuscation"));
-        let plain = [0x09, 0x08, 4, 0, 0, 6, 5, 0, 0x0A, 0, 0, 0, 0x2F, 0, 2, 0, 1, 0];
-        assert_eq!(excel_filepass(&plain), None, "a FILEPASS after EOF is not the workbook's");
-    }
 }

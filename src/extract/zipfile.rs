@@ -298,12 +298,11 @@ fn read_excel<R: Read + Seek>(
             break;
         }
         if let Some(xml) = part(archive, name, ctx) {
-            // Each sheet may use its share of the text budget left, so one huge sheet (a long
-            // shared string used in every cell) cannot starve the sheets after it.
-            let share = ctx.limits.max_text_bytes.saturating_sub(ctx.text) / (sheets.len() - index) as u64;
+            // A long shared string used in every cell costs its own sheet's share only.
+            let share = ctx.text_share(sheets.len() - index);
             // One text stream per sheet, so its first row is the header of its columns.
             let mut text = String::new();
-            match office::sheet_text(&xml, &shared, &dates, share as usize, &mut text) {
+            match office::sheet_text(&xml, &shared, &dates, share, &mut text) {
                 office::SheetEnd::Whole => {}
                 // Marked once everything else is read: the mark itself stops the file's text.
                 office::SheetEnd::Budget => cut = true,

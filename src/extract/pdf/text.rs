@@ -176,24 +176,28 @@ impl<'d> Reader<'d> {
         forms: &mut Vec<ObjectId>,
         page: &mut Page,
     ) {
-        let operations = match Content::decode(content) {
-            Ok(content) => content.operations,
-            Err(_) => {
-                self.mark(PartialReason::UnreadablePart);
-                return;
-            }
-        };
         let mut saved: Vec<State<'d>> = Vec::new();
-        for op in &operations {
-            if Instant::now() > self.caps.deadline {
-                self.mark(PartialReason::TimeBudget);
-                return;
-            }
-            match op.operator.as_str() {
-                "q" if saved.len() < MAX_SAVED_STATES => saved.push(state.clone()),
-                "Q" => state = saved.pop().unwrap_or(state),
-                "Do" => self.draw_xobject(op, resources, &state, forms, page),
-                _ => self.text_operator(op, resources, &mut state, page),
+        // lopdf holds a decoded operation in about sixty times its bytes (a 3 MB page of drawing
+        // became 190 MB), so the stream is decoded a piece at a time, the state carried across.
+        for piece in (ContentPieces { rest: content }) {
+            let operations = match Content::decode(piece) {
+                Ok(content) => content.operations,
+                Err(_) => {
+                    self.mark(PartialReason::UnreadablePart);
+                    return;
+                }
+            };
+            for op in &operations {
+                if Instant::now() > self.caps.deadline {
+                    self.mark(PartialReason::TimeBudget);
+                    return;
+                }
+                match op.operator.as_str() {
+                    "q" if saved.len() < MAX_SAVED_STATES => saved.push(state.clone()),
+                    "Q" => state = saved.pop().unwrap_or(state),
+                    "Do" => self.draw_xobject(op, resources, &state, forms, page),
+                    _ => self.text_operator(op, resources, &mut state, page),
+                }
             }
         }
     }
@@ -354,6 +358,84 @@ impl<'d> Reader<'d> {
         }
         self.fonts.get(&key).cloned().flatten()
     }
+}
+
+/// Bytes of content decoded at once, at least: a piece ends at the first operator after this.
+const CONTENT_PIECE: usize = 64 << 10;
+
+/// A content stream (ISO 32000-1, 7.8.2) cut into pieces of whole operations: each piece ends
+/// after an operator, outside strings, arrays, dictionaries and inline images, so decoding the
+/// pieces one after another gives the operations of the whole.
+struct ContentPieces<'c> {
+    rest: &'c [u8],
+}
+
+impl<'c> Iterator for ContentPieces<'c> {
+    type Item = &'c [u8];
+
+    fn next(&mut self) -> Option<&'c [u8]> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let end = operation_boundary(self.rest, CONTENT_PIECE).unwrap_or(self.rest.len());
+        let (piece, rest) = self.rest.split_at(end);
+        self.rest = rest;
+        Some(piece)
+    }
+}
+
+/// The end of the first operator at or after `from` whose operands are complete: outside any
+/// string, array or dictionary, not `BI` or `ID` (an inline image's dictionary and data follow
+/// them, 8.9.7). `None` when there is none.
+fn operation_boundary(content: &[u8], from: usize) -> Option<usize> {
+    let mut nesting = 0usize;
+    let mut i = 0;
+    while i < content.len() {
+        match content[i] {
+            b'(' => i = super::skip_string(content, i),
+            // A name is an operand, whatever its letters.
+            b'/' => {
+                while i + 1 < content.len() && !super::is_delimiter(content[i + 1]) {
+                    i += 1;
+                }
+            }
+            b'%' => i += content[i..].iter().position(|&b| b == b'\n' || b == b'\r').unwrap_or(content.len() - i),
+            b'<' if content.get(i + 1) == Some(&b'<') => {
+                nesting += 1;
+                i += 1;
+            }
+            b'>' if content.get(i + 1) == Some(&b'>') => {
+                nesting = nesting.saturating_sub(1);
+                i += 1;
+            }
+            b'<' => i += content[i..].iter().position(|&b| b == b'>').unwrap_or(content.len() - i),
+            b'[' => nesting += 1,
+            b']' => nesting = nesting.saturating_sub(1),
+            b if !super::is_delimiter(b) => {
+                let start = i;
+                while i + 1 < content.len() && !super::is_delimiter(content[i + 1]) {
+                    i += 1;
+                }
+                let token = &content[start..=i];
+                if token == b"ID" {
+                    // Binary image data up to `EI` between white space.
+                    i = content[i..]
+                        .windows(4)
+                        .position(|w| w[0].is_ascii_whitespace() && &w[1..3] == b"EI" && w[3].is_ascii_whitespace())
+                        .map_or(content.len(), |n| i + n + 3);
+                    continue;
+                }
+                let operator = (token[0].is_ascii_alphabetic() || token == b"'" || token == b"\"")
+                    && !matches!(token, b"true" | b"false" | b"null" | b"BI");
+                if operator && nesting == 0 && i + 1 >= from {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Decodes a stream, resolving an indirect `/Filter` or `/DecodeParms` (and indirect elements of
@@ -716,6 +798,18 @@ mod tests {
         assert_eq!(separator(&placed((100.0, 700.0)), (160.0, 700.0)), "\t");
         assert_eq!(separator(&placed((100.0, 700.0)), (50.0, 684.0)), "\n");
         assert_eq!(separator(&placed((100.0, 700.0)), (101.0, 701.0)), "", "a superscript stays on its line");
+    }
+
+    #[test]
+    fn content_is_cut_only_after_whole_operations() {
+        let content =
+            b"BT /F1 12 Tf 1 0 0 1 50 700 Tm [(a ] Tj) -250 (b)] TJ (c\\) Tj) Tj ET BI /W 2 /H 1 ID x Tj) EI Q";
+        let ends: Vec<usize> = (0..content.len()).filter_map(|from| operation_boundary(content, from)).collect();
+        let cuts: std::collections::BTreeSet<&str> =
+            ends.iter().map(|&end| std::str::from_utf8(&content[..end]).unwrap().rsplit(' ').next().unwrap()).collect();
+        assert_eq!(cuts.into_iter().collect::<Vec<_>>(), ["BT", "ET", "Q", "TJ", "Tf", "Tj", "Tm"]);
+        let pieces: Vec<&[u8]> = ContentPieces { rest: content }.collect();
+        assert_eq!(pieces.concat(), content);
     }
 
     #[test]
