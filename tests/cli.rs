@@ -676,3 +676,124 @@ fn a_hard_link_of_another_users_file_is_reported_without_being_read() {
     assert!(refused[0]["path"].as_str().unwrap().ends_with("mallory/copy.txt"));
     assert!(secret.iter().all(|s| !String::from_utf8_lossy(&out.stdout).contains(s.as_str())));
 }
+
+/// A minimal Word document: `paragraphs`, then a table of `rows` (cells separated by `|`).
+fn docx(paragraphs: &[&str], rows: &[&str]) -> Vec<u8> {
+    use zip::write::SimpleFileOptions;
+    let para = |t: &str| format!("<w:p><w:r><w:t>{t}</w:t></w:r></w:p>");
+    let row = |r: &str| {
+        let cells: String = r.split('|').map(|c| format!("<w:tc>{}</w:tc>", para(c))).collect();
+        format!("<w:tr>{cells}</w:tr>")
+    };
+    let body = format!(
+        "{}<w:tbl>{}</w:tbl>",
+        paragraphs.iter().map(|p| para(p)).collect::<String>(),
+        rows.iter().map(|r| row(r)).collect::<String>()
+    );
+    let document = format!(
+        "<?xml version=\"1.0\"?><w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{body}</w:body></w:document>"
+    );
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut out);
+    zip.start_file("[Content_Types].xml", SimpleFileOptions::default()).unwrap();
+    zip.write_all(
+        b"<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>",
+    )
+    .unwrap();
+    zip.start_file("word/document.xml", SimpleFileOptions::default()).unwrap();
+    zip.write_all(document.as_bytes()).unwrap();
+    zip.finish().unwrap();
+    out.into_inner()
+}
+
+/// The distinct counting values and the tier of one detector in one file.
+fn counted(records: &[Value], name: &str, detector: &str) -> (u64, String) {
+    let f = finding(file_record(records, name), detector).unwrap_or_else(|| panic!("{name}: no {detector}"));
+    (f["count"].as_u64().unwrap(), f["confidence"].as_str().unwrap().to_string())
+}
+
+#[test]
+fn a_header_row_below_titles_markings_and_paragraphs_gives_its_columns_context() {
+    let t = Tree::new();
+    let rows = [
+        ("Ava Testperson", "406 420 6428", "18/06/1956"),
+        ("Ben Testperson", "430 172 0367", "18/12/1978"),
+        ("Cara Testperson", "460 096 8077", "26/09/1964"),
+    ];
+    let table = |sep: &str| -> String {
+        let mut s = format!("Name{sep}NHS number{sep}Date of birth{sep}Clinic\n");
+        for (name, nhs, dob) in rows {
+            s.push_str(&format!("{name}{sep}{nhs}{sep}{dob}{sep}Physiotherapy\n"));
+        }
+        s
+    };
+    t.write("titled.csv", format!("Physiotherapy clinic list - week 48\n\n{}", table(",")));
+    t.write("excel-title.csv", format!("Clinic list,,,\n,,,\n{}", table(",")));
+    t.write("semicolons.csv", format!("OFFICIAL-SENSITIVE: PERSONAL\n{}", table(";")));
+    t.write("pipes.txt", format!("Clinic list\n{}", table(" | ")));
+    t.write("utf16.txt", utf16(&format!("Clinic list\r\n\r\n{}", table("\t").replace('\n', "\r\n")), true, true));
+    let word_rows: Vec<String> = std::iter::once("Name|NHS number|Date of birth".to_string())
+        .chain(rows.iter().map(|(n, nhs, dob)| format!("{n}|{nhs}|{dob}")))
+        .collect();
+    let word_rows: Vec<&str> = word_rows.iter().map(String::as_str).collect();
+    t.write("letter.docx", docx(&["Dear colleagues,", "The clinic list for week 48 follows."], &word_rows));
+    let xlsx =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/fixtures/clinic-list-titled.xlsx")).unwrap();
+    t.write("clinic-list.xlsx", xlsx);
+    let (records, _) = t.scan_json(&[]);
+    for name in ["titled.csv", "excel-title.csv", "semicolons.csv", "pipes.txt", "utf16.txt", "letter.docx"] {
+        assert_eq!(counted(&records, name, "date_of_birth"), (3, "high".to_string()), "{name}");
+        assert_eq!(counted(&records, name, "nhs_number"), (3, "high".to_string()), "{name}");
+    }
+    // The openpyxl workbook of the issue: a title row and a blank row above 12 patients.
+    assert_eq!(counted(&records, "clinic-list.xlsx", "date_of_birth"), (12, "high".to_string()));
+    assert_eq!(counted(&records, "clinic-list.xlsx", "nhs_number"), (12, "high".to_string()));
+    assert_eq!(file_record(&records, "clinic-list.xlsx")["classification"], "highly_confidential");
+}
+
+#[test]
+fn markings_are_lines_as_written_and_code_constants_are_not() {
+    let t = Tree::new();
+    t.write("board.txt", "Highly Confidential - Executive Board only\n\nProject Heron: merger briefing.\n");
+    t.write("visa.txt", "OFFICIAL-SENSITIVE: PERSONAL\n\nNote of a meeting with the liaison officer.\n");
+    t.write("council.txt", "Draft for discussion – not approved\n\nCouncil paper C26/14: fee schedule.\n");
+    t.write("panel.txt", "Confidential – not for circulation\nPanel papers for the appeal.\n");
+    t.write(
+        "title-cell.csv",
+        "HIGHLY CONFIDENTIAL – patient-level data, REC 25/NW/0112\n\nStudy ID,NHS Number,Date of Birth,Diagnosis\n\
+         CS-01,483 604 4502,12/03/1961,Type 2 diabetes\nCS-02,401 023 2137,30/11/1974,Asthma\n",
+    );
+    t.write(
+        "config.py",
+        "\"\"\"Survey export settings.\"\"\"\nRESTRICTED_FIELDS = (\"NHS_NO\", \"DOB\")\nPROTECTION_LEVEL_ENUM = (\n    \
+         \"PUBLIC\",\n    \"RESTRICTED\",\n)\nSECRET_MISSING_MESSAGE = (\n    \"set TOKEN\"\n)\nTOP_SECRET = 3\n",
+    );
+    t.write("levels.java", "enum Level {\n    PUBLIC,\n    RESTRICTED,\n    SECRET\n}\n");
+    t.write("settings.yaml", "SECRET: true\nRESTRICTED: 3\n");
+    t.write(
+        "history.txt",
+        "Revision history\nVersion\nDate\nStatus\n0.1\n01/03/2024\nDraft\n1.0\n01/04/2024\nApproved\n",
+    );
+    let (records, _) = t.scan_json(&[]);
+    let category = |name: &str| file_record(&records, name)["classification"].as_str().unwrap().to_string();
+    assert_eq!(counted(&records, "board.txt", "marking.highly_confidential"), (1, "high".to_string()));
+    assert_eq!(category("board.txt"), "highly_confidential");
+    assert_eq!(counted(&records, "visa.txt", "marking.government"), (1, "high".to_string()));
+    assert_eq!(category("visa.txt"), "highly_confidential");
+    assert_eq!(counted(&records, "council.txt", "marking.draft"), (1, "high".to_string()));
+    assert_eq!(category("council.txt"), "confidential");
+    assert_eq!(counted(&records, "panel.txt", "marking.confidential"), (1, "high".to_string()));
+    let title = file_record(&records, "title-cell.csv");
+    assert_eq!(counted(&records, "title-cell.csv", "marking.highly_confidential"), (1, "high".to_string()));
+    assert_eq!(counted(&records, "title-cell.csv", "nhs_number"), (2, "high".to_string()));
+    assert_eq!(counted(&records, "title-cell.csv", "date_of_birth"), (2, "high".to_string()));
+    assert_eq!(title["classification"], "highly_confidential");
+    assert!(title["violations"].as_array().unwrap().is_empty(), "labelled, so no unlabelled_highly_confidential");
+    for code in ["config.py", "levels.java", "settings.yaml"] {
+        assert!(
+            !records.iter().any(|r| r["path"].as_str().is_some_and(|p| p.ends_with(code))),
+            "{code}: constants, enum values and settings are not markings"
+        );
+    }
+    assert_eq!(category("history.txt"), "not_sensitive", "a revision-history status cell is not a marking");
+}

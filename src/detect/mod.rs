@@ -442,7 +442,7 @@ impl Engine {
     /// Scans a whole text as one chunk; convenience for examples and tests.
     pub fn scan_all(&self, text: &[u8]) -> Vec<Finding> {
         let mut found = Vec::new();
-        let table = TableHeader::from_first_line(text);
+        let table = TableHeader::find(text);
         let chunk =
             TextChunk { text, owned: 0..text.len(), offset: 0, table: table.as_ref(), member: None, last: true };
         self.scan(&chunk, &mut |f| found.push(f));
@@ -628,6 +628,9 @@ impl Engine {
             if d.requires_person && is_inside_email_address(chunk.text, whole.start, whole.end) {
                 return;
             }
+            if d.class == DetectorClass::Marking && is_inside_code_block(chunk.text, &whole) {
+                return;
+            }
             if let Some(finding) = self.judge(index, chunk, span, whole.clone(), stats) {
                 out(finding, whole);
             }
@@ -669,7 +672,10 @@ impl Engine {
         let has_context = || {
             d.context.as_ref().is_some_and(|c| {
                 c.is_near(chunk.text, whole.clone())
-                    || chunk.table.and_then(|t| t.column_at(chunk.text, whole.start)).is_some_and(|h| c.is_in(h))
+                    || chunk
+                        .table
+                        .and_then(|t| t.column_at(chunk.text, chunk.offset, whole.start))
+                        .is_some_and(|h| c.is_in(h))
             })
         };
         let confidence = match verdict {
@@ -820,6 +826,20 @@ pub(crate) fn is_inside_email_address(text: &[u8], start: usize, end: usize) -> 
     let before = &text[start.saturating_sub(LONGEST_PART)..start];
     let domain_starts_after_at = before.iter().rposition(|b| !domain_byte(b)).is_some_and(|i| before[i] == b'@');
     local_part_continues_to_at || domain_starts_after_at
+}
+
+/// True when the line `whole` lies on is an item of a code block or a list in code (an enum value,
+/// the last element of a tuple): the line before opens or continues it (ends with `(`, `[`, `{` or
+/// `,`) or the line after closes it (starts with `)`, `]` or `}`).
+fn is_inside_code_block(text: &[u8], whole: &Range<usize>) -> bool {
+    let before = &text[..whole.start.min(text.len())];
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let previous = before[..line_start].trim_ascii_end();
+    let opens = previous.last().is_some_and(|b| matches!(b, b'(' | b'[' | b'{' | b','));
+    let after = &text[whole.end.min(text.len())..];
+    let next_line = after.iter().position(|&b| b == b'\n').map_or(&[][..], |i| &after[i + 1..]);
+    let closes = next_line.trim_ascii_start().first().is_some_and(|b| matches!(b, b')' | b']' | b'}'));
+    opens || closes
 }
 
 /// A digit run glued to a decimal point (`0.01234567891`, `4176749369.5`) is a measurement, not an

@@ -49,6 +49,8 @@ pub enum ValidatorKind {
     UkBankAccount,
     /// A password value: placeholders and templates are not passwords.
     PasswordValue,
+    /// A protective-marking line: natural language, not code or configuration.
+    Marking,
 }
 
 /// What a validator says about one candidate. Scoring is staged (base, then validator, then context):
@@ -90,6 +92,7 @@ impl ValidatorKind {
             ValidatorKind::DateOfBirth => check_date_of_birth(raw),
             ValidatorKind::UkBankAccount => check_bank_account(raw),
             ValidatorKind::PasswordValue => check_password_value(normalised),
+            ValidatorKind::Marking => check_marking(raw),
         }
     }
 
@@ -97,7 +100,10 @@ impl ValidatorKind {
     pub fn normalisation(self) -> Normalisation {
         match self {
             ValidatorKind::Email => Normalisation::Lowercase,
-            ValidatorKind::PasswordValue | ValidatorKind::None | ValidatorKind::DateOfBirth => Normalisation::AsFound,
+            ValidatorKind::PasswordValue
+            | ValidatorKind::None
+            | ValidatorKind::DateOfBirth
+            | ValidatorKind::Marking => Normalisation::AsFound,
             ValidatorKind::UkBankAccount => Normalisation::DigitsOnly,
             _ => Normalisation::AlphanumericUpper,
         }
@@ -783,6 +789,30 @@ fn check_password_value(n: &[u8]) -> Verdict {
     Verdict::Valid
 }
 
+/// A marking line as people write it (Government Security Classifications, Cabinet Office 2024:
+/// the marking, then an optional descriptor or caveat), not a line of code or configuration that
+/// happens to start with a marking word: `SECRET: true`, `RESTRICTED (`, `CONFIDENTIAL = {`.
+fn check_marking(raw: &[u8]) -> Verdict {
+    let trailing_cells = |b: &u8| matches!(b, b',' | b';' | b'|' | b'\t' | b' ' | b'\r' | b'*' | b'_');
+    let end = raw.iter().rposition(|b| !trailing_cells(b)).map_or(0, |i| i + 1);
+    let line = &raw[..end];
+    const CODE: [&[u8]; 12] = [b"=", b";", b"{", b"}", b"<", b"`", b"$", b"//", b"/*", b"::", b"->", b"\\"];
+    let has_code = CODE.iter().any(|c| line.windows(c.len()).any(|w| w == *c));
+    let opens_a_block = line.last().is_some_and(|b| matches!(b, b'(' | b'[' | b':' | b','));
+    let setting = line.iter().position(|&b| b == b':').is_some_and(|i| is_config_scalar(&line[i + 1..]));
+    if has_code || opens_a_block || setting {
+        return Verdict::Invalid;
+    }
+    Verdict::Valid
+}
+
+/// A configuration value (`true`, `no`, `3`, `~`): `SECRET: true` is a setting, not a caveat.
+fn is_config_scalar(value: &[u8]) -> bool {
+    let v = value.trim_ascii().to_ascii_lowercase();
+    const SCALARS: [&[u8]; 8] = [b"true", b"false", b"yes", b"no", b"null", b"none", b"~", b"on"];
+    SCALARS.contains(&v.as_slice()) || (!v.is_empty() && v.iter().all(|b| b.is_ascii_digit() || *b == b'.'))
+}
+
 /// Manual-page markup (`\\fIBOOL\\fR`, `FILE\\fP`, `\\-\\-flag`): a man page's syntax, not a value.
 fn has_troff_escape(value: &[u8]) -> bool {
     value.windows(2).any(|w| w[0] == b'\\' && matches!(w[1], b'f' | b'e' | b'-' | b'&' | b'(' | b'*'))
@@ -1146,6 +1176,26 @@ mod tests {
                 (":starttls", BAD),
                 ("%s:%s", BAD),
                 ("Welcome2024!", VALID),
+            ],
+        );
+    }
+
+    #[test]
+    fn marking_table() {
+        check_table(
+            ValidatorKind::Marking,
+            &[
+                ("HIGHLY CONFIDENTIAL", VALID),
+                ("Highly Confidential - Executive Board only", VALID),
+                ("OFFICIAL-SENSITIVE: PERSONAL", VALID),
+                ("HIGHLY CONFIDENTIAL – patient-level data, REC 25/NW/0112,,,", VALID),
+                ("Confidential (Personnel)", VALID),
+                ("SECRET: true", BAD),
+                ("RESTRICTED: 3", BAD),
+                ("SECRET (", BAD),
+                ("CONFIDENTIAL = {", BAD),
+                ("RESTRICTED // legacy level", BAD),
+                ("PROTECT -> level 2", BAD),
             ],
         );
     }

@@ -1,42 +1,73 @@
-//! Delimited tables (CSV, TSV, semicolon- or pipe-separated exports).
+//! Delimited tables (CSV, TSV, semicolon- or pipe-separated exports, spreadsheet sheets, Word and
+//! OpenDocument tables).
 //!
 //! In a table, a column's header is context for every cell below it: `NHS Number` in row 1 makes
-//! the number in row 5,000 an NHS number. When a text's first line looks like a header row, the
-//! extractor attaches a [`TableHeader`] to every chunk, and the detector asks it which header is
-//! above a given position.
+//! the number in row 5,000 an NHS number. Staff rarely start a table on the first line: a title, a
+//! protective marking, a blank line or a paragraph of a letter comes first. So the header row is
+//! looked for among a text's first lines; the extractor attaches the [`TableHeader`] to every chunk,
+//! and the detector asks it which header is above a given position below it.
 
 /// Candidate delimiters, most common first.
 const DELIMITERS: [u8; 4] = [b',', b'\t', b';', b'|'];
 /// How far back from a match to look for the start of its line.
 const MAX_LINE_SCAN: usize = 64 << 10;
+/// Lines searched for the header row: titles, markings and a letter's opening paragraphs come
+/// before it, a page of them at most.
+const MAX_HEADER_LINE: usize = 40;
+/// Bytes searched for the header row.
+const MAX_HEADER_SEARCH: usize = 16 << 10;
+/// Longest header cell, in bytes: headers are labels (`Date of birth`), not sentences.
+const MAX_HEADER_CELL: usize = 64;
 
 /// The header row of a delimited table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableHeader {
     delimiter: u8,
     cells: Vec<String>,
+    /// Offset, in the text of the stream, of the first byte after the header row: only cells from
+    /// there on belong to its columns.
+    body_start: u64,
 }
 
 impl TableHeader {
-    /// Recognises a header row: the first line has at least one delimiter, the second line has the
-    /// same number, and the first line is mostly words rather than numbers.
-    pub fn from_first_line(text: &[u8]) -> Option<TableHeader> {
-        let mut lines = text.split(|&b| b == b'\n');
-        let first = trim_cr(lines.next()?);
-        let second = trim_cr(lines.next()?);
+    /// Finds the header row among the first lines of `text` (the start of a stream): the first line
+    /// with at least one delimiter whose next line has as many, made of labels rather than numbers.
+    /// A line after the first must look like a header row, not a title or a sentence that happens
+    /// to hold a comma: two or more labels filling most of its cells.
+    pub fn find(text: &[u8]) -> Option<TableHeader> {
+        let searched = &text[..text.len().min(MAX_HEADER_SEARCH)];
+        let mut lines = Lines { text: searched, pos: 0 }.take(MAX_HEADER_LINE).peekable();
+        let mut first = true;
+        while let Some((start, line)) = lines.next() {
+            let next = lines.peek().map(|(_, l)| *l);
+            if let Some(header) = next.and_then(|next| Self::header_row(line, next, first)) {
+                let body_start = (start + line.len() + 1).min(text.len()) as u64;
+                return Some(TableHeader { body_start, ..header });
+            }
+            first &= line.iter().all(u8::is_ascii_whitespace);
+        }
+        None
+    }
+
+    /// `line` as a header row over `next`, if it is one. `first`: nothing but blank lines above it.
+    fn header_row(line: &[u8], next: &[u8], first: bool) -> Option<TableHeader> {
+        let line = trim_cr(line);
         let delimiter = DELIMITERS.into_iter().find(|&d| {
-            let n = count_unquoted(first, d);
-            n >= 1 && count_unquoted(second, d) == n
+            let n = count_unquoted(line, d);
+            n >= 1 && count_unquoted(trim_cr(next), d) == n
         })?;
-        let digits = first.iter().filter(|b| b.is_ascii_digit()).count();
-        let letters = first.iter().filter(|b| b.is_ascii_alphabetic()).count();
+        let digits = line.iter().filter(|b| b.is_ascii_digit()).count();
+        let letters = line.iter().filter(|b| b.is_ascii_alphabetic()).count();
         if letters == 0 || digits > letters {
             return None;
         }
-        let cells = split_unquoted(first, delimiter)
+        let cells: Vec<String> = split_unquoted(line, delimiter)
             .map(|c| String::from_utf8_lossy(c).trim().trim_matches('"').trim().to_string())
             .collect();
-        Some(TableHeader { delimiter, cells })
+        if !cells_fill_the_row(&cells) || (!first && !cells_are_labels(&cells)) {
+            return None;
+        }
+        Some(TableHeader { delimiter, cells, body_start: 0 })
     }
 
     /// The header cells, as written.
@@ -44,12 +75,49 @@ impl TableHeader {
         &self.cells
     }
 
-    /// The header of the column that byte `pos` of `text` lies in, if it can be told.
-    pub fn column_at(&self, text: &[u8], pos: usize) -> Option<&str> {
+    /// The header of the column that byte `pos` of `text` lies in, if it can be told; `offset` is
+    /// where `text` starts in its stream. Text above the header row (a title) has no column.
+    pub fn column_at(&self, text: &[u8], offset: u64, pos: usize) -> Option<&str> {
+        if offset + (pos as u64) < self.body_start {
+            return None;
+        }
         let floor = pos.saturating_sub(MAX_LINE_SCAN);
         let line_start = text[floor..pos].iter().rposition(|&b| b == b'\n').map(|i| floor + i + 1)?;
         let column = count_unquoted(&text[line_start..pos], self.delimiter);
         self.cells.get(column).map(String::as_str)
+    }
+}
+
+/// Two or more cells filled, at least half of them: a title row exported from a spreadsheet is one
+/// cell and empty ones.
+fn cells_fill_the_row(cells: &[String]) -> bool {
+    let filled = cells.iter().filter(|c| !c.is_empty()).count();
+    filled >= 2 && filled * 2 >= cells.len()
+}
+
+/// Labels, not sentences: short, few words, no full stop.
+fn cells_are_labels(cells: &[String]) -> bool {
+    cells.iter().all(|c| c.len() <= MAX_HEADER_CELL && !c.ends_with('.') && c.split_whitespace().count() <= 6)
+}
+
+/// Lines of a text with their start offsets.
+struct Lines<'a> {
+    text: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = (usize, &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.pos >= self.text.len() {
+            return None;
+        }
+        let start = self.pos;
+        let rest = &self.text[start..];
+        let len = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+        self.pos = start + len + 1;
+        Some((start, &rest[..len]))
     }
 }
 
@@ -85,26 +153,54 @@ mod tests {
 
     #[test]
     fn header_rows_are_recognised() {
-        let t = TableHeader::from_first_line(b"Name,\"NHS, Number\",Ward\r\nA,1,2\n").unwrap();
+        let t = TableHeader::find(b"Name,\"NHS, Number\",Ward\r\nA,1,2\n").unwrap();
         assert_eq!(t.cells(), ["Name", "NHS, Number", "Ward"]);
-        let tsv = TableHeader::from_first_line(b"id\tsurname\n1\tx\n").unwrap();
+        let tsv = TableHeader::find(b"id\tsurname\n1\tx\n").unwrap();
         assert_eq!(tsv.cells(), ["id", "surname"]);
     }
 
     #[test]
     fn prose_and_numeric_first_lines_are_not_headers() {
-        assert!(TableHeader::from_first_line(b"Dear Sam, thanks.\nBest wishes\n").is_none());
-        assert!(TableHeader::from_first_line(b"1,2,3\n4,5,6\n").is_none());
-        assert!(TableHeader::from_first_line(b"only one line, no second").is_none());
+        assert!(TableHeader::find(b"Dear Sam, thanks.\nBest wishes\n").is_none());
+        assert!(TableHeader::find(b"1,2,3\n4,5,6\n").is_none());
+        assert!(TableHeader::find(b"only one line, no second").is_none());
+    }
+
+    #[test]
+    fn header_rows_below_titles_markings_and_paragraphs_are_found() {
+        let csv = b"Clinic list - week 48\n\nName,NHS number,Date of birth\nAva,406 420 6428,18/06/1956\n";
+        assert_eq!(TableHeader::find(csv).unwrap().cells(), ["Name", "NHS number", "Date of birth"]);
+        let excel = b"HIGHLY CONFIDENTIAL - patient data,,\n,,\nStudy ID,NHS Number,DOB\nCS-01,1,2\n";
+        assert_eq!(TableHeader::find(excel).unwrap().cells(), ["Study ID", "NHS Number", "DOB"]);
+        let pipes = b"Enhanced DBS disclosures\nApplicant | Date of Birth | Role\nSam | 04/09/1983 | Tech\n";
+        assert_eq!(TableHeader::find(pipes).unwrap().cells(), ["Applicant", "Date of Birth", "Role"]);
+        let word = "Dear colleagues,\nPlease see the list below.\nName\tStaff number\tUnion\t\nAnn\t123\tUCU\t\n";
+        assert_eq!(TableHeader::find(word.as_bytes()).unwrap().cells(), ["Name", "Staff number", "Union", ""]);
+    }
+
+    #[test]
+    fn sentences_with_commas_below_the_first_line_are_not_headers() {
+        let letter = b"Dear Sam,\nThanks for this, it is good, and I agree.\nYes, we will, I think, go.\n";
+        assert!(TableHeader::find(letter).is_none());
     }
 
     #[test]
     fn cells_map_to_their_column_header() {
         let text = b"name,nhs number,ward\nAnn,\"Smith, A\",x\nBob,4176749369,y\n";
-        let t = TableHeader::from_first_line(text).unwrap();
+        let t = TableHeader::find(text).unwrap();
         let pos = text.windows(10).position(|w| w == b"4176749369").unwrap();
-        assert_eq!(t.column_at(text, pos), Some("nhs number"));
+        assert_eq!(t.column_at(text, 0, pos), Some("nhs number"));
         let y = text.len() - 2;
-        assert_eq!(t.column_at(text, y), Some("ward"));
+        assert_eq!(t.column_at(text, 0, y), Some("ward"));
+    }
+
+    #[test]
+    fn text_above_the_header_row_has_no_column() {
+        let text = b"Title, 4176749369\n\nname,nhs number\nBob,4176749369\n";
+        let t = TableHeader::find(text).unwrap();
+        assert_eq!(t.column_at(text, 0, 7), None);
+        assert_eq!(t.column_at(text, 0, text.len() - 11), Some("nhs number"));
+        let later = b"\nAnn,4176749369\n";
+        assert_eq!(t.column_at(later, 4096, 5), Some("nhs number"), "a later chunk is all below the header");
     }
 }
