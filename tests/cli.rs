@@ -797,3 +797,38 @@ fn markings_are_lines_as_written_and_code_constants_are_not() {
     }
     assert_eq!(category("history.txt"), "not_sensitive", "a revision-history status cell is not a marking");
 }
+
+#[test]
+fn dates_of_birth_are_found_as_people_and_excel_write_them() {
+    let t = Tree::new();
+    let lines = [
+        "Applicant (US transcript): Jamie Testperson, DOB: 5/25/1989",
+        "Date of birth: 03-Mar-1985",
+        "DOB: 3-Mar-85",
+        "Born: March 3, 1985 in Leeds",
+        "Date of birth: 3rd of March 1985",
+        "Date of birth: 1985/03/03",
+        "Date of birth: 03/03/1985",
+    ];
+    for (i, line) in lines.iter().enumerate() {
+        t.write(&format!("dob-{i}.txt"), format!("{line}\n"));
+    }
+    t.write(
+        "excel.csv",
+        "Name,Date of birth,Department\nKit Testperson,19-Jul-84,Chemistry\nLou Testperson,2-Nov-91,Chemistry\n\
+         Max Testperson,28-Feb-77,Chemistry\n",
+    );
+    t.write("dictionary.txt", "Field | Type | Notes\nDate of birth | date | e.g. 01/01/1970\n");
+    let xlsx = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/fixtures/dob-m-d-yyyy.xlsx")).unwrap();
+    t.write("m-d-yyyy.xlsx", xlsx);
+    let (records, _) = t.scan_json(&[]);
+    for (i, line) in lines.iter().enumerate() {
+        let name = format!("dob-{i}.txt");
+        assert_eq!(counted(&records, &name, "date_of_birth"), (1, "high".to_string()), "{line}");
+        assert_eq!(file_record(&records, &name)["classification"], "confidential");
+    }
+    assert_eq!(counted(&records, "excel.csv", "date_of_birth"), (3, "high".to_string()));
+    assert_eq!(counted(&records, "m-d-yyyy.xlsx", "date_of_birth"), (3, "high".to_string()));
+    assert_eq!(counted(&records, "dictionary.txt", "date_of_birth"), (1, "low".to_string()));
+    assert_eq!(file_record(&records, "dictionary.txt")["classification"], "not_sensitive");
+}

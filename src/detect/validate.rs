@@ -676,34 +676,42 @@ fn check_email(n: &[u8]) -> Verdict {
 
 const MONTH_NAMES: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 
-/// Splits a date as written in UK documents into (day, month, year). Accepts day-first numeric
-/// dates, ISO `yyyy-mm-dd`, and `3rd March 2001` / `3 Mar 2001`.
+/// Splits a date as people and spreadsheets write it into (day, month, year): day-first numeric
+/// dates (`15/03/1985`, `3-3-85`), ISO and other year-first dates (`1985-03-03`, `1985/03/03`),
+/// written months (`3rd of March 2001`, `03-Mar-1985`, `3 Mar 85`) and month-first ones (`March 3,
+/// 1985`). A numeric date whose middle number cannot be a month but whose first can (`5/25/1989`)
+/// is read month first, as a US form writes it; an ambiguous one (`05/03/1989`) is read day first,
+/// as UK documents write it.
 fn parse_uk_date(raw: &[u8]) -> Option<(u32, u32, u32)> {
     let text = std::str::from_utf8(raw).ok()?.to_ascii_lowercase();
-    let parts: Vec<&str> = text.split(|c: char| !c.is_ascii_alphanumeric()).filter(|p| !p.is_empty()).collect();
+    let parts: Vec<&str> =
+        text.split(|c: char| !c.is_ascii_alphanumeric()).filter(|p| !p.is_empty() && *p != "of").collect();
     let [a, b, c] = parts.as_slice() else {
         return None;
     };
-    let number = |s: &str| -> Option<u32> {
-        let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-        digits.parse().ok()
-    };
-    let month_of = |s: &str| -> Option<u32> {
-        if let Ok(m) = s.parse::<u32>() {
-            return Some(m);
-        }
-        let prefix = s.get(..3)?;
-        MONTH_NAMES.iter().position(|m| *m == prefix).map(|i| i as u32 + 1)
-    };
+    let number = |s: &str| -> Option<u32> { s.trim_end_matches(|c: char| c.is_ascii_alphabetic()).parse().ok() };
+    let month_name = |s: &str| MONTH_NAMES.iter().position(|m| s.starts_with(m)).map(|i| i as u32 + 1);
+    let month_of = |s: &str| s.parse::<u32>().ok().or_else(|| month_name(s));
     if a.len() == 4 {
         return Some((number(c)?, month_of(b)?, number(a)?));
     }
-    let mut year = number(c)?;
-    if c.len() == 2 {
-        // Two-digit years in a date of birth: 00–29 are this century, the rest the last.
-        year += if year < 30 { 2000 } else { 1900 };
+    let (day, month) = match month_name(a) {
+        Some(month) => (number(b)?, month),
+        None => (number(a)?, month_of(b)?),
+    };
+    let (day, month) = if month > 12 && day <= 12 { (month, day) } else { (day, month) };
+    Some((day, month, full_year(c)?))
+}
+
+/// A year as written: four digits, or two (00–29 this century, the rest the last, as a date of
+/// birth needs).
+fn full_year(s: &str) -> Option<u32> {
+    let year: u32 = s.parse().ok()?;
+    match s.len() {
+        4 => Some(year),
+        2 => Some(year + if year < 30 { 2000 } else { 1900 }),
+        _ => None,
     }
-    Some((number(a)?, month_of(b)?, year))
 }
 
 /// A real calendar date with a year that makes a living person's birth date (1900–2026).
@@ -1127,6 +1135,16 @@ mod tests {
                 ("2001-03-03", VALID),
                 ("29/02/2000", VALID),
                 ("3 Mar 01", VALID),
+                ("03-Mar-1985", VALID),
+                ("3-Mar-85", VALID),
+                ("March 3, 1985", VALID),
+                ("3rd of March 1985", VALID),
+                ("1985/03/03", VALID),
+                ("5/25/1989", VALID),
+                ("19-Jul-84", VALID),
+                ("25/25/1989", BAD),
+                ("30-Feb-85", BAD),
+                ("Feb 30, 1985", BAD),
                 ("31/02/1990", BAD),
                 ("15/13/1985", BAD),
                 ("29/02/1999", BAD),
