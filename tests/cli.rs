@@ -832,3 +832,135 @@ fn dates_of_birth_are_found_as_people_and_excel_write_them() {
     assert_eq!(counted(&records, "dictionary.txt", "date_of_birth"), (1, "low".to_string()));
     assert_eq!(file_record(&records, "dictionary.txt")["classification"], "not_sensitive");
 }
+
+/// Runs a key-generating tool; the key goes to a file of the temporary tree, never into the source.
+fn generate(program: &str, args: &[&str]) -> bool {
+    Command::new(program).args(args).output().is_ok_and(|o| o.status.success())
+}
+
+/// Base64 of `n` bytes that change with `seed`: the body of a synthetic key file.
+fn base64_noise(n: usize, seed: u8) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    (0..n).map(|i| ALPHABET[(i * 37 + usize::from(seed) * 11 + i * i) % 64] as char).collect()
+}
+
+#[test]
+fn credentials_are_found_as_people_keep_them() {
+    let t = Tree::new();
+    let notes = [
+        "Lab server root password: Nil1Jiifoov6Oodieb6ahF5ihohboht3gehookGe",
+        "Guest Wi-Fi (Room 2.14) password: Password2024!",
+        "Finance share admin password: Xk9{q}Lm2#vT",
+        "Backup NAS password: $unsh1ne!Day42",
+        "Payroll system password: coffee-train-fish",
+        "Hi Sam, the password is Tr0ub4dor&3 for the HR drive, please don't share it.",
+        "SITS service account password: MySecret#2026",
+        "export PGPASSWORD=Kx7-harbour-91",
+        "mysql -u root -p'S3cr3t!Lab' research",
+        "sshpass -p 'Bl4ck-Cat' ssh admin@backup",
+        "DATABASES = {'default': {'USER': 'etl', 'PASSWORD': 'Vq8#mLz2Rt'}}",
+        "db:\n  user: etl\n  password: Wq3!rTy7Pz\n",
+        "DATABASE_URL=postgres://etl_user:W1nter-Fjord@db.example.ac.uk:5432/research",
+    ];
+    for (i, note) in notes.iter().enumerate() {
+        t.write(&format!("note-{i}.txt"), format!("{note}\n"));
+    }
+    t.write(
+        "alice/Dropbox/chrome-passwords.csv",
+        "name,url,username,password,note\nportal,https://portal.example.ac.uk/login,jdoe7,Kestrel-Harbour-58!,\n\
+         mail,https://mail.example.com/,j.doe.personal,tq8#Vw2mZr,\n",
+    );
+    t.write(
+        "keepass.csv",
+        "\"Account\",\"Login Name\",\"Password\",\"Web Site\",\"Comments\"\n\
+         \"Finance system\",\"fin-admin3\",\"Birch*Lagoon*77\",\"https://finance.example.ac.uk\",\"\"\n\
+         \"VPN\",\"jdoe7\",\"R0bin!Meadow\",\"\",\"\"\n",
+    );
+    t.write(
+        "bitwarden.csv",
+        "folder,favorite,type,name,notes,fields,reprompt,login_uri,login_username,login_password,login_totp\n\
+         ,,login,Library,,,0,https://lib.example.ac.uk,ann,Heron!Quay-42,\n,,login,HR,,,0,https://hr.example.ac.uk,ann,Zx8#Pl0m,\n",
+    );
+    t.write(
+        "placeholders.txt",
+        "password: changeme\npassword = ${DB_PASSWORD}\npassword: <password>\npassword: xxxx\npassword: ********\n\
+         export PGPASSWORD=$PGPASS\nurl = postgres://user:password@localhost/db\n",
+    );
+    let (records, _) = t.scan_json(&[]);
+    for (i, note) in notes.iter().enumerate() {
+        let name = format!("note-{i}.txt");
+        assert_eq!(counted(&records, &name, "credential.password"), (1, "medium".to_string()), "{note}");
+        assert_eq!(file_record(&records, &name)["classification"], "confidential");
+    }
+    for name in ["chrome-passwords.csv", "keepass.csv", "bitwarden.csv"] {
+        assert_eq!(counted(&records, name, "credential.password"), (2, "medium".to_string()), "{name}");
+    }
+    let chrome = file_record(&records, "chrome-passwords.csv");
+    assert!(chrome["violations"].as_array().unwrap().iter().any(|v| v["rule"] == "credential_exposed"));
+    assert!(
+        !records.iter().any(|r| r["path"].as_str().is_some_and(|p| p.ends_with("placeholders.txt"))),
+        "placeholders are not passwords"
+    );
+}
+
+#[test]
+fn private_keys_are_found_in_every_serialisation() {
+    let t = Tree::new();
+    let keys = t.dir.path().join("keys");
+    std::fs::create_dir(&keys).unwrap();
+    let pem = keys.join("sa.pem");
+    let pem_arg = pem.to_str().unwrap();
+    let rsa = ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", pem_arg];
+    assert!(generate("openssl", &rsa), "the test makes its keys with openssl");
+    let key = std::fs::read_to_string(&pem).unwrap();
+    let json = serde_json::json!({
+        "type": "service_account",
+        "project_id": "uni-research-synthetic-0001",
+        "private_key_id": "3f9c2a7d1e0b4c6a8f5d2e1b0a9c8d7e6f5a4b3c",
+        "private_key": key,
+        "client_email": "etl-runner@uni-research-synthetic-0001.iam.gserviceaccount.com",
+    });
+    t.write("alice/Dropbox/uni-research-etl-3f9c2a7d1e0b.json", serde_json::to_string_pretty(&json).unwrap());
+    t.write("k8s-secret.yaml", format!("private_key: \"{}\"\n", key.replace('\n', "\\n")));
+    let encrypted = keys.join("enc.pem");
+    let args = ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-aes256", "-pass", "pass:x"];
+    assert!(generate("openssl", &[&args[..], &["-out", encrypted.to_str().unwrap()]].concat()));
+    t.write("encrypted.pem", std::fs::read(&encrypted).unwrap());
+    let ssh = keys.join("id_ed25519");
+    if generate("ssh-keygen", &["-q", "-t", "ed25519", "-N", "", "-C", "test", "-f", ssh.to_str().unwrap()]) {
+        t.write("id_ed25519", std::fs::read(&ssh).unwrap());
+    }
+    t.write(
+        "server.ppk",
+        format!(
+            "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: test\nPublic-Lines: 2\n{}\n{}\n\
+             Private-Lines: 1\n{}\nPrivate-MAC: {}\n",
+            base64_noise(64, 1),
+            base64_noise(16, 2),
+            base64_noise(44, 3),
+            "0".repeat(64)
+        ),
+    );
+    t.write(
+        "secret-key.asc",
+        format!(
+            "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n{}\n{}\n-----END PGP PRIVATE KEY BLOCK-----\n",
+            base64_noise(64, 4),
+            base64_noise(64, 5)
+        ),
+    );
+    t.write("public.json", "{\"key\": \"-----BEGIN PUBLIC KEY-----\\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo\\n\"}\n");
+    let (records, _) = t.scan_json(&[]);
+    let mut names =
+        vec!["uni-research-etl-3f9c2a7d1e0b.json", "k8s-secret.yaml", "encrypted.pem", "server.ppk", "secret-key.asc"];
+    if std::path::Path::new(&t.root().join("id_ed25519")).exists() {
+        names.push("id_ed25519");
+    }
+    for name in names {
+        assert_eq!(counted(&records, name, "credential.private_key"), (1, "high".to_string()), "{name}");
+        assert_eq!(file_record(&records, name)["classification"], "confidential", "{name}");
+    }
+    let sa = file_record(&records, "uni-research-etl-3f9c2a7d1e0b.json");
+    assert!(sa["violations"].as_array().unwrap().iter().any(|v| v["rule"] == "credential_exposed"));
+    assert!(!records.iter().any(|r| r["path"].as_str().is_some_and(|p| p.ends_with("public.json"))));
+}

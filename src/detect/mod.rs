@@ -122,7 +122,9 @@ pub struct Detector {
     id: String,
     class: DetectorClass,
     regex: Regex,
-    value_group: Option<usize>,
+    /// Capture groups whose names start with `value`: the value, when the pattern also matches a
+    /// label. Alternatives with values of different shapes each name their own.
+    value_groups: Vec<usize>,
     validator: ValidatorKind,
     normalisation: Normalisation,
     confidence: Confidence,
@@ -137,6 +139,8 @@ pub struct Detector {
     embedded: bool,
     requires_person: bool,
     scope: rule::Scope,
+    /// Lower-case gating keywords whose column's cells are all candidates (`column_values`).
+    column_keywords: Vec<String>,
 }
 
 impl Detector {
@@ -470,6 +474,9 @@ impl Engine {
         }
         let mut found: Vec<(Finding, Range<usize>)> = Vec::new();
         self.scan_windows(chunk, &mut windows, &mut stats, &mut found);
+        if let Some(table) = chunk.table {
+            self.scan_column_values(table, chunk, &mut stats, &mut found);
+        }
         // Outside tables of people, person-bound detectors look only near what was found.
         let mut person_windows: Vec<Vec<Range<usize>>> = vec![Vec::new(); self.detectors.len()];
         if !people && self.open_person_windows(&found, text.len(), chunk.text, &mut person_windows) {
@@ -608,6 +615,30 @@ impl Engine {
         }
     }
 
+    /// Judges every cell of a column whose header holds a keyword of a `column_values` detector:
+    /// a value with no shape of its own (a password) is known by the column it sits in.
+    fn scan_column_values(
+        &self,
+        table: &TableHeader,
+        chunk: &TextChunk<'_>,
+        stats: &mut ChunkStats,
+        found: &mut Vec<(Finding, Range<usize>)>,
+    ) {
+        for (index, d) in self.detectors.iter().enumerate().filter(|(_, d)| !d.column_keywords.is_empty()) {
+            let columns = table.cells().iter().enumerate().filter(|(_, h)| names_keyword(h, &d.column_keywords));
+            for (column, _) in columns {
+                for cell in table.column_cells(chunk.text, chunk.offset, column) {
+                    if !chunk.owned.contains(&cell.start) {
+                        continue;
+                    }
+                    if let Some(finding) = self.judge(index, chunk, cell.clone(), cell.clone(), stats) {
+                        found.push((finding, cell));
+                    }
+                }
+            }
+        }
+    }
+
     fn scan_window(
         &self,
         index: usize,
@@ -635,18 +666,16 @@ impl Engine {
                 out(finding, whole);
             }
         };
-        match d.value_group {
-            None => {
-                for m in d.regex.find_iter(input) {
-                    emit(m.range(), m.range());
-                }
+        if d.value_groups.is_empty() {
+            for m in d.regex.find_iter(input) {
+                emit(m.range(), m.range());
             }
-            Some(group) => {
-                for caps in d.regex.captures_iter(input) {
-                    if let (Some(whole), Some(value)) = (caps.get_match(), caps.get_group(group)) {
-                        emit(value.range(), whole.range());
-                    }
-                }
+            return;
+        }
+        for caps in d.regex.captures_iter(input) {
+            let value = d.value_groups.iter().find_map(|&g| caps.get_group(g));
+            if let (Some(whole), Some(value)) = (caps.get_match(), value) {
+                emit(value.range(), whole.range());
             }
         }
     }
@@ -755,7 +784,13 @@ fn compile_detector(source: &DetectorSource) -> Result<Detector, ConfigError> {
     let spec = &source.spec;
     let regex =
         compile(spec.regex.get_ref()).map_err(|e| source.error_at(spec.regex.span(), format!("bad regex: {e}")))?;
-    let value_group = regex.group_info().to_index(regex_automata::PatternID::ZERO, "value");
+    let value_groups = regex
+        .group_info()
+        .pattern_names(regex_automata::PatternID::ZERO)
+        .enumerate()
+        .filter(|(_, name)| name.is_some_and(|n| n.starts_with("value")))
+        .map(|(i, _)| i)
+        .collect();
     let context = spec
         .context
         .as_ref()
@@ -779,7 +814,7 @@ fn compile_detector(source: &DetectorSource) -> Result<Detector, ConfigError> {
         id: spec.id.get_ref().clone(),
         class: spec.class,
         regex,
-        value_group,
+        value_groups,
         validator,
         normalisation,
         confidence: spec.confidence,
@@ -794,6 +829,11 @@ fn compile_detector(source: &DetectorSource) -> Result<Detector, ConfigError> {
         embedded: source.path.starts_with(builtin::EMBEDDED_ROOT),
         requires_person: spec.requires_person,
         scope: spec.scope,
+        column_keywords: if spec.column_values {
+            spec.keywords.iter().map(|k| k.to_ascii_lowercase()).collect()
+        } else {
+            Vec::new()
+        },
     })
 }
 
@@ -805,6 +845,15 @@ fn line_of(text: &str, offset: usize) -> usize {
 /// with punctuation (`P<GBR`, `@`, `a/c`) are literal and match anywhere.
 pub(crate) fn needs_word_boundaries(word: &str) -> bool {
     word.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' ')
+}
+
+/// True when `header` holds one of the lower-case `keywords` as a whole word: `Password` and
+/// `login_password` name a password column, `Spinner` does not name a PIN column.
+fn names_keyword(header: &str, keywords: &[String]) -> bool {
+    let lower = header.to_ascii_lowercase();
+    keywords
+        .iter()
+        .any(|k| lower.match_indices(k.as_str()).any(|(i, _)| is_whole_word(lower.as_bytes(), i, i + k.len())))
 }
 
 /// True when the bytes either side of `start..end` are not ASCII letters or digits.

@@ -32,7 +32,8 @@ pub struct DetectorSpec {
     #[serde(default = "default_window")]
     pub keyword_window: usize,
     /// The candidate pattern (Rust regex syntax, ASCII classes unless `(?u)` is given). A capture
-    /// group named `value` marks the part that is the value, when the pattern also matches a label.
+    /// group named `value` (or `value_...`, one per alternative) marks the part that is the value,
+    /// when the pattern also matches a label.
     pub regex: Spanned<String>,
     /// The validator that accepts or rejects candidates.
     pub validator: Spanned<ValidatorKind>,
@@ -49,6 +50,10 @@ pub struct DetectorSpec {
     /// Normalised values never reported (documentation examples, the institution's own numbers).
     #[serde(default)]
     pub allowlist: Vec<String>,
+    /// When true, every cell of a table column whose header holds one of `keywords` is a candidate
+    /// value too, whatever its shape (the Password column of a browser's export).
+    #[serde(default)]
+    pub column_values: bool,
     /// When true, a match counts only near an identifier or contact detail, or in a table of people
     /// (special-category terms: a policy about health is not health data).
     #[serde(default)]

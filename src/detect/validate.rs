@@ -769,15 +769,21 @@ fn check_password_value(n: &[u8]) -> Verdict {
     let is_template = lower.starts_with(b"${")
         || lower.starts_with(b"{{")
         || lower.starts_with(b"<")
-        || lower.starts_with(b"$")
+        || lower.starts_with(b"$(")
+        || lower.strip_prefix(b"$").is_some_and(is_identifier)
         || lower.starts_with(b"%")
         || lower.starts_with(b":")
         || has_troff_escape(&lower);
     let is_mask = lower.iter().all(|b| matches!(b, b'*' | b'x' | b'.' | b'#' | b'-' | b'_' | b'?' | b':'));
-    // Code that reads a password from somewhere else: `self.password`, `getenv("PWD")`, `form[...]`.
-    let is_reference = lower.windows(8).any(|w| w == b"password")
-        || lower.iter().any(|b| matches!(b, b'(' | b')' | b'[' | b']' | b'{' | b'}'))
-        || is_qualified_name(n);
+    // Code that reads a password from somewhere else: `self.password`, `PASSWORD_FILE`,
+    // `getenv("PWD")`, `form[...]`, `load()`. A password may hold the word or a bracket
+    // (`Password2024!`, `Xk9{q}Lm2#vT`); a name or a call does not hold them that way.
+    let names_a_password = lower.windows(8).any(|w| w == b"password")
+        && is_identifier(&lower)
+        && (lower.contains(&b'_') || lower.iter().all(u8::is_ascii_alphabetic));
+    let is_call_or_index = lower.first().is_some_and(|b| matches!(b, b'(' | b'[' | b'{' | b')' | b']' | b'}'))
+        || lower.last().is_some_and(|b| matches!(b, b'(' | b'[' | b'{' | b')' | b']' | b'}'));
+    let is_reference = names_a_password || is_call_or_index || is_qualified_name(n);
     // A path or a shell command (`PWD=/home/ab`, "PWD=`pwd`", "PASS: gdb.ada/assign.exp").
     let is_path_or_command = lower.starts_with(b"/")
         || lower.starts_with(b"`")
@@ -788,13 +794,29 @@ fn check_password_value(n: &[u8]) -> Verdict {
     // A field list (`name:passwd:uid:gid`, `/etc/passwd:eli:x:2098`) or a date (`pin : 2014-12-18`).
     let is_structure = lower.iter().filter(|&&b| b == b':').count() >= 2 || looks_like_iso_date(&lower);
     let is_excluded = is_template || is_mask || is_reference || is_path_or_command || is_structure;
-    if PLACEHOLDERS.contains(&lower.as_slice()) || is_excluded {
+    let word = lower.strip_suffix(b".").unwrap_or(&lower);
+    if PLACEHOLDERS.contains(&word) || is_excluded {
         return Verdict::Invalid;
     }
-    if is_one_plain_word(n.strip_suffix(b".").unwrap_or(n)) {
+    if is_one_plain_word(n.strip_suffix(b".").unwrap_or(n)) && !is_passphrase_of_words(n) {
         return Verdict::Weak;
     }
     Verdict::Valid
+}
+
+/// Letters, digits and `_`: a variable's name (`$DB_PASS`, `PASSWORD_FILE`).
+fn is_identifier(value: &[u8]) -> bool {
+    !value.is_empty() && value.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+}
+
+/// Three or more lower-case words of three or more letters joined by one hyphen, dot or space
+/// (`coffee-train-fish`): the NCSC's "three random words" passphrase, not a one-word setting.
+fn is_passphrase_of_words(value: &[u8]) -> bool {
+    let Some(&joiner) = value.iter().find(|b| matches!(b, b'-' | b'.' | b' ')) else {
+        return false;
+    };
+    let words: Vec<&[u8]> = value.split(|&b| b == joiner).collect();
+    words.len() >= 3 && words.iter().all(|w| w.len() >= 3 && w.iter().all(u8::is_ascii_lowercase))
 }
 
 /// A marking line as people write it (Government Security Classifications, Cabinet Office 2024:
@@ -1194,6 +1216,17 @@ mod tests {
                 (":starttls", BAD),
                 ("%s:%s", BAD),
                 ("Welcome2024!", VALID),
+                ("Password2024!", VALID),
+                ("Xk9{q}Lm2#vT", VALID),
+                ("$unsh1ne!Day42", VALID),
+                ("coffee-train-fish", VALID),
+                ("MySecret#2026", VALID),
+                ("$DB_PASS", BAD),
+                ("$(cat", BAD),
+                ("PASSWORD_FILE", BAD),
+                ("getenv(", BAD),
+                ("passwordfield", BAD),
+                ("form[", BAD),
             ],
         );
     }

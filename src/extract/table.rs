@@ -75,6 +75,21 @@ impl TableHeader {
         &self.cells
     }
 
+    /// The spans, in `text` (which starts at `offset` in its stream), of the non-empty cells of
+    /// `column` in the rows below the header. A row cut by the start of `text` is left to the
+    /// chunk before.
+    pub fn column_cells(&self, text: &[u8], offset: u64, column: usize) -> Vec<std::ops::Range<usize>> {
+        let start = match self.body_start.checked_sub(offset) {
+            Some(header_end) => usize::try_from(header_end).unwrap_or(usize::MAX).min(text.len()),
+            None => text.iter().position(|&b| b == b'\n').map_or(text.len(), |i| i + 1),
+        };
+        Lines { text, pos: start }
+            .filter_map(|(line_start, line)| {
+                cell_span(trim_cr(line), self.delimiter, column).map(|c| line_start + c.start..line_start + c.end)
+            })
+            .collect()
+    }
+
     /// The header of the column that byte `pos` of `text` lies in, if it can be told; `offset` is
     /// where `text` starts in its stream. Text above the header row (a title) has no column.
     pub fn column_at(&self, text: &[u8], offset: u64, pos: usize) -> Option<&str> {
@@ -86,6 +101,31 @@ impl TableHeader {
         let column = count_unquoted(&text[line_start..pos], self.delimiter);
         self.cells.get(column).map(String::as_str)
     }
+}
+
+/// The span of cell `column` of `line`, without surrounding spaces and quotes; `None` when the
+/// row is shorter or the cell empty.
+fn cell_span(line: &[u8], delimiter: u8, column: usize) -> Option<std::ops::Range<usize>> {
+    let mut quoted = false;
+    let mut index = 0;
+    let mut start = 0;
+    for (i, &b) in line.iter().chain(std::iter::once(&delimiter)).enumerate() {
+        if b == b'"' {
+            quoted = !quoted;
+        }
+        if b != delimiter || (quoted && i < line.len()) {
+            continue;
+        }
+        if index == column {
+            let trim = |b: &u8| b.is_ascii_whitespace() || *b == b'"';
+            let first = line[start..i].iter().position(|b| !trim(b))? + start;
+            let last = line[..i].iter().rposition(|b| !trim(b))? + 1;
+            return Some(first..last);
+        }
+        index += 1;
+        start = i + 1;
+    }
+    None
 }
 
 /// Two or more cells filled, at least half of them: a title row exported from a spreadsheet is one
@@ -192,6 +232,17 @@ mod tests {
         assert_eq!(t.column_at(text, 0, pos), Some("nhs number"));
         let y = text.len() - 2;
         assert_eq!(t.column_at(text, 0, y), Some("ward"));
+    }
+
+    #[test]
+    fn cells_of_a_column_are_listed_below_the_header() {
+        let text = b"Export\nname,url,password\nmail,\"https://a, b\",\"Kestrel-58!\"\nvpn,x, R0bin \r\nshort\n";
+        let t = TableHeader::find(text).unwrap();
+        let cells: Vec<&[u8]> = t.column_cells(text, 0, 2).into_iter().map(|r| &text[r]).collect();
+        assert_eq!(cells, [&b"Kestrel-58!"[..], &b"R0bin"[..]]);
+        let later = b"ow,x,cut\nvpn,y,Meadow1\n";
+        let cells: Vec<&[u8]> = t.column_cells(later, 4096, 2).into_iter().map(|r| &later[r]).collect();
+        assert_eq!(cells, [&b"Meadow1"[..]], "the cut row belongs to the chunk before");
     }
 
     #[test]
