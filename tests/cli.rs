@@ -964,3 +964,57 @@ fn private_keys_are_found_in_every_serialisation() {
     assert!(sa["violations"].as_array().unwrap().iter().any(|v| v["rule"] == "credential_exposed"));
     assert!(!records.iter().any(|r| r["path"].as_str().is_some_and(|p| p.ends_with("public.json"))));
 }
+
+#[test]
+fn union_party_and_offence_data_count_only_when_attached_to_people() {
+    let t = Tree::new();
+    t.write(
+        "union-subscriptions.csv",
+        "Payroll No,Name,Union,Monthly Subscription (GBP)\nP104233,Gareth Lloyd,UNISON,14.10\n\
+         P104871,Helen Osei,UCU,19.75\nP105002,Ravi Menon,Unite,12.40\nP105316,Claire Doyle,GMB,11.95\n",
+    );
+    t.write(
+        "society-members.csv",
+        "Society,Member,Student Email,Role\nConservative Association,Tom Ashworth,t.ashworth-1187@student.example.ac.uk,Treasurer\n\
+         Labour Club,Aisha Rahman,a.rahman-2231@student.example.ac.uk,Member\n\
+         Green Party Society,Owen Price,o.price-1940@student.example.ac.uk,Secretary\n\
+         Liberal Democrats Society,Mei Chen,m.chen-2075@student.example.ac.uk,Member\n",
+    );
+    t.write(
+        "dbs-panel.txt",
+        "Enhanced DBS disclosures for panel review\nApplicant | Date of Birth | Role | Disclosure\n\
+         Sam Whitfield | 04/09/1983 | Lab technician | Caution: possession of a controlled substance (2015)\n\
+         Karen Bell | 17/01/1979 | Residence warden | Conviction: theft from an employer (2012), spent\n\
+         David Okafor | 23/06/1990 | Research assistant | No trace\n",
+    );
+    t.write(
+        "recognition-agreement.txt",
+        "Recognition agreement between the University and its recognised trade unions\n\
+         The University recognises UCU, UNISON, Unite and GMB for collective bargaining.\n\
+         Each union may nominate representatives to the joint negotiating committee.\nContact: hr@lboro.ac.uk\n",
+    );
+    t.write(
+        "politics-reading.txt",
+        "Week 3: the Labour Party and the Conservative Party since 1945; party membership and voting.\n",
+    );
+    let (records, _) = t.scan_json(&[]);
+    assert_eq!(counted(&records, "union-subscriptions.csv", "special_category.trade_union"), (4, "medium".to_string()));
+    assert_eq!(
+        counted(&records, "society-members.csv", "special_category.political_opinion"),
+        (4, "medium".to_string())
+    );
+    assert_eq!(counted(&records, "dbs-panel.txt", "criminal_offence").1, "medium");
+    assert_eq!(counted(&records, "dbs-panel.txt", "date_of_birth"), (3, "high".to_string()));
+    for name in ["union-subscriptions.csv", "society-members.csv", "dbs-panel.txt"] {
+        assert_eq!(file_record(&records, name)["classification"], "confidential", "{name}");
+    }
+    for name in ["recognition-agreement.txt", "politics-reading.txt"] {
+        let special =
+            records.iter().filter(|r| r["path"].as_str().is_some_and(|p| p.ends_with(name))).any(|r| {
+                r["findings"].as_array().unwrap().iter().any(|f| {
+                    f["detector"].as_str().unwrap().starts_with("special_category") && f["confidence"] != "low"
+                })
+            });
+        assert!(!special, "{name}: unions and parties named, nobody's membership");
+    }
+}

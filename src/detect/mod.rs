@@ -122,9 +122,11 @@ pub struct Detector {
     id: String,
     class: DetectorClass,
     regex: Regex,
-    /// Capture groups whose names start with `value`: the value, when the pattern also matches a
-    /// label. Alternatives with values of different shapes each name their own.
-    value_groups: Vec<usize>,
+    /// Capture groups whose names start with `value` or `context_value`: the value, when the
+    /// pattern also matches a label. Alternatives with values of different shapes each name their
+    /// own; `true` marks a `context_value` group, whose value counts only with a context word near
+    /// it or in its column's header (a union's name is membership only in a Union column).
+    value_groups: Vec<(usize, bool)>,
     validator: ValidatorKind,
     normalisation: Normalisation,
     confidence: Confidence,
@@ -631,7 +633,7 @@ impl Engine {
                     if !chunk.owned.contains(&cell.start) {
                         continue;
                     }
-                    if let Some(finding) = self.judge(index, chunk, cell.clone(), cell.clone(), stats) {
+                    if let Some(finding) = self.judge(index, chunk, cell.clone(), cell.clone(), false, stats) {
                         found.push((finding, cell));
                     }
                 }
@@ -650,7 +652,7 @@ impl Engine {
         let d = &self.detectors[index];
         let search_end = (window.end + WINDOW_TAIL).min(chunk.text.len());
         let input = Input::new(chunk.text).range(window.start..search_end);
-        let mut emit = |span: Range<usize>, whole: Range<usize>| {
+        let mut emit = |span: Range<usize>, whole: Range<usize>, needs_context: bool| {
             let starts_in_window = whole.start < window.end;
             if !starts_in_window || !chunk.owned.contains(&whole.start) || is_part_of_longer_number(chunk.text, &whole)
             {
@@ -662,21 +664,25 @@ impl Engine {
             if d.class == DetectorClass::Marking && is_inside_code_block(chunk.text, &whole) {
                 return;
             }
-            if let Some(finding) = self.judge(index, chunk, span, whole.clone(), stats) {
+            if let Some(finding) = self.judge(index, chunk, span, whole.clone(), needs_context, stats) {
                 out(finding, whole);
             }
         };
         if d.value_groups.is_empty() {
             for m in d.regex.find_iter(input) {
-                emit(m.range(), m.range());
+                emit(m.range(), m.range(), false);
             }
             return;
         }
+        // An alternative without a value group is its whole match.
         for caps in d.regex.captures_iter(input) {
-            let value = d.value_groups.iter().find_map(|&g| caps.get_group(g));
-            if let (Some(whole), Some(value)) = (caps.get_match(), value) {
-                emit(value.range(), whole.range());
-            }
+            let Some(whole) = caps.get_match() else { continue };
+            let (value, needs_context) = d
+                .value_groups
+                .iter()
+                .find_map(|&(g, needs_context)| Some((caps.get_group(g)?, needs_context)))
+                .unwrap_or((whole.span(), false));
+            emit(value.range(), whole.range(), needs_context);
         }
     }
 
@@ -687,6 +693,7 @@ impl Engine {
         chunk: &TextChunk<'_>,
         value: Range<usize>,
         whole: Range<usize>,
+        needs_context: bool,
         stats: &mut ChunkStats,
     ) -> Option<Finding> {
         let d = &self.detectors[index];
@@ -714,6 +721,7 @@ impl Engine {
             Verdict::Valid => match &d.context {
                 Some(c) if has_context() => c.confidence,
                 Some(c) if c.required => return None,
+                _ if needs_context => return None,
                 _ => d.confidence,
             },
         };
@@ -788,8 +796,11 @@ fn compile_detector(source: &DetectorSource) -> Result<Detector, ConfigError> {
         .group_info()
         .pattern_names(regex_automata::PatternID::ZERO)
         .enumerate()
-        .filter(|(_, name)| name.is_some_and(|n| n.starts_with("value")))
-        .map(|(i, _)| i)
+        .filter_map(|(i, name)| match name {
+            Some(n) if n.starts_with("value") => Some((i, false)),
+            Some(n) if n.starts_with("context_value") => Some((i, true)),
+            _ => None,
+        })
         .collect();
     let context = spec
         .context

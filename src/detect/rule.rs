@@ -33,7 +33,8 @@ pub struct DetectorSpec {
     pub keyword_window: usize,
     /// The candidate pattern (Rust regex syntax, ASCII classes unless `(?u)` is given). A capture
     /// group named `value` (or `value_...`, one per alternative) marks the part that is the value,
-    /// when the pattern also matches a label.
+    /// when the pattern also matches a label; one named `context_value...` marks a value that counts
+    /// only with a context word near it or in its column's header.
     pub regex: Spanned<String>,
     /// The validator that accepts or rejects candidates.
     pub validator: Spanned<ValidatorKind>,
