@@ -1018,3 +1018,55 @@ fn union_party_and_offence_data_count_only_when_attached_to_people() {
         assert!(!special, "{name}: unions and parties named, nobody's membership");
     }
 }
+
+#[test]
+fn barcodes_message_ids_software_labels_and_papers_are_not_personal_data() {
+    let t = Tree::new();
+    let mut consumables = String::from("Item,Supplier,Barcode,Qty,Unit price\n");
+    for (item, ean) in [
+        ("Nitrile gloves M", "4001234500423"),
+        ("Pipette tips 200ul", "4001234501611"),
+        ("Petri dishes 90mm", "4001234502106"),
+        ("Ethanol 70% 1L", "4001234502809"),
+        ("Centrifuge tubes 50ml", "4001234504698"),
+        ("Lab markers", "4001234505398"),
+    ] {
+        consumables.push_str(&format!("{item},Carl Roth GmbH,{ean},5,3.50\n"));
+    }
+    t.write("lab-consumables.csv", consumables);
+    let mut mbox = String::new();
+    for i in 0..5 {
+        mbox.push_str(&format!(
+            "From MAILER-DAEMON Thu Aug 12 18:00:25 2010\nFrom: \"Alice Carter\" <alice.carter@gmail.com>\n\
+             To: \"Bob Evans\" <bob.evans@gmail.com>\nSubject: Meeting notes {i}\nDate: Thu, 12 Aug 2010 18:0{i}:25 +0800\n\
+             Message-ID: <20100812180{i}4995523550@gmail.com>\nIn-Reply-To: <2009062610{i}9103758227@gmail.com>\n\
+             References: <2009062610{i}9103758227@gmail.com>\n <2009062611{i}9103758227@gmail.com>\n\
+             Content-Type: multipart/alternative; boundary=\"b{i}\"\n\n--b{i}\nContent-Type: text/html\n\
+             Content-ID: <4C641BD{i}.9080500@gmail.com>\n\n<p>See you on Friday.</p>\n--b{i}--\n\n"
+        ));
+    }
+    t.write("messages.mbox", mbox);
+    t.write(
+        "cvs-label.txt",
+        "Release matrix\n- column \"Module\": the application code of the module\n  EN_A\n\
+         - column \"Label\": the CVS label of the module\n  EN197000A\n",
+    );
+    t.write(
+        "research-abstract.txt",
+        "Exposure to polychlorinated biphenyls measured shortly after giving birth and subsequent risk of maternal breast cancer\n\
+         B. A. Cohn, Child Health and Development Studies, Public Health Institute, Berkeley, CA, USA\n\
+         e-mail: b.cohn@chds-research.org\nAbstract: We tested the hypothesis that PCBs measured during the early \
+         postpartum predict increased risk of breast cancer diagnosed before age 50.\n",
+    );
+    t.write("card.txt", "Card number 4759 5912 4329 7 expires 09/27\n");
+    let (records, _) = t.scan_json(&[]);
+    // 20 distinct message and part ids beside 2 addresses: ids counted as contacts would make a
+    // contact list (10 or more).
+    for name in ["lab-consumables.csv", "messages.mbox", "cvs-label.txt", "research-abstract.txt"] {
+        assert_eq!(file_record(&records, name)["classification"], "not_sensitive", "{name}");
+    }
+    assert_eq!(counted(&records, "lab-consumables.csv", "payment_card"), (6, "low".to_string()));
+    assert_eq!(counted(&records, "cvs-label.txt", "uk_nino"), (1, "low".to_string()));
+    assert_eq!(counted(&records, "research-abstract.txt", "special_category.health").1, "low");
+    assert_eq!(file_record(&records, "card.txt")["classification"], "confidential", "a card is still a card");
+}

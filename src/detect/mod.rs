@@ -131,7 +131,7 @@ pub struct Detector {
     normalisation: Normalisation,
     confidence: Confidence,
     context: Option<ContextMatcher>,
-    demote: Option<ContextMatcher>,
+    demote: Vec<ContextMatcher>,
     gated: bool,
     keyword_window: usize,
     allowlist: HashSet<Vec<u8>>,
@@ -705,15 +705,15 @@ impl Engine {
             stats.suppressed += 1;
             return None;
         }
-        let has_context = || {
-            d.context.as_ref().is_some_and(|c| {
-                c.is_near(chunk.text, whole.clone())
-                    || chunk
-                        .table
-                        .and_then(|t| t.column_at(chunk.text, chunk.offset, whole.start))
-                        .is_some_and(|h| c.is_in(h))
-            })
+        // Words count near the value or in the header of its column.
+        let near = |c: &ContextMatcher| {
+            c.is_near(chunk.text, whole.clone())
+                || chunk
+                    .table
+                    .and_then(|t| t.column_at(chunk.text, chunk.offset, whole.start))
+                    .is_some_and(|h| c.is_in(h))
         };
+        let has_context = || d.context.as_ref().is_some_and(near);
         let confidence = match verdict {
             Verdict::Invalid | Verdict::Suppressed => return None,
             Verdict::Weak => Confidence::Low,
@@ -725,10 +725,10 @@ impl Engine {
                 _ => d.confidence,
             },
         };
-        let confidence = match &d.demote {
-            Some(demote) if demote.is_near(chunk.text, whole.clone()) => confidence.min(demote.confidence),
-            _ if is_number_inside_a_name_or_path(chunk.text, &whole) => Confidence::Low,
-            _ => confidence,
+        let confidence = match d.demote.iter().filter(|demote| near(demote)).map(|demote| demote.confidence).min() {
+            Some(demoted) => confidence.min(demoted),
+            None if is_number_inside_a_name_or_path(chunk.text, &whole) => Confidence::Low,
+            None => confidence,
         };
         let fingerprint = self.key.fingerprint(&d.id, &normalised);
         if self.allowed_fingerprints.contains(&fingerprint) {
@@ -808,14 +808,14 @@ fn compile_detector(source: &DetectorSource) -> Result<Detector, ConfigError> {
         .map(ContextMatcher::new)
         .transpose()
         .map_err(|e| source.error_at(spec.id.span(), format!("bad context words: {e}")))?;
-    if spec.demote.as_ref().is_some_and(|d| d.required) {
+    if spec.demote.iter().any(|d| d.required) {
         return Err(source.error_at(spec.id.span(), "`required` has no meaning for demote words".to_string()));
     }
     let demote = spec
         .demote
-        .as_ref()
+        .iter()
         .map(ContextMatcher::new)
-        .transpose()
+        .collect::<Result<Vec<_>, _>>()
         .map_err(|e| source.error_at(spec.id.span(), format!("bad demote words: {e}")))?;
     let validator = *spec.validator.get_ref();
     let normalisation = validator.normalisation();

@@ -46,8 +46,9 @@ pub struct DetectorSpec {
     /// Words that lower confidence when near a match (to the spec's `confidence`), for places a
     /// valid value is not about anyone's records: an e-mail address in a `Copyright` or
     /// `Signed-off-by` line. A demoted finding is still reported, but never decides a category.
-    #[serde(default)]
-    pub demote: Option<ContextSpec>,
+    /// One `[demote]` table, or several `[[demote]]` with windows of their own.
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub demote: Vec<ContextSpec>,
     /// Normalised values never reported (documentation examples, the institution's own numbers).
     #[serde(default)]
     pub allowlist: Vec<String>,
@@ -99,6 +100,24 @@ pub struct ContextSpec {
     /// When true, a candidate with no context word near it is not a finding at all.
     #[serde(default)]
     pub required: bool,
+    /// When true, a word counts only in the same line as the match, or in the same header field
+    /// with its folded continuation lines (`References: <a@b>` then ` <c@d>`, RFC 5322 §2.2.3).
+    #[serde(default)]
+    pub same_field: bool,
+}
+
+/// A table or an array of tables: `[demote]` or `[[demote]]`.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<ContextSpec>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(ContextSpec),
+        Many(Vec<ContextSpec>),
+    }
+    Ok(match OneOrMany::deserialize(deserializer)? {
+        OneOrMany::One(spec) => vec![spec],
+        OneOrMany::Many(specs) => specs,
+    })
 }
 
 /// One example: a text and the values the detector must find in it (none for a negative example).

@@ -389,7 +389,21 @@ fn check_payment_card(raw: &[u8], n: &[u8]) -> Verdict {
     if TEST_CARD_NUMBERS.contains(&n) || n.iter().skip(1).all(|&b| b == n[1]) {
         return Verdict::Suppressed;
     }
+    if n.len() == 13 && gs1_check_digit_is_valid(n) {
+        return Verdict::Weak;
+    }
     Verdict::Valid
+}
+
+/// GS1 General Specifications §7.9: from the right, digits before the check digit are weighted
+/// 3, 1, 3, ...; the check digit brings the sum to a multiple of 10 (EAN-13, GTIN, UPC).
+fn gs1_check_digit_is_valid(digits: &[u8]) -> bool {
+    let Some((&check, body)) = digits.split_last() else {
+        return false;
+    };
+    let sum: u32 =
+        body.iter().rev().enumerate().map(|(i, d)| u32::from(d - b'0') * if i % 2 == 0 { 3 } else { 1 }).sum();
+    (10 - sum % 10) % 10 == u32::from(check - b'0')
 }
 
 fn card_grouping_is_plausible(raw: &[u8]) -> bool {
@@ -1020,6 +1034,7 @@ mod tests {
             &[
                 ("4845758649937749", VALID),
                 ("4759591243297", VALID),
+                ("4001234500423", LOW),
                 ("4381536307963782604", VALID),
                 ("5307444394175896", VALID),
                 ("2221204758120239", VALID),
