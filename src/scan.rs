@@ -91,6 +91,12 @@ impl Scanner {
         })
     }
 
+    /// The sync roots known from configuration: declared, or found in sync clients' settings in
+    /// every home folder.
+    pub fn sync_roots(&self) -> impl Iterator<Item = &crate::policy::DeclaredLocation> {
+        self.locator.sync_roots()
+    }
+
     /// The detection engine.
     pub fn engine(&self) -> &Engine {
         &self.engine

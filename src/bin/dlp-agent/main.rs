@@ -128,9 +128,13 @@ fn run(args: &Args) -> Result<()> {
     let config = load_config(path.as_deref()).context("configuration")?;
     let (key, source) = keyfile::load_or_create(config.fingerprint_key_file.as_deref());
     if args.check_config {
-        rules(path.as_deref(), &key).context("configuration")?;
+        let checked = rules(path.as_deref(), &key).context("configuration")?;
         let name = path.as_deref().map_or_else(|| "the embedded default".to_string(), |p| p.display().to_string());
         writeln!(io::stdout(), "dlp-agent: {name}: the configuration is valid")?;
+        for root in checked.scanner.sync_roots() {
+            let provider = root.provider.as_deref().unwrap_or("cloud");
+            writeln!(io::stdout(), "dlp-agent: sync root ({provider}): {}", root.path.display())?;
+        }
         return Ok(());
     }
     if let KeySource::Ephemeral(reason) = &source {
