@@ -141,7 +141,7 @@ pub struct Detector {
     embedded: bool,
     requires_person: bool,
     scope: rule::Scope,
-    /// Lower-case gating keywords whose column's cells are all candidates (`column_values`).
+    /// Lower-case header words whose column's cells are all candidates (`column_values`).
     column_keywords: Vec<String>,
 }
 
@@ -617,7 +617,7 @@ impl Engine {
         }
     }
 
-    /// Judges every cell of a column whose header holds a keyword of a `column_values` detector:
+    /// Judges every cell of a column whose header holds one of a detector's `column_values` words:
     /// a value with no shape of its own (a password) is known by the column it sits in.
     fn scan_column_values(
         &self,
@@ -840,11 +840,7 @@ fn compile_detector(source: &DetectorSource) -> Result<Detector, ConfigError> {
         embedded: source.path.starts_with(builtin::EMBEDDED_ROOT),
         requires_person: spec.requires_person,
         scope: spec.scope,
-        column_keywords: if spec.column_values {
-            spec.keywords.iter().map(|k| k.to_ascii_lowercase()).collect()
-        } else {
-            Vec::new()
-        },
+        column_keywords: spec.column_values.iter().map(|k| k.to_ascii_lowercase()).collect(),
     })
 }
 

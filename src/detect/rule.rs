@@ -52,10 +52,11 @@ pub struct DetectorSpec {
     /// Normalised values never reported (documentation examples, the institution's own numbers).
     #[serde(default)]
     pub allowlist: Vec<String>,
-    /// When true, every cell of a table column whose header holds one of `keywords` is a candidate
-    /// value too, whatever its shape (the Password column of a browser's export).
+    /// Header words (ASCII case-insensitive, whole words): every cell of a table column whose
+    /// header holds one is a candidate value too, whatever its shape (the Password column of a
+    /// browser's export).
     #[serde(default)]
-    pub column_values: bool,
+    pub column_values: Vec<String>,
     /// When true, a match counts only near an identifier or contact detail, or in a table of people
     /// (special-category terms: a policy about health is not health data).
     #[serde(default)]

@@ -806,7 +806,7 @@ fn check_password_value(n: &[u8]) -> Verdict {
         || lower.windows(3).any(|w| w == b"://")
         || (lower.contains(&b'/') && lower.contains(&b'.'));
     // A field list (`name:passwd:uid:gid`, `/etc/passwd:eli:x:2098`) or a date (`pin : 2014-12-18`).
-    let is_structure = lower.iter().filter(|&&b| b == b':').count() >= 2 || looks_like_iso_date(&lower);
+    let is_structure = lower.iter().filter(|&&b| b == b':').count() >= 2 || looks_like_date(&lower);
     let is_excluded = is_template || is_mask || is_reference || is_path_or_command || is_structure;
     let word = lower.strip_suffix(b".").unwrap_or(&lower);
     if PLACEHOLDERS.contains(&word) || is_excluded {
@@ -899,14 +899,19 @@ fn is_qualified_name(value: &[u8]) -> bool {
     parts().nth(1).is_some() && parts().all(identifier) && parts().any(code_like)
 }
 
-/// `2014-12-18` at the start of a value.
-fn looks_like_iso_date(v: &[u8]) -> bool {
-    v.len() >= 10
-        && v[..4].iter().all(u8::is_ascii_digit)
-        && v[4] == b'-'
-        && v[5..7].iter().all(u8::is_ascii_digit)
-        && v[7] == b'-'
-        && v[8..10].iter().all(u8::is_ascii_digit)
+/// A date at the start of a value (`2014-12-18`, `12/03/2024 10:15`): a "Password last set"
+/// column or `pin : 2014-12-18`, not a secret.
+fn looks_like_date(v: &[u8]) -> bool {
+    let text = std::str::from_utf8(v).unwrap_or_default();
+    let mut parts = text.splitn(3, ['-', '/', '.']);
+    let (Some(a), Some(b), Some(c)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let digits = |s: &str, lengths: std::ops::RangeInclusive<usize>| {
+        lengths.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+    };
+    let year_or_day = c.get(..4).filter(|y| digits(y, 4..=4)).or_else(|| c.get(..2).filter(|d| digits(d, 2..=2)));
+    digits(a, 1..=4) && digits(b, 1..=2) && year_or_day.is_some()
 }
 
 #[cfg(test)]
@@ -1215,6 +1220,8 @@ mod tests {
                 ("FILE", LOW),
                 ("UID:GID:user_list", BAD),
                 ("2014-12-18", BAD),
+                ("12/03/2024", BAD),
+                ("3.4.2021", BAD),
                 ("gdb.ada/assign_1.exp", BAD),
                 ("Pa55/word!", VALID),
                 ("Added", LOW),
