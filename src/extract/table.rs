@@ -32,29 +32,34 @@ pub struct TableHeader {
 impl TableHeader {
     /// Finds the header row among the first lines of `text` (the start of a stream): the first line
     /// with at least one delimiter whose next line has as many, made of labels rather than numbers.
-    /// A line after the first must look like a header row, not a title or a sentence that happens
-    /// to hold a comma: two or more labels filling most of its cells.
+    /// A line after the first must look like a header row, not a title, a sentence or a line of
+    /// code that happens to hold a comma: labels filling most of its cells, over two rows alike.
     pub fn find(text: &[u8]) -> Option<TableHeader> {
         let searched = &text[..text.len().min(MAX_HEADER_SEARCH)];
-        let mut lines = Lines { text: searched, pos: 0 }.take(MAX_HEADER_LINE).peekable();
+        let lines: Vec<(usize, &[u8])> = Lines { text: searched, pos: 0 }.take(MAX_HEADER_LINE).collect();
         let mut first = true;
-        while let Some((start, line)) = lines.next() {
-            let next = lines.peek().map(|(_, l)| *l);
-            if let Some(header) = next.and_then(|next| Self::header_row(line, next, first)) {
-                let body_start = (start + line.len() + 1).min(text.len()) as u64;
-                return Some(TableHeader { body_start, ..header });
+        for (i, &(start, line)) in lines.iter().enumerate() {
+            let rows_needed = if first { 1 } else { 2 };
+            let rows: Vec<&[u8]> = lines[i + 1..].iter().take(rows_needed).map(|(_, l)| *l).collect();
+            if rows.len() == rows_needed {
+                if let Some(header) = Self::header_row(line, &rows, first) {
+                    let body_start = (start + line.len() + 1).min(text.len()) as u64;
+                    return Some(TableHeader { body_start, ..header });
+                }
             }
             first &= line.iter().all(u8::is_ascii_whitespace);
         }
         None
     }
 
-    /// `line` as a header row over `next`, if it is one. `first`: nothing but blank lines above it.
-    fn header_row(line: &[u8], next: &[u8], first: bool) -> Option<TableHeader> {
+    /// `line` as a header row over `rows`, if it is one. `first`: nothing but blank lines above it.
+    fn header_row(line: &[u8], rows: &[&[u8]], first: bool) -> Option<TableHeader> {
         let line = trim_cr(line);
+        // Below the first line, two columns split by a comma are as often prose or code.
+        let fewest = |d: u8| if first || d != b',' { 1 } else { 2 };
         let delimiter = DELIMITERS.into_iter().find(|&d| {
             let n = count_unquoted(line, d);
-            n >= 1 && count_unquoted(trim_cr(next), d) == n
+            n >= fewest(d) && rows.iter().all(|row| count_unquoted(trim_cr(row), d) == n)
         })?;
         let digits = line.iter().filter(|b| b.is_ascii_digit()).count();
         let letters = line.iter().filter(|b| b.is_ascii_alphabetic()).count();
@@ -135,9 +140,12 @@ fn cells_fill_the_row(cells: &[String]) -> bool {
     filled >= 2 && filled * 2 >= cells.len()
 }
 
-/// Labels, not sentences: short, few words, no full stop.
+/// Labels, not sentences or code: short, few words, no full stop, no code punctuation.
 fn cells_are_labels(cells: &[String]) -> bool {
-    cells.iter().all(|c| c.len() <= MAX_HEADER_CELL && !c.ends_with('.') && c.split_whitespace().count() <= 6)
+    let code = |c: &String| c.contains(['=', '{', '}', '[', ']', '<', '>', ';']) || c.ends_with('(');
+    cells
+        .iter()
+        .all(|c| c.len() <= MAX_HEADER_CELL && !c.ends_with('.') && c.split_whitespace().count() <= 6 && !code(c))
 }
 
 /// Lines of a text with their start offsets.
@@ -208,20 +216,23 @@ mod tests {
 
     #[test]
     fn header_rows_below_titles_markings_and_paragraphs_are_found() {
-        let csv = b"Clinic list - week 48\n\nName,NHS number,Date of birth\nAva,406 420 6428,18/06/1956\n";
+        let csv = b"Clinic list - week 48\n\nName,NHS number,Date of birth\nAva,406 420 6428,18/06/1956\nBen,1,2\n";
         assert_eq!(TableHeader::find(csv).unwrap().cells(), ["Name", "NHS number", "Date of birth"]);
-        let excel = b"HIGHLY CONFIDENTIAL - patient data,,\n,,\nStudy ID,NHS Number,DOB\nCS-01,1,2\n";
+        let excel = b"HIGHLY CONFIDENTIAL - patient data,,\n,,\nStudy ID,NHS Number,DOB\nCS-01,1,2\nCS-02,3,4\n";
         assert_eq!(TableHeader::find(excel).unwrap().cells(), ["Study ID", "NHS Number", "DOB"]);
-        let pipes = b"Enhanced DBS disclosures\nApplicant | Date of Birth | Role\nSam | 04/09/1983 | Tech\n";
+        let pipes =
+            b"Enhanced DBS disclosures\nApplicant | Date of Birth | Role\nSam | 04/09/1983 | Tech\nAl | 1 | 2\n";
         assert_eq!(TableHeader::find(pipes).unwrap().cells(), ["Applicant", "Date of Birth", "Role"]);
-        let word = "Dear colleagues,\nPlease see the list below.\nName\tStaff number\tUnion\t\nAnn\t123\tUCU\t\n";
+        let word = "Dear colleagues,\nPlease see below.\nName\tStaff number\tUnion\t\nAnn\t123\tUCU\t\nBo\t4\tGMB\t\n";
         assert_eq!(TableHeader::find(word.as_bytes()).unwrap().cells(), ["Name", "Staff number", "Union", ""]);
     }
 
     #[test]
-    fn sentences_with_commas_below_the_first_line_are_not_headers() {
+    fn sentences_and_code_below_the_first_line_are_not_headers() {
         let letter = b"Dear Sam,\nThanks for this, it is good, and I agree.\nYes, we will, I think, go.\n";
         assert!(TableHeader::find(letter).is_none());
+        let code = b"#!/usr/bin/python3\nimport os, sys\nfrom a import b, c\nx = f(name, email)\n";
+        assert!(TableHeader::find(code).is_none());
     }
 
     #[test]
@@ -247,10 +258,10 @@ mod tests {
 
     #[test]
     fn text_above_the_header_row_has_no_column() {
-        let text = b"Title, 4176749369\n\nname,nhs number\nBob,4176749369\n";
+        let text = b"Title, 4176749369\n\nname,nhs number,ward\nAnn,1,x\nBob,4176749369,y\n";
         let t = TableHeader::find(text).unwrap();
         assert_eq!(t.column_at(text, 0, 7), None);
-        assert_eq!(t.column_at(text, 0, text.len() - 11), Some("nhs number"));
+        assert_eq!(t.column_at(text, 0, text.len() - 13), Some("nhs number"));
         let later = b"\nAnn,4176749369\n";
         assert_eq!(t.column_at(later, 4096, 5), Some("nhs number"), "a later chunk is all below the header");
     }
