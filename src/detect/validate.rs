@@ -792,12 +792,18 @@ fn check_password_value(n: &[u8]) -> Verdict {
     // Code that reads a password from somewhere else: `self.password`, `PASSWORD_FILE`,
     // `getenv("PWD")`, `form[...]`, `load()`. A password may hold the word or a bracket
     // (`Password2024!`, `Xk9{q}Lm2#vT`); a name or a call does not hold them that way.
+    let name_part = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.');
     let names_a_password = lower.windows(8).any(|w| w == b"password")
-        && is_identifier(&lower)
-        && (lower.contains(&b'_') || lower.iter().all(u8::is_ascii_alphabetic));
-    let is_call_or_index = lower.first().is_some_and(|b| matches!(b, b'(' | b'[' | b'{' | b')' | b']' | b'}'))
-        || lower.last().is_some_and(|b| matches!(b, b'(' | b'[' | b'{' | b')' | b']' | b'}'));
-    let is_reference = names_a_password || is_call_or_index || is_qualified_name(n);
+        && lower.iter().all(name_part)
+        && (lower.contains(&b'_') || lower.contains(&b'.') || lower.iter().all(u8::is_ascii_alphabetic));
+    let braced = |b: Option<&u8>| b.is_some_and(|b| matches!(b, b'{' | b'}'));
+    let is_call_or_index = lower.iter().any(|b| matches!(b, b'(' | b')' | b'[' | b']'))
+        || braced(lower.first())
+        || braced(lower.last())
+        || lower.windows(2).any(|w| w == b"->" || w == b"::");
+    // The next field's key (`password= scmVersion=` in a list of options).
+    let is_next_key = lower.strip_suffix(b"=").is_some_and(|k| k.iter().all(|b| b.is_ascii_alphabetic() || *b == b'_'));
+    let is_reference = names_a_password || is_call_or_index || is_next_key || is_qualified_name(n);
     // A path or a shell command (`PWD=/home/ab`, "PWD=`pwd`", "PASS: gdb.ada/assign.exp").
     let is_path_or_command = lower.starts_with(b"/")
         || lower.starts_with(b"`")
@@ -809,6 +815,9 @@ fn check_password_value(n: &[u8]) -> Verdict {
     let is_structure = lower.iter().filter(|&&b| b == b':').count() >= 2 || looks_like_date(&lower);
     let is_excluded = is_template || is_mask || is_reference || is_path_or_command || is_structure;
     let word = lower.strip_suffix(b".").unwrap_or(&lower);
+    if DOCUMENTATION_PASSWORDS.contains(&word) {
+        return Verdict::Suppressed;
+    }
     if PLACEHOLDERS.contains(&word) || is_excluded {
         return Verdict::Invalid;
     }
@@ -817,6 +826,33 @@ fn check_password_value(n: &[u8]) -> Verdict {
     }
     Verdict::Valid
 }
+
+/// Passwords that manuals and tutorials print as examples (`--root-password=password123`,
+/// git-credential(1)'s `secr3t`, SQLAlchemy's `scott:tiger`, Java's `changeit`): well-formed,
+/// nobody's secret, counted as suppressed.
+const DOCUMENTATION_PASSWORDS: [&[u8]; 21] = [
+    b"password1",
+    b"password123",
+    b"passw0rd",
+    b"p@ssw0rd",
+    b"p@ssword",
+    b"pa55word",
+    b"secr3t",
+    b"s3cr3t",
+    b"s3cret",
+    b"hunter2",
+    b"qwerty",
+    b"123456",
+    b"12345678",
+    b"abc123",
+    b"test123",
+    b"admin123",
+    b"pass123",
+    b"mypass",
+    b"foobar",
+    b"tiger",
+    b"changeit",
+];
 
 /// Letters, digits and `_`: a variable's name (`$DB_PASS`, `PASSWORD_FILE`).
 fn is_identifier(value: &[u8]) -> bool {
@@ -1249,6 +1285,12 @@ mod tests {
                 ("getenv(", BAD),
                 ("passwordfield", BAD),
                 ("form[", BAD),
+                ("fallback_getpass(prompt", BAD),
+                ("handler.password", BAD),
+                ("$ftp->pwd", BAD),
+                ("scmVersion=", BAD),
+                ("password123", SUPPRESSED),
+                ("secr3t", SUPPRESSED),
             ],
         );
     }
