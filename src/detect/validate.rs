@@ -756,6 +756,8 @@ fn check_bank_account(raw: &[u8]) -> Verdict {
 /// ("passwd: compat systemd", "GNUTLS_PKCS_NULL_PASSWORD: Added") as a weak password: reported, at
 /// low confidence.
 fn check_password_value(n: &[u8]) -> Verdict {
+    // A sentence's or a code line's end (`if password is None:`) is not part of the value.
+    let n = n.strip_suffix(b":").or_else(|| n.strip_suffix(b".")).unwrap_or(n);
     let lower = n.to_ascii_lowercase();
     const PLACEHOLDERS: &[&[u8]] = &[
         b"password",
@@ -800,7 +802,7 @@ fn check_password_value(n: &[u8]) -> Verdict {
     let is_call_or_index = lower.iter().any(|b| matches!(b, b'(' | b')' | b'[' | b']'))
         || braced(lower.first())
         || braced(lower.last())
-        || lower.windows(2).any(|w| w == b"->" || w == b"::");
+        || lower.windows(2).any(|w| matches!(w, b"->" | b"::" | b"<<" | b">>"));
     // The next field's key (`password= scmVersion=` in a list of options).
     let is_next_key = lower.strip_suffix(b"=").is_some_and(|k| k.iter().all(|b| b.is_ascii_alphabetic() || *b == b'_'));
     let is_reference = names_a_password || is_call_or_index || is_next_key || is_qualified_name(n);
@@ -814,14 +816,13 @@ fn check_password_value(n: &[u8]) -> Verdict {
     // A field list (`name:passwd:uid:gid`, `/etc/passwd:eli:x:2098`) or a date (`pin : 2014-12-18`).
     let is_structure = lower.iter().filter(|&&b| b == b':').count() >= 2 || looks_like_date(&lower);
     let is_excluded = is_template || is_mask || is_reference || is_path_or_command || is_structure;
-    let word = lower.strip_suffix(b".").unwrap_or(&lower);
-    if DOCUMENTATION_PASSWORDS.contains(&word) {
+    if DOCUMENTATION_PASSWORDS.contains(&lower.as_slice()) {
         return Verdict::Suppressed;
     }
-    if PLACEHOLDERS.contains(&word) || is_excluded {
+    if PLACEHOLDERS.contains(&lower.as_slice()) || is_excluded {
         return Verdict::Invalid;
     }
-    if is_one_plain_word(n.strip_suffix(b".").unwrap_or(n)) && !is_passphrase_of_words(n) {
+    if is_one_plain_word(n) && !is_passphrase_of_words(n) {
         return Verdict::Weak;
     }
     Verdict::Valid
@@ -830,10 +831,11 @@ fn check_password_value(n: &[u8]) -> Verdict {
 /// Passwords that manuals and tutorials print as examples (`--root-password=password123`,
 /// git-credential(1)'s `secr3t`, SQLAlchemy's `scott:tiger`, Java's `changeit`): well-formed,
 /// nobody's secret, counted as suppressed.
-const DOCUMENTATION_PASSWORDS: [&[u8]; 21] = [
+const DOCUMENTATION_PASSWORDS: [&[u8]; 22] = [
     b"password1",
     b"password123",
     b"passw0rd",
+    b"p4ssw0rd",
     b"p@ssw0rd",
     b"p@ssword",
     b"pa55word",
@@ -1291,6 +1293,9 @@ mod tests {
                 ("scmVersion=", BAD),
                 ("password123", SUPPRESSED),
                 ("secr3t", SUPPRESSED),
+                ("None:", BAD),
+                ("$pwd:", BAD),
+                ("1<<8", BAD),
             ],
         );
     }
