@@ -725,8 +725,11 @@ impl Engine {
                 _ => d.confidence,
             },
         };
-        let confidence = match d.demote.iter().filter(|demote| near(demote)).map(|demote| demote.confidence).min() {
-            Some(demoted) => confidence.min(demoted),
+        // Demote lists are tried in file order, cheap windows first, and only while they could
+        // still lower the tier: a wide window is searched for few values.
+        let demoted = d.demote.iter().filter(|demote| demote.confidence < confidence).find(|demote| near(demote));
+        let confidence = match demoted {
+            Some(demote) => demote.confidence,
             None if is_number_inside_a_name_or_path(chunk.text, &whole) => Confidence::Low,
             None => confidence,
         };
