@@ -6,7 +6,9 @@
 //!    device's sysfs path, or its `removable` flag) and the usual mount folders (`/media/<user>/<label>`,
 //!    `/run/media/<user>/<label>`, `/Volumes/<name>`);
 //! 3. sync clients' own configuration (Dropbox `info.json`, the Linux OneDrive client's `sync_dir`,
-//!    Nextcloud/ownCloud `localPath`) in the scanning user's home;
+//!    Nextcloud/ownCloud `localPath`) in every home folder: the scanning user's, each account's in
+//!    the password database, and each folder under `/home` and `/Users`, so a file gets the same
+//!    verdict whoever scans it (root auditing `/home/jsmith`, the agent watching `/home`, jsmith);
 //! 4. a sync root's marker files (`.dropbox`, `.dropbox.cache`), checked once per folder;
 //! 5. the standard folder names of the clients on Linux, macOS and Windows (`Dropbox`,
 //!    `Dropbox (Team)`, `GoogleDrive-<account>`, `Google Drive`, `SpiderOak Hive`, `Amazon Drive`,
@@ -38,7 +40,7 @@ impl Locator {
         let mut known = declared.to_vec();
         known.sort_by_key(|l| std::cmp::Reverse(l.path.as_os_str().len()));
         let mut discovered = removable_mounts();
-        if let Some(home) = std::env::var_os("HOME").map(PathBuf::from) {
+        for home in home_folders() {
             discovered.extend(sync_client_roots(&home));
         }
         discovered.sort_by_key(|l| std::cmp::Reverse(l.path.as_os_str().len()));
@@ -291,6 +293,25 @@ fn unescape_mount(field: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Home folders whose sync clients' configuration is read: `$HOME`, each account's home in the
+/// password database (`/etc/passwd`, field 6), and each folder under `/home` and `/Users`.
+fn home_folders() -> Vec<PathBuf> {
+    let mut homes: Vec<PathBuf> = std::env::var_os("HOME").map(PathBuf::from).into_iter().collect();
+    if let Ok(passwd) = crate::fsutil::read_small_text(Path::new("/etc/passwd")) {
+        homes.extend(
+            passwd.lines().filter_map(|l| l.split(':').nth(5)).filter(|h| h.starts_with('/')).map(PathBuf::from),
+        );
+    }
+    for parent in ["/home", "/Users"] {
+        if let Ok(entries) = std::fs::read_dir(parent) {
+            homes.extend(entries.flatten().filter(|e| e.file_type().is_ok_and(|t| t.is_dir())).map(|e| e.path()));
+        }
+    }
+    homes.sort();
+    homes.dedup();
+    homes
+}
+
 /// Sync roots named in the clients' own configuration under `home`.
 fn sync_client_roots(home: &Path) -> Vec<DeclaredLocation> {
     let mut roots = Vec::new();
@@ -357,6 +378,30 @@ mod tests {
             }],
             &["Loughborough University".to_string()],
         )
+    }
+
+    #[test]
+    fn another_users_sync_client_configuration_names_their_sync_root() {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(home.path().join(".dropbox")).unwrap();
+        let renamed = home.path().join("Work files");
+        let info = serde_json::json!({"personal": {"path": renamed}});
+        std::fs::write(home.path().join(".dropbox/info.json"), info.to_string()).unwrap();
+        std::fs::create_dir_all(home.path().join(".config/Nextcloud")).unwrap();
+        std::fs::write(
+            home.path().join(".config/Nextcloud/nextcloud.cfg"),
+            "[Accounts]\n0\\Folders\\1\\localPath=/srv/jsmith/cloud/\n",
+        )
+        .unwrap();
+        let roots: Vec<(PathBuf, Option<String>)> =
+            sync_client_roots(home.path()).into_iter().map(|l| (l.path, l.provider)).collect();
+        assert_eq!(
+            roots,
+            [
+                (renamed, Some("dropbox".to_string())),
+                (PathBuf::from("/srv/jsmith/cloud/"), Some("nextcloud".to_string()))
+            ]
+        );
     }
 
     #[test]

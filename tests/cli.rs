@@ -725,3 +725,397 @@ fn the_man_page_and_completions_come_from_the_argument_definitions() {
     let agent = Command::new(env!("CARGO_BIN_EXE_dlp-agent")).args(["--generate", "zsh"]).output().unwrap();
     assert!(String::from_utf8(agent.stdout).unwrap().contains("check-config"));
 }
+
+/// A minimal Word document: `paragraphs`, then a table of `rows` (cells separated by `|`).
+fn docx(paragraphs: &[&str], rows: &[&str]) -> Vec<u8> {
+    use zip::write::SimpleFileOptions;
+    let para = |t: &str| format!("<w:p><w:r><w:t>{t}</w:t></w:r></w:p>");
+    let row = |r: &str| {
+        let cells: String = r.split('|').map(|c| format!("<w:tc>{}</w:tc>", para(c))).collect();
+        format!("<w:tr>{cells}</w:tr>")
+    };
+    let body = format!(
+        "{}<w:tbl>{}</w:tbl>",
+        paragraphs.iter().map(|p| para(p)).collect::<String>(),
+        rows.iter().map(|r| row(r)).collect::<String>()
+    );
+    let document = format!(
+        "<?xml version=\"1.0\"?><w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{body}</w:body></w:document>"
+    );
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut out);
+    zip.start_file("[Content_Types].xml", SimpleFileOptions::default()).unwrap();
+    zip.write_all(
+        b"<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>",
+    )
+    .unwrap();
+    zip.start_file("word/document.xml", SimpleFileOptions::default()).unwrap();
+    zip.write_all(document.as_bytes()).unwrap();
+    zip.finish().unwrap();
+    out.into_inner()
+}
+
+/// The distinct counting values and the tier of one detector in one file.
+fn counted(records: &[Value], name: &str, detector: &str) -> (u64, String) {
+    let f = finding(file_record(records, name), detector).unwrap_or_else(|| panic!("{name}: no {detector}"));
+    (f["count"].as_u64().unwrap(), f["confidence"].as_str().unwrap().to_string())
+}
+
+#[test]
+fn a_header_row_below_titles_markings_and_paragraphs_gives_its_columns_context() {
+    let t = Tree::new();
+    let rows = [
+        ("Ava Testperson", "406 420 6428", "18/06/1956"),
+        ("Ben Testperson", "430 172 0367", "18/12/1978"),
+        ("Cara Testperson", "460 096 8077", "26/09/1964"),
+    ];
+    let table = |sep: &str| -> String {
+        let mut s = format!("Name{sep}NHS number{sep}Date of birth{sep}Clinic\n");
+        for (name, nhs, dob) in rows {
+            s.push_str(&format!("{name}{sep}{nhs}{sep}{dob}{sep}Physiotherapy\n"));
+        }
+        s
+    };
+    t.write("titled.csv", format!("Physiotherapy clinic list - week 48\n\n{}", table(",")));
+    t.write("excel-title.csv", format!("Clinic list,,,\n,,,\n{}", table(",")));
+    t.write("semicolons.csv", format!("OFFICIAL-SENSITIVE: PERSONAL\n{}", table(";")));
+    t.write("pipes.txt", format!("Clinic list\n{}", table(" | ")));
+    t.write("utf16.txt", utf16(&format!("Clinic list\r\n\r\n{}", table("\t").replace('\n', "\r\n")), true, true));
+    let word_rows: Vec<String> = std::iter::once("Name|NHS number|Date of birth".to_string())
+        .chain(rows.iter().map(|(n, nhs, dob)| format!("{n}|{nhs}|{dob}")))
+        .collect();
+    let word_rows: Vec<&str> = word_rows.iter().map(String::as_str).collect();
+    t.write("letter.docx", docx(&["Dear colleagues,", "The clinic list for week 48 follows."], &word_rows));
+    let xlsx =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/fixtures/clinic-list-titled.xlsx")).unwrap();
+    t.write("clinic-list.xlsx", xlsx);
+    let (records, _) = t.scan_json(&[]);
+    for name in ["titled.csv", "excel-title.csv", "semicolons.csv", "pipes.txt", "utf16.txt", "letter.docx"] {
+        assert_eq!(counted(&records, name, "date_of_birth"), (3, "high".to_string()), "{name}");
+        assert_eq!(counted(&records, name, "nhs_number"), (3, "high".to_string()), "{name}");
+    }
+    // The openpyxl workbook of the issue: a title row and a blank row above 12 patients.
+    assert_eq!(counted(&records, "clinic-list.xlsx", "date_of_birth"), (12, "high".to_string()));
+    assert_eq!(counted(&records, "clinic-list.xlsx", "nhs_number"), (12, "high".to_string()));
+    assert_eq!(file_record(&records, "clinic-list.xlsx")["classification"], "highly_confidential");
+}
+
+#[test]
+fn markings_are_lines_as_written_and_code_constants_are_not() {
+    let t = Tree::new();
+    t.write("board.txt", "Highly Confidential - Executive Board only\n\nProject Heron: merger briefing.\n");
+    t.write("visa.txt", "OFFICIAL-SENSITIVE: PERSONAL\n\nNote of a meeting with the liaison officer.\n");
+    t.write("council.txt", "Draft for discussion – not approved\n\nCouncil paper C26/14: fee schedule.\n");
+    t.write("panel.txt", "Confidential – not for circulation\nPanel papers for the appeal.\n");
+    t.write(
+        "title-cell.csv",
+        "HIGHLY CONFIDENTIAL – patient-level data, REC 25/NW/0112\n\nStudy ID,NHS Number,Date of Birth,Diagnosis\n\
+         CS-01,483 604 4502,12/03/1961,Type 2 diabetes\nCS-02,401 023 2137,30/11/1974,Asthma\n",
+    );
+    t.write(
+        "config.py",
+        "\"\"\"Survey export settings.\"\"\"\nRESTRICTED_FIELDS = (\"NHS_NO\", \"DOB\")\nPROTECTION_LEVEL_ENUM = (\n    \
+         \"PUBLIC\",\n    \"RESTRICTED\",\n)\nSECRET_MISSING_MESSAGE = (\n    \"set TOKEN\"\n)\nTOP_SECRET = 3\n",
+    );
+    t.write("levels.java", "enum Level {\n    PUBLIC,\n    RESTRICTED,\n    SECRET\n}\n");
+    t.write("settings.yaml", "SECRET: true\nRESTRICTED: 3\n");
+    t.write(
+        "history.txt",
+        "Revision history\nVersion\nDate\nStatus\n0.1\n01/03/2024\nDraft\n1.0\n01/04/2024\nApproved\n",
+    );
+    let (records, _) = t.scan_json(&[]);
+    let category = |name: &str| file_record(&records, name)["classification"].as_str().unwrap().to_string();
+    assert_eq!(counted(&records, "board.txt", "marking.highly_confidential"), (1, "high".to_string()));
+    assert_eq!(category("board.txt"), "highly_confidential");
+    assert_eq!(counted(&records, "visa.txt", "marking.government"), (1, "high".to_string()));
+    assert_eq!(category("visa.txt"), "highly_confidential");
+    assert_eq!(counted(&records, "council.txt", "marking.draft"), (1, "high".to_string()));
+    assert_eq!(category("council.txt"), "confidential");
+    assert_eq!(counted(&records, "panel.txt", "marking.confidential"), (1, "high".to_string()));
+    let title = file_record(&records, "title-cell.csv");
+    assert_eq!(counted(&records, "title-cell.csv", "marking.highly_confidential"), (1, "high".to_string()));
+    assert_eq!(counted(&records, "title-cell.csv", "nhs_number"), (2, "high".to_string()));
+    assert_eq!(counted(&records, "title-cell.csv", "date_of_birth"), (2, "high".to_string()));
+    assert_eq!(title["classification"], "highly_confidential");
+    assert!(title["violations"].as_array().unwrap().is_empty(), "labelled, so no unlabelled_highly_confidential");
+    for code in ["config.py", "levels.java", "settings.yaml"] {
+        assert!(
+            !records.iter().any(|r| r["path"].as_str().is_some_and(|p| p.ends_with(code))),
+            "{code}: constants, enum values and settings are not markings"
+        );
+    }
+    assert_eq!(category("history.txt"), "not_sensitive", "a revision-history status cell is not a marking");
+}
+
+#[test]
+fn dates_of_birth_are_found_as_people_and_excel_write_them() {
+    let t = Tree::new();
+    let lines = [
+        "Applicant (US transcript): Jamie Testperson, DOB: 5/25/1989",
+        "Date of birth: 03-Mar-1985",
+        "DOB: 3-Mar-85",
+        "Born: March 3, 1985 in Leeds",
+        "Date of birth: 3rd of March 1985",
+        "Date of birth: 1985/03/03",
+        "Date of birth: 03/03/1985",
+    ];
+    for (i, line) in lines.iter().enumerate() {
+        t.write(&format!("dob-{i}.txt"), format!("{line}\n"));
+    }
+    t.write(
+        "excel.csv",
+        "Name,Date of birth,Department\nKit Testperson,19-Jul-84,Chemistry\nLou Testperson,2-Nov-91,Chemistry\n\
+         Max Testperson,28-Feb-77,Chemistry\n",
+    );
+    t.write("dictionary.txt", "Field | Type | Notes\nDate of birth | date | e.g. 01/01/1970\n");
+    let xlsx = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/fixtures/dob-m-d-yyyy.xlsx")).unwrap();
+    t.write("m-d-yyyy.xlsx", xlsx);
+    let (records, _) = t.scan_json(&[]);
+    for (i, line) in lines.iter().enumerate() {
+        let name = format!("dob-{i}.txt");
+        assert_eq!(counted(&records, &name, "date_of_birth"), (1, "high".to_string()), "{line}");
+        assert_eq!(file_record(&records, &name)["classification"], "confidential");
+    }
+    assert_eq!(counted(&records, "excel.csv", "date_of_birth"), (3, "high".to_string()));
+    assert_eq!(counted(&records, "m-d-yyyy.xlsx", "date_of_birth"), (3, "high".to_string()));
+    assert_eq!(counted(&records, "dictionary.txt", "date_of_birth"), (1, "low".to_string()));
+    assert_eq!(file_record(&records, "dictionary.txt")["classification"], "not_sensitive");
+}
+
+/// Runs a key-generating tool; the key goes to a file of the temporary tree, never into the source.
+fn generate(program: &str, args: &[&str]) -> bool {
+    Command::new(program).args(args).output().is_ok_and(|o| o.status.success())
+}
+
+/// Base64 of `n` bytes that change with `seed`: the body of a synthetic key file.
+fn base64_noise(n: usize, seed: u8) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    (0..n).map(|i| ALPHABET[(i * 37 + usize::from(seed) * 11 + i * i) % 64] as char).collect()
+}
+
+#[test]
+fn credentials_are_found_as_people_keep_them() {
+    let t = Tree::new();
+    let notes = [
+        "Lab server root password: Nil1Jiifoov6Oodieb6ahF5ihohboht3gehookGe",
+        "Guest Wi-Fi (Room 2.14) password: Password2024!",
+        "Finance share admin password: Xk9{q}Lm2#vT",
+        "Backup NAS password: $unsh1ne!Day42",
+        "Payroll system password: coffee-train-fish",
+        "Hi Sam, the password is Tr0ub4dor&3 for the HR drive, please don't share it.",
+        "SITS service account password: MySecret#2026",
+        "export PGPASSWORD=Kx7-harbour-91",
+        "mysql -u root -p'S3cr3t!Lab' research",
+        "sshpass -p 'Bl4ck-Cat' ssh admin@backup",
+        "DATABASES = {'default': {'USER': 'etl', 'PASSWORD': 'Vq8#mLz2Rt'}}",
+        "db:\n  user: etl\n  password: Wq3!rTy7Pz\n",
+        "DATABASE_URL=postgres://etl_user:W1nter-Fjord@db.example.ac.uk:5432/research",
+    ];
+    for (i, note) in notes.iter().enumerate() {
+        t.write(&format!("note-{i}.txt"), format!("{note}\n"));
+    }
+    t.write(
+        "alice/Dropbox/chrome-passwords.csv",
+        "name,url,username,password,note\nportal,https://portal.example.ac.uk/login,jdoe7,Kestrel-Harbour-58!,\n\
+         mail,https://mail.example.com/,j.doe.personal,tq8#Vw2mZr,\n",
+    );
+    t.write(
+        "keepass.csv",
+        "\"Account\",\"Login Name\",\"Password\",\"Web Site\",\"Comments\"\n\
+         \"Finance system\",\"fin-admin3\",\"Birch*Lagoon*77\",\"https://finance.example.ac.uk\",\"\"\n\
+         \"VPN\",\"jdoe7\",\"R0bin!Meadow\",\"\",\"\"\n",
+    );
+    t.write(
+        "bitwarden.csv",
+        "folder,favorite,type,name,notes,fields,reprompt,login_uri,login_username,login_password,login_totp\n\
+         ,,login,Library,,,0,https://lib.example.ac.uk,ann,Heron!Quay-42,\n,,login,HR,,,0,https://hr.example.ac.uk,ann,Zx8#Pl0m,\n",
+    );
+    t.write(
+        "placeholders.txt",
+        "password: changeme\npassword = ${DB_PASSWORD}\npassword: <password>\npassword: xxxx\npassword: ********\n\
+         export PGPASSWORD=$PGPASS\nurl = postgres://user:password@localhost/db\n",
+    );
+    let (records, _) = t.scan_json(&[]);
+    for (i, note) in notes.iter().enumerate() {
+        let name = format!("note-{i}.txt");
+        assert_eq!(counted(&records, &name, "credential.password"), (1, "medium".to_string()), "{note}");
+        assert_eq!(file_record(&records, &name)["classification"], "confidential");
+    }
+    for name in ["chrome-passwords.csv", "keepass.csv", "bitwarden.csv"] {
+        assert_eq!(counted(&records, name, "credential.password"), (2, "medium".to_string()), "{name}");
+    }
+    let chrome = file_record(&records, "chrome-passwords.csv");
+    assert!(chrome["violations"].as_array().unwrap().iter().any(|v| v["rule"] == "credential_exposed"));
+    assert!(
+        !records.iter().any(|r| r["path"].as_str().is_some_and(|p| p.ends_with("placeholders.txt"))),
+        "placeholders are not passwords"
+    );
+}
+
+#[test]
+fn private_keys_are_found_in_every_serialisation() {
+    let t = Tree::new();
+    let keys = t.dir.path().join("keys");
+    std::fs::create_dir(&keys).unwrap();
+    let pem = keys.join("sa.pem");
+    let pem_arg = pem.to_str().unwrap();
+    let rsa = ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", pem_arg];
+    assert!(generate("openssl", &rsa), "the test makes its keys with openssl");
+    let key = std::fs::read_to_string(&pem).unwrap();
+    let json = serde_json::json!({
+        "type": "service_account",
+        "project_id": "uni-research-synthetic-0001",
+        "private_key_id": "3f9c2a7d1e0b4c6a8f5d2e1b0a9c8d7e6f5a4b3c",
+        "private_key": key,
+        "client_email": "etl-runner@uni-research-synthetic-0001.iam.gserviceaccount.com",
+    });
+    t.write("alice/Dropbox/uni-research-etl-3f9c2a7d1e0b.json", serde_json::to_string_pretty(&json).unwrap());
+    t.write("k8s-secret.yaml", format!("private_key: \"{}\"\n", key.replace('\n', "\\n")));
+    let encrypted = keys.join("enc.pem");
+    let args = ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-aes256", "-pass", "pass:x"];
+    assert!(generate("openssl", &[&args[..], &["-out", encrypted.to_str().unwrap()]].concat()));
+    t.write("encrypted.pem", std::fs::read(&encrypted).unwrap());
+    let ssh = keys.join("id_ed25519");
+    if generate("ssh-keygen", &["-q", "-t", "ed25519", "-N", "", "-C", "test", "-f", ssh.to_str().unwrap()]) {
+        t.write("id_ed25519", std::fs::read(&ssh).unwrap());
+    }
+    t.write(
+        "server.ppk",
+        format!(
+            "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: test\nPublic-Lines: 2\n{}\n{}\n\
+             Private-Lines: 1\n{}\nPrivate-MAC: {}\n",
+            base64_noise(64, 1),
+            base64_noise(16, 2),
+            base64_noise(44, 3),
+            "0".repeat(64)
+        ),
+    );
+    t.write(
+        "secret-key.asc",
+        format!(
+            "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n{}\n{}\n-----END PGP PRIVATE KEY BLOCK-----\n",
+            base64_noise(64, 4),
+            base64_noise(64, 5)
+        ),
+    );
+    t.write("public.json", "{\"key\": \"-----BEGIN PUBLIC KEY-----\\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo\\n\"}\n");
+    let (records, _) = t.scan_json(&[]);
+    let mut names =
+        vec!["uni-research-etl-3f9c2a7d1e0b.json", "k8s-secret.yaml", "encrypted.pem", "server.ppk", "secret-key.asc"];
+    if std::path::Path::new(&t.root().join("id_ed25519")).exists() {
+        names.push("id_ed25519");
+    }
+    for name in names {
+        assert_eq!(counted(&records, name, "credential.private_key"), (1, "high".to_string()), "{name}");
+        assert_eq!(file_record(&records, name)["classification"], "confidential", "{name}");
+    }
+    let sa = file_record(&records, "uni-research-etl-3f9c2a7d1e0b.json");
+    assert!(sa["violations"].as_array().unwrap().iter().any(|v| v["rule"] == "credential_exposed"));
+    assert!(!records.iter().any(|r| r["path"].as_str().is_some_and(|p| p.ends_with("public.json"))));
+}
+
+#[test]
+fn union_party_and_offence_data_count_only_when_attached_to_people() {
+    let t = Tree::new();
+    t.write(
+        "union-subscriptions.csv",
+        "Payroll No,Name,Union,Monthly Subscription (GBP)\nP104233,Gareth Lloyd,UNISON,14.10\n\
+         P104871,Helen Osei,UCU,19.75\nP105002,Ravi Menon,Unite,12.40\nP105316,Claire Doyle,GMB,11.95\n",
+    );
+    t.write(
+        "society-members.csv",
+        "Society,Member,Student Email,Role\nConservative Association,Tom Ashworth,t.ashworth-1187@student.example.ac.uk,Treasurer\n\
+         Labour Club,Aisha Rahman,a.rahman-2231@student.example.ac.uk,Member\n\
+         Green Party Society,Owen Price,o.price-1940@student.example.ac.uk,Secretary\n\
+         Liberal Democrats Society,Mei Chen,m.chen-2075@student.example.ac.uk,Member\n",
+    );
+    t.write(
+        "dbs-panel.txt",
+        "Enhanced DBS disclosures for panel review\nApplicant | Date of Birth | Role | Disclosure\n\
+         Sam Whitfield | 04/09/1983 | Lab technician | Caution: possession of a controlled substance (2015)\n\
+         Karen Bell | 17/01/1979 | Residence warden | Conviction: theft from an employer (2012), spent\n\
+         David Okafor | 23/06/1990 | Research assistant | No trace\n",
+    );
+    t.write(
+        "recognition-agreement.txt",
+        "Recognition agreement between the University and its recognised trade unions\n\
+         The University recognises UCU, UNISON, Unite and GMB for collective bargaining.\n\
+         Each union may nominate representatives to the joint negotiating committee.\nContact: hr@lboro.ac.uk\n",
+    );
+    t.write(
+        "politics-reading.txt",
+        "Week 3: the Labour Party and the Conservative Party since 1945; party membership and voting.\n",
+    );
+    let (records, _) = t.scan_json(&[]);
+    assert_eq!(counted(&records, "union-subscriptions.csv", "special_category.trade_union"), (4, "medium".to_string()));
+    assert_eq!(
+        counted(&records, "society-members.csv", "special_category.political_opinion"),
+        (4, "medium".to_string())
+    );
+    assert_eq!(counted(&records, "dbs-panel.txt", "criminal_offence").1, "medium");
+    assert_eq!(counted(&records, "dbs-panel.txt", "date_of_birth"), (3, "high".to_string()));
+    for name in ["union-subscriptions.csv", "society-members.csv", "dbs-panel.txt"] {
+        assert_eq!(file_record(&records, name)["classification"], "confidential", "{name}");
+    }
+    for name in ["recognition-agreement.txt", "politics-reading.txt"] {
+        let special =
+            records.iter().filter(|r| r["path"].as_str().is_some_and(|p| p.ends_with(name))).any(|r| {
+                r["findings"].as_array().unwrap().iter().any(|f| {
+                    f["detector"].as_str().unwrap().starts_with("special_category") && f["confidence"] != "low"
+                })
+            });
+        assert!(!special, "{name}: unions and parties named, nobody's membership");
+    }
+}
+
+#[test]
+fn barcodes_message_ids_software_labels_and_papers_are_not_personal_data() {
+    let t = Tree::new();
+    let mut consumables = String::from("Item,Supplier,Barcode,Qty,Unit price\n");
+    for (item, ean) in [
+        ("Nitrile gloves M", "4001234500423"),
+        ("Pipette tips 200ul", "4001234501611"),
+        ("Petri dishes 90mm", "4001234502106"),
+        ("Ethanol 70% 1L", "4001234502809"),
+        ("Centrifuge tubes 50ml", "4001234504698"),
+        ("Lab markers", "4001234505398"),
+    ] {
+        consumables.push_str(&format!("{item},Carl Roth GmbH,{ean},5,3.50\n"));
+    }
+    t.write("lab-consumables.csv", consumables);
+    let mut mbox = String::new();
+    for i in 0..5 {
+        mbox.push_str(&format!(
+            "From MAILER-DAEMON Thu Aug 12 18:00:25 2010\nFrom: \"Alice Carter\" <alice.carter@gmail.com>\n\
+             To: \"Bob Evans\" <bob.evans@gmail.com>\nSubject: Meeting notes {i}\nDate: Thu, 12 Aug 2010 18:0{i}:25 +0800\n\
+             Message-ID: <20100812180{i}4995523550@gmail.com>\nIn-Reply-To: <2009062610{i}9103758227@gmail.com>\n\
+             References: <2009062610{i}9103758227@gmail.com>\n <2009062611{i}9103758227@gmail.com>\n\
+             Content-Type: multipart/alternative; boundary=\"b{i}\"\n\n--b{i}\nContent-Type: text/html\n\
+             Content-ID: <4C641BD{i}.9080500@gmail.com>\n\n<p>See you on Friday.</p>\n--b{i}--\n\n"
+        ));
+    }
+    t.write("messages.mbox", mbox);
+    t.write(
+        "cvs-label.txt",
+        "Release matrix\n- column \"Module\": the application code of the module\n  EN_A\n\
+         - column \"Label\": the CVS label of the module\n  EN197000A\n",
+    );
+    t.write(
+        "research-abstract.txt",
+        "Exposure to polychlorinated biphenyls measured shortly after giving birth and subsequent risk of maternal breast cancer\n\
+         B. A. Cohn, Child Health and Development Studies, Public Health Institute, Berkeley, CA, USA\n\
+         e-mail: b.cohn@chds-research.org\nAbstract: We tested the hypothesis that PCBs measured during the early \
+         postpartum predict increased risk of breast cancer diagnosed before age 50.\n",
+    );
+    t.write("card.txt", "Card number 4759 5912 4329 7 expires 09/27\n");
+    let (records, _) = t.scan_json(&[]);
+    // 20 distinct message and part ids beside 2 addresses: ids counted as contacts would make a
+    // contact list (10 or more).
+    for name in ["lab-consumables.csv", "messages.mbox", "cvs-label.txt", "research-abstract.txt"] {
+        assert_eq!(file_record(&records, name)["classification"], "not_sensitive", "{name}");
+    }
+    assert_eq!(counted(&records, "lab-consumables.csv", "payment_card"), (6, "low".to_string()));
+    assert_eq!(counted(&records, "cvs-label.txt", "uk_nino"), (1, "low".to_string()));
+    assert_eq!(counted(&records, "research-abstract.txt", "special_category.health").1, "low");
+    assert_eq!(file_record(&records, "card.txt")["classification"], "confidential", "a card is still a card");
+}

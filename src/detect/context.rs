@@ -20,6 +20,7 @@ pub struct ContextMatcher {
     pub confidence: Confidence,
     /// Whether a finding needs a word near it to count at all.
     pub required: bool,
+    same_field: bool,
 }
 
 impl ContextMatcher {
@@ -33,6 +34,7 @@ impl ContextMatcher {
             after: spec.after,
             confidence: spec.confidence,
             required: spec.required,
+            same_field: spec.same_field,
         })
     }
 
@@ -47,7 +49,10 @@ impl ContextMatcher {
     /// True when a context word, as a whole word, lies within the window around `matched`. A word
     /// that is part of an e-mail address (`faith@...`) is not one.
     pub fn is_near(&self, text: &[u8], matched: Range<usize>) -> bool {
-        let start = matched.start.saturating_sub(self.before);
+        let mut start = matched.start.saturating_sub(self.before);
+        if self.same_field {
+            start = start.max(field_start(text, matched.start));
+        }
         let end = (matched.end + self.after).min(text.len());
         let window = &text[start..end];
         self.words.find_overlapping_iter(window).any(|m| {
@@ -57,5 +62,30 @@ impl ContextMatcher {
             let boundaries_ok = !whole_word || (is_whole_word(text, s, e) && !is_inside_email_address(text, s, e));
             !inside_match && boundaries_ok
         })
+    }
+}
+
+/// Start of the line holding `pos`, moved up over folded continuation lines (a line starting with
+/// a space or a tab continues the header field above it, RFC 5322 §2.2.3).
+fn field_start(text: &[u8], pos: usize) -> usize {
+    let line_start = |end: usize| text[..end].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let mut start = line_start(pos);
+    while start > 0 && matches!(text.get(start), Some(b' ' | b'\t')) {
+        start = line_start(start - 1);
+    }
+    start
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field_start;
+
+    #[test]
+    fn a_header_field_runs_over_its_folded_lines() {
+        let text = b"From: a@b.org\nReferences: <1@x.org>\n <2@x.org>\n\t<3@x.org>\nTo: c@d.org\n";
+        let at = |s: &str| text.windows(s.len()).position(|w| w == s.as_bytes()).unwrap();
+        assert_eq!(field_start(text, at("3@x")), at("References"));
+        assert_eq!(field_start(text, at("c@d")), at("To:"));
+        assert_eq!(field_start(text, at("a@b")), 0);
     }
 }

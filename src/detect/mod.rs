@@ -122,12 +122,16 @@ pub struct Detector {
     id: String,
     class: DetectorClass,
     regex: Regex,
-    value_group: Option<usize>,
+    /// Capture groups whose names start with `value` or `context_value`: the value, when the
+    /// pattern also matches a label. Alternatives with values of different shapes each name their
+    /// own; `true` marks a `context_value` group, whose value counts only with a context word near
+    /// it or in its column's header (a union's name is membership only in a Union column).
+    value_groups: Vec<(usize, bool)>,
     validator: ValidatorKind,
     normalisation: Normalisation,
     confidence: Confidence,
     context: Option<ContextMatcher>,
-    demote: Option<ContextMatcher>,
+    demote: Vec<ContextMatcher>,
     gated: bool,
     keyword_window: usize,
     allowlist: HashSet<Vec<u8>>,
@@ -138,6 +142,8 @@ pub struct Detector {
     embedded: bool,
     requires_person: bool,
     scope: rule::Scope,
+    /// Lower-case header words whose column's cells are all candidates (`column_values`).
+    column_keywords: Vec<String>,
 }
 
 impl Detector {
@@ -458,7 +464,7 @@ impl Engine {
     /// Scans a whole text as one chunk; convenience for examples and tests.
     pub fn scan_all(&self, text: &[u8]) -> Vec<Finding> {
         let mut found = Vec::new();
-        let table = TableHeader::from_first_line(text);
+        let table = TableHeader::find(text);
         let chunk =
             TextChunk { text, owned: 0..text.len(), offset: 0, table: table.as_ref(), member: None, last: true };
         self.scan(&chunk, &mut |f| found.push(f));
@@ -486,6 +492,9 @@ impl Engine {
         }
         let mut found: Vec<(Finding, Range<usize>)> = Vec::new();
         self.scan_windows(chunk, &mut windows, &mut stats, &mut found);
+        if let Some(table) = chunk.table {
+            self.scan_column_values(table, chunk, &mut stats, &mut found);
+        }
         // Outside tables of people, person-bound detectors look only near what was found.
         let mut person_windows: Vec<Vec<Range<usize>>> = vec![Vec::new(); self.detectors.len()];
         if !people && self.open_person_windows(&found, text.len(), chunk.text, &mut person_windows) {
@@ -624,6 +633,30 @@ impl Engine {
         }
     }
 
+    /// Judges every cell of a column whose header holds one of a detector's `column_values` words:
+    /// a value with no shape of its own (a password) is known by the column it sits in.
+    fn scan_column_values(
+        &self,
+        table: &TableHeader,
+        chunk: &TextChunk<'_>,
+        stats: &mut ChunkStats,
+        found: &mut Vec<(Finding, Range<usize>)>,
+    ) {
+        for (index, d) in self.detectors.iter().enumerate().filter(|(_, d)| !d.column_keywords.is_empty()) {
+            let columns = table.cells().iter().enumerate().filter(|(_, h)| names_keyword(h, &d.column_keywords));
+            for (column, _) in columns {
+                for cell in table.column_cells(chunk.text, chunk.offset, column) {
+                    if !chunk.owned.contains(&cell.start) {
+                        continue;
+                    }
+                    if let Some(finding) = self.judge(index, chunk, cell.clone(), cell.clone(), false, stats) {
+                        found.push((finding, cell));
+                    }
+                }
+            }
+        }
+    }
+
     fn scan_window(
         &self,
         index: usize,
@@ -635,7 +668,7 @@ impl Engine {
         let d = &self.detectors[index];
         let search_end = (window.end + WINDOW_TAIL).min(chunk.text.len());
         let input = Input::new(chunk.text).range(window.start..search_end);
-        let mut emit = |span: Range<usize>, whole: Range<usize>| {
+        let mut emit = |span: Range<usize>, whole: Range<usize>, needs_context: bool| {
             let starts_in_window = whole.start < window.end;
             if !starts_in_window || !chunk.owned.contains(&whole.start) || is_part_of_longer_number(chunk.text, &whole)
             {
@@ -644,23 +677,28 @@ impl Engine {
             if d.requires_person && is_inside_email_address(chunk.text, whole.start, whole.end) {
                 return;
             }
-            if let Some(finding) = self.judge(index, chunk, span, whole.clone(), stats) {
+            if d.class == DetectorClass::Marking && is_inside_code_block(chunk.text, &whole) {
+                return;
+            }
+            if let Some(finding) = self.judge(index, chunk, span, whole.clone(), needs_context, stats) {
                 out(finding, whole);
             }
         };
-        match d.value_group {
-            None => {
-                for m in d.regex.find_iter(input) {
-                    emit(m.range(), m.range());
-                }
+        if d.value_groups.is_empty() {
+            for m in d.regex.find_iter(input) {
+                emit(m.range(), m.range(), false);
             }
-            Some(group) => {
-                for caps in d.regex.captures_iter(input) {
-                    if let (Some(whole), Some(value)) = (caps.get_match(), caps.get_group(group)) {
-                        emit(value.range(), whole.range());
-                    }
-                }
-            }
+            return;
+        }
+        // An alternative without a value group is its whole match.
+        for caps in d.regex.captures_iter(input) {
+            let Some(whole) = caps.get_match() else { continue };
+            let (value, needs_context) = d
+                .value_groups
+                .iter()
+                .find_map(|&(g, needs_context)| Some((caps.get_group(g)?, needs_context)))
+                .unwrap_or((whole.span(), false));
+            emit(value.range(), whole.range(), needs_context);
         }
     }
 
@@ -671,6 +709,7 @@ impl Engine {
         chunk: &TextChunk<'_>,
         value: Range<usize>,
         whole: Range<usize>,
+        needs_context: bool,
         stats: &mut ChunkStats,
     ) -> Option<Finding> {
         let d = &self.detectors[index];
@@ -682,12 +721,15 @@ impl Engine {
             stats.suppressed += 1;
             return None;
         }
-        let has_context = || {
-            d.context.as_ref().is_some_and(|c| {
-                c.is_near(chunk.text, whole.clone())
-                    || chunk.table.and_then(|t| t.column_at(chunk.text, whole.start)).is_some_and(|h| c.is_in(h))
-            })
+        // Words count near the value or in the header of its column.
+        let near = |c: &ContextMatcher| {
+            c.is_near(chunk.text, whole.clone())
+                || chunk
+                    .table
+                    .and_then(|t| t.column_at(chunk.text, chunk.offset, whole.start))
+                    .is_some_and(|h| c.is_in(h))
         };
+        let has_context = || d.context.as_ref().is_some_and(near);
         let confidence = match verdict {
             Verdict::Invalid | Verdict::Suppressed => return None,
             Verdict::Weak => Confidence::Low,
@@ -695,13 +737,17 @@ impl Engine {
             Verdict::Valid => match &d.context {
                 Some(c) if has_context() => c.confidence,
                 Some(c) if c.required => return None,
+                _ if needs_context => return None,
                 _ => d.confidence,
             },
         };
-        let confidence = match &d.demote {
-            Some(demote) if demote.is_near(chunk.text, whole.clone()) => confidence.min(demote.confidence),
-            _ if is_number_inside_a_name_or_path(chunk.text, &whole) => Confidence::Low,
-            _ => confidence,
+        // Demote lists are tried in file order, cheap windows first, and only while they could
+        // still lower the tier: a wide window is searched for few values.
+        let demoted = d.demote.iter().filter(|demote| demote.confidence < confidence).find(|demote| near(demote));
+        let confidence = match demoted {
+            Some(demote) => demote.confidence,
+            None if is_number_inside_a_name_or_path(chunk.text, &whole) => Confidence::Low,
+            None => confidence,
         };
         let fingerprint = self.key.fingerprint(&d.id, &normalised);
         if self.allowed_fingerprints.contains(&fingerprint) {
@@ -765,21 +811,30 @@ fn compile_detector(source: &DetectorSource) -> Result<Detector, ConfigError> {
     let spec = &source.spec;
     let regex =
         compile(spec.regex.get_ref()).map_err(|e| source.error_at(spec.regex.span(), format!("bad regex: {e}")))?;
-    let value_group = regex.group_info().to_index(regex_automata::PatternID::ZERO, "value");
+    let value_groups = regex
+        .group_info()
+        .pattern_names(regex_automata::PatternID::ZERO)
+        .enumerate()
+        .filter_map(|(i, name)| match name {
+            Some(n) if n.starts_with("value") => Some((i, false)),
+            Some(n) if n.starts_with("context_value") => Some((i, true)),
+            _ => None,
+        })
+        .collect();
     let context = spec
         .context
         .as_ref()
         .map(ContextMatcher::new)
         .transpose()
         .map_err(|e| source.error_at(spec.id.span(), format!("bad context words: {e}")))?;
-    if spec.demote.as_ref().is_some_and(|d| d.required) {
+    if spec.demote.iter().any(|d| d.required) {
         return Err(source.error_at(spec.id.span(), "`required` has no meaning for demote words".to_string()));
     }
     let demote = spec
         .demote
-        .as_ref()
+        .iter()
         .map(ContextMatcher::new)
-        .transpose()
+        .collect::<Result<Vec<_>, _>>()
         .map_err(|e| source.error_at(spec.id.span(), format!("bad demote words: {e}")))?;
     let validator = *spec.validator.get_ref();
     let normalisation = validator.normalisation();
@@ -789,7 +844,7 @@ fn compile_detector(source: &DetectorSource) -> Result<Detector, ConfigError> {
         id: spec.id.get_ref().clone(),
         class: spec.class,
         regex,
-        value_group,
+        value_groups,
         validator,
         normalisation,
         confidence: spec.confidence,
@@ -805,6 +860,7 @@ fn compile_detector(source: &DetectorSource) -> Result<Detector, ConfigError> {
         embedded: source.path.starts_with(builtin::EMBEDDED_ROOT),
         requires_person: spec.requires_person,
         scope: spec.scope,
+        column_keywords: spec.column_values.iter().map(|k| k.to_ascii_lowercase()).collect(),
     })
 }
 
@@ -816,6 +872,15 @@ fn line_of(text: &str, offset: usize) -> usize {
 /// with punctuation (`P<GBR`, `@`, `a/c`) are literal and match anywhere.
 pub(crate) fn needs_word_boundaries(word: &str) -> bool {
     word.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' ')
+}
+
+/// True when `header` holds one of the lower-case `keywords` as a whole word: `Password` and
+/// `login_password` name a password column, `Spinner` does not name a PIN column.
+fn names_keyword(header: &str, keywords: &[String]) -> bool {
+    let lower = header.to_ascii_lowercase();
+    keywords
+        .iter()
+        .any(|k| lower.match_indices(k.as_str()).any(|(i, _)| is_whole_word(lower.as_bytes(), i, i + k.len())))
 }
 
 /// True when the bytes either side of `start..end` are not ASCII letters or digits.
@@ -837,6 +902,20 @@ pub(crate) fn is_inside_email_address(text: &[u8], start: usize, end: usize) -> 
     let before = &text[start.saturating_sub(LONGEST_PART)..start];
     let domain_starts_after_at = before.iter().rposition(|b| !domain_byte(b)).is_some_and(|i| before[i] == b'@');
     local_part_continues_to_at || domain_starts_after_at
+}
+
+/// True when the line `whole` lies on is an item of a code block or a list in code (an enum value,
+/// the last element of a tuple): the line before opens or continues it (ends with `(`, `[`, `{` or
+/// `,`) or the line after closes it (starts with `)`, `]` or `}`).
+fn is_inside_code_block(text: &[u8], whole: &Range<usize>) -> bool {
+    let before = &text[..whole.start.min(text.len())];
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let previous = before[..line_start].trim_ascii_end();
+    let opens = previous.last().is_some_and(|b| matches!(b, b'(' | b'[' | b'{' | b','));
+    let after = &text[whole.end.min(text.len())..];
+    let next_line = after.iter().position(|&b| b == b'\n').map_or(&[][..], |i| &after[i + 1..]);
+    let closes = next_line.trim_ascii_start().first().is_some_and(|b| matches!(b, b')' | b']' | b'}'));
+    opens || closes
 }
 
 /// A digit run glued to a decimal point (`0.01234567891`, `4176749369.5`) is a measurement, not an

@@ -32,7 +32,9 @@ pub struct DetectorSpec {
     #[serde(default = "default_window")]
     pub keyword_window: usize,
     /// The candidate pattern (Rust regex syntax, ASCII classes unless `(?u)` is given). A capture
-    /// group named `value` marks the part that is the value, when the pattern also matches a label.
+    /// group named `value` (or `value_...`, one per alternative) marks the part that is the value,
+    /// when the pattern also matches a label; one named `context_value...` marks a value that counts
+    /// only with a context word near it or in its column's header.
     pub regex: Spanned<String>,
     /// The validator that accepts or rejects candidates.
     pub validator: Spanned<ValidatorKind>,
@@ -44,11 +46,17 @@ pub struct DetectorSpec {
     /// Words that lower confidence when near a match (to the spec's `confidence`), for places a
     /// valid value is not about anyone's records: an e-mail address in a `Copyright` or
     /// `Signed-off-by` line. A demoted finding is still reported, but never decides a category.
-    #[serde(default)]
-    pub demote: Option<ContextSpec>,
+    /// One `[demote]` table, or several `[[demote]]` with windows of their own.
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub demote: Vec<ContextSpec>,
     /// Normalised values never reported (documentation examples, the institution's own numbers).
     #[serde(default)]
     pub allowlist: Vec<String>,
+    /// Header words (ASCII case-insensitive, whole words): every cell of a table column whose
+    /// header holds one is a candidate value too, whatever its shape (the Password column of a
+    /// browser's export).
+    #[serde(default)]
+    pub column_values: Vec<String>,
     /// When true, a match counts only near an identifier or contact detail, or in a table of people
     /// (special-category terms: a policy about health is not health data).
     #[serde(default)]
@@ -93,6 +101,24 @@ pub struct ContextSpec {
     /// When true, a candidate with no context word near it is not a finding at all.
     #[serde(default)]
     pub required: bool,
+    /// When true, a word counts only in the same line as the match, or in the same header field
+    /// with its folded continuation lines (`References: <a@b>` then ` <c@d>`, RFC 5322 §2.2.3).
+    #[serde(default)]
+    pub same_field: bool,
+}
+
+/// A table or an array of tables: `[demote]` or `[[demote]]`.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<ContextSpec>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(ContextSpec),
+        Many(Vec<ContextSpec>),
+    }
+    Ok(match OneOrMany::deserialize(deserializer)? {
+        OneOrMany::One(spec) => vec![spec],
+        OneOrMany::Many(specs) => specs,
+    })
 }
 
 /// One example: a text and the values the detector must find in it (none for a negative example).

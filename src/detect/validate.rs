@@ -49,6 +49,8 @@ pub enum ValidatorKind {
     UkBankAccount,
     /// A password value: placeholders and templates are not passwords.
     PasswordValue,
+    /// A protective-marking line: natural language, not code or configuration.
+    Marking,
 }
 
 /// What a validator says about one candidate. Scoring is staged (base, then validator, then context):
@@ -90,6 +92,7 @@ impl ValidatorKind {
             ValidatorKind::DateOfBirth => check_date_of_birth(raw),
             ValidatorKind::UkBankAccount => check_bank_account(raw),
             ValidatorKind::PasswordValue => check_password_value(normalised),
+            ValidatorKind::Marking => check_marking(raw),
         }
     }
 
@@ -97,7 +100,10 @@ impl ValidatorKind {
     pub fn normalisation(self) -> Normalisation {
         match self {
             ValidatorKind::Email => Normalisation::Lowercase,
-            ValidatorKind::PasswordValue | ValidatorKind::None | ValidatorKind::DateOfBirth => Normalisation::AsFound,
+            ValidatorKind::PasswordValue
+            | ValidatorKind::None
+            | ValidatorKind::DateOfBirth
+            | ValidatorKind::Marking => Normalisation::AsFound,
             ValidatorKind::UkBankAccount => Normalisation::DigitsOnly,
             _ => Normalisation::AlphanumericUpper,
         }
@@ -383,7 +389,21 @@ fn check_payment_card(raw: &[u8], n: &[u8]) -> Verdict {
     if TEST_CARD_NUMBERS.contains(&n) || n.iter().skip(1).all(|&b| b == n[1]) {
         return Verdict::Suppressed;
     }
+    if n.len() == 13 && gs1_check_digit_is_valid(n) {
+        return Verdict::Weak;
+    }
     Verdict::Valid
+}
+
+/// GS1 General Specifications §7.9: from the right, digits before the check digit are weighted
+/// 3, 1, 3, ...; the check digit brings the sum to a multiple of 10 (EAN-13, GTIN, UPC).
+fn gs1_check_digit_is_valid(digits: &[u8]) -> bool {
+    let Some((&check, body)) = digits.split_last() else {
+        return false;
+    };
+    let sum: u32 =
+        body.iter().rev().enumerate().map(|(i, d)| u32::from(d - b'0') * if i % 2 == 0 { 3 } else { 1 }).sum();
+    (10 - sum % 10) % 10 == u32::from(check - b'0')
 }
 
 fn card_grouping_is_plausible(raw: &[u8]) -> bool {
@@ -670,34 +690,42 @@ fn check_email(n: &[u8]) -> Verdict {
 
 const MONTH_NAMES: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 
-/// Splits a date as written in UK documents into (day, month, year). Accepts day-first numeric
-/// dates, ISO `yyyy-mm-dd`, and `3rd March 2001` / `3 Mar 2001`.
+/// Splits a date as people and spreadsheets write it into (day, month, year): day-first numeric
+/// dates (`15/03/1985`, `3-3-85`), ISO and other year-first dates (`1985-03-03`, `1985/03/03`),
+/// written months (`3rd of March 2001`, `03-Mar-1985`, `3 Mar 85`) and month-first ones (`March 3,
+/// 1985`). A numeric date whose middle number cannot be a month but whose first can (`5/25/1989`)
+/// is read month first, as a US form writes it; an ambiguous one (`05/03/1989`) is read day first,
+/// as UK documents write it.
 fn parse_uk_date(raw: &[u8]) -> Option<(u32, u32, u32)> {
     let text = std::str::from_utf8(raw).ok()?.to_ascii_lowercase();
-    let parts: Vec<&str> = text.split(|c: char| !c.is_ascii_alphanumeric()).filter(|p| !p.is_empty()).collect();
+    let parts: Vec<&str> =
+        text.split(|c: char| !c.is_ascii_alphanumeric()).filter(|p| !p.is_empty() && *p != "of").collect();
     let [a, b, c] = parts.as_slice() else {
         return None;
     };
-    let number = |s: &str| -> Option<u32> {
-        let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-        digits.parse().ok()
-    };
-    let month_of = |s: &str| -> Option<u32> {
-        if let Ok(m) = s.parse::<u32>() {
-            return Some(m);
-        }
-        let prefix = s.get(..3)?;
-        MONTH_NAMES.iter().position(|m| *m == prefix).map(|i| i as u32 + 1)
-    };
+    let number = |s: &str| -> Option<u32> { s.trim_end_matches(|c: char| c.is_ascii_alphabetic()).parse().ok() };
+    let month_name = |s: &str| MONTH_NAMES.iter().position(|m| s.starts_with(m)).map(|i| i as u32 + 1);
+    let month_of = |s: &str| s.parse::<u32>().ok().or_else(|| month_name(s));
     if a.len() == 4 {
         return Some((number(c)?, month_of(b)?, number(a)?));
     }
-    let mut year = number(c)?;
-    if c.len() == 2 {
-        // Two-digit years in a date of birth: 00–29 are this century, the rest the last.
-        year += if year < 30 { 2000 } else { 1900 };
+    let (day, month) = match month_name(a) {
+        Some(month) => (number(b)?, month),
+        None => (number(a)?, month_of(b)?),
+    };
+    let (day, month) = if month > 12 && day <= 12 { (month, day) } else { (day, month) };
+    Some((day, month, full_year(c)?))
+}
+
+/// A year as written: four digits, or two (00–29 this century, the rest the last, as a date of
+/// birth needs).
+fn full_year(s: &str) -> Option<u32> {
+    let year: u32 = s.parse().ok()?;
+    match s.len() {
+        4 => Some(year),
+        2 => Some(year + if year < 30 { 2000 } else { 1900 }),
+        _ => None,
     }
-    Some((number(a)?, month_of(b)?, year))
 }
 
 /// A real calendar date with a year that makes a living person's birth date (1900–2026).
@@ -728,6 +756,8 @@ fn check_bank_account(raw: &[u8]) -> Verdict {
 /// ("passwd: compat systemd", "GNUTLS_PKCS_NULL_PASSWORD: Added") as a weak password: reported, at
 /// low confidence.
 fn check_password_value(n: &[u8]) -> Verdict {
+    // A sentence's or a code line's end (`if password is None:`) is not part of the value.
+    let n = n.strip_suffix(b":").or_else(|| n.strip_suffix(b".")).unwrap_or(n);
     let lower = n.to_ascii_lowercase();
     const PLACEHOLDERS: &[&[u8]] = &[
         b"password",
@@ -755,15 +785,27 @@ fn check_password_value(n: &[u8]) -> Verdict {
     let is_template = lower.starts_with(b"${")
         || lower.starts_with(b"{{")
         || lower.starts_with(b"<")
-        || lower.starts_with(b"$")
+        || lower.starts_with(b"$(")
+        || lower.strip_prefix(b"$").is_some_and(is_identifier)
         || lower.starts_with(b"%")
         || lower.starts_with(b":")
         || has_troff_escape(&lower);
     let is_mask = lower.iter().all(|b| matches!(b, b'*' | b'x' | b'.' | b'#' | b'-' | b'_' | b'?' | b':'));
-    // Code that reads a password from somewhere else: `self.password`, `getenv("PWD")`, `form[...]`.
-    let is_reference = lower.windows(8).any(|w| w == b"password")
-        || lower.iter().any(|b| matches!(b, b'(' | b')' | b'[' | b']' | b'{' | b'}'))
-        || is_qualified_name(n);
+    // Code that reads a password from somewhere else: `self.password`, `PASSWORD_FILE`,
+    // `getenv("PWD")`, `form[...]`, `load()`. A password may hold the word or a bracket
+    // (`Password2024!`, `Xk9{q}Lm2#vT`); a name or a call does not hold them that way.
+    let name_part = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.');
+    let names_a_password = lower.windows(8).any(|w| w == b"password")
+        && lower.iter().all(name_part)
+        && (lower.contains(&b'_') || lower.contains(&b'.') || lower.iter().all(u8::is_ascii_alphabetic));
+    let braced = |b: Option<&u8>| b.is_some_and(|b| matches!(b, b'{' | b'}'));
+    let is_call_or_index = lower.iter().any(|b| matches!(b, b'(' | b')' | b'[' | b']'))
+        || braced(lower.first())
+        || braced(lower.last())
+        || lower.windows(2).any(|w| matches!(w, b"->" | b"::" | b"<<" | b">>"));
+    // The next field's key (`password= scmVersion=` in a list of options).
+    let is_next_key = lower.strip_suffix(b"=").is_some_and(|k| k.iter().all(|b| b.is_ascii_alphabetic() || *b == b'_'));
+    let is_reference = names_a_password || is_call_or_index || is_next_key || is_qualified_name(n);
     // A path or a shell command (`PWD=/home/ab`, "PWD=`pwd`", "PASS: gdb.ada/assign.exp").
     let is_path_or_command = lower.starts_with(b"/")
         || lower.starts_with(b"`")
@@ -772,15 +814,85 @@ fn check_password_value(n: &[u8]) -> Verdict {
         || lower.windows(3).any(|w| w == b"://")
         || (lower.contains(&b'/') && lower.contains(&b'.'));
     // A field list (`name:passwd:uid:gid`, `/etc/passwd:eli:x:2098`) or a date (`pin : 2014-12-18`).
-    let is_structure = lower.iter().filter(|&&b| b == b':').count() >= 2 || looks_like_iso_date(&lower);
+    let is_structure = lower.iter().filter(|&&b| b == b':').count() >= 2 || looks_like_date(&lower);
     let is_excluded = is_template || is_mask || is_reference || is_path_or_command || is_structure;
+    if DOCUMENTATION_PASSWORDS.contains(&lower.as_slice()) {
+        return Verdict::Suppressed;
+    }
     if PLACEHOLDERS.contains(&lower.as_slice()) || is_excluded {
         return Verdict::Invalid;
     }
-    if is_one_plain_word(n.strip_suffix(b".").unwrap_or(n)) {
+    if is_one_plain_word(n) && !is_passphrase_of_words(n) {
         return Verdict::Weak;
     }
     Verdict::Valid
+}
+
+/// Passwords that manuals and tutorials print as examples (`--root-password=password123`,
+/// git-credential(1)'s `secr3t`, SQLAlchemy's `scott:tiger`, Java's `changeit`): well-formed,
+/// nobody's secret, counted as suppressed.
+const DOCUMENTATION_PASSWORDS: [&[u8]; 22] = [
+    b"password1",
+    b"password123",
+    b"passw0rd",
+    b"p4ssw0rd",
+    b"p@ssw0rd",
+    b"p@ssword",
+    b"pa55word",
+    b"secr3t",
+    b"s3cr3t",
+    b"s3cret",
+    b"hunter2",
+    b"qwerty",
+    b"123456",
+    b"12345678",
+    b"abc123",
+    b"test123",
+    b"admin123",
+    b"pass123",
+    b"mypass",
+    b"foobar",
+    b"tiger",
+    b"changeit",
+];
+
+/// Letters, digits and `_`: a variable's name (`$DB_PASS`, `PASSWORD_FILE`).
+fn is_identifier(value: &[u8]) -> bool {
+    !value.is_empty() && value.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+}
+
+/// Three or more lower-case words of three or more letters joined by one hyphen, dot or space
+/// (`coffee-train-fish`): the NCSC's "three random words" passphrase, not a one-word setting.
+fn is_passphrase_of_words(value: &[u8]) -> bool {
+    let Some(&joiner) = value.iter().find(|b| matches!(b, b'-' | b'.' | b' ')) else {
+        return false;
+    };
+    let words: Vec<&[u8]> = value.split(|&b| b == joiner).collect();
+    words.len() >= 3 && words.iter().all(|w| w.len() >= 3 && w.iter().all(u8::is_ascii_lowercase))
+}
+
+/// A marking line as people write it (Government Security Classifications, Cabinet Office 2024:
+/// the marking, then an optional descriptor or caveat), not a line of code or configuration that
+/// happens to start with a marking word: `SECRET: true`, `RESTRICTED (`, `CONFIDENTIAL = {`.
+fn check_marking(raw: &[u8]) -> Verdict {
+    let trailing_cells = |b: &u8| matches!(b, b',' | b';' | b'|' | b'\t' | b' ' | b'\r' | b'*' | b'_');
+    let end = raw.iter().rposition(|b| !trailing_cells(b)).map_or(0, |i| i + 1);
+    let line = &raw[..end];
+    const CODE: [&[u8]; 12] = [b"=", b";", b"{", b"}", b"<", b"`", b"$", b"//", b"/*", b"::", b"->", b"\\"];
+    let has_code = CODE.iter().any(|c| line.windows(c.len()).any(|w| w == *c));
+    let opens_a_block = line.last().is_some_and(|b| matches!(b, b'(' | b'[' | b':' | b','));
+    let setting = line.iter().position(|&b| b == b':').is_some_and(|i| is_config_scalar(&line[i + 1..]));
+    if has_code || opens_a_block || setting {
+        return Verdict::Invalid;
+    }
+    Verdict::Valid
+}
+
+/// A configuration value (`true`, `no`, `3`, `~`): `SECRET: true` is a setting, not a caveat.
+fn is_config_scalar(value: &[u8]) -> bool {
+    let v = value.trim_ascii().to_ascii_lowercase();
+    const SCALARS: [&[u8]; 8] = [b"true", b"false", b"yes", b"no", b"null", b"none", b"~", b"on"];
+    SCALARS.contains(&v.as_slice()) || (!v.is_empty() && v.iter().all(|b| b.is_ascii_digit() || *b == b'.'))
 }
 
 /// Manual-page markup (`\\fIBOOL\\fR`, `FILE\\fP`, `\\-\\-flag`): a man page's syntax, not a value.
@@ -825,14 +937,19 @@ fn is_qualified_name(value: &[u8]) -> bool {
     parts().nth(1).is_some() && parts().all(identifier) && parts().any(code_like)
 }
 
-/// `2014-12-18` at the start of a value.
-fn looks_like_iso_date(v: &[u8]) -> bool {
-    v.len() >= 10
-        && v[..4].iter().all(u8::is_ascii_digit)
-        && v[4] == b'-'
-        && v[5..7].iter().all(u8::is_ascii_digit)
-        && v[7] == b'-'
-        && v[8..10].iter().all(u8::is_ascii_digit)
+/// A date at the start of a value (`2014-12-18`, `12/03/2024 10:15`): a "Password last set"
+/// column or `pin : 2014-12-18`, not a secret.
+fn looks_like_date(v: &[u8]) -> bool {
+    let text = std::str::from_utf8(v).unwrap_or_default();
+    let mut parts = text.splitn(3, ['-', '/', '.']);
+    let (Some(a), Some(b), Some(c)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let digits = |s: &str, lengths: std::ops::RangeInclusive<usize>| {
+        lengths.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+    };
+    let year_or_day = c.get(..4).filter(|y| digits(y, 4..=4)).or_else(|| c.get(..2).filter(|d| digits(d, 2..=2)));
+    digits(a, 1..=4) && digits(b, 1..=2) && year_or_day.is_some()
 }
 
 #[cfg(test)]
@@ -960,6 +1077,7 @@ mod tests {
             &[
                 ("4845758649937749", VALID),
                 ("4759591243297", VALID),
+                ("4001234500423", LOW),
                 ("4381536307963782604", VALID),
                 ("5307444394175896", VALID),
                 ("2221204758120239", VALID),
@@ -1097,6 +1215,16 @@ mod tests {
                 ("2001-03-03", VALID),
                 ("29/02/2000", VALID),
                 ("3 Mar 01", VALID),
+                ("03-Mar-1985", VALID),
+                ("3-Mar-85", VALID),
+                ("March 3, 1985", VALID),
+                ("3rd of March 1985", VALID),
+                ("1985/03/03", VALID),
+                ("5/25/1989", VALID),
+                ("19-Jul-84", VALID),
+                ("25/25/1989", BAD),
+                ("30-Feb-85", BAD),
+                ("Feb 30, 1985", BAD),
                 ("31/02/1990", BAD),
                 ("15/13/1985", BAD),
                 ("29/02/1999", BAD),
@@ -1130,6 +1258,8 @@ mod tests {
                 ("FILE", LOW),
                 ("UID:GID:user_list", BAD),
                 ("2014-12-18", BAD),
+                ("12/03/2024", BAD),
+                ("3.4.2021", BAD),
                 ("gdb.ada/assign_1.exp", BAD),
                 ("Pa55/word!", VALID),
                 ("Added", LOW),
@@ -1146,6 +1276,46 @@ mod tests {
                 (":starttls", BAD),
                 ("%s:%s", BAD),
                 ("Welcome2024!", VALID),
+                ("Password2024!", VALID),
+                ("Xk9{q}Lm2#vT", VALID),
+                ("$unsh1ne!Day42", VALID),
+                ("coffee-train-fish", VALID),
+                ("MySecret#2026", VALID),
+                ("$DB_PASS", BAD),
+                ("$(cat", BAD),
+                ("PASSWORD_FILE", BAD),
+                ("getenv(", BAD),
+                ("passwordfield", BAD),
+                ("form[", BAD),
+                ("fallback_getpass(prompt", BAD),
+                ("handler.password", BAD),
+                ("$ftp->pwd", BAD),
+                ("scmVersion=", BAD),
+                ("password123", SUPPRESSED),
+                ("secr3t", SUPPRESSED),
+                ("None:", BAD),
+                ("$pwd:", BAD),
+                ("1<<8", BAD),
+            ],
+        );
+    }
+
+    #[test]
+    fn marking_table() {
+        check_table(
+            ValidatorKind::Marking,
+            &[
+                ("HIGHLY CONFIDENTIAL", VALID),
+                ("Highly Confidential - Executive Board only", VALID),
+                ("OFFICIAL-SENSITIVE: PERSONAL", VALID),
+                ("HIGHLY CONFIDENTIAL – patient-level data, REC 25/NW/0112,,,", VALID),
+                ("Confidential (Personnel)", VALID),
+                ("SECRET: true", BAD),
+                ("RESTRICTED: 3", BAD),
+                ("SECRET (", BAD),
+                ("CONFIDENTIAL = {", BAD),
+                ("RESTRICTED // legacy level", BAD),
+                ("PROTECT -> level 2", BAD),
             ],
         );
     }

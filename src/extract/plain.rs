@@ -113,7 +113,7 @@ impl<'m> Chunker<'m> {
     /// Hands the buffer to the sink as one chunk, then keeps only the overlap for the next one.
     fn emit(&mut self, finished: bool, sink: &mut ChunkSink<'_>) -> ControlFlow<()> {
         if self.offset == 0 && self.table.is_none() {
-            self.table = TableHeader::from_first_line(&self.text);
+            self.table = TableHeader::find(&self.text);
         }
         let owned_end =
             if finished { self.text.len() } else { floor_char_boundary(&self.text, self.text.len() - OVERLAP_MARGIN) };

@@ -1,42 +1,78 @@
-//! Delimited tables (CSV, TSV, semicolon- or pipe-separated exports).
+//! Delimited tables (CSV, TSV, semicolon- or pipe-separated exports, spreadsheet sheets, Word and
+//! OpenDocument tables).
 //!
 //! In a table, a column's header is context for every cell below it: `NHS Number` in row 1 makes
-//! the number in row 5,000 an NHS number. When a text's first line looks like a header row, the
-//! extractor attaches a [`TableHeader`] to every chunk, and the detector asks it which header is
-//! above a given position.
+//! the number in row 5,000 an NHS number. Staff rarely start a table on the first line: a title, a
+//! protective marking, a blank line or a paragraph of a letter comes first. So the header row is
+//! looked for among a text's first lines; the extractor attaches the [`TableHeader`] to every chunk,
+//! and the detector asks it which header is above a given position below it.
 
 /// Candidate delimiters, most common first.
 const DELIMITERS: [u8; 4] = [b',', b'\t', b';', b'|'];
 /// How far back from a match to look for the start of its line.
 const MAX_LINE_SCAN: usize = 64 << 10;
+/// Lines searched for the header row: titles, markings and a letter's opening paragraphs come
+/// before it, a page of them at most.
+const MAX_HEADER_LINE: usize = 40;
+/// Bytes searched for the header row.
+const MAX_HEADER_SEARCH: usize = 16 << 10;
+/// Longest header cell, in bytes: headers are labels (`Date of birth`), not sentences.
+const MAX_HEADER_CELL: usize = 64;
 
 /// The header row of a delimited table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableHeader {
     delimiter: u8,
     cells: Vec<String>,
+    /// Offset, in the text of the stream, of the first byte after the header row: only cells from
+    /// there on belong to its columns.
+    body_start: u64,
 }
 
 impl TableHeader {
-    /// Recognises a header row: the first line has at least one delimiter, the second line has the
-    /// same number, and the first line is mostly words rather than numbers.
-    pub fn from_first_line(text: &[u8]) -> Option<TableHeader> {
-        let mut lines = text.split(|&b| b == b'\n');
-        let first = trim_cr(lines.next()?);
-        let second = trim_cr(lines.next()?);
+    /// Finds the header row among the first lines of `text` (the start of a stream): the first line
+    /// with at least one delimiter whose next line has as many, made of labels rather than numbers.
+    /// A line after the first must look like a header row, not a title, a sentence or a line of
+    /// code that happens to hold a comma: labels filling most of its cells, over two rows alike.
+    pub fn find(text: &[u8]) -> Option<TableHeader> {
+        let searched = &text[..text.len().min(MAX_HEADER_SEARCH)];
+        let lines: Vec<(usize, &[u8])> = Lines { text: searched, pos: 0 }.take(MAX_HEADER_LINE).collect();
+        let mut first = true;
+        for (i, &(start, line)) in lines.iter().enumerate() {
+            let rows_needed = if first { 1 } else { 2 };
+            let rows: Vec<&[u8]> = lines[i + 1..].iter().take(rows_needed).map(|(_, l)| *l).collect();
+            if rows.len() == rows_needed {
+                if let Some(header) = Self::header_row(line, &rows, first) {
+                    let body_start = (start + line.len() + 1).min(text.len()) as u64;
+                    return Some(TableHeader { body_start, ..header });
+                }
+            }
+            first &= line.iter().all(u8::is_ascii_whitespace);
+        }
+        None
+    }
+
+    /// `line` as a header row over `rows`, if it is one. `first`: nothing but blank lines above it.
+    fn header_row(line: &[u8], rows: &[&[u8]], first: bool) -> Option<TableHeader> {
+        let line = trim_cr(line);
+        // Below the first line, two columns split by a comma are as often prose or code.
+        let fewest = |d: u8| if first || d != b',' { 1 } else { 2 };
         let delimiter = DELIMITERS.into_iter().find(|&d| {
-            let n = count_unquoted(first, d);
-            n >= 1 && count_unquoted(second, d) == n
+            let n = count_unquoted(line, d);
+            n >= fewest(d) && rows.iter().all(|row| count_unquoted(trim_cr(row), d) == n)
         })?;
-        let digits = first.iter().filter(|b| b.is_ascii_digit()).count();
-        let letters = first.iter().filter(|b| b.is_ascii_alphabetic()).count();
+        let digits = line.iter().filter(|b| b.is_ascii_digit()).count();
+        let letters = line.iter().filter(|b| b.is_ascii_alphabetic()).count();
         if letters == 0 || digits > letters {
             return None;
         }
-        let cells = split_unquoted(first, delimiter)
+        let cells: Vec<String> = split_unquoted(line, delimiter)
             .map(|c| String::from_utf8_lossy(c).trim().trim_matches('"').trim().to_string())
             .collect();
-        Some(TableHeader { delimiter, cells })
+        if !cells_fill_the_row(&cells) || (!first && !cells_are_labels(&cells)) {
+            return None;
+        }
+        Some(TableHeader { delimiter, cells, body_start: 0 })
     }
 
     /// The header cells, as written.
@@ -44,12 +80,92 @@ impl TableHeader {
         &self.cells
     }
 
-    /// The header of the column that byte `pos` of `text` lies in, if it can be told.
-    pub fn column_at(&self, text: &[u8], pos: usize) -> Option<&str> {
+    /// The spans, in `text` (which starts at `offset` in its stream), of the non-empty cells of
+    /// `column` in the rows below the header. A row cut by the start of `text` is left to the
+    /// chunk before.
+    pub fn column_cells(&self, text: &[u8], offset: u64, column: usize) -> Vec<std::ops::Range<usize>> {
+        let start = match self.body_start.checked_sub(offset) {
+            Some(header_end) => usize::try_from(header_end).unwrap_or(usize::MAX).min(text.len()),
+            None => text.iter().position(|&b| b == b'\n').map_or(text.len(), |i| i + 1),
+        };
+        Lines { text, pos: start }
+            .filter_map(|(line_start, line)| {
+                cell_span(trim_cr(line), self.delimiter, column).map(|c| line_start + c.start..line_start + c.end)
+            })
+            .collect()
+    }
+
+    /// The header of the column that byte `pos` of `text` lies in, if it can be told; `offset` is
+    /// where `text` starts in its stream. Text above the header row (a title) has no column.
+    pub fn column_at(&self, text: &[u8], offset: u64, pos: usize) -> Option<&str> {
+        if offset + (pos as u64) < self.body_start {
+            return None;
+        }
         let floor = pos.saturating_sub(MAX_LINE_SCAN);
         let line_start = text[floor..pos].iter().rposition(|&b| b == b'\n').map(|i| floor + i + 1)?;
         let column = count_unquoted(&text[line_start..pos], self.delimiter);
         self.cells.get(column).map(String::as_str)
+    }
+}
+
+/// The span of cell `column` of `line`, without surrounding spaces and quotes; `None` when the
+/// row is shorter or the cell empty.
+fn cell_span(line: &[u8], delimiter: u8, column: usize) -> Option<std::ops::Range<usize>> {
+    let mut quoted = false;
+    let mut index = 0;
+    let mut start = 0;
+    for (i, &b) in line.iter().chain(std::iter::once(&delimiter)).enumerate() {
+        if b == b'"' {
+            quoted = !quoted;
+        }
+        if b != delimiter || (quoted && i < line.len()) {
+            continue;
+        }
+        if index == column {
+            let trim = |b: &u8| b.is_ascii_whitespace() || *b == b'"';
+            let first = line[start..i].iter().position(|b| !trim(b))? + start;
+            let last = line[..i].iter().rposition(|b| !trim(b))? + 1;
+            return Some(first..last);
+        }
+        index += 1;
+        start = i + 1;
+    }
+    None
+}
+
+/// Two or more cells filled, at least half of them: a title row exported from a spreadsheet is one
+/// cell and empty ones.
+fn cells_fill_the_row(cells: &[String]) -> bool {
+    let filled = cells.iter().filter(|c| !c.is_empty()).count();
+    filled >= 2 && filled * 2 >= cells.len()
+}
+
+/// Labels, not sentences or code: short, few words, no full stop, no code punctuation.
+fn cells_are_labels(cells: &[String]) -> bool {
+    let code = |c: &String| c.contains(['=', '{', '}', '[', ']', '<', '>', ';']) || c.ends_with('(');
+    cells
+        .iter()
+        .all(|c| c.len() <= MAX_HEADER_CELL && !c.ends_with('.') && c.split_whitespace().count() <= 6 && !code(c))
+}
+
+/// Lines of a text with their start offsets.
+struct Lines<'a> {
+    text: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = (usize, &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.pos >= self.text.len() {
+            return None;
+        }
+        let start = self.pos;
+        let rest = &self.text[start..];
+        let len = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+        self.pos = start + len + 1;
+        Some((start, &rest[..len]))
     }
 }
 
@@ -85,26 +201,68 @@ mod tests {
 
     #[test]
     fn header_rows_are_recognised() {
-        let t = TableHeader::from_first_line(b"Name,\"NHS, Number\",Ward\r\nA,1,2\n").unwrap();
+        let t = TableHeader::find(b"Name,\"NHS, Number\",Ward\r\nA,1,2\n").unwrap();
         assert_eq!(t.cells(), ["Name", "NHS, Number", "Ward"]);
-        let tsv = TableHeader::from_first_line(b"id\tsurname\n1\tx\n").unwrap();
+        let tsv = TableHeader::find(b"id\tsurname\n1\tx\n").unwrap();
         assert_eq!(tsv.cells(), ["id", "surname"]);
     }
 
     #[test]
     fn prose_and_numeric_first_lines_are_not_headers() {
-        assert!(TableHeader::from_first_line(b"Dear Sam, thanks.\nBest wishes\n").is_none());
-        assert!(TableHeader::from_first_line(b"1,2,3\n4,5,6\n").is_none());
-        assert!(TableHeader::from_first_line(b"only one line, no second").is_none());
+        assert!(TableHeader::find(b"Dear Sam, thanks.\nBest wishes\n").is_none());
+        assert!(TableHeader::find(b"1,2,3\n4,5,6\n").is_none());
+        assert!(TableHeader::find(b"only one line, no second").is_none());
+    }
+
+    #[test]
+    fn header_rows_below_titles_markings_and_paragraphs_are_found() {
+        let csv = b"Clinic list - week 48\n\nName,NHS number,Date of birth\nAva,406 420 6428,18/06/1956\nBen,1,2\n";
+        assert_eq!(TableHeader::find(csv).unwrap().cells(), ["Name", "NHS number", "Date of birth"]);
+        let excel = b"HIGHLY CONFIDENTIAL - patient data,,\n,,\nStudy ID,NHS Number,DOB\nCS-01,1,2\nCS-02,3,4\n";
+        assert_eq!(TableHeader::find(excel).unwrap().cells(), ["Study ID", "NHS Number", "DOB"]);
+        let pipes =
+            b"Enhanced DBS disclosures\nApplicant | Date of Birth | Role\nSam | 04/09/1983 | Tech\nAl | 1 | 2\n";
+        assert_eq!(TableHeader::find(pipes).unwrap().cells(), ["Applicant", "Date of Birth", "Role"]);
+        let word = "Dear colleagues,\nPlease see below.\nName\tStaff number\tUnion\t\nAnn\t123\tUCU\t\nBo\t4\tGMB\t\n";
+        assert_eq!(TableHeader::find(word.as_bytes()).unwrap().cells(), ["Name", "Staff number", "Union", ""]);
+    }
+
+    #[test]
+    fn sentences_and_code_below_the_first_line_are_not_headers() {
+        let letter = b"Dear Sam,\nThanks for this, it is good, and I agree.\nYes, we will, I think, go.\n";
+        assert!(TableHeader::find(letter).is_none());
+        let code = b"#!/usr/bin/python3\nimport os, sys\nfrom a import b, c\nx = f(name, email)\n";
+        assert!(TableHeader::find(code).is_none());
     }
 
     #[test]
     fn cells_map_to_their_column_header() {
         let text = b"name,nhs number,ward\nAnn,\"Smith, A\",x\nBob,4176749369,y\n";
-        let t = TableHeader::from_first_line(text).unwrap();
+        let t = TableHeader::find(text).unwrap();
         let pos = text.windows(10).position(|w| w == b"4176749369").unwrap();
-        assert_eq!(t.column_at(text, pos), Some("nhs number"));
+        assert_eq!(t.column_at(text, 0, pos), Some("nhs number"));
         let y = text.len() - 2;
-        assert_eq!(t.column_at(text, y), Some("ward"));
+        assert_eq!(t.column_at(text, 0, y), Some("ward"));
+    }
+
+    #[test]
+    fn cells_of_a_column_are_listed_below_the_header() {
+        let text = b"Export\nname,url,password\nmail,\"https://a, b\",\"Kestrel-58!\"\nvpn,x, R0bin \r\nshort\n";
+        let t = TableHeader::find(text).unwrap();
+        let cells: Vec<&[u8]> = t.column_cells(text, 0, 2).into_iter().map(|r| &text[r]).collect();
+        assert_eq!(cells, [&b"Kestrel-58!"[..], &b"R0bin"[..]]);
+        let later = b"ow,x,cut\nvpn,y,Meadow1\n";
+        let cells: Vec<&[u8]> = t.column_cells(later, 4096, 2).into_iter().map(|r| &later[r]).collect();
+        assert_eq!(cells, [&b"Meadow1"[..]], "the cut row belongs to the chunk before");
+    }
+
+    #[test]
+    fn text_above_the_header_row_has_no_column() {
+        let text = b"Title, 4176749369\n\nname,nhs number,ward\nAnn,1,x\nBob,4176749369,y\n";
+        let t = TableHeader::find(text).unwrap();
+        assert_eq!(t.column_at(text, 0, 7), None);
+        assert_eq!(t.column_at(text, 0, text.len() - 13), Some("nhs number"));
+        let later = b"\nAnn,4176749369\n";
+        assert_eq!(t.column_at(later, 4096, 5), Some("nhs number"), "a later chunk is all below the header");
     }
 }
