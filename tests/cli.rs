@@ -397,20 +397,76 @@ match = []
 }
 
 #[test]
-fn the_human_view_is_a_table_without_colour_when_piped() {
+fn the_human_view_has_no_colour_when_piped() {
     let t = Tree::new();
     t.write("staff.csv", "Name,NI number\nAnn,AB 12 34 56 C\n");
-    let out = t.command().arg(t.root()).output().unwrap();
+    let out = t.command().env_remove("NO_COLOR").arg(t.root()).output().unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(stdout.contains("CATEGORY"), "{stdout}");
-    assert!(
-        stdout
-            .lines()
-            .any(|l| l.starts_with("confidential") && l.contains("uk_nino\u{d7}1") && l.ends_with("staff.csv")),
-        "{stdout}"
-    );
+    assert!(stdout.contains("confidential \u{b7} local disk \u{b7} uk_nino\u{d7}1\n"), "{stdout}");
+    assert!(stdout.contains(&format!("\n  {}\n", t.root().join("staff.csv").display())), "{stdout}");
     assert!(stdout.contains("Scanned 1 files"), "{stdout}");
     assert!(!stdout.contains('\x1b') && out.stderr.is_empty(), "no colours or progress when piped");
+    let always = t.command().args(["--color", "always"]).arg(t.root()).output().unwrap();
+    assert!(String::from_utf8(always.stdout).unwrap().contains("\x1b[33mconfidential\x1b[0m"), "--color always");
+}
+
+/// A tree with a critical violation (patient data in Dropbox), others less severe, and files
+/// that are not sensitive, encrypted and public, for the reports.
+fn audit_tree() -> Tree {
+    let t = Tree::new();
+    t.write(
+        "alice/Dropbox/Human Resources/Occupational Health/2024 referrals/patients.csv",
+        "Name,NHS Number,Notes\nAnn Smith,453 686 1564,diagnosed with diabetes\n",
+    );
+    t.write("alice/Dropbox/HR/staff.csv", "Name,NI number\nAnn,AB 12 34 56 C\nBob,JG103942A\n");
+    t.write("alice/Documents/letter.txt", "Dear colleague, our office is at LE11 3TU.\n");
+    t.write("alice/Documents/open-day.txt", "PUBLIC\nOpen day programme\n");
+    t.write("alice/Documents/nothing.txt", "Lunch is at noon.\n");
+    let aes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/fixtures/zip-aes256.zip")).unwrap();
+    t.write("alice/Documents/backup.zip", aes);
+    t
+}
+
+/// `dlp-scan ROOT` as a person runs it, at a terminal width of `columns`.
+fn human_report(t: &Tree, columns: usize) -> String {
+    let out =
+        t.command().env("COLUMNS", columns.to_string()).args(["--color", "never"]).arg(t.root()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "violations give exit status 1");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_human_report_leads_with_action_and_fits_the_terminal() {
+    let t = audit_tree();
+    for columns in [80, 160] {
+        let report = human_report(&t, columns);
+        let lines: Vec<&str> = report.lines().collect();
+        let first = |prefix: &str| {
+            lines.iter().position(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("no {prefix:?} in\n{report}"))
+        };
+        let critical = first("CRITICAL  highly_confidential_in_unmanaged_cloud");
+        assert!(lines[critical + 1].trim_start().ends_with("2024 referrals/patients.csv"), "path on its own line");
+        assert!(lines[critical + 2].starts_with("  Why:  highly confidential material is stored"), "{report}");
+        assert!(report.contains("(Dropbox)"), "the provider as people say it: {report}");
+        let inventory = first("FILES (");
+        assert!(critical < first("HIGH  ") && first("MEDIUM  ") < inventory, "most severe first:\n{report}");
+        assert!(critical < inventory && inventory < first("TOTALS"), "{report}");
+        assert!(first("highly confidential \u{b7}") < first("confidential \u{b7}"), "most sensitive first");
+        for line in &lines {
+            let is_path = line.strip_prefix("  ").is_some_and(|p| p.starts_with(t.root().to_str().unwrap()));
+            assert!(line.chars().count() <= columns || is_path, "{columns} columns: {line:?}");
+        }
+        let totals = report[report.find("TOTALS").unwrap()..].split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            totals.contains(
+                "Scanned 6 files (0.0 MB) in",
+            ) && totals.contains(": 1 highly confidential, 1 confidential, 1 encrypted (content unknown), 2 not sensitive, 1 public."),
+            "totals add up: {totals}"
+        );
+        assert!(totals.contains("Violations: 3 (1 critical, 1 high, 1 medium); by rule:"), "{totals}");
+    }
+    let narrow = human_report(&t, 80);
+    assert!(narrow.lines().any(|l| l.chars().count() > 80), "the long path is whole, not cut: {narrow}");
 }
 
 /// The version digit of a hyphenated UUID.
