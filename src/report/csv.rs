@@ -2,8 +2,8 @@
 //! inventory's order (most sensitive first).
 //!
 //! Columns: `path`, `category`, `location`, `provider`, `encrypted`, `violations`
-//! (`rule:severity` joined by `;`), `detectors` (`detector:distinct values` joined by `;`),
-//! `partial_reasons` (joined by `;`). Values are the records' stable names, so a sheet can be
+//! (`rule:severity` joined by `;`, most severe first), `detectors` (`detector:distinct values`
+//! joined by `;`), `partial_reasons` (joined by `;`). Values are the records' stable names, so a sheet can be
 //! filtered the way a SIEM search is written. Quoting is the `csv` crate's (RFC 4180).
 
 use std::io::{self, Write};
@@ -26,7 +26,9 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn row(f: &FileRecord) -> [String; 8] {
-    let violations: Vec<String> = f.violations.iter().map(|v| format!("{}:{}", v.rule, v.severity.as_str())).collect();
+    let mut by_severity: Vec<&crate::policy::Violation> = f.violations.iter().collect();
+    by_severity.sort_by_key(|v| std::cmp::Reverse(v.severity));
+    let violations: Vec<String> = by_severity.iter().map(|v| format!("{}:{}", v.rule, v.severity.as_str())).collect();
     let detectors: Vec<String> = f.findings.iter().map(|x| format!("{}:{}", x.detector, x.count)).collect();
     [
         f.path.clone(),

@@ -53,7 +53,7 @@ table { border-collapse: collapse; margin-bottom: 2em; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
 th { background: #eee; }
 table.sortable th { cursor: pointer; }
-td.path { font-family: monospace; word-break: break-all; }
+td.path { font-family: monospace; word-break: break-all; min-width: 18em; }
 .critical { color: #fff; background: #b00020; font-weight: bold; }
 .high { color: #fff; background: #d9480f; }
 .medium { background: #ffd43b; }
@@ -127,6 +127,8 @@ const BAR_X: usize = 230;
 /// The longest bar, in pixels.
 const BAR_WIDTH: usize = 420;
 const ROW_HEIGHT: usize = 26;
+/// Room for one legend entry (the longest is "encrypted (content unknown)").
+const LEGEND_STEP: usize = 200;
 
 /// Stacked bars: for each location, its files by category.
 fn chart(files: &[FileRecord], out: &mut dyn Write) -> io::Result<()> {
@@ -143,7 +145,7 @@ fn chart(files: &[FileRecord], out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "<svg id=\"chart\" width=\"{}\" height=\"{height}\" role=\"img\" aria-label=\"Files by category and location\">",
-        BAR_X + BAR_WIDTH + 60
+        LEGEND_STEP * Sensitivity::ALL.len()
     )?;
     for (i, (place, counts)) in rows.iter().enumerate() {
         bar(i, place, counts, most, out)?;
@@ -179,7 +181,7 @@ fn bar(row: usize, place: &str, counts: &BTreeMap<Sensitivity, u64>, most: u64, 
 fn legend(rows: usize, out: &mut dyn Write) -> io::Result<()> {
     let y = rows * ROW_HEIGHT + 10;
     for (i, (sensitivity, colour)) in Sensitivity::ALL.iter().zip(COLOURS).enumerate() {
-        let x = i * 150;
+        let x = i * LEGEND_STEP;
         writeln!(out, "<rect x=\"{x}\" y=\"{y}\" width=\"12\" height=\"12\" fill=\"{colour}\"/>")?;
         writeln!(out, "<text x=\"{}\" y=\"{}\" font-size=\"12\">{}</text>", x + 16, y + 11, sensitivity.words())?;
     }
