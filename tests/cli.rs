@@ -970,3 +970,24 @@ fn the_html_report_opens_in_a_browser_with_the_violations_first() {
     let png = std::fs::read(&shot).expect("a screenshot");
     assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "a page was drawn");
 }
+
+#[test]
+fn filters_leave_the_configured_sinks_whole_and_unfiltered_stdout_shares_their_event_ids() {
+    let t = audit_tree();
+    let events = t.dir.path().join("events.jsonl");
+    let cfg = t.dir.path().join("sink.toml");
+    std::fs::write(&cfg, format!("[[sinks]]\ntype = \"file\"\npath = \"{}\"\nformat = \"json\"\n", events.display()))
+        .unwrap();
+    let ids = |records: &[Value]| -> Vec<String> {
+        records.iter().map(|r| r["event_id"].as_str().unwrap().to_string()).collect()
+    };
+    let (printed, _) = t.scan_json(&["--config", cfg.to_str().unwrap()]);
+    let written = parse_lines(&std::fs::read(&events).unwrap());
+    assert_eq!(ids(&printed), ids(&written), "one event, one id, on stdout and in the sink");
+
+    std::fs::remove_file(&events).unwrap();
+    let (printed, _) = t.scan_json(&["--config", cfg.to_str().unwrap(), "--min-severity", "critical"]);
+    let written = parse_lines(&std::fs::read(&events).unwrap());
+    assert_eq!(file_paths(&printed).len(), 1, "stdout filtered");
+    assert_eq!(file_paths(&written).len(), 5, "the sink receives every file record");
+}

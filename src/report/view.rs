@@ -20,6 +20,11 @@ pub struct View {
 }
 
 impl View {
+    /// True when nothing is filtered out.
+    pub fn shows_everything(&self) -> bool {
+        *self == View::default()
+    }
+
     /// True when `file` is to be shown.
     pub fn shows_file(&self, file: &FileRecord) -> bool {
         let category_shown = self.categories.is_empty() || self.categories.contains(&file.classification);

@@ -198,8 +198,12 @@ impl From<CategoryArg> for Category {
 
 /// What standard output receives.
 enum Stdout {
-    /// Events, one per line, through these sinks (only stdout ones).
-    Events(DeliveryConfig),
+    /// Events, one per line, through these stdout sinks delivered with the configured ones
+    /// (so an event has the same `event_id` on stdout and in the SIEM).
+    Shared(Vec<SinkSpec>),
+    /// Events through these stdout sinks, stamped apart from the configured sinks' so that the
+    /// view filters them alone.
+    Apart(DeliveryConfig),
     /// A report written when the scan ends.
     Report(Format),
     /// Nothing (`--quiet`).
@@ -256,7 +260,7 @@ fn delivery_config(config: &Config) -> DeliveryConfig {
 
 /// What standard output receives: `--format` when given, else a configured stdout sink's
 /// events, else the human report.
-fn stdout_of(args: &Args, config: &Config) -> Stdout {
+fn stdout_of(args: &Args, config: &Config, view: &View) -> Stdout {
     let configured: Vec<SinkSpec> =
         config.delivery.sinks.iter().filter(|s| s.kind == SinkKind::Stdout).cloned().collect();
     let sinks = match args.format.map(|f| (f, f.event_format())) {
@@ -266,7 +270,11 @@ fn stdout_of(args: &Args, config: &Config) -> Stdout {
         None if configured.is_empty() => return Stdout::Report(Format::Human),
         None => configured,
     };
-    Stdout::Events(DeliveryConfig { sinks, ..config.delivery.clone() })
+    if view.shows_everything() {
+        Stdout::Shared(sinks)
+    } else {
+        Stdout::Apart(DeliveryConfig { sinks, ..config.delivery.clone() })
+    }
 }
 
 /// The filters of `--summary`, `--min-severity` and `--category`.
@@ -343,12 +351,16 @@ fn run(args: &Args) -> Result<Exit> {
             worker::WorkerCommand::this_program(settings).context("finding this program to start parser workers")?;
         scanner.isolate_parsers(command);
     }
-    let delivery = Delivery::start(&delivery_config(&config), Origin::this_machine()).context("sinks")?;
     let view = view_of(args);
-    let summary = match stdout_of(args, &config) {
-        Stdout::Events(stdout) => {
-            // Events on stdout are stamped apart from the configured sinks', so that the view
-            // filters them alone.
+    let stdout = stdout_of(args, &config, &view);
+    let mut sinks = delivery_config(&config);
+    if let Stdout::Shared(events) = &stdout {
+        sinks.sinks.extend(events.iter().cloned());
+    }
+    let delivery = Delivery::start(&sinks, Origin::this_machine()).context("sinks")?;
+    let summary = match stdout {
+        Stdout::Shared(_) => scanner.run(&paths, &delivery, &Progress::default()),
+        Stdout::Apart(stdout) => {
             let events = Delivery::start(&stdout, Origin::this_machine()).context("sinks")?;
             let summary = scanner.run(
                 &paths,
