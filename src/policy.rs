@@ -51,6 +51,57 @@ impl LocationKind {
     pub fn is_exposed(self) -> bool {
         matches!(self, LocationKind::UnmanagedCloud | LocationKind::Removable)
     }
+
+    /// Stable name, as in records: `unmanaged_cloud`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LocationKind::Local => "local",
+            LocationKind::ManagedCloud => "managed_cloud",
+            LocationKind::UnmanagedCloud => "unmanaged_cloud",
+            LocationKind::Removable => "removable",
+        }
+    }
+
+    /// The kind as people say it: `unmanaged cloud`, `removable media`.
+    pub fn words(self) -> &'static str {
+        match self {
+            LocationKind::Local => "local disk",
+            LocationKind::ManagedCloud => "managed cloud",
+            LocationKind::UnmanagedCloud => "unmanaged cloud",
+            LocationKind::Removable => "removable media",
+        }
+    }
+}
+
+/// A provider id (`google_drive`, `usb`) as people say it (`Google Drive`, `USB`), for reasons
+/// and reports; an id this list does not know (a configured location's free text) is kept as
+/// written.
+pub fn provider_name(id: &str) -> &str {
+    match id {
+        "dropbox" => "Dropbox",
+        "google_drive" => "Google Drive",
+        "onedrive" => "OneDrive",
+        "icloud" => "iCloud Drive",
+        "box" => "Box",
+        "amazon_drive" => "Amazon Drive",
+        "spideroak" => "SpiderOak",
+        "pcloud" => "pCloud",
+        "mega" => "MEGA",
+        "nextcloud" => "Nextcloud",
+        "owncloud" => "ownCloud",
+        "usb" => "USB",
+        other => other,
+    }
+}
+
+/// A category as people say it: `highly confidential`, `not sensitive`.
+pub fn category_words(category: Category) -> &'static str {
+    match category {
+        Category::Public => "public",
+        Category::NotSensitive => "not sensitive",
+        Category::Confidential => "confidential",
+        Category::HighlyConfidential => "highly confidential",
+    }
 }
 
 /// A folder whose location kind is declared in the configuration.
@@ -202,7 +253,11 @@ pub fn evaluate(file: &FileFacts<'_>) -> Vec<Violation> {
         LocationKind::Removable => "removable media",
         LocationKind::Local | LocationKind::ManagedCloud => return violations,
     };
-    let place = file.location.provider.as_deref().map_or(exposed_kind.to_string(), |p| format!("{exposed_kind} ({p})"));
+    let place = file
+        .location
+        .provider
+        .as_deref()
+        .map_or(exposed_kind.to_string(), |p| format!("{exposed_kind} ({})", provider_name(p)));
     let category = file.classification.category;
     let bulk = file.classification.distinct_identifiers >= BULK_DISTINCT;
     let severity = if category == Category::HighlyConfidential || bulk { Severity::Critical } else { Severity::High };
@@ -228,7 +283,7 @@ pub fn evaluate(file: &FileFacts<'_>) -> Vec<Violation> {
         violations.push(Violation {
             rule,
             severity,
-            reason: format!("{} content is stored unencrypted in {place}", category.as_str().replace('_', " ")),
+            reason: format!("{} content is stored unencrypted in {place}", category_words(category)),
             remediation: "encrypt it with AES-256 (e.g. 7-Zip AES-256) or move it to managed storage",
         });
     }
@@ -336,6 +391,30 @@ mod tests {
             ["highly_confidential_in_unmanaged_cloud", "credential_exposed"],
             "one alert for one problem: the highly confidential rule carries the unencrypted fact"
         );
+    }
+
+    #[test]
+    fn reasons_name_the_provider_as_people_say_it() {
+        let location = Location {
+            kind: LocationKind::UnmanagedCloud,
+            provider: Some("google_drive".into()),
+            root: None,
+            volume_encryption: None,
+        };
+        let facts = FileFacts {
+            location: &location,
+            classification: &classification(Category::HighlyConfidential, 12),
+            encryption: &Encryption::none(),
+            detector_classes: &[],
+            age_days: None,
+            retention_days: 365,
+        };
+        let reasons: Vec<String> = evaluate(&facts).into_iter().map(|v| v.reason).collect();
+        assert_eq!(
+            reasons,
+            ["highly confidential material is stored (unencrypted) in an unmanaged cloud folder (Google Drive)"]
+        );
+        assert_eq!(provider_name("my_lab_nas"), "my_lab_nas", "free text from the configuration is kept");
     }
 
     #[test]

@@ -170,7 +170,7 @@ impl Scanner {
     /// Adds `key_stored_with_data` to the record of a credential stored where encrypted data is
     /// (as the rules configuration tunes it); the violations that configuration allowed.
     pub fn add_key_beside_data(&self, record: &mut FileRecord) -> Vec<(&'static str, String)> {
-        let place = record.location.provider.clone().unwrap_or_else(|| "the same volume".to_string());
+        let place = record.location.provider.as_deref().map_or("the same volume", crate::policy::provider_name);
         let violation = crate::policy::key_stored_with_data(&format!("the same folder ({place})"));
         let tuned = crate::policy::apply_rules_config(vec![violation], Path::new(&record.path), &self.rules);
         record.violations.extend(tuned.violations);

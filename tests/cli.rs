@@ -397,20 +397,76 @@ match = []
 }
 
 #[test]
-fn the_human_view_is_a_table_without_colour_when_piped() {
+fn the_human_view_has_no_colour_when_piped() {
     let t = Tree::new();
     t.write("staff.csv", "Name,NI number\nAnn,AB 12 34 56 C\n");
-    let out = t.command().arg(t.root()).output().unwrap();
+    let out = t.command().env_remove("NO_COLOR").arg(t.root()).output().unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(stdout.contains("CATEGORY"), "{stdout}");
-    assert!(
-        stdout
-            .lines()
-            .any(|l| l.starts_with("confidential") && l.contains("uk_nino\u{d7}1") && l.ends_with("staff.csv")),
-        "{stdout}"
-    );
+    assert!(stdout.contains("confidential \u{b7} local disk \u{b7} uk_nino\u{d7}1\n"), "{stdout}");
+    assert!(stdout.contains(&format!("\n  {}\n", t.root().join("staff.csv").display())), "{stdout}");
     assert!(stdout.contains("Scanned 1 files"), "{stdout}");
     assert!(!stdout.contains('\x1b') && out.stderr.is_empty(), "no colours or progress when piped");
+    let always = t.command().args(["--color", "always"]).arg(t.root()).output().unwrap();
+    assert!(String::from_utf8(always.stdout).unwrap().contains("\x1b[33mconfidential\x1b[0m"), "--color always");
+}
+
+/// A tree with a critical violation (patient data in Dropbox), others less severe, and files
+/// that are not sensitive, encrypted and public, for the reports.
+fn audit_tree() -> Tree {
+    let t = Tree::new();
+    t.write(
+        "alice/Dropbox/Human Resources/Occupational Health/2024 referrals/patients.csv",
+        "Name,NHS Number,Notes\nAnn Smith,453 686 1564,diagnosed with diabetes\n",
+    );
+    t.write("alice/Dropbox/HR/staff.csv", "Name,NI number\nAnn,AB 12 34 56 C\nBob,JG103942A\n");
+    t.write("alice/Documents/letter.txt", "Dear colleague, our office is at LE11 3TU.\n");
+    t.write("alice/Documents/open-day.txt", "PUBLIC\nOpen day programme\n");
+    t.write("alice/Documents/nothing.txt", "Lunch is at noon.\n");
+    let aes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/fixtures/zip-aes256.zip")).unwrap();
+    t.write("alice/Documents/backup.zip", aes);
+    t
+}
+
+/// `dlp-scan ROOT` as a person runs it, at a terminal width of `columns`.
+fn human_report(t: &Tree, columns: usize) -> String {
+    let out =
+        t.command().env("COLUMNS", columns.to_string()).args(["--color", "never"]).arg(t.root()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "violations give exit status 1");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_human_report_leads_with_action_and_fits_the_terminal() {
+    let t = audit_tree();
+    for columns in [80, 160] {
+        let report = human_report(&t, columns);
+        let lines: Vec<&str> = report.lines().collect();
+        let first = |prefix: &str| {
+            lines.iter().position(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("no {prefix:?} in\n{report}"))
+        };
+        let critical = first("CRITICAL  highly_confidential_in_unmanaged_cloud");
+        assert!(lines[critical + 1].trim_start().ends_with("2024 referrals/patients.csv"), "path on its own line");
+        assert!(lines[critical + 2].starts_with("  Why:  highly confidential material is stored"), "{report}");
+        assert!(report.contains("(Dropbox)"), "the provider as people say it: {report}");
+        let inventory = first("FILES (");
+        assert!(critical < first("HIGH  ") && first("MEDIUM  ") < inventory, "most severe first:\n{report}");
+        assert!(critical < inventory && inventory < first("TOTALS"), "{report}");
+        assert!(first("highly confidential \u{b7}") < first("confidential \u{b7}"), "most sensitive first");
+        for line in &lines {
+            let is_path = line.strip_prefix("  ").is_some_and(|p| p.starts_with(t.root().to_str().unwrap()));
+            assert!(line.chars().count() <= columns || is_path, "{columns} columns: {line:?}");
+        }
+        let totals = report[report.find("TOTALS").unwrap()..].split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            totals.contains(
+                "Scanned 6 files (0.0 MB) in",
+            ) && totals.contains(": 1 highly confidential, 1 confidential, 1 encrypted (content unknown), 2 not sensitive, 1 public."),
+            "totals add up: {totals}"
+        );
+        assert!(totals.contains("Violations: 3 (1 critical, 1 high, 1 medium); by rule:"), "{totals}");
+    }
+    let narrow = human_report(&t, 80);
+    assert!(narrow.lines().any(|l| l.chars().count() > 80), "the long path is whole, not cut: {narrow}");
 }
 
 /// The version digit of a hyphenated UUID.
@@ -1118,4 +1174,206 @@ fn barcodes_message_ids_software_labels_and_papers_are_not_personal_data() {
     assert_eq!(counted(&records, "cvs-label.txt", "uk_nino"), (1, "low".to_string()));
     assert_eq!(counted(&records, "research-abstract.txt", "special_category.health").1, "low");
     assert_eq!(file_record(&records, "card.txt")["classification"], "confidential", "a card is still a card");
+}
+
+#[test]
+fn the_csv_report_has_one_row_per_file_and_parses_back() {
+    let t = audit_tree();
+    let out = t.command().args(["--format", "csv"]).arg(t.root()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let mut csv = csv::Reader::from_reader(out.stdout.as_slice());
+    let header: Vec<String> = csv.headers().unwrap().iter().map(str::to_string).collect();
+    assert_eq!(
+        header,
+        ["path", "category", "location", "provider", "encrypted", "violations", "detectors", "partial_reasons"]
+    );
+    let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 5, "every file with something to report, the clean one left out: {rows:?}");
+    let patients = &rows[0];
+    assert!(patients[0].ends_with("2024 referrals/patients.csv"), "most sensitive first: {rows:?}");
+    assert_eq!(&patients[1], "highly_confidential");
+    assert_eq!((&patients[2], &patients[3], &patients[4]), ("unmanaged_cloud", "dropbox", "false"));
+    assert_eq!(
+        patients[5].split(';').collect::<Vec<_>>(),
+        ["highly_confidential_in_unmanaged_cloud:critical", "unlabelled_highly_confidential:medium"]
+    );
+    assert!(patients[6].split(';').any(|d| d == "nhs_number:1"), "{patients:?}");
+    let backup = rows.iter().find(|r| r[0].ends_with("backup.zip")).unwrap();
+    assert_eq!((&backup[2], &backup[4]), ("local", "true"));
+}
+
+/// The paths of the file records of a JSON run.
+fn file_paths(records: &[Value]) -> Vec<String> {
+    let mut paths: Vec<String> =
+        records.iter().filter(|r| r["type"] == "file").map(|r| r["path"].as_str().unwrap().to_string()).collect();
+    paths.sort();
+    paths
+}
+
+#[test]
+fn severity_and_category_filters_shape_what_is_shown_not_what_is_counted() {
+    let t = audit_tree();
+    let (records, out) = t.scan_json(&["--min-severity", "critical"]);
+    assert_eq!(out.status.code(), Some(1));
+    let shown = file_paths(&records);
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert!(shown[0].ends_with("patients.csv"));
+    let counted =
+        summary(&records)["violations"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum::<u64>();
+    assert_eq!(counted, 3, "the summary counts every violation");
+
+    let human = t.command().args(["--min-severity", "high"]).arg(t.root()).output().unwrap();
+    let human = String::from_utf8(human.stdout).unwrap();
+    assert!(human.contains("CRITICAL  ") && human.contains("HIGH  ") && !human.contains("MEDIUM  "), "{human}");
+    assert!(!human.contains("letter.txt"), "no violation, not shown: {human}");
+    assert!(human.contains("Violations: 3 (1 critical, 1 high, 1 medium)"), "totals count everything: {human}");
+
+    let out = t
+        .command()
+        .args(["--format", "csv", "--category", "public", "--category", "not_sensitive"])
+        .arg(t.root())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "the exit status still counts the violations not shown");
+    let mut csv = csv::Reader::from_reader(out.stdout.as_slice());
+    let mut names: Vec<String> = csv.records().map(|r| r.unwrap()[0].rsplit('/').next().unwrap().to_string()).collect();
+    names.sort();
+    assert_eq!(names, ["backup.zip", "letter.txt", "open-day.txt"], "an encrypted file's category is not_sensitive");
+}
+
+#[test]
+fn quiet_prints_nothing_on_stdout_and_names_unreadable_paths_on_stderr() {
+    let t = audit_tree();
+    let missing = t.dir.path().join("no-such-folder");
+    for format in [None, Some("json")] {
+        let mut cmd = t.command();
+        cmd.arg("--quiet").args(format.map(|f| ["--format", f]).into_iter().flatten());
+        let out = cmd.arg(t.root()).arg(&missing).output().unwrap();
+        assert!(out.stdout.is_empty(), "{format:?}: {}", String::from_utf8_lossy(&out.stdout));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(&format!("dlp-scan: {}:", missing.display())), "{stderr}");
+        assert_eq!(out.status.code(), Some(2), "a missing path");
+    }
+    let out = t.command().arg("-q").arg(t.root()).output().unwrap();
+    assert_eq!((out.status.code(), out.stdout.is_empty()), (Some(1), true), "the exit status tells the result");
+}
+
+#[test]
+fn summary_shows_only_the_totals() {
+    let t = audit_tree();
+    let out = t.command().arg("--summary").arg(t.root()).output().unwrap();
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(report.starts_with("TOTALS") && report.contains("Violations: 3 (1 critical"), "{report}");
+    assert!(!report.contains("patients.csv"), "{report}");
+    let (records, out) = t.scan_json(&["--summary"]);
+    assert_eq!(records.len(), 1, "only the summary record");
+    assert_eq!((records[0]["type"].as_str(), out.status.code()), (Some("summary"), Some(1)));
+    let out = t.command().args(["--summary", "--format", "csv"]).arg(t.root()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "a CSV of totals only is not a thing");
+}
+
+#[test]
+fn files_from_reads_paths_by_line_or_by_nul_and_from_standard_input() {
+    let t = Tree::new();
+    let a = t.write("a.txt", NINO_LINE);
+    let b = t.write("b\nwith a new line.txt", NINO_LINE);
+    t.write("not-listed.txt", NINO_LINE);
+    let list = t.dir.path().join("list.txt");
+    std::fs::write(&list, format!("{}\r\n\n", a.display())).unwrap();
+    let (records, _) = {
+        let out = t.command().args(["--format", "json", "--files-from"]).arg(&list).output().unwrap();
+        (parse_lines(&out.stdout), out)
+    };
+    assert_eq!(file_paths(&records), [a.display().to_string()], "one per line, a Windows line end dropped");
+
+    let mut child = t
+        .command()
+        .args(["--format", "json", "--files-from", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let nul_separated = format!("{}\0{}\0", a.display(), b.display());
+    child.stdin.take().unwrap().write_all(nul_separated.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let mut expected = vec![a.display().to_string(), b.display().to_string()];
+    expected.sort();
+    assert_eq!(file_paths(&parse_lines(&out.stdout)), expected, "NUL-separated, a name with a new line whole");
+}
+
+/// Debian's `chromium` on PATH, for the HTML report's tests.
+fn chromium() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|dir| dir.join("chromium")).find(|p| p.is_file())
+}
+
+/// Runs headless Chromium, isolated from the network and the user's profile, on `page` with
+/// `what` (`--dump-dom`, `--screenshot=...`); its stdout.
+fn headless(chromium: &std::path::Path, page: &std::path::Path, what: &str) -> Vec<u8> {
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new("timeout")
+        .arg("120")
+        .arg(chromium)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        .args(["--disable-component-update", "--no-first-run", "--hide-scrollbars", "--window-size=1400,1600"])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(what)
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "chromium: {}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+#[test]
+fn the_html_report_opens_in_a_browser_with_the_violations_first() {
+    let Some(chromium) = chromium() else {
+        let _ = writeln!(std::io::stderr(), "skipped: `chromium` is not installed (Debian: apt-get install chromium)");
+        return;
+    };
+    let t = audit_tree();
+    let out = t.command().args(["--format", "html"]).arg(t.root()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let page = t.dir.path().join("report.html");
+    std::fs::write(&page, &out.stdout).unwrap();
+    let source = String::from_utf8(out.stdout).unwrap();
+    for external in ["http:", "https:", "//", "src=", "href=", "url(", "@import"] {
+        assert!(!source.contains(external), "the page references {external:?}");
+    }
+
+    let dom = String::from_utf8(headless(&chromium, &page, "--dump-dom")).unwrap();
+    let violations = dom.find("<table id=\"violations\">").expect("a violations table");
+    let inventory = dom.find("<table id=\"inventory\"").expect("an inventory table");
+    assert!(violations < inventory, "violations before the inventory");
+    let violations_table = &dom[violations..dom[violations..].find("</table>").unwrap() + violations];
+    let first_row = violations_table.split("<tr>").nth(2).expect("a violation");
+    assert!(first_row.contains("critical") && first_row.contains("2024 referrals/patients.csv"), "{first_row}");
+    assert!(first_row.contains("move it to the university"), "with what to do: {first_row}");
+    assert!(dom.contains("<svg id=\"chart\""), "the chart of categories by location");
+
+    let shot = t.dir.path().join("report.png");
+    headless(&chromium, &page, &format!("--screenshot={}", shot.display()));
+    let png = std::fs::read(&shot).expect("a screenshot");
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "a page was drawn");
+}
+
+#[test]
+fn filters_leave_the_configured_sinks_whole_and_unfiltered_stdout_shares_their_event_ids() {
+    let t = audit_tree();
+    let events = t.dir.path().join("events.jsonl");
+    let cfg = t.dir.path().join("sink.toml");
+    std::fs::write(&cfg, format!("[[sinks]]\ntype = \"file\"\npath = \"{}\"\nformat = \"json\"\n", events.display()))
+        .unwrap();
+    let ids = |records: &[Value]| -> Vec<String> {
+        records.iter().map(|r| r["event_id"].as_str().unwrap().to_string()).collect()
+    };
+    let (printed, _) = t.scan_json(&["--config", cfg.to_str().unwrap()]);
+    let written = parse_lines(&std::fs::read(&events).unwrap());
+    assert_eq!(ids(&printed), ids(&written), "one event, one id, on stdout and in the sink");
+
+    std::fs::remove_file(&events).unwrap();
+    let (printed, _) = t.scan_json(&["--config", cfg.to_str().unwrap(), "--min-severity", "critical"]);
+    let written = parse_lines(&std::fs::read(&events).unwrap());
+    assert_eq!(file_paths(&printed).len(), 1, "stdout filtered");
+    assert_eq!(file_paths(&written).len(), 5, "the sink receives every file record");
 }

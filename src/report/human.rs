@@ -1,78 +1,39 @@
-//! The human view: a table of files by category, then totals.
+//! The terminal's report: what to act on first, then what was found, then totals that add up.
 //!
-//! Collects file and error records while the scan runs and writes the table when it ends, sorted
-//! most sensitive first. Every text is sanitised (control characters are shown as `\x1b`,
-//! `\u2028` and the like) so a crafted file name cannot move the cursor, recolour the terminal or
-//! read differently from what it is.
+//! 1. Violations, most severe first: the severity and rule, the file's path on a line of its
+//!    own, why it is a problem and what to do, in plain words.
+//! 2. The inventory: every file with something to report, most sensitive first.
+//! 3. Files that could not be read.
+//! 4. Totals: files by category (adding up to the files scanned), violations by severity and by
+//!    rule, violations allowed by the configuration, files not fully read by reason.
+//!
+//! Text is wrapped between words to the width given; paths are never wrapped or cut (a long
+//! one is alone on its line, so it may exceed the width). Every text from a record is
+//! sanitised (control characters are shown as `\x1b`, `\u2028` and the like) so a crafted file
+//! name cannot move the cursor, recolour the terminal or read differently from what it is.
 
 use std::io::{self, Write};
-use std::sync::Mutex;
 
-use super::{FileRecord, Record, RecordSink, SummaryRecord};
-use crate::classify::Category;
+use super::collect::{Report, Sensitivity, Totals};
+use super::{ErrorRecord, FileRecord};
+use crate::policy::Severity;
 
-/// Collects records for the table.
-#[derive(Default)]
-pub struct HumanReport {
-    files: Mutex<Vec<FileLine>>,
-    errors: Mutex<Vec<String>>,
+/// How the report is laid out.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    /// Columns to wrap text at.
+    pub width: usize,
+    /// Colour with ANSI escapes (only for a terminal).
+    pub colour: bool,
 }
 
-struct FileLine {
-    category: Category,
-    path: String,
-    findings: String,
-    members: Vec<String>,
-    violations: Vec<String>,
-    partial_reasons: Vec<&'static str>,
-    encryption: Option<String>,
-}
-
-impl RecordSink for HumanReport {
-    fn record(&self, record: &Record) {
-        match record {
-            Record::File(f) => {
-                self.files.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(FileLine::from(f))
-            }
-            Record::Error(e) => self.errors.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(format!(
-                "{}: {}",
-                sanitise(&e.path),
-                sanitise(&e.message)
-            )),
-            Record::Summary(_) | Record::Agent(_) => {}
-        }
-    }
-}
-
-impl From<&FileRecord> for FileLine {
-    fn from(f: &FileRecord) -> Self {
-        let findings =
-            f.findings.iter().map(|x| format!("{}\u{d7}{}", x.detector, x.count)).collect::<Vec<_>>().join(" ");
-        let violations = f
-            .violations
-            .iter()
-            .map(|v| sanitise(&format!("{} ({}): {}", v.rule, v.severity.as_str(), v.reason)))
-            .collect();
-        let members =
-            f.members_with_findings.iter().map(|m| format!("{}!/{}", sanitise(&f.path), sanitise(m))).collect();
-        let encryption = f.encryption.method.as_ref().map(|m| {
-            let strength = match f.encryption.strong {
-                Some(true) => "strong",
-                Some(false) => "weak",
-                None => "strength unknown",
-            };
-            sanitise(&format!("encrypted: {m} ({strength})"))
-        });
-        FileLine {
-            category: f.classification,
-            path: sanitise(&f.path),
-            findings: sanitise(&findings),
-            members,
-            violations,
-            partial_reasons: f.partial_reasons.clone(),
-            encryption,
-        }
-    }
+/// Writes the whole report to `out`.
+pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
+    let mut w = Writer { style, out };
+    w.actions(report)?;
+    w.inventory(&report.files)?;
+    w.errors(&report.errors)?;
+    w.totals(&report.totals)
 }
 
 /// Shows the characters that must not reach a terminal raw as escapes (`\x1b`, `\x9b`,
@@ -89,107 +50,157 @@ pub fn sanitise(name: &str) -> String {
     out
 }
 
-fn paint(text: &str, category: Category, colour: bool) -> String {
-    if !colour {
-        return text.to_string();
+/// Indent of the lines under an entry's first line.
+const INDENT: &str = "  ";
+/// Indent of the lines under a labelled line (`  Why:  `), so the text lines up.
+const LABEL_INDENT: &str = "        ";
+
+struct Writer<'a> {
+    style: Style,
+    out: &'a mut dyn Write,
+}
+
+impl Writer<'_> {
+    /// `text` wrapped between words to the width, every line after the first indented by
+    /// `indent` (words longer than a line are left whole).
+    fn wrapped(&mut self, first_indent: &str, indent: &str, text: &str) -> io::Result<()> {
+        let options = textwrap::Options::new(self.style.width)
+            .initial_indent(first_indent)
+            .subsequent_indent(indent)
+            .break_words(false)
+            .word_splitter(textwrap::WordSplitter::NoHyphenation);
+        for line in textwrap::wrap(text, options) {
+            writeln!(self.out, "{line}")?;
+        }
+        Ok(())
     }
-    let code = match category {
-        Category::HighlyConfidential => "1;31",
-        Category::Confidential => "33",
-        Category::NotSensitive | Category::Public => "2",
-    };
-    format!("\x1b[{code}m{text}\x1b[0m")
-}
 
-impl HumanReport {
-    /// Writes the table and the totals.
-    pub fn write(&self, summary: &SummaryRecord, out: &mut dyn Write, colour: bool) -> io::Result<()> {
-        let mut files = std::mem::take(&mut *self.files.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
-        files.sort_by(|a, b| b.category.cmp(&a.category).then_with(|| a.path.cmp(&b.path)));
-        if !files.is_empty() {
-            writeln!(out, "{:<20} {:<40} PATH", "CATEGORY", "FINDINGS (distinct values)")?;
+    /// A path on a line of its own, whole, however long.
+    fn path(&mut self, path: &str) -> io::Result<()> {
+        writeln!(self.out, "{INDENT}{}", sanitise(path))
+    }
+
+    fn heading(&mut self, title: &str) -> io::Result<()> {
+        self.wrapped("", INDENT, &paint(title, "1", self.style.colour))?;
+        writeln!(self.out)
+    }
+
+    fn actions(&mut self, report: &Report) -> io::Result<()> {
+        let actions = report.actions();
+        if actions.is_empty() {
+            return Ok(());
         }
-        for f in &files {
-            let category = format!("{:<20}", f.category.as_str());
-            let partial = if f.partial_reasons.is_empty() {
-                String::new()
-            } else {
-                format!(" [partial: {}]", f.partial_reasons.join(", "))
-            };
-            let findings = f.encryption.as_deref().filter(|_| f.findings.is_empty()).unwrap_or(&f.findings);
-            writeln!(out, "{} {:<40} {}{partial}", paint(&category, f.category, colour), findings, f.path)?;
-            for m in &f.members {
-                writeln!(out, "{:<20}   in {m}", "")?;
-            }
-            for v in &f.violations {
-                writeln!(out, "{:<20}   ! {v}", "")?;
-            }
+        self.heading(&format!("VIOLATIONS ({}), most severe first: act on these", actions.len()))?;
+        for a in actions {
+            let severity = a.violation.severity;
+            let label = paint(&severity.as_str().to_uppercase(), severity_colour(severity), self.style.colour);
+            self.wrapped("", INDENT, &format!("{label}  {}", a.violation.rule))?;
+            self.path(&a.file.path)?;
+            self.wrapped(&format!("{INDENT}Why:  "), LABEL_INDENT, &sanitise(&a.violation.reason))?;
+            self.wrapped(&format!("{INDENT}Do:   "), LABEL_INDENT, a.violation.remediation)?;
+            writeln!(self.out)?;
         }
-        let errors = self.errors.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if !errors.is_empty() {
-            writeln!(out)?;
-            for e in errors.iter() {
-                writeln!(out, "error: {e}")?;
-            }
+        Ok(())
+    }
+
+    fn inventory(&mut self, files: &[FileRecord]) -> io::Result<()> {
+        if files.is_empty() {
+            return Ok(());
         }
-        writeln!(out)?;
-        write_totals(summary, out)
+        self.heading(&format!("FILES ({}), most sensitive first", files.len()))?;
+        for f in files {
+            self.file(f)?;
+        }
+        writeln!(self.out)
+    }
+
+    /// One file of the inventory: what it is, where, what was found; then its path and details.
+    fn file(&mut self, f: &FileRecord) -> io::Result<()> {
+        let sensitivity = Sensitivity::of(f);
+        let label = paint(sensitivity.words(), sensitivity_colour(sensitivity), self.style.colour);
+        let findings: Vec<String> = f.findings.iter().map(|x| format!("{}\u{d7}{}", x.detector, x.count)).collect();
+        let mut details = super::collect::place_words(&f.location);
+        if !findings.is_empty() {
+            details.push_str(&format!(" \u{b7} {}", findings.join(" ")));
+        }
+        self.wrapped("", LABEL_INDENT, &format!("{label} \u{b7} {}", sanitise(&details)))?;
+        self.path(&f.path)?;
+        for m in &f.members_with_findings {
+            writeln!(self.out, "{INDENT}in {}", sanitise(m))?;
+        }
+        if f.members_omitted > 0 {
+            writeln!(self.out, "{INDENT}and {} more members with findings", f.members_omitted)?;
+        }
+        if let Some(encryption) = super::collect::encryption_words(f) {
+            self.wrapped(INDENT, LABEL_INDENT, &sanitise(&encryption))?;
+        }
+        if !f.partial_reasons.is_empty() {
+            let reasons: Vec<String> = f.partial_reasons.iter().map(|r| r.replace('_', " ")).collect();
+            self.wrapped(INDENT, LABEL_INDENT, &format!("not fully read: {}", reasons.join(", ")))?;
+        }
+        Ok(())
+    }
+
+    fn errors(&mut self, errors: &[ErrorRecord]) -> io::Result<()> {
+        if errors.is_empty() {
+            return Ok(());
+        }
+        self.heading(&format!("COULD NOT BE READ ({})", errors.len()))?;
+        for e in errors {
+            self.path(&e.path)?;
+            self.wrapped(LABEL_INDENT, LABEL_INDENT, &sanitise(&e.message))?;
+        }
+        writeln!(self.out)
+    }
+
+    fn totals(&mut self, t: &Totals) -> io::Result<()> {
+        self.heading("TOTALS")?;
+        for sentence in t.sentences() {
+            self.wrapped("", INDENT, &sanitise(&sentence))?;
+        }
+        Ok(())
     }
 }
 
-/// Counts by reason in words: `2 unsupported format, 1 truncated`.
-fn counted(counts: &std::collections::BTreeMap<&'static str, u64>) -> String {
-    let parts: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {}", k.replace('_', " "))).collect();
-    parts.join(", ")
-}
-
-/// ` (2 unsupported format, 1 truncated)`, or nothing for no counts.
-fn by_reason(counts: &std::collections::BTreeMap<&'static str, u64>) -> String {
-    if counts.is_empty() {
-        String::new()
+fn paint(text: &str, code: &str, colour: bool) -> String {
+    if colour {
+        format!("\x1b[{code}m{text}\x1b[0m")
     } else {
-        format!(" ({})", counted(counts))
+        text.to_string()
     }
 }
 
-fn write_totals(s: &SummaryRecord, out: &mut dyn Write) -> io::Result<()> {
-    let count = |k: &str| s.classifications.get(k).copied().unwrap_or(0);
-    writeln!(
-        out,
-        "Scanned {} files ({:.1} MB) in {:.1} s.",
-        s.files_scanned,
-        s.bytes_scanned as f64 / 1e6,
-        s.duration_ms as f64 / 1000.0
-    )?;
-    writeln!(
-        out,
-        "Files with findings: {} ({} highly confidential, {} confidential, {} not sensitive).",
-        s.files_with_findings,
-        count("highly_confidential"),
-        count("confidential"),
-        count("not_sensitive")
-    )?;
-    let violations: u64 = s.violations.values().sum();
-    writeln!(
-        out,
-        "Violations: {violations}. Errors: {}{}. Incomplete scans: {}{}.",
-        s.errors,
-        by_reason(&s.error_kinds),
-        s.partial,
-        by_reason(&s.partial_reasons)
-    )?;
-    if !s.skipped.is_empty() {
-        writeln!(out, "Not scanned: {}.", counted(&s.skipped))?;
+fn severity_colour(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "1;31",
+        Severity::High => "31",
+        Severity::Medium => "33",
+        Severity::Low => "36",
     }
-    if s.suppressed > 0 {
-        writeln!(out, "Documentation or test values ignored: {}.", s.suppressed)?;
+}
+
+fn sensitivity_colour(sensitivity: Sensitivity) -> &'static str {
+    match sensitivity {
+        Sensitivity::HighlyConfidential => "1;31",
+        Sensitivity::Confidential => "33",
+        Sensitivity::Encrypted => "36",
+        Sensitivity::NotSensitive | Sensitivity::Public => "2",
     }
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::classify::Category;
+    use crate::report::collect::tests::{file, report};
+    use crate::report::view::View;
+    use crate::report::SummaryRecord;
+
+    fn text(report: &Report, width: usize) -> String {
+        let mut out = Vec::new();
+        write(report, Style { width, colour: false }, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
 
     #[test]
     fn control_characters_are_shown_not_sent_to_the_terminal() {
@@ -200,41 +211,73 @@ mod tests {
 
     #[test]
     fn files_not_read_whole_are_counted_by_reason() {
-        let Record::File(mut f) = crate::report::encode::tests::sample_file_record() else { unreachable!() };
+        let mut f = file("/h/staff.xlsx", Category::Confidential, &[]);
         f.partial = true;
         f.partial_reasons = vec!["unsupported_format"];
-        let report = HumanReport::default();
-        report.record(&Record::File(f));
-        let summary = SummaryRecord {
+        let mut r = report(vec![f], 1, &View::default());
+        r.totals.summary = SummaryRecord {
             errors: 1,
             error_kinds: [("corrupt", 1)].into(),
             partial: 2,
             partial_reasons: [("truncated", 1), ("unsupported_format", 1)].into(),
-            ..SummaryRecord::default()
+            ..r.totals.summary.clone()
         };
-        let mut out = Vec::new();
-        report.write(&summary, &mut out, false).unwrap();
-        let table = String::from_utf8(out).unwrap();
-        assert!(table.contains("staff.xlsx [partial: unsupported_format]"), "{table}");
-        assert!(
-            table.contains("Errors: 1 (1 corrupt). Incomplete scans: 2 (1 truncated, 1 unsupported format)."),
-            "{table}"
-        );
+        let table = text(&r, 100);
+        assert!(table.contains("  not fully read: unsupported format\n"), "{table}");
+        assert!(table.contains("Not fully read: 2 (1 truncated, 1 unsupported format)."), "{table}");
+        assert!(table.contains("Errors: 1 (1 corrupt)."), "{table}");
     }
 
     #[test]
-    fn the_table_holds_no_raw_control_character_from_a_file_name() {
-        let Record::File(mut f) = crate::report::encode::tests::sample_file_record() else { unreachable!() };
+    fn the_report_holds_no_raw_control_character_from_a_file_name() {
         let hostile = ['\u{1b}', '\u{7}', '\r', '\n', '\u{7f}', '\u{9b}'];
-        f.path = format!("/h/Dropbox/{}staff.csv", hostile.iter().collect::<String>());
-        let report = HumanReport::default();
-        report.record(&Record::File(f));
-        let mut out = Vec::new();
-        report.write(&SummaryRecord::default(), &mut out, false).unwrap();
-        let table = String::from_utf8(out).unwrap();
-        let row = table.lines().find(|l| l.contains("staff.csv")).expect("the file's row");
+        let path = format!("/h/Dropbox/{}staff.csv", hostile.iter().collect::<String>());
+        let table = text(&report(vec![file(&path, Category::Confidential, &[])], 1, &View::default()), 80);
+        let row = table.lines().find(|l| l.contains("staff.csv")).expect("the file's path");
         assert!(row.contains(r"\x1b\x07\x0d\x0a\x7f\x9bstaff.csv"), "{row}");
         assert!(!table.chars().any(|c| hostile.contains(&c) && c != '\n'), "{table:?}");
-        assert_eq!(table.lines().filter(|l| l.contains("staff.csv")).count(), 1, "one line for the file: {table}");
+    }
+
+    #[test]
+    fn violations_lead_with_why_and_what_to_do_then_the_inventory_then_totals() {
+        let r = report(
+            vec![
+                file("/h/Dropbox/list.csv", Category::Confidential, &[Severity::High]),
+                file("/h/Dropbox/patients.csv", Category::HighlyConfidential, &[Severity::Critical]),
+            ],
+            5,
+            &View::default(),
+        );
+        let table = text(&r, 160);
+        let at = |needle: &str| table.find(needle).unwrap_or_else(|| panic!("no {needle:?} in\n{table}"));
+        assert!(at("CRITICAL  ") < at("HIGH  ") && at("HIGH  ") < at("FILES (2)"), "{table}");
+        assert!(at("FILES (2)") < at("TOTALS"), "{table}");
+        assert!(table.contains("\n  /h/Dropbox/patients.csv\n"), "the path alone on its line: {table}");
+        assert!(table.contains("  Why:  confidential content is stored unencrypted in an unmanaged cloud"), "{table}");
+        assert!(table.contains("  Do:   encrypt it with AES-256"), "{table}");
+        assert!(
+            table.contains("highly confidential \u{b7} Dropbox (unmanaged cloud) \u{b7} uk_nino\u{d7}14"),
+            "{table}"
+        );
+        assert!(
+            table.contains(
+                "1 highly confidential, 1 confidential, 0 encrypted (content unknown), 3 not sensitive, 0 public."
+            ),
+            "{table}"
+        );
+        assert!(table.contains("Violations: 2 (1 critical, 1 high); by rule:"), "{table}");
+    }
+
+    #[test]
+    fn lines_fit_the_width_and_only_paths_may_exceed_it() {
+        let long = format!("/h/Dropbox/{}/staff.csv", "a-very-long-folder-name".repeat(4));
+        let r = report(vec![file(&long, Category::Confidential, &[Severity::High])], 1, &View::default());
+        for width in [50, 80] {
+            let table = text(&r, width);
+            for line in table.lines().filter(|l| l.trim() != long) {
+                assert!(textwrap::core::display_width(line) <= width, "{width}: {line:?}");
+            }
+            assert!(table.lines().any(|l| l.trim() == long), "the path whole: {table}");
+        }
     }
 }

@@ -8,10 +8,14 @@
 //! stamps a record for delivery and [`encode`] turns it into JSON, ECS, OCSF or CEF; the
 //! transports are in `crate::deliver`.
 
+pub mod collect;
+pub mod csv;
 pub mod encode;
 pub mod event;
+pub mod html;
 pub mod human;
 mod record;
+pub mod view;
 
 pub use record::{
     path_fields, AgentEvent, AgentRecord, EncryptionRecord, ErrorRecord, FileRecord, FindingRecord, LocationRecord,

@@ -1,7 +1,7 @@
 //! `dlp-scan PATH...`: a one-shot audit of files for personal data, printed for a person or as JSON
 //! Lines for a SIEM. Arguments become a `Config` here; all work happens in the library.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
@@ -9,13 +9,17 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{CommandFactory, Parser, ValueEnum};
+use dlp_scan::classify::Category;
 use dlp_scan::config::Config;
 use dlp_scan::deliver::{Delivery, DeliveryConfig, SinkKind, SinkSpec, SinkStatus};
 use dlp_scan::keyfile::{self, KeySource};
+use dlp_scan::policy::Severity;
+use dlp_scan::report::collect::Collected;
 use dlp_scan::report::encode::EventFormat;
 use dlp_scan::report::event::Origin;
-use dlp_scan::report::human::HumanReport;
-use dlp_scan::report::{Fanout, RecordSink, SummaryRecord};
+use dlp_scan::report::human::{self, Style};
+use dlp_scan::report::view::{Shown, View};
+use dlp_scan::report::{self, Fanout, Record, RecordSink, SummaryRecord};
 use dlp_scan::scan::{Progress, Scanner};
 use dlp_scan::worker;
 
@@ -27,13 +31,47 @@ use dlp_scan::worker;
 #[command(name = "dlp-scan", version)]
 struct Args {
     /// Files or directories to scan.
-    #[arg(required_unless_present_any = ["send_spooled", "generate", "list_detectors"], value_name = "PATH")]
+    #[arg(
+        required_unless_present_any = ["send_spooled", "generate", "list_detectors", "files_from"],
+        value_name = "PATH"
+    )]
     paths: Vec<PathBuf>,
 
-    /// Output format on stdout, one event per line: `json` (the report records), `ecs`, `ocsf`
-    /// or `cef`; `human` (the default) is a table. Configured `[[sinks]]` receive events too.
+    /// Also scan the paths listed in FILE (`-`: standard input), one per line, or separated by
+    /// NUL characters when the list holds any (`find -print0`).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["send_spooled", "list_detectors", "generate"])]
+    files_from: Option<PathBuf>,
+
+    /// Output format on stdout: `human` (the default: violations first, then the files, then
+    /// totals), `csv` (one row per file) or `html` (one self-contained page), written when the
+    /// scan ends; or one event per line: `json` (the report records), `ecs`, `ocsf` or `cef`.
+    /// Configured `[[sinks]]` receive events too.
     #[arg(long, value_enum)]
     format: Option<Format>,
+
+    /// Colours in the human report: `auto` (on a terminal, unless NO_COLOR is set), `always`
+    /// or `never`. Its width is the COLUMNS environment variable, else the terminal's, else 80.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+
+    /// Nothing on standard output (files that cannot be read are still named on stderr); the
+    /// exit status tells the result. Configured sinks still receive every event.
+    #[arg(long, short, conflicts_with = "summary")]
+    quiet: bool,
+
+    /// Show only the totals (with an event format, only the summary record).
+    #[arg(long)]
+    summary: bool,
+
+    /// Show only files with a violation at least this severe (and only those violations). The
+    /// totals and the exit status still count everything.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    min_severity: Option<SeverityArg>,
+
+    /// Show only files of this category (repeatable). The totals and the exit status still
+    /// count everything.
+    #[arg(long, value_enum, value_name = "CATEGORY")]
+    category: Vec<CategoryArg>,
 
     /// Scan nothing: deliver the events earlier runs left in the network sinks' spools (for
     /// example while a receiver was down), waiting up to `delivery.drain_timeout_secs`.
@@ -86,8 +124,12 @@ enum Format {
     Ocsf,
     /// ArcSight CEF, one event per line.
     Cef,
-    /// The table for people (the default).
+    /// The report for people (the default).
     Human,
+    /// One row per file with a header row, for a spreadsheet.
+    Csv,
+    /// One self-contained HTML page, to open or hand on.
+    Html,
 }
 
 impl Format {
@@ -97,9 +139,75 @@ impl Format {
             Format::Ecs => Some(EventFormat::Ecs),
             Format::Ocsf => Some(EventFormat::Ocsf),
             Format::Cef => Some(EventFormat::Cef),
-            Format::Human => None,
+            Format::Human | Format::Csv | Format::Html => None,
         }
     }
+}
+
+/// When the human report is coloured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// `--min-severity`, as the records name severities.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum SeverityArg {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(s: SeverityArg) -> Severity {
+        match s {
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Critical => Severity::Critical,
+        }
+    }
+}
+
+/// `--category`, as the records name categories.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+enum CategoryArg {
+    Public,
+    NotSensitive,
+    Confidential,
+    HighlyConfidential,
+}
+
+impl From<CategoryArg> for Category {
+    fn from(c: CategoryArg) -> Category {
+        match c {
+            CategoryArg::Public => Category::Public,
+            CategoryArg::NotSensitive => Category::NotSensitive,
+            CategoryArg::Confidential => Category::Confidential,
+            CategoryArg::HighlyConfidential => Category::HighlyConfidential,
+        }
+    }
+}
+
+/// What standard output receives.
+enum Stdout {
+    /// Events, one per line, through these stdout sinks delivered with the configured ones
+    /// (so an event has the same `event_id` on stdout and in the SIEM).
+    Shared(Vec<SinkSpec>),
+    /// Events through these stdout sinks, stamped apart from the configured sinks' so that the
+    /// view filters them alone.
+    Apart(DeliveryConfig),
+    /// A report written when the scan ends.
+    Report(Format),
+    /// Nothing (`--quiet`).
+    Nothing,
 }
 
 /// The process exit status, as documented in `--help`.
@@ -143,17 +251,39 @@ fn load_config(args: &Args) -> Result<Config> {
     Ok(config)
 }
 
-/// The sinks of this run: the configured ones, with stdout following `--format` when given
-/// (a configured stdout sink is the default for `--format`).
-fn delivery_config(args: &Args, config: &Config) -> DeliveryConfig {
+/// The configured sinks other than standard output (which `--format` and the filters decide).
+fn delivery_config(config: &Config) -> DeliveryConfig {
     let mut delivery = config.delivery.clone();
-    if let Some(format) = args.format {
-        delivery.sinks.retain(|s| s.kind != SinkKind::Stdout);
-        if let Some(format) = format.event_format() {
-            delivery.sinks.push(SinkSpec { name: "stdout".to_string(), format, kind: SinkKind::Stdout });
-        }
-    }
+    delivery.sinks.retain(|s| s.kind != SinkKind::Stdout);
     delivery
+}
+
+/// What standard output receives: `--format` when given, else a configured stdout sink's
+/// events, else the human report.
+fn stdout_of(args: &Args, config: &Config, view: &View) -> Stdout {
+    let configured: Vec<SinkSpec> =
+        config.delivery.sinks.iter().filter(|s| s.kind == SinkKind::Stdout).cloned().collect();
+    let sinks = match args.format.map(|f| (f, f.event_format())) {
+        _ if args.quiet => return Stdout::Nothing,
+        Some((_, Some(format))) => vec![SinkSpec { name: "stdout".to_string(), format, kind: SinkKind::Stdout }],
+        Some((report, None)) => return Stdout::Report(report),
+        None if configured.is_empty() => return Stdout::Report(Format::Human),
+        None => configured,
+    };
+    if view.shows_everything() {
+        Stdout::Shared(sinks)
+    } else {
+        Stdout::Apart(DeliveryConfig { sinks, ..config.delivery.clone() })
+    }
+}
+
+/// The filters of `--summary`, `--min-severity` and `--category`.
+fn view_of(args: &Args) -> View {
+    View {
+        min_severity: args.min_severity.map(Severity::from),
+        categories: args.category.iter().copied().map(Category::from).collect(),
+        totals_only: args.summary,
+    }
 }
 
 /// Says what the network sinks could not deliver before the drain timeout (it stays spooled).
@@ -197,12 +327,16 @@ fn run(args: &Args) -> Result<Exit> {
     }
     if args.send_spooled {
         let config = load_config(args).context("configuration")?;
-        let delivery = Delivery::start(&delivery_config(args, &config), Origin::this_machine()).context("sinks")?;
+        let delivery = Delivery::start(&delivery_config(&config), Origin::this_machine()).context("sinks")?;
         report_delivery(&delivery.finish());
         return Ok(Exit::Clean);
     }
+    if args.summary && matches!(args.format, Some(Format::Csv | Format::Html)) {
+        anyhow::bail!("--summary shows the totals: use it with the human report or an event format");
+    }
+    let paths = scan_paths(args)?;
     // A path that does not exist is an error record and the scan goes on (exit 2 at the end).
-    let missing = args.paths.iter().filter(|p| std::fs::symlink_metadata(p).is_err()).count();
+    let missing = paths.iter().filter(|p| std::fs::symlink_metadata(p).is_err()).count();
     let config = load_config(args).context("configuration")?;
     let (key, source) = keyfile::load_or_create(config.fingerprint_key_file.as_deref());
     if let KeySource::Ephemeral(reason) = &source {
@@ -217,14 +351,27 @@ fn run(args: &Args) -> Result<Exit> {
             worker::WorkerCommand::this_program(settings).context("finding this program to start parser workers")?;
         scanner.isolate_parsers(command);
     }
-    let progress = Progress::default();
-    let delivery_config = delivery_config(args, &config);
-    let to_stdout = delivery_config.sinks.iter().any(|s| s.kind == SinkKind::Stdout);
-    let delivery = Delivery::start(&delivery_config, Origin::this_machine()).context("sinks")?;
-    let summary = if to_stdout {
-        scanner.run(&args.paths, &delivery, &progress)
-    } else {
-        run_for_a_person(&scanner, &args.paths, &progress, &delivery)?
+    let view = view_of(args);
+    let stdout = stdout_of(args, &config, &view);
+    let mut sinks = delivery_config(&config);
+    if let Stdout::Shared(events) = &stdout {
+        sinks.sinks.extend(events.iter().cloned());
+    }
+    let delivery = Delivery::start(&sinks, Origin::this_machine()).context("sinks")?;
+    let summary = match stdout {
+        Stdout::Shared(_) => scanner.run(&paths, &delivery, &Progress::default()),
+        Stdout::Apart(stdout) => {
+            let events = Delivery::start(&stdout, Origin::this_machine()).context("sinks")?;
+            let summary = scanner.run(
+                &paths,
+                &Fanout(vec![&delivery, &Shown { view: &view, sink: &events }]),
+                &Progress::default(),
+            );
+            report_delivery(&events.finish());
+            summary
+        }
+        Stdout::Report(format) => run_for_a_person(&scanner, &paths, &delivery, format, &view, args.color)?,
+        Stdout::Nothing => scanner.run(&paths, &Fanout(vec![&delivery, &ErrorsToStderr]), &Progress::default()),
     };
     report_delivery(&delivery.finish());
     if missing > 0 {
@@ -234,28 +381,114 @@ fn run(args: &Args) -> Result<Exit> {
     Ok(exit_status(&summary, args.fail_on_incomplete))
 }
 
+/// Scans, collecting the records for a report written on stdout when the scan ends (with a
+/// progress line meanwhile on a terminal).
 fn run_for_a_person(
     scanner: &Scanner,
     paths: &[PathBuf],
-    progress: &Progress,
     delivery: &Delivery,
+    format: Format,
+    view: &View,
+    color: ColorChoice,
 ) -> Result<SummaryRecord> {
-    let table = HumanReport::default();
-    let report = Fanout(vec![&table as &dyn RecordSink, delivery]);
+    let collected = Collected::default();
+    let sinks = Fanout(vec![&collected as &dyn RecordSink, delivery]);
+    let progress = Progress::default();
     let interactive = io::stdout().is_terminal() && io::stderr().is_terminal();
     let done = std::sync::atomic::AtomicBool::new(false);
     let summary = std::thread::scope(|scope| {
         if interactive {
-            scope.spawn(|| show_progress(progress, &done));
+            scope.spawn(|| show_progress(&progress, &done));
         }
-        let summary = scanner.run(paths, &report, progress);
+        let summary = scanner.run(paths, &sinks, &progress);
         done.store(true, Ordering::Relaxed);
         summary
     });
-    let colour = interactive && std::env::var_os("NO_COLOR").is_none();
+    let report = collected.into_report(summary.clone(), view);
     let mut out = io::stdout().lock();
-    table.write(&summary, &mut out, colour).context("writing the report")?;
+    let written = match format {
+        Format::Csv => report::csv::write(&report, &mut out),
+        Format::Html => report::html::write(&report, &mut out),
+        _ => human::write(&report, Style { width: terminal_width(), colour: use_colour(color) }, &mut out),
+    };
+    dlp_scan::cli::unless_reader_gone(written).context("writing the report")?;
     Ok(summary)
+}
+
+/// Whether the human report is coloured: `auto` colours a terminal unless NO_COLOR is set (to
+/// anything but the empty string, as no-color.org asks).
+fn use_colour(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}
+
+/// Columns of the human report: COLUMNS when set (shells set it for their terminal, and a test
+/// or a pipe can choose a width with it), else the terminal's width, else 80.
+fn terminal_width() -> usize {
+    let from_env = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<usize>().ok()).filter(|&c| c > 0);
+    let from_terminal =
+        || terminal_size::terminal_size_of(io::stdout()).map(|(terminal_size::Width(w), _)| usize::from(w));
+    from_env.or_else(from_terminal).unwrap_or(80).max(MIN_WIDTH)
+}
+
+/// Narrower than this, the longest rule ids and detector names could not fit on a line.
+const MIN_WIDTH: usize = 50;
+
+/// The paths to scan: those given, then those listed by `--files-from`.
+fn scan_paths(args: &Args) -> Result<Vec<PathBuf>> {
+    let mut paths = args.paths.clone();
+    if let Some(list) = &args.files_from {
+        let bytes = if list.as_os_str() == "-" {
+            let mut bytes = Vec::new();
+            io::stdin().lock().read_to_end(&mut bytes).context("reading the path list from standard input")?;
+            bytes
+        } else {
+            std::fs::read(list).with_context(|| format!("reading the path list {}", list.display()))?
+        };
+        paths.extend(path_list(&bytes));
+    }
+    Ok(paths)
+}
+
+/// The paths in a list: NUL-separated when it holds a NUL (`find -print0`, names with new
+/// lines), else one per line (a line's `\r` dropped: lists written on Windows); empty entries
+/// skipped.
+fn path_list(bytes: &[u8]) -> Vec<PathBuf> {
+    let by_nul = bytes.contains(&0);
+    let separator = if by_nul { 0 } else { b'\n' };
+    bytes
+        .split(|&b| b == separator)
+        .map(|entry| if by_nul { entry } else { entry.strip_suffix(b"\r").unwrap_or(entry) })
+        .filter(|entry| !entry.is_empty())
+        .map(path_from_bytes)
+        .collect()
+}
+
+#[cfg(unix)]
+fn path_from_bytes(bytes: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
+}
+
+/// Windows names are Unicode: a list is UTF-8.
+#[cfg(not(unix))]
+fn path_from_bytes(bytes: &[u8]) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
+}
+
+/// With `--quiet`, names the files that could not be read on stderr (as `grep -q` and `rg -q`
+/// still report errors).
+struct ErrorsToStderr;
+
+impl RecordSink for ErrorsToStderr {
+    fn record(&self, record: &Record) {
+        if let Record::Error(e) = record {
+            let _ = writeln!(io::stderr(), "dlp-scan: {}: {}", human::sanitise(&e.path), human::sanitise(&e.message));
+        }
+    }
 }
 
 /// One line per detector: id, kind of data, confidence, true/false examples, description.

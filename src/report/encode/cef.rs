@@ -107,8 +107,8 @@ fn file_extension(f: &FileRecord, ext: &mut Extension) {
     ext.add_labelled("cs1", "classification", f.classification.as_str());
     ext.add_labelled("cs2", "detectors", &detectors.join(","));
     let location = match &f.location.provider {
-        Some(p) => format!("{}/{p}", location_kind(f)),
-        None => location_kind(f).to_string(),
+        Some(p) => format!("{}/{p}", f.location.kind.as_str()),
+        None => f.location.kind.as_str().to_string(),
     };
     ext.add_labelled("cs3", "storageLocation", &location);
     let encryption = match (&f.encryption.method, f.encryption.strong) {
@@ -124,15 +124,6 @@ fn file_extension(f: &FileRecord, ext: &mut Extension) {
     ext.add_labelled("cn1", "schemaVersion", &f.schema_version.to_string());
     let members = f.members_with_findings.len() as u64 + f.members_omitted;
     ext.add_labelled("cn2", "membersWithFindings", &members.to_string());
-}
-
-fn location_kind(f: &FileRecord) -> &'static str {
-    match f.location.kind {
-        crate::policy::LocationKind::Local => "local",
-        crate::policy::LocationKind::ManagedCloud => "managed_cloud",
-        crate::policy::LocationKind::UnmanagedCloud => "unmanaged_cloud",
-        crate::policy::LocationKind::Removable => "removable",
-    }
 }
 
 /// Keyed fingerprints, `detector:hex`, so a SIEM can follow one value across files.
