@@ -12,8 +12,8 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
-    /// The file could not be read.
-    #[error("{path}: cannot read: {source}")]
+    /// The file could not be read. (The reason is the error's source, which `{:#}` prints once.)
+    #[error("{path}: cannot read")]
     Read {
         /// The file.
         path: PathBuf,

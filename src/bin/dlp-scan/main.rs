@@ -328,7 +328,11 @@ fn run(args: &Args) -> Result<Exit> {
     if args.send_spooled {
         let config = load_config(args).context("configuration")?;
         let delivery = Delivery::start(&delivery_config(&config), Origin::this_machine()).context("sinks")?;
-        report_delivery(&delivery.finish());
+        let statuses = delivery.finish();
+        for s in statuses.iter().filter(|s| s.sent > 0 || s.queued == 0) {
+            let _ = writeln!(io::stderr(), "dlp-scan: sink \"{}\": {} spooled events sent", s.name, s.sent);
+        }
+        report_delivery(&statuses);
         return Ok(Exit::Clean);
     }
     if args.summary && matches!(args.format, Some(Format::Csv | Format::Html)) {
