@@ -1377,3 +1377,31 @@ fn filters_leave_the_configured_sinks_whole_and_unfiltered_stdout_shares_their_e
     assert_eq!(file_paths(&printed).len(), 1, "stdout filtered");
     assert_eq!(file_paths(&written).len(), 5, "the sink receives every file record");
 }
+
+/// `script` gives the run a terminal for stderr while stdout goes to a file: the person waiting
+/// sees progress whatever the report's destination.
+#[test]
+fn progress_shows_whenever_stderr_is_a_terminal() {
+    if Command::new("script").arg("--version").output().is_err() {
+        let _ = writeln!(std::io::stderr(), "skipped: no `script` (util-linux) to make a terminal");
+        return;
+    }
+    let t = Tree::new();
+    // Enough text for one thread to take over a second (the progress line waits a second).
+    t.write("export.txt", NINO_LINE.repeat(60_000));
+    let report = t.dir.path().join("report.json");
+    let typescript = t.dir.path().join("typescript");
+    let command = format!(
+        "{} --threads 1 --fingerprint-key {} --format json {} > {}",
+        env!("CARGO_BIN_EXE_dlp-scan"),
+        t.key.display(),
+        t.root().display(),
+        report.display()
+    );
+    let ran = Command::new("script").args(["-q", "-e", "-c", &command]).arg(&typescript).output().unwrap();
+    assert!(ran.status.success(), "{}", String::from_utf8_lossy(&ran.stderr));
+    let shown = std::fs::read_to_string(&typescript).unwrap();
+    assert!(shown.contains("scanning: "), "a progress line on the terminal: {shown:?}");
+    let records = parse_lines(&std::fs::read(&report).unwrap());
+    assert_eq!(summary(&records)["files_scanned"], 1, "the report went to the file, whole");
+}

@@ -363,19 +363,16 @@ fn run(args: &Args) -> Result<Exit> {
     }
     let delivery = Delivery::start(&sinks, Origin::this_machine()).context("sinks")?;
     let summary = match stdout {
-        Stdout::Shared(_) => scanner.run(&paths, &delivery, &Progress::default()),
+        Stdout::Shared(_) => scan_with_progress(&scanner, &paths, &delivery),
         Stdout::Apart(stdout) => {
             let events = Delivery::start(&stdout, Origin::this_machine()).context("sinks")?;
-            let summary = scanner.run(
-                &paths,
-                &Fanout(vec![&delivery, &Shown { view: &view, sink: &events }]),
-                &Progress::default(),
-            );
+            let summary =
+                scan_with_progress(&scanner, &paths, &Fanout(vec![&delivery, &Shown { view: &view, sink: &events }]));
             report_delivery(&events.finish());
             summary
         }
         Stdout::Report(format) => run_for_a_person(&scanner, &paths, &delivery, format, &view, args.color)?,
-        Stdout::Nothing => scanner.run(&paths, &Fanout(vec![&delivery, &ErrorsToStderr]), &Progress::default()),
+        Stdout::Nothing => scan_with_progress(&scanner, &paths, &Fanout(vec![&delivery, &ErrorsToStderr])),
     };
     report_delivery(&delivery.finish());
     if missing > 0 {
@@ -385,8 +382,22 @@ fn run(args: &Args) -> Result<Exit> {
     Ok(exit_status(&summary, args.fail_on_incomplete))
 }
 
-/// Scans, collecting the records for a report written on stdout when the scan ends (with a
-/// progress line meanwhile on a terminal).
+/// Scans, with a progress line on stderr whenever stderr is a terminal (whatever stdout is: a
+/// report redirected to a file still shows progress to the person waiting).
+fn scan_with_progress(scanner: &Scanner, paths: &[PathBuf], sink: &dyn RecordSink) -> SummaryRecord {
+    let progress = Progress::default();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        if io::stderr().is_terminal() {
+            scope.spawn(|| show_progress(&progress, &done));
+        }
+        let summary = scanner.run(paths, sink, &progress);
+        done.store(true, Ordering::Relaxed);
+        summary
+    })
+}
+
+/// Scans, collecting the records for a report written on stdout when the scan ends.
 fn run_for_a_person(
     scanner: &Scanner,
     paths: &[PathBuf],
@@ -396,18 +407,7 @@ fn run_for_a_person(
     color: ColorChoice,
 ) -> Result<SummaryRecord> {
     let collected = Collected::default();
-    let sinks = Fanout(vec![&collected as &dyn RecordSink, delivery]);
-    let progress = Progress::default();
-    let interactive = io::stdout().is_terminal() && io::stderr().is_terminal();
-    let done = std::sync::atomic::AtomicBool::new(false);
-    let summary = std::thread::scope(|scope| {
-        if interactive {
-            scope.spawn(|| show_progress(&progress, &done));
-        }
-        let summary = scanner.run(paths, &sinks, &progress);
-        done.store(true, Ordering::Relaxed);
-        summary
-    });
+    let summary = scan_with_progress(scanner, paths, &Fanout(vec![&collected as &dyn RecordSink, delivery]));
     let report = collected.into_report(summary.clone(), view);
     let mut out = io::stdout().lock();
     let written = match format {
