@@ -528,6 +528,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)] // file modes
     fn the_store_and_a_folder_made_for_it_are_private() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
