@@ -19,11 +19,12 @@
 //!
 //! Not here: deciding what to open (the walk, the agent) or what a file holds (extraction).
 
-use std::fs::{File, Metadata, OpenOptions};
+use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 
 use crate::error::FileError;
+use crate::platform;
 
 /// Largest configuration, detector or key file read.
 const MAX_SMALL_FILE: u64 = 4 << 20;
@@ -48,33 +49,6 @@ pub struct FileIdentity {
 }
 
 impl FileIdentity {
-    /// The identity in `meta` (of an open descriptor, or from `lstat`).
-    #[cfg(unix)]
-    pub fn of(meta: &Metadata) -> FileIdentity {
-        use std::os::unix::fs::MetadataExt;
-        let nanos = |secs: i64, ns: i64| i128::from(secs) * 1_000_000_000 + i128::from(ns);
-        FileIdentity {
-            dev: meta.dev(),
-            ino: meta.ino(),
-            size: meta.size(),
-            mtime_ns: nanos(meta.mtime(), meta.mtime_nsec()),
-            ctime_ns: nanos(meta.ctime(), meta.ctime_nsec()),
-            nlink: meta.nlink(),
-            uid: meta.uid(),
-        }
-    }
-
-    /// The identity in `meta`; only size and modification time are known on this platform.
-    #[cfg(not(unix))]
-    pub fn of(meta: &Metadata) -> FileIdentity {
-        let mtime_ns = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos() as i128);
-        FileIdentity { dev: 0, ino: 0, size: meta.len(), mtime_ns, ctime_ns: mtime_ns, nlink: 1, uid: 0 }
-    }
-
     /// The modification time.
     pub fn modified(&self) -> std::time::SystemTime {
         std::time::UNIX_EPOCH + std::time::Duration::from_nanos(u64::try_from(self.mtime_ns).unwrap_or(0))
@@ -92,21 +66,18 @@ pub struct OpenedFile {
 
 impl OpenedFile {
     fn checked(file: File) -> Result<OpenedFile, FileError> {
-        let meta = file.metadata()?;
-        if !meta.file_type().is_file() {
+        if !file.metadata()?.file_type().is_file() {
             return Err(FileError::NotRegular);
         }
-        Ok(OpenedFile { file, identity: FileIdentity::of(&meta) })
+        let identity = platform::file_identity(&file)?;
+        Ok(OpenedFile { file, identity })
     }
 
     /// True when the file's size or modification time now differ from when it was opened: it
     /// was written while being read, so what was read may be neither the old nor the new content.
     pub fn changed_since_open(&self) -> bool {
-        match self.file.metadata() {
-            Ok(meta) => {
-                let now = FileIdentity::of(&meta);
-                (now.size, now.mtime_ns) != (self.identity.size, self.identity.mtime_ns)
-            }
+        match platform::file_identity(&self.file) {
+            Ok(now) => (now.size, now.mtime_ns) != (self.identity.size, self.identity.mtime_ns),
             Err(_) => true,
         }
     }
@@ -117,33 +88,7 @@ impl OpenedFile {
 ///
 /// Errors: [`FileError::NotRegular`] for anything but a regular file; [`FileError::Io`].
 pub fn open_following_links(path: &Path) -> Result<OpenedFile, FileError> {
-    let file = match open_read_only(path, true) {
-        // O_NOATIME is refused (EPERM) for files we do not own unless we have CAP_FOWNER.
-        Err(e) if e.raw_os_error() == Some(libc::EPERM) => open_read_only(path, false)?,
-        other => other?,
-    };
-    OpenedFile::checked(file)
-}
-
-#[cfg(target_os = "linux")]
-fn open_read_only(path: &Path, no_atime: bool) -> io::Result<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut flags = libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC;
-    if no_atime {
-        flags |= libc::O_NOATIME;
-    }
-    OpenOptions::new().read(true).custom_flags(flags).open(path)
-}
-
-#[cfg(all(unix, not(target_os = "linux")))]
-fn open_read_only(path: &Path, _no_atime: bool) -> io::Result<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY).open(path)
-}
-
-#[cfg(not(unix))]
-fn open_read_only(path: &Path, _no_atime: bool) -> io::Result<File> {
-    OpenOptions::new().read(true).open(path)
+    OpenedFile::checked(platform::open_read_only(path)?)
 }
 
 /// A folder below which files are opened without following any symbolic link: the root of a
@@ -152,10 +97,7 @@ fn open_read_only(path: &Path, _no_atime: bool) -> io::Result<File> {
 #[derive(Debug)]
 pub struct Beneath {
     root: PathBuf,
-    #[cfg(unix)]
-    dir: std::os::fd::OwnedFd,
-    /// Refuse files on another file system than the root's (a mount point below it).
-    one_file_system: bool,
+    dir: platform::RootDir,
 }
 
 impl Beneath {
@@ -163,20 +105,8 @@ impl Beneath {
     /// below it are refused (`EXDEV`).
     ///
     /// Errors: the folder cannot be opened, or is not a folder.
-    #[cfg(unix)]
     pub fn open(root: &Path, one_file_system: bool) -> io::Result<Beneath> {
-        use rustix::fs::{Mode, OFlags};
-        let dir = rustix::fs::open(root, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())?;
-        Ok(Beneath { root: root.to_path_buf(), dir, one_file_system })
-    }
-
-    /// Opens the folder `root` (other platforms: links are not checked yet).
-    #[cfg(not(unix))]
-    pub fn open(root: &Path, one_file_system: bool) -> io::Result<Beneath> {
-        if !std::fs::metadata(root)?.is_dir() {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a folder"));
-        }
-        Ok(Beneath { root: root.to_path_buf(), one_file_system })
+        Ok(Beneath { root: root.to_path_buf(), dir: platform::RootDir::open(root, one_file_system)? })
     }
 
     /// The folder's path as given.
@@ -198,7 +128,7 @@ impl Beneath {
     /// `EXDEV` for another file system under `one_file_system`).
     pub fn open_file(&self, path: &Path) -> Result<OpenedFile, FileError> {
         let relative = self.relative(path)?;
-        let opened = OpenedFile::checked(self.open_relative(relative)?)?;
+        let opened = OpenedFile::checked(self.dir.open_file(relative)?)?;
         if opened.identity.nlink > 1 {
             self.refuse_foreign_hard_link(relative, &opened.identity)?;
         }
@@ -216,121 +146,16 @@ impl Beneath {
     }
 
     /// A file with several links is refused when its owner is not the owner of the folder it
-    /// was found in: that is another user's file linked into this folder.
-    #[cfg(unix)]
+    /// was found in: that is another user's file linked into this folder. (Where the system
+    /// gives no owners to compare, nothing is refused.)
     fn refuse_foreign_hard_link(&self, relative: &Path, file: &FileIdentity) -> Result<(), FileError> {
-        use std::os::unix::fs::MetadataExt;
-        let folder = match relative.parent().filter(|p| !p.as_os_str().is_empty()) {
-            Some(parent) => File::from(self.open_folder_relative(parent)?).metadata()?,
-            None => File::from(self.dir.try_clone()?).metadata()?,
-        };
-        if folder.uid() != file.uid {
-            return Err(FileError::ForeignHardLink { owner: file.uid, folder_owner: folder.uid() });
-        }
-        Ok(())
-    }
-
-    #[cfg(not(unix))]
-    fn refuse_foreign_hard_link(&self, _relative: &Path, _file: &FileIdentity) -> Result<(), FileError> {
-        Ok(())
-    }
-
-    #[cfg(unix)]
-    fn open_relative(&self, relative: &Path) -> Result<File, FileError> {
-        use rustix::fs::OFlags;
-        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
-        let fd = match self.resolve(relative, flags | no_atime()) {
-            // O_NOATIME is refused (EPERM) for files we do not own unless we have CAP_FOWNER.
-            Err(rustix::io::Errno::PERM) => self.resolve(relative, flags),
-            other => other,
-        };
-        fd.map(File::from).map_err(link_error)
-    }
-
-    #[cfg(not(unix))]
-    fn open_relative(&self, relative: &Path) -> Result<File, FileError> {
-        Ok(open_read_only(&self.root.join(relative), false)?)
-    }
-
-    #[cfg(unix)]
-    fn open_folder_relative(&self, relative: &Path) -> Result<std::os::fd::OwnedFd, FileError> {
-        use rustix::fs::OFlags;
-        self.resolve(relative, OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC)
-            .map_err(link_error)
-    }
-
-    /// Resolves `relative` below the root with no symbolic link: `openat2` on Linux, one
-    /// `openat(O_NOFOLLOW)` per component where that is missing.
-    #[cfg(target_os = "linux")]
-    fn resolve(&self, relative: &Path, flags: rustix::fs::OFlags) -> rustix::io::Result<std::os::fd::OwnedFd> {
-        use rustix::fs::{Mode, ResolveFlags};
-        let mut resolve = ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS;
-        if self.one_file_system {
-            resolve |= ResolveFlags::NO_XDEV;
-        }
-        // EAGAIN: a rename elsewhere raced the look-up; the kernel asks for a retry.
-        for _ in 0..3 {
-            match rustix::fs::openat2(&self.dir, relative, flags, Mode::empty(), resolve) {
-                Err(rustix::io::Errno::AGAIN) => continue,
-                Err(rustix::io::Errno::NOSYS) => return self.resolve_by_components(relative, flags),
-                other => return other,
+        let parent = relative.parent().filter(|p| !p.as_os_str().is_empty());
+        match self.dir.folder_owner(parent)? {
+            Some(folder_owner) if folder_owner != file.uid => {
+                Err(FileError::ForeignHardLink { owner: file.uid, folder_owner })
             }
+            _ => Ok(()),
         }
-        Err(rustix::io::Errno::AGAIN)
-    }
-
-    #[cfg(all(unix, not(target_os = "linux")))]
-    fn resolve(&self, relative: &Path, flags: rustix::fs::OFlags) -> rustix::io::Result<std::os::fd::OwnedFd> {
-        self.resolve_by_components(relative, flags)
-    }
-
-    #[cfg(unix)]
-    fn resolve_by_components(
-        &self,
-        relative: &Path,
-        flags: rustix::fs::OFlags,
-    ) -> rustix::io::Result<std::os::fd::OwnedFd> {
-        use rustix::fs::{Mode, OFlags};
-        use std::os::fd::AsFd;
-        let names: Vec<&std::ffi::OsStr> = relative.iter().collect();
-        let (last, folders) = names.split_last().ok_or(rustix::io::Errno::INVAL)?;
-        let mut folder: Option<std::os::fd::OwnedFd> = None;
-        for name in folders {
-            let at = folder.as_ref().map_or(self.dir.as_fd(), |f| f.as_fd());
-            let next = rustix::fs::openat(
-                at,
-                *name,
-                OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-                Mode::empty(),
-            )?;
-            folder = Some(next);
-        }
-        let at = folder.as_ref().map_or(self.dir.as_fd(), |f| f.as_fd());
-        let fd = rustix::fs::openat(at, *last, flags, Mode::empty())?;
-        if self.one_file_system && rustix::fs::fstat(&fd)?.st_dev != rustix::fs::fstat(&self.dir)?.st_dev {
-            return Err(rustix::io::Errno::XDEV);
-        }
-        Ok(fd)
-    }
-}
-
-#[cfg(target_os = "linux")]
-fn no_atime() -> rustix::fs::OFlags {
-    rustix::fs::OFlags::NOATIME
-}
-
-#[cfg(all(unix, not(target_os = "linux")))]
-fn no_atime() -> rustix::fs::OFlags {
-    rustix::fs::OFlags::empty()
-}
-
-/// `ELOOP` is what `O_NOFOLLOW` and `RESOLVE_NO_SYMLINKS` answer when they meet a link.
-#[cfg(unix)]
-fn link_error(errno: rustix::io::Errno) -> FileError {
-    if errno == rustix::io::Errno::LOOP {
-        FileError::LinkRefused
-    } else {
-        FileError::Io(errno.into())
     }
 }
 
@@ -339,28 +164,19 @@ fn link_error(errno: rustix::io::Errno) -> FileError {
 /// the mount id differs (Linux 6.8+ gives ids never reused; before that, an id can come back).
 pub type FolderIdentity = (u64, u64, u64);
 
-/// The identity of the folder at `path`, following links (a configured root may be one);
-/// `None` when it is not a folder.
-#[cfg(target_os = "linux")]
-pub fn folder_identity(path: &Path) -> Option<FolderIdentity> {
-    use rustix::fs::{AtFlags, StatxFlags, CWD};
-    /// `STATX_MNT_ID_UNIQUE` (Linux 6.8), not yet named by rustix.
-    const MNT_ID_UNIQUE: u32 = 0x4000;
-    let wanted = StatxFlags::TYPE | StatxFlags::INO | StatxFlags::MNT_ID | StatxFlags::from_bits_retain(MNT_ID_UNIQUE);
-    let stat = rustix::fs::statx(CWD, path, AtFlags::empty(), wanted).ok()?;
-    if u32::from(stat.stx_mode) & libc::S_IFMT != libc::S_IFDIR {
-        return None;
-    }
-    let dev = rustix::fs::makedev(stat.stx_dev_major, stat.stx_dev_minor);
-    Some((dev, stat.stx_ino, stat.stx_mnt_id))
-}
+pub use platform::folder_identity;
 
-/// The identity of the folder at `path` (device and inode; no mount id on this system).
-#[cfg(not(target_os = "linux"))]
-pub fn folder_identity(path: &Path) -> Option<FolderIdentity> {
-    let meta = std::fs::metadata(path).ok().filter(Metadata::is_dir)?;
-    let identity = FileIdentity::of(&meta);
-    Some((identity.dev, identity.ino, 0))
+/// The folders directly in `parent` (none when it cannot be read).
+pub fn subfolders(parent: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(parent)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Reads one of our own small text files (config, detectors), refusing anything over 4 MiB.
@@ -424,20 +240,6 @@ mod tests {
         }
         let err = beneath.open_file(&dir.path().join("elsewhere/file.txt")).unwrap_err();
         assert_eq!(err.kind(), "io", "a path outside the root");
-    }
-
-    /// The path taken without `openat2` (kernels before 5.6, other Unix systems).
-    #[test]
-    fn component_by_component_refuses_links_too() {
-        use rustix::fs::OFlags;
-        let dir = tree();
-        let root = dir.path().join("root");
-        symlink(dir.path().join("elsewhere"), root.join("folder-link")).unwrap();
-        let beneath = Beneath::open(&root, true).unwrap();
-        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        assert!(beneath.resolve_by_components(Path::new("sub/file.txt"), flags).is_ok());
-        let through = beneath.resolve_by_components(Path::new("folder-link/file.txt"), flags);
-        assert!(matches!(through, Err(e) if e == rustix::io::Errno::NOTDIR || e == rustix::io::Errno::LOOP));
     }
 
     #[test]

@@ -2,9 +2,11 @@
 //!
 //! The key is 32 random bytes in a file of mode 0600 (in a folder of mode 0700 when made here),
 //! whatever the umask; an existing key file that other users may read is tightened. When no path
-//! is configured it lives in `/var/lib/dlp-scan/fingerprint.key` for root and
-//! `~/.local/share/dlp-scan/fingerprint.key` (or `$XDG_DATA_HOME/dlp-scan/...`) otherwise. If it can be neither read nor created, the run uses
-//! a one-off random key and says so: fingerprints are then comparable within the run only.
+//! is configured it lives in the state folder (`platform::default_state_dir`: on Linux
+//! `/var/lib/dlp-scan/fingerprint.key` for root and `~/.local/share/dlp-scan/fingerprint.key`
+//! (or `$XDG_DATA_HOME/dlp-scan/...`) otherwise; `%ProgramData%\dlp-scan` on Windows). If it
+//! can be neither read nor created, the run uses a one-off random key and says so: fingerprints
+//! are then comparable within the run only.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -24,26 +26,11 @@ pub enum KeySource {
     Ephemeral(String),
 }
 
-/// dlp-scan's own state folder for this user: `/var/lib/dlp-scan` for root, otherwise
-/// `$XDG_DATA_HOME/dlp-scan` (`~/.local/share/dlp-scan`). The key and the event spools live here.
-pub fn default_state_dir() -> Option<PathBuf> {
-    if is_root() {
-        return Some(PathBuf::from("/var/lib/dlp-scan"));
-    }
-    let data_home = std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
-    Some(data_home.join("dlp-scan"))
-}
+pub use crate::platform::default_state_dir;
 
 /// The default key path for this user.
 pub fn default_key_path() -> Option<PathBuf> {
     default_state_dir().map(|d| d.join("fingerprint.key"))
-}
-
-/// True when running as root.
-fn is_root() -> bool {
-    crate::private::effective_uid() == Some(0)
 }
 
 /// Loads the key at `path` (or the default path), creating it if missing.
@@ -102,7 +89,7 @@ fn create_key_file(path: &Path) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 

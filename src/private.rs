@@ -5,25 +5,22 @@
 //! 0277 would take the owner's own write bit away. So modes are set explicitly at creation, and
 //! a file of ours opened again is narrowed if an older version or an administrator left it
 //! wider. A file or folder owned by someone else is left as it is.
+//!
+//! On Windows modes do not apply: what we create inherits the access control list of its folder
+//! (`%ProgramData%\dlp-scan`); see `platform`.
 
 use std::fs::{self, File, OpenOptions, Permissions};
 use std::io;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
+
+use crate::platform;
+
+pub use platform::tighten;
 
 /// Files we create: read and write for the owner only.
 pub const FILE_MODE: u32 = 0o600;
 /// Folders we create: the owner only.
 pub const DIR_MODE: u32 = 0o700;
-/// Group and other bits: none of them is wanted on our own files.
-const NOT_OWNER: u32 = 0o077;
-
-/// The effective user id of this process. `/proc/self` is owned by it, which avoids an unsafe
-/// `geteuid` call; `None` where there is no `/proc`.
-pub fn effective_uid() -> Option<u32> {
-    fs::metadata("/proc/self").ok().map(|m| m.uid())
-}
-
 /// The folder mode that goes with a file mode: search permission for whoever may read.
 /// (0600 → 0700, 0640 → 0750.)
 pub fn dir_mode_for(file_mode: u32) -> u32 {
@@ -39,8 +36,8 @@ pub fn create_dir_all(dir: &Path, mode: u32) -> io::Result<()> {
     if let Some(parent) = dir.parent() {
         create_dir_all(parent, mode)?;
     }
-    match fs::DirBuilder::new().mode(mode).create(dir) {
-        Ok(()) => fs::set_permissions(dir, Permissions::from_mode(mode)),
+    match platform::create_dir_with_mode(dir, mode) {
+        Ok(()) => Ok(()),
         // Made by someone else between the look and the creation.
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
         Err(e) => Err(e),
@@ -75,42 +72,22 @@ pub fn create_new_file(path: &Path) -> io::Result<File> {
 
 /// Opens `path` with `options` (which create it with `mode`), then gives a file of ours `mode`.
 pub fn open_with(options: &mut OpenOptions, path: &Path, mode: u32) -> io::Result<File> {
-    let file = options.mode(mode).open(path)?;
+    let file = platform::with_mode(options, mode).open(path)?;
     set_mode_if_ours(&file.metadata()?, mode, |m| file.set_permissions(m))?;
     Ok(file)
 }
 
 fn set_mode_if_ours(meta: &fs::Metadata, mode: u32, set: impl FnOnce(Permissions) -> io::Result<()>) -> io::Result<()> {
-    if meta.mode() & 0o777 == mode || Some(meta.uid()) != effective_uid() {
-        return Ok(());
+    match platform::narrowed(meta, mode) {
+        Some(permissions) => set(permissions),
+        None => Ok(()),
     }
-    set(Permissions::from_mode(mode))
 }
 
-/// Takes group and other permissions away from the existing file `path` when this process owns
-/// it (adding none); logs a warning when another user owns it and leaves it as it is.
-pub fn tighten(path: &Path) -> io::Result<()> {
-    let meta = fs::metadata(path)?;
-    let mode = meta.permissions().mode();
-    if mode & NOT_OWNER == 0 {
-        return Ok(());
-    }
-    if effective_uid().is_some_and(|uid| uid != meta.uid()) {
-        tracing::warn!(
-            path = %path.display(),
-            mode = format!("{:o}", mode & 0o777),
-            "other users may read this file and it is not ours to tighten"
-        );
-        return Ok(());
-    }
-    fs::set_permissions(path, Permissions::from_mode(mode & 0o700))?;
-    tracing::info!(path = %path.display(), was = format!("{:o}", mode & 0o777), "made private to its owner");
-    Ok(())
-}
-
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     fn mode(path: &Path) -> u32 {
         fs::metadata(path).unwrap().permissions().mode() & 0o777

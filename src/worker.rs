@@ -7,13 +7,15 @@
 //! `parser_failure` error record; one that overruns the file's time budget (plus a grace period)
 //! is killed and costs a `timeout`. Either way a fresh worker takes its place.
 //!
-//! The protocol, over a Unix socket that is the worker's standard input:
+//! The protocol, over the worker's standard input (a Unix socket; a pipe on Windows):
 //! 1. The parent sends the running configuration (the texts it was built from, not a path to read
 //!    again), the fingerprint key and the memory limit, as one length-prefixed JSON message.
-//! 2. The worker builds its scanner, limits its address space, confines itself ([`crate::sandbox`]:
-//!    no capabilities, no opening files, no sockets, no programs) and answers with its analysis
+//! 2. The worker builds its scanner, limits its address space, confines itself
+//!    (`platform::confine`; on Linux no capabilities, no opening files, no sockets, no programs;
+//!    nothing yet elsewhere, where the deadline stands alone) and answers with its analysis
 //!    version on stdout; the parent refuses a worker whose version differs from its own.
-//! 3. For each file the parent passes the descriptor it opened (`SCM_RIGHTS`); the worker never
+//! 3. For each file the parent passes the descriptor it opened (`SCM_RIGHTS`; on Windows a
+//!    duplicate of its handle made in the worker with `DuplicateHandle`); the worker never
 //!    opens anything by path. It answers one JSON line: a value-free analysis (tallies of masked
 //!    samples and keyed fingerprints, as reports carry) or an error.
 //!
@@ -22,8 +24,6 @@
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
-use std::os::fd::{AsFd, OwnedFd};
-use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -34,6 +34,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, ConfigSource};
 use crate::error::FileError;
+use crate::platform::{self, Requests, WorkerInput};
 use crate::portable::PortableAnalysis;
 use crate::scan::{Analysis, Scanner};
 
@@ -86,7 +87,7 @@ pub struct Workers {
 #[derive(Debug)]
 struct Worker {
     child: Child,
-    requests: UnixStream,
+    requests: Requests,
     answers: Receiver<String>,
 }
 
@@ -110,7 +111,7 @@ impl Workers {
             Some(w) => w,
             None => self.spawn(scanner.analysis_version())?,
         };
-        if send_descriptor(&worker.requests, file).is_err() {
+        if platform::send_file(&worker.requests, &worker.child, file).is_err() {
             return Err(FileError::ParserFailure);
         }
         match worker.answers.recv_timeout(self.deadline) {
@@ -127,13 +128,9 @@ impl Workers {
 
     /// Starts a worker, sends it the settings and waits until it says it analyses as `version`.
     fn spawn(&self, version: &str) -> Result<Worker, FileError> {
-        let (requests, theirs) = UnixStream::pair()?;
-        let mut child = Command::new(&self.command.program)
-            .args(&self.command.args)
-            .stdin(Stdio::from(OwnedFd::from(theirs)))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()?;
+        let mut command = Command::new(&self.command.program);
+        command.args(&self.command.args).stdout(Stdio::piped()).stderr(Stdio::null());
+        let (mut child, requests) = platform::spawn_worker(&mut command)?;
         let stdout = child.stdout.take().ok_or_else(|| std::io::Error::other("worker has no stdout"))?;
         let (send, answers) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -164,42 +161,6 @@ struct Ready {
     ready: String,
 }
 
-/// Passes `file`'s descriptor with a one-byte message.
-fn send_descriptor(socket: &UnixStream, file: &File) -> std::io::Result<()> {
-    use rustix::net::{SendAncillaryBuffer, SendAncillaryMessage, SendFlags};
-    let fds = [file.as_fd()];
-    let mut space = [std::mem::MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
-    let mut control = SendAncillaryBuffer::new(&mut space);
-    if !control.push(SendAncillaryMessage::ScmRights(&fds)) {
-        return Err(std::io::Error::other("no room for the descriptor"));
-    }
-    rustix::net::sendmsg(socket, &[std::io::IoSlice::new(b"F")], &mut control, SendFlags::NOSIGNAL)?;
-    Ok(())
-}
-
-/// Receives one descriptor; `None` at the end of requests.
-fn receive_descriptor(socket: impl AsFd) -> std::io::Result<Option<File>> {
-    use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags};
-    let mut byte = [0u8; 1];
-    let mut space = [std::mem::MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
-    let mut control = RecvAncillaryBuffer::new(&mut space);
-    let received = rustix::net::recvmsg(
-        &socket,
-        &mut [std::io::IoSliceMut::new(&mut byte)],
-        &mut control,
-        RecvFlags::CMSG_CLOEXEC,
-    )?;
-    if received.bytes == 0 {
-        return Ok(None);
-    }
-    let mut fds = control.drain().filter_map(|message| match message {
-        RecvAncillaryMessage::ScmRights(mut fds) => fds.next(),
-        _ => None,
-    });
-    let fd = fds.next().ok_or_else(|| std::io::Error::other("a request without a descriptor"))?;
-    Ok(Some(File::from(fd)))
-}
-
 /// When this process was started as a parser worker (`PROGRAM --internal-worker`), serves as
 /// one and returns its exit status; otherwise `None`. Both binaries call this first.
 pub fn serve_if_asked() -> Option<u8> {
@@ -213,8 +174,8 @@ pub fn serve_if_asked() -> Option<u8> {
 /// The worker process's `main`: settings from the parent, a confined scanner, then descriptors
 /// in and answers out until the parent closes the socket. Returns the exit status.
 fn worker_main() -> u8 {
-    let requests = std::io::stdin();
-    let Ok(settings) = read_settings(&requests) else {
+    let mut requests = WorkerInput::from_stdin();
+    let Ok(settings) = read_settings(&mut requests) else {
         return 2;
     };
     let (Ok(config), Some(key)) =
@@ -225,7 +186,7 @@ fn worker_main() -> u8 {
     let Ok(scanner) = Scanner::new(&config, key) else {
         return 2;
     };
-    if limit_memory(settings.memory).is_err() || crate::sandbox::confine().is_err() {
+    if platform::limit_memory(settings.memory).is_err() || platform::confine().is_err() {
         return 2;
     }
     let mut out = std::io::stdout().lock();
@@ -235,41 +196,28 @@ fn worker_main() -> u8 {
     if !said {
         return 2;
     }
-    match serve(&scanner, &requests, out) {
+    match serve(&scanner, &mut requests, out) {
         Ok(()) => 0,
         Err(_) => 2,
     }
 }
 
-/// Reads the length-prefixed settings with plain reads (a buffered reader could swallow the
-/// byte that carries the first descriptor).
-fn read_settings(socket: &impl AsFd) -> std::io::Result<WorkerSettings> {
+/// Reads the length-prefixed settings.
+fn read_settings(requests: &mut WorkerInput) -> std::io::Result<WorkerSettings> {
     let mut length = [0u8; 8];
-    read_exact(socket, &mut length)?;
+    requests.read_exact(&mut length)?;
     let length = u64::from_le_bytes(length);
     if length > MAX_SETTINGS {
         return Err(std::io::Error::other("settings too large"));
     }
     let mut bytes = vec![0u8; length as usize];
-    read_exact(socket, &mut bytes)?;
+    requests.read_exact(&mut bytes)?;
     serde_json::from_slice(&bytes).map_err(std::io::Error::other)
 }
 
-fn read_exact(socket: &impl AsFd, mut buf: &mut [u8]) -> std::io::Result<()> {
-    while !buf.is_empty() {
-        match rustix::io::read(socket, &mut *buf) {
-            Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
-            Ok(n) => buf = &mut buf[n..],
-            Err(rustix::io::Errno::INTR) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(())
-}
-
 /// Serves as a worker: reads descriptors and answers each with a JSON line.
-fn serve(scanner: &Scanner, requests: &impl AsFd, mut output: impl Write) -> std::io::Result<()> {
-    while let Some(file) = receive_descriptor(requests)? {
+fn serve(scanner: &Scanner, requests: &mut WorkerInput, mut output: impl Write) -> std::io::Result<()> {
+    while let Some(file) = requests.receive_file()? {
         let answer = analyse_descriptor(scanner, file);
         serde_json::to_writer(&mut output, &answer).map_err(std::io::Error::other)?;
         output.write_all(b"\n")?;
@@ -284,27 +232,6 @@ fn analyse_descriptor(scanner: &Scanner, mut file: File) -> WireAnswer {
         Ok(a) => WireAnswer::from_analysis(&a),
         Err(e) => WireAnswer::failed(e.kind(), &e.to_string()),
     }
-}
-
-/// Limits the worker's address space, so that a runaway allocation aborts this process (and costs
-/// one file) instead of exhausting the machine.
-#[cfg(target_os = "linux")]
-#[allow(unsafe_code)]
-pub fn limit_memory(bytes: u64) -> std::io::Result<()> {
-    let limit = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
-    // SAFETY: setrlimit reads a fully initialised struct and changes only this process's limits.
-    let rc = unsafe { libc::setrlimit(libc::RLIMIT_AS, &limit) };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
-}
-
-/// Memory limits are applied on Linux only.
-#[cfg(not(target_os = "linux"))]
-pub fn limit_memory(_bytes: u64) -> std::io::Result<()> {
-    Ok(())
 }
 
 /// One answer on the pipe: an analysis, or why there is none.

@@ -7,6 +7,10 @@
 //! while the agent was stopped, and a syslog receiver that stays down behind a small spool. And
 //! the agent as an attacker meets it: links planted or swapped in while it runs, a huge sparse
 //! file, its configuration file edited without a reload.
+//!
+//! Unix only: they drive modes, signals, FIFOs and links; `.ci/windows` runs the Windows
+//! build end to end under Wine.
+#![cfg(unix)]
 
 mod swap;
 

@@ -1,4 +1,8 @@
 //! End-to-end tests: the real `dlp-scan` binary on temporary trees, as a user runs it.
+//!
+//! Unix only: they drive modes, signals, FIFOs and links; `.ci/windows` runs the Windows
+//! build end to end under Wine.
+#![cfg(unix)]
 
 mod swap;
 

@@ -3,6 +3,9 @@
 //! HTTPS server that checks Splunk HEC and Elasticsearch bulk requests the way those APIs do.
 //! `.ci/test` installs rsyslog (with its GnuTLS driver) and openssl; these tests fail, and say
 //! so, on a machine without them.
+//!
+//! Unix only: rsyslog, `kill -9` and file modes.
+#![cfg(unix)]
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::{BufRead, BufReader, Read, Write};

@@ -1,6 +1,6 @@
 //! Laptop etiquette beyond what the service manager does (idle CPU and I/O priority, a CPU share):
-//! a cap on the bytes read per second, slowing down or pausing while on battery, and handing
-//! freed memory back to the system once a burst of work is over.
+//! a cap on the bytes read per second, and slowing down or pausing while on battery. (Handing
+//! freed memory back to the system is `platform::return_free_memory`.)
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -97,24 +97,6 @@ pub fn on_battery(dir: &Path) -> bool {
     }
     discharging
 }
-
-/// Hands the heap memory freed by a burst of work back to the system.
-///
-/// glibc keeps freed memory in its arenas for reuse; after a baseline of 100,000 files that was
-/// about 38 MB of a 63 MB resident set, idle. `malloc_trim` returns it; a later burst allocates
-/// it again. A no-op with other C libraries and systems.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-#[allow(unsafe_code, reason = "malloc_trim has no safe wrapper in std or libc")]
-pub fn return_free_memory() {
-    // SAFETY: malloc_trim takes no pointers and only releases memory glibc holds as free.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
-/// Other C libraries and systems keep their own policy.
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-pub fn return_free_memory() {}
 
 #[cfg(test)]
 mod tests {

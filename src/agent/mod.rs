@@ -95,36 +95,19 @@ impl AgentConfig {
         if !self.roots.is_empty() {
             return self.roots.iter().flat_map(|root| expand_root(root)).collect();
         }
-        if crate::keyfile::default_state_dir().is_some_and(|d| d.starts_with("/var/lib")) {
-            let mut homes = folders_in(Path::new("/home"));
-            homes.push(PathBuf::from("/root"));
-            return homes;
+        if crate::platform::system_wide() {
+            return crate::platform::all_homes();
         }
-        std::env::var_os("HOME").map(PathBuf::from).into_iter().collect()
+        crate::platform::user_home().into_iter().collect()
     }
 }
 
 /// A configured root: itself, or for `PARENT/*` each folder in `PARENT`.
 fn expand_root(root: &Path) -> Vec<PathBuf> {
     match root.file_name() {
-        Some(name) if name == "*" => root.parent().map(folders_in).unwrap_or_default(),
+        Some(name) if name == "*" => root.parent().map(crate::fsutil::subfolders).unwrap_or_default(),
         _ => vec![root.to_path_buf()],
     }
-}
-
-/// The folders (not links to folders) in `parent`. Each is a root of its own: a home may be a
-/// file system of its own (an encrypted home, a dataset per user), and the agent does not cross
-/// into other file systems within a root.
-fn folders_in(parent: &Path) -> Vec<PathBuf> {
-    std::fs::read_dir(parent)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-                .map(|e| e.path())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Flags the binary sets from signals (shared with the signal handlers, hence the `Arc`s).
@@ -264,11 +247,7 @@ fn agent_record(event: AgentEvent, message: String) -> AgentRecord {
 /// A file's identity and change stamps now, by path without following a link (to see whether
 /// it changed; what is read comes from the descriptor); `None` when it is not a regular file.
 fn observe(path: &Path, ruleset: &str, analysis_version: &str) -> Option<FileState> {
-    let meta = std::fs::symlink_metadata(path).ok()?;
-    if !meta.file_type().is_file() {
-        return None;
-    }
-    Some(state_of(&FileIdentity::of(&meta), ruleset, analysis_version))
+    Some(state_of(&crate::platform::path_identity(path)?, ruleset, analysis_version))
 }
 
 /// A new state for a file of this identity, judged by nothing yet.
@@ -359,7 +338,7 @@ impl<'a> Agent<'a> {
         self.report_damaged_state(false);
         self.check_power();
         self.update_roots();
-        etiquette::return_free_memory();
+        crate::platform::return_free_memory();
         self.publish();
         self.health("ok", format!("baseline done: {} files known", self.counters.files_known.load(Ordering::Relaxed)));
         ready();
@@ -381,7 +360,7 @@ impl<'a> Agent<'a> {
                 self.handle(batch);
                 worked = true;
             } else if std::mem::take(&mut worked) {
-                etiquette::return_free_memory();
+                crate::platform::return_free_memory();
             }
             if last_mount_check.elapsed() >= MOUNT_CHECK {
                 self.check_power();
@@ -917,6 +896,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(unix)] // makes a symbolic link
     fn a_root_ending_in_a_star_is_each_folder_in_its_parent_but_not_links() {
         let dir = tempfile::tempdir().unwrap();
         for home in ["ann", "bob"] {

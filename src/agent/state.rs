@@ -7,7 +7,7 @@
 //! and its value-free analysis (so that a move is judged again without reading the file). Holds
 //! no content and no matched value.
 
-use std::os::unix::ffi::OsStrExt;
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError, RwLock};
 
@@ -113,8 +113,9 @@ impl std::fmt::Display for SetAside {
     }
 }
 
-fn key(path: &Path) -> &[u8] {
-    path.as_os_str().as_bytes()
+/// The store key of `path`: the bytes the system names it by.
+fn key(path: &Path) -> Cow<'_, [u8]> {
+    crate::platform::path_bytes(path)
 }
 
 /// Damaged copies kept beside the store: enough to look into, too few for a loop of damage to
@@ -288,7 +289,7 @@ impl StateStore {
         self.with_db(|db| {
             let txn = db.begin_read()?;
             let table = txn.open_table(FILES)?;
-            Ok(table.get(key(path))?.and_then(|v| serde_json::from_slice(v.value()).ok()))
+            Ok(table.get(key(path).as_ref())?.and_then(|v| serde_json::from_slice(v.value()).ok()))
         })
     }
 
@@ -325,16 +326,16 @@ impl StateStore {
             let txn = db.begin_read()?;
             let table = txn.open_table(FILES)?;
             let start = key(prefix);
-            for entry in table.range(start..)? {
+            for entry in table.range(start.as_ref()..)? {
                 let (k, v) = entry?;
-                let path = Path::new(std::ffi::OsStr::from_bytes(k.value()));
+                let path = crate::platform::path_from_bytes(k.value());
                 if !path.starts_with(prefix) {
-                    if k.value().starts_with(start) {
+                    if k.value().starts_with(&start) {
                         continue; // `/a/bc` sorts among `/a/b/...`; not below `/a/b`
                     }
                     break;
                 }
-                visit(path, v.value());
+                visit(&path, v.value());
             }
             Ok(())
         })
@@ -356,8 +357,8 @@ impl StateStore {
                 let mut table = txn.open_table(FILES)?;
                 for (key, value) in &values {
                     match value {
-                        Some(value) => table.insert(*key, value.as_slice())?,
-                        None => table.remove(*key)?,
+                        Some(value) => table.insert(key.as_ref(), value.as_slice())?,
+                        None => table.remove(key.as_ref())?,
                     };
                 }
             }
@@ -527,6 +528,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)] // file modes
     fn the_store_and_a_folder_made_for_it_are_private() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();

@@ -62,25 +62,15 @@ impl SecretSource {
 }
 
 /// A secret file readable or writable by group or others has already leaked, or can be swapped.
-#[cfg(unix)]
 fn check_private(path: &std::path::Path) -> Result<(), DeliveryError> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path)
-        .map_err(|e| DeliveryError::Secret(format!("{}: {e}", path.display())))?
-        .permissions()
-        .mode()
-        & 0o777;
-    if mode & 0o077 != 0 {
+    let shared =
+        crate::platform::shared_mode(path).map_err(|e| DeliveryError::Secret(format!("{}: {e}", path.display())))?;
+    if let Some(mode) = shared {
         return Err(DeliveryError::Secret(format!(
             "{}: mode {mode:04o} lets other users read or change the secret; make it 0600 (chmod 600)",
             path.display()
         )));
     }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn check_private(_path: &std::path::Path) -> Result<(), DeliveryError> {
     Ok(())
 }
 

@@ -318,7 +318,7 @@ impl Transport for StreamTransport {
             self.connection = None;
             return Err(SendError::Retry(format!("{}: the receiver closed the connection", self.address)));
         }
-        let unacknowledged = unacknowledged_bytes(connection.tcp());
+        let unacknowledged = crate::platform::unacknowledged_bytes(connection.tcp());
         match (&connection, unacknowledged) {
             (_, 0) => self.acknowledged = self.written,
             (Connection::Plain(_), n) => self.acknowledged = self.written.saturating_sub(n),
@@ -334,28 +334,6 @@ impl Transport for StreamTransport {
     fn reset(&mut self) {
         self.connection = None;
     }
-}
-
-/// Bytes written to the socket that the peer has not acknowledged (Linux `SIOCOUTQ`). Elsewhere
-/// 0: the settling delay and the liveness check then stand alone.
-#[cfg(target_os = "linux")]
-#[allow(unsafe_code, reason = "SIOCOUTQ has no safe wrapper in std or libc")]
-fn unacknowledged_bytes(stream: &TcpStream) -> u64 {
-    use std::os::fd::AsRawFd;
-    let mut pending: libc::c_int = 0;
-    // SAFETY: a valid socket descriptor borrowed from `stream`, and a pointer to a c_int, which
-    // is what SIOCOUTQ (same number as TIOCOUTQ) writes.
-    let rc = unsafe { libc::ioctl(stream.as_raw_fd(), libc::TIOCOUTQ, &mut pending) };
-    if rc == 0 {
-        u64::try_from(pending).unwrap_or(0)
-    } else {
-        0
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn unacknowledged_bytes(_stream: &TcpStream) -> u64 {
-    0
 }
 
 #[cfg(test)]

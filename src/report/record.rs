@@ -86,16 +86,12 @@ pub struct AgentRecord {
 }
 
 /// `path` is the path as found, converted losslessly when it is UTF-8; otherwise `path` holds a
-/// lossy form and `path_base64` the exact bytes.
+/// lossy form and `path_base64` the exact bytes (on Windows, UTF-16 little-endian).
 pub fn path_fields(path: &Path) -> (String, Option<String>) {
     let lossy = path.to_string_lossy().into_owned();
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        if std::str::from_utf8(path.as_os_str().as_bytes()).is_err() {
-            let b64 = base64::engine::general_purpose::STANDARD.encode(path.as_os_str().as_bytes());
-            return (lossy, Some(b64));
-        }
+    if path.to_str().is_none() {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(crate::platform::path_bytes(path));
+        return (lossy, Some(b64));
     }
     (lossy, None)
 }

@@ -19,11 +19,8 @@ use dlp_scan::keyfile::{self, KeySource};
 use dlp_scan::report::encode::EventFormat;
 use dlp_scan::report::event::Origin;
 use dlp_scan::scan::Scanner;
-use dlp_scan::worker;
+use dlp_scan::{platform, worker};
 use sha2::Digest;
-
-/// The configuration read when `--config` is not given (the embedded default if it is missing).
-const SYSTEM_CONFIG: &str = "/etc/dlp-scan/config.toml";
 
 /// Watch folders, cloud-sync folders and removable drives; report personal data and policy
 /// breaches as they appear.
@@ -64,8 +61,10 @@ fn main() -> ExitCode {
     }
 }
 
+/// The configuration to read: `--config`, or the system's (`platform::system_config`) when it
+/// exists; `None` for the embedded default.
 fn config_path(args: &Args) -> Option<PathBuf> {
-    args.config.clone().or_else(|| Path::new(SYSTEM_CONFIG).exists().then(|| PathBuf::from(SYSTEM_CONFIG)))
+    args.config.clone().or_else(|| Some(platform::system_config()).filter(|path| path.exists()))
 }
 
 fn load_config(path: Option<&Path>) -> Result<Config> {
@@ -170,11 +169,7 @@ fn describe_sink(sink: &SinkSpec) -> String {
 fn delivery_config(config: &Config) -> DeliveryConfig {
     let mut delivery = config.delivery.clone();
     if delivery.sinks.is_empty() {
-        let dir = match keyfile::default_state_dir() {
-            Some(d) if d.starts_with("/var/lib") => PathBuf::from("/var/log/dlp-scan"),
-            Some(d) => d,
-            None => PathBuf::from("."),
-        };
+        let dir = platform::default_log_dir().unwrap_or_else(|| PathBuf::from("."));
         delivery.sinks.push(SinkSpec {
             name: "events".to_string(),
             format: EventFormat::Json,
@@ -214,10 +209,7 @@ fn run(args: &Args) -> Result<()> {
     let state_file = state_file(&config).context("no folder for the state store: set agent.state_file")?;
     tracing::info!("{}", describe(&name, &initial, &delivery_config));
     let control = Control::default();
-    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
-        signal_hook::flag::register(signal, control.stop.clone()).context("signal handler")?;
-    }
-    signal_hook::flag::register(signal_hook::consts::SIGHUP, control.reload.clone()).context("signal handler")?;
+    platform::on_stop_and_reload(&control.stop, &control.reload).context("signal handler")?;
     let sink_counters = || {
         delivery
             .status()
@@ -245,21 +237,19 @@ fn run(args: &Args) -> Result<()> {
             Err(format!("{e:#}"))
         }
     };
-    let mut ready = || {
-        let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
-    };
-    let watchdog_interval = sd_notify::watchdog_enabled();
+    let mut ready = platform::service_ready;
+    let watchdog_interval = platform::watchdog_interval();
     let last_ping = Mutex::new(Instant::now());
     // Called by the agent's pulse thread while its work is making progress.
     let watchdog = || {
         let mut last = last_ping.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if watchdog_interval.is_some_and(|interval| last.elapsed() >= interval / 2) {
-            let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
+            platform::watchdog_ping();
             *last = Instant::now();
         }
     };
     agent.run(&control, &mut reload, &mut ready, &watchdog);
-    let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
+    platform::service_stopping();
     drop(agent);
     for s in delivery.finish() {
         if s.queued > 0 {

@@ -1,0 +1,93 @@
+//! The Unix systems other than Linux (macOS first): what they lack of Linux (`openat2`,
+//! `O_NOATIME`, mount ids, seccomp, `malloc_trim`, `SIOCOUTQ`, systemd) is done without, and
+//! defaults follow macOS (`/Library/Application Support/dlp-scan`).
+
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rustix::fs::OFlags;
+
+use crate::fsutil::FolderIdentity;
+
+use super::unix::RootDir;
+
+/// There is no flag to leave the access time alone.
+pub(super) fn no_atime() -> OFlags {
+    OFlags::empty()
+}
+
+/// Resolves `relative` below `root` with one `openat(O_NOFOLLOW)` per component.
+pub(super) fn resolve_beneath(root: &RootDir, relative: &Path, flags: OFlags) -> rustix::io::Result<OwnedFd> {
+    root.resolve_by_components(relative, flags)
+}
+
+/// The identity of the folder at `path`, following links: device and inode (no mount id here).
+pub fn folder_identity(path: &Path) -> Option<FolderIdentity> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path).ok().filter(std::fs::Metadata::is_dir)?;
+    Some((meta.dev(), meta.ino(), 0))
+}
+
+/// The folder for the system's files of ours.
+const SYSTEM_DIR: &str = "/Library/Application Support/dlp-scan";
+
+/// dlp-scan's own state folder: `/Library/Application Support/dlp-scan` for root, otherwise
+/// `~/Library/Application Support/dlp-scan`.
+pub fn default_state_dir() -> Option<PathBuf> {
+    if super::system_wide() {
+        return Some(PathBuf::from(SYSTEM_DIR));
+    }
+    super::user_home().map(|h| h.join("Library/Application Support/dlp-scan"))
+}
+
+/// The folder for the agent's default event file: `/Library/Logs/dlp-scan` for root, otherwise
+/// the state folder.
+pub fn default_log_dir() -> Option<PathBuf> {
+    if super::system_wide() {
+        return Some(PathBuf::from("/Library/Logs/dlp-scan"));
+    }
+    default_state_dir()
+}
+
+/// The agent's configuration file.
+pub fn system_config() -> PathBuf {
+    Path::new(SYSTEM_DIR).join("config.toml")
+}
+
+/// Every user's home folder (the agent's default roots when it runs as root).
+pub fn all_homes() -> Vec<PathBuf> {
+    crate::fsutil::subfolders(Path::new("/Users"))
+}
+
+/// No system-call filter yet (the worker keeps its memory limit and deadline).
+pub fn confine() -> std::io::Result<()> {
+    Ok(())
+}
+
+/// No address-space limit: macOS does not enforce `RLIMIT_AS`; the worker's deadline stands alone.
+pub fn limit_memory(_bytes: u64) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// The C library keeps its own policy.
+pub fn return_free_memory() {}
+
+/// Not known here: the settling delay and the liveness check stand alone.
+pub fn unacknowledged_bytes(_stream: &std::net::TcpStream) -> u64 {
+    0
+}
+
+/// launchd has no readiness message.
+pub fn service_ready() {}
+
+/// launchd has no stopping message.
+pub fn service_stopping() {}
+
+/// launchd has no watchdog.
+pub fn watchdog_interval() -> Option<Duration> {
+    None
+}
+
+/// launchd has no watchdog.
+pub fn watchdog_ping() {}
