@@ -73,6 +73,9 @@ pub enum FileError {
         /// The configured limit.
         limit: u64,
     },
+    /// A path given to scan does not exist.
+    #[error("no such file or folder")]
+    NoSuchPath,
     /// The path stopped being a regular file between listing and opening.
     #[error("not a regular file when opened")]
     NotRegular,
@@ -127,6 +130,7 @@ impl FileError {
                 io::ErrorKind::PermissionDenied => "permission_denied",
                 _ => "io",
             },
+            FileError::NoSuchPath => "not_found",
             FileError::TooLarge { .. } => "too_large",
             FileError::NotRegular => "not_regular",
             FileError::SymlinkLoop { .. } => "symlink_loop",

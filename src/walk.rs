@@ -181,8 +181,11 @@ fn skipped(path: PathBuf, reason: SkipReason) -> WalkItem {
 fn walk_error(e: walkdir::Error) -> WalkItem {
     let path = e.path().map(Path::to_path_buf).unwrap_or_default();
     let ancestor = e.loop_ancestor().map(Path::to_path_buf);
+    // A root that is not there was given wrong; below a root, a path that went is a race.
+    let given_wrong = e.depth() == 0 && e.io_error().is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound);
     let error = match (ancestor, e.into_io_error()) {
         (Some(ancestor), _) => FileError::SymlinkLoop { ancestor },
+        (None, Some(_)) if given_wrong => FileError::NoSuchPath,
         (None, Some(io)) => FileError::Io(io),
         (None, None) => FileError::Io(std::io::Error::other("walk error")),
     };

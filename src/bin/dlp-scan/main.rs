@@ -376,7 +376,8 @@ fn run(args: &Args) -> Result<Exit> {
     };
     report_delivery(&delivery.finish());
     if missing > 0 {
-        let _ = writeln!(io::stderr(), "dlp-scan: {missing} of the paths given do not exist (see the error records)");
+        let paths = if missing == 1 { "path given does" } else { "paths given do" };
+        let _ = writeln!(io::stderr(), "dlp-scan: {missing} {paths} not exist (see the error records)");
         return Ok(Exit::Fatal);
     }
     Ok(exit_status(&summary, args.fail_on_incomplete))
