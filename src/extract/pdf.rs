@@ -102,19 +102,37 @@ fn ends_with_eof_marker(pdf: &[u8]) -> bool {
     find(&pdf[pdf.len().saturating_sub(1024)..], b"%%EOF").is_some()
 }
 
+/// The document information dictionary (ISO 32000-1, 14.3.3) as `name: value` lines, the values
+/// text strings; empty values left out.
 fn document_information(doc: &Document) -> String {
-    let Ok(info) = doc.trailer.get(b"Info").and_then(Object::as_reference).and_then(|id| doc.get_dictionary(id)) else {
+    let Ok(info) = doc.trailer.get_deref(b"Info", doc).and_then(Object::as_dict) else {
         return String::new();
     };
     let mut text = String::new();
     for (key, value) in info.iter() {
-        if let Ok(bytes) = value.as_str() {
-            let value = lopdf::decode_text_string(&Object::String(bytes.to_vec(), lopdf::StringFormat::Literal))
-                .unwrap_or_else(|_| String::from_utf8_lossy(bytes).into_owned());
+        // Producers write values indirectly too (`/Title 12 0 R`).
+        let Ok(bytes) = doc.dereference(value).and_then(|(_, value)| value.as_str()) else { continue };
+        let value = text_string(bytes);
+        if !value.trim().is_empty() {
             text.push_str(&format!("{}: {value}\n", String::from_utf8_lossy(key)));
         }
     }
     text
+}
+
+/// A text string's characters (ISO 32000-2, 7.9.2.2): UTF-16BE after the byte order mark `FE FF`,
+/// UTF-8 after `EF BB BF` (PDF 2.0), else PDFDocEncoding. A damaged string (an unpaired
+/// surrogate, bytes that are not UTF-8) keeps its good characters.
+fn text_string(bytes: &[u8]) -> String {
+    if let Some(utf16) = bytes.strip_prefix(b"\xFE\xFF") {
+        let units = utf16.chunks_exact(2).map(|pair| u16::from_be_bytes([pair[0], pair[1]]));
+        char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)).collect()
+    } else if let Some(utf8) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        String::from_utf8_lossy(utf8).into_owned()
+    } else {
+        // Without a byte order mark lopdf reads PDFDocEncoding, which decodes any bytes.
+        lopdf::decode_text_string(&Object::string_literal(bytes)).unwrap_or_default()
+    }
 }
 
 /// The scheme named by the raw encryption dictionary, or `None` for an unencrypted PDF.
@@ -303,6 +321,95 @@ fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A PDF of numbered object bodies (object 1 the catalog) with a correct cross-reference table;
+    /// `trailer` adds entries to the trailer dictionary.
+    fn pdf(objects: &[&[u8]], trailer: &str) -> Vec<u8> {
+        let mut out = b"%PDF-1.7\n".to_vec();
+        let mut offsets = Vec::new();
+        for (n, body) in objects.iter().enumerate() {
+            offsets.push(out.len());
+            out.extend_from_slice(format!("{} 0 obj\n", n + 1).as_bytes());
+            out.extend_from_slice(body);
+            out.extend_from_slice(b"\nendobj\n");
+        }
+        let xref = out.len();
+        out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+        for offset in offsets {
+            out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+        }
+        let size = objects.len() + 1;
+        out.extend_from_slice(
+            format!("trailer\n<< /Size {size} /Root 1 0 R {trailer} >>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
+        );
+        out
+    }
+
+    /// A stream object's body.
+    fn stream(data: &[u8]) -> Vec<u8> {
+        [format!("<< /Length {} >>\nstream\n", data.len()).as_bytes(), data, b"\nendstream"].concat()
+    }
+
+    /// What [`parse`] reads of `pdf`: the information lines, the pages' text and the reasons.
+    fn read_pdf(pdf: &[u8]) -> (String, Vec<String>, Vec<&'static str>) {
+        let caps = text::Caps {
+            stream_bytes: 1 << 20,
+            expanded_bytes: 1 << 20,
+            text_bytes: 1 << 20,
+            deadline: std::time::Instant::now() + std::time::Duration::from_secs(60),
+        };
+        let parsed = parse(pdf, caps).expect("the test PDF parses");
+        let reasons = parsed.text.partial.iter().map(|r| r.as_str()).collect();
+        (parsed.information, parsed.text.pages, reasons)
+    }
+
+    #[test]
+    fn information_values_are_text_strings() {
+        // "CONFIDENTIAL – Staff" in UTF-16BE with its byte order mark, as Word writes a title.
+        let title: Vec<u8> = "\u{FEFF}CONFIDENTIAL \u{2013} Staff".encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let hex: String = title.iter().map(|b| format!("{b:02X}")).collect();
+        let info = format!("<< /Title <{hex}> /Subject 5 0 R /Author (Jos\\351 Smith) /Keywords (\\357\\273\\277Caf\\303\\251) /Creator () >>");
+        let objects: [&[u8]; 5] = [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+            info.as_bytes(),
+            b"(OFFICIAL-SENSITIVE)",
+        ];
+        let (information, _, reasons) = read_pdf(&pdf(&objects, "/Info 4 0 R"));
+        let mut lines: Vec<&str> = information.lines().collect();
+        lines.sort_unstable();
+        // PDFDocEncoding (\351 is é), UTF-8 after its byte order mark, an indirect value; the
+        // empty creator is left out.
+        assert_eq!(
+            lines,
+            ["Author: José Smith", "Keywords: Café", "Subject: OFFICIAL-SENSITIVE", "Title: CONFIDENTIAL – Staff"]
+        );
+        assert!(reasons.is_empty(), "{reasons:?}");
+    }
+
+    #[test]
+    fn a_simple_fonts_unicode_map_reads_one_byte_codes_whatever_its_code_space() {
+        // Acrobat Distiller's map for a subset TrueType font: a two-byte code space with one-byte
+        // entries. `:` is left out of the map, so it comes from the font's encoding.
+        let map = stream(
+            b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapType 2 def\n\
+              1 begincodespacerange <0000> <FFFF> endcodespacerange\n\
+              2 beginbfrange <20> <39> <0020> <41> <5A> <0041> endbfrange endcmap end end",
+        );
+        let content = stream(b"BT /TT0 12 Tf 72 720 Td (CONFIDENTIAL: AB 12 34 56 C) Tj ET");
+        let objects: [&[u8]; 6] = [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /TT0 5 0 R >> >> >>",
+            &content,
+            b"<< /Type /Font /Subtype /TrueType /BaseFont /XRIMAZ+ArialMT /Encoding /WinAnsiEncoding /ToUnicode 6 0 R >>",
+            &map,
+        ];
+        let (_, pages, reasons) = read_pdf(&pdf(&objects, ""));
+        assert_eq!(pages, ["CONFIDENTIAL: AB 12 34 56 C"]);
+        assert!(reasons.is_empty(), "{reasons:?}");
+    }
 
     fn scheme(dict: &str) -> Option<(&'static str, Option<bool>)> {
         let pdf = format!("%PDF-1.7\n5 0 obj\n{dict}\nendobj\ntrailer\n<< /Root 1 0 R /Encrypt 5 0 R >>\n%%EOF");

@@ -91,9 +91,11 @@ struct Page {
     text: String,
     /// The end of the last string shown, to place the next one.
     last: Option<Placed>,
-    /// Non-empty strings shown, and characters they decoded to.
+    /// Non-empty strings shown, characters they decoded to, and glyphs without a meaning
+    /// (U+FFFD: a code the font's maps leave out).
     strings_shown: usize,
     chars_decoded: usize,
+    chars_unmapped: usize,
 }
 
 /// Where a string shown ended, its baseline direction and its font size, in device space.
@@ -124,8 +126,8 @@ impl<'d> Reader<'d> {
         let mut stack = Vec::new();
         self.run(&content, &resources, State::default(), &mut stack, &mut page);
         self.annotations(page_id, &resources, &mut stack, &mut page);
-        if page.strings_shown > 0 && page.chars_decoded == 0 {
-            // Text was drawn but none of it could be decoded (a font without a usable map).
+        if page.strings_shown > 0 && page.chars_unmapped >= page.chars_decoded {
+            // Text was drawn but most of it could not be decoded (a font without a usable map).
             self.mark(PartialReason::UnreadablePart);
         }
         self.text_len += page.text.len();
@@ -480,10 +482,7 @@ fn show(bytes: &[u8], state: &mut State<'_>, page: &mut Page) {
     let mut text = String::new();
     let advance = match &state.font {
         Some(font) => {
-            let decoded = font.encoding.as_ref().map(|e| e.write_to_string(bytes, &mut text));
-            if decoded.is_none_or(|r| r.is_err()) {
-                text.clear();
-            }
+            font.decode(bytes, &mut text);
             font.advance(bytes, state)
         }
         None => bytes.len() as f32 * (DEFAULT_WIDTH / 1000.0 * state.size + state.char_spacing) * state.scale,
@@ -494,7 +493,9 @@ fn show(bytes: &[u8], state: &mut State<'_>, page: &mut Page) {
     if text.is_empty() {
         return;
     }
-    page.chars_decoded += text.chars().count();
+    let unmapped = text.chars().filter(|&c| c == char::REPLACEMENT_CHARACTER).count();
+    page.chars_unmapped += unmapped;
+    page.chars_decoded += text.chars().count() - unmapped;
     let direction = state.direction();
     if let Some(last) = page.last {
         page.text.push_str(separator(&last, start));
@@ -641,6 +642,9 @@ impl Matrix {
 
 /// What text placement needs of a font: how its codes decode and how wide its glyphs are.
 struct Font<'d> {
+    /// The `ToUnicode` map, which comes first (9.10.2).
+    unicode: Option<Encoding<'d>>,
+    /// The font's own encoding, for the codes a simple font's map leaves out.
     encoding: Option<Encoding<'d>>,
     /// Type 0 (composite) fonts use two-byte codes (Identity and the UCS-2 CMaps).
     two_byte: bool,
@@ -652,21 +656,17 @@ struct Font<'d> {
 impl<'d> Font<'d> {
     /// `None` when decoding the font's maps would pass `stream_bytes`.
     fn read(doc: &'d Document, dict: &'d Dictionary, stream_bytes: usize) -> Option<Font<'d>> {
-        let encoding = match unicode_map(doc, dict, stream_bytes) {
-            Ok(Some(map)) => Some(map),
-            Ok(None) => match dict.get_font_encoding_with_limit(doc, stream_bytes) {
-                Ok(encoding) => Some(encoding),
-                Err(lopdf::Error::Decompress(_)) => return None,
-                Err(_) => None,
-            },
-            Err(_) => return None,
-        };
+        let unicode = unicode_map(doc, dict, stream_bytes).ok()?;
         let subtype = dict.get(b"Subtype").and_then(Object::as_name).unwrap_or(b"");
-        // lopdf falls back to a one-byte encoding for a composite font without a Unicode map,
-        // which turns two-byte glyph ids into stray punctuation: such text cannot be decoded.
-        let encoding = encoding.filter(|e| {
-            subtype != b"Type0" || matches!(e, Encoding::UnicodeMapEncoding(_) | Encoding::SimpleEncoding(_))
-        });
+        let encoding = match dict.get_font_encoding_with_limit(doc, stream_bytes) {
+            Ok(Encoding::UnicodeMapEncoding(_)) if unicode.is_some() => None,
+            // lopdf's fallback for a composite font without a Unicode map is a one-byte encoding,
+            // which turns two-byte glyph ids into stray punctuation: such text cannot be decoded.
+            Ok(Encoding::OneByteEncoding(_) | Encoding::Differences(_)) if subtype == b"Type0" => None,
+            Ok(encoding) => Some(encoding),
+            Err(lopdf::Error::Decompress(_)) => return None,
+            Err(_) => None,
+        };
         let unit = match subtype {
             b"Type3" => dict
                 .get_deref(b"FontMatrix", doc)
@@ -676,7 +676,36 @@ impl<'d> Font<'d> {
                 .unwrap_or(0.001),
             _ => 0.001,
         };
-        Some(Font { encoding, two_byte: subtype == b"Type0", widths: Widths::read(doc, dict), unit })
+        Some(Font { unicode, encoding, two_byte: subtype == b"Type0", widths: Widths::read(doc, dict), unit })
+    }
+
+    /// Appends the text of the codes in `bytes`; nothing for codes the font cannot decode.
+    fn decode(&self, bytes: &[u8], out: &mut String) {
+        match &self.unicode {
+            // A composite font's codes are one to four bytes long, as its map's code space says.
+            Some(map) if self.two_byte => decode_with(map, bytes, out),
+            Some(Encoding::UnicodeMapEncoding(map)) => {
+                for &code in bytes {
+                    // A simple font's codes are single bytes (9.6.6) even when its map declares a
+                    // two-byte code space, as Acrobat Distiller writes it (`<0000> <FFFF>`) with
+                    // one-byte entries; some maps write the same codes with two bytes.
+                    let units = map.get(u32::from(code), 1).or_else(|| map.get(u32::from(code), 2));
+                    let before = out.len();
+                    match units {
+                        Some(units) => {
+                            out.extend(char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)))
+                        }
+                        None => self.encoding.iter().for_each(|e| decode_with(e, &[code], out)),
+                    }
+                    if out.len() == before {
+                        // A glyph without a meaning still separates what is either side of it
+                        // (often it is a space named `/g3`).
+                        out.push(char::REPLACEMENT_CHARACTER);
+                    }
+                }
+            }
+            _ => self.encoding.iter().for_each(|e| decode_with(e, bytes, out)),
+        }
     }
 
     /// How far the text position moves after showing `bytes` (9.4.4), in unscaled text space.
@@ -689,6 +718,14 @@ impl<'d> Font<'d> {
             total += self.widths.of(code) * self.unit * state.size + state.char_spacing + space;
         }
         total * state.scale
+    }
+}
+
+/// Appends the text of `bytes` in `encoding`, or nothing when it cannot decode them.
+fn decode_with(encoding: &Encoding<'_>, bytes: &[u8], out: &mut String) {
+    let mut text = String::new();
+    if encoding.write_to_string(bytes, &mut text).is_ok() {
+        out.push_str(&text);
     }
 }
 
