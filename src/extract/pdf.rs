@@ -388,6 +388,54 @@ mod tests {
         assert!(reasons.is_empty(), "{reasons:?}");
     }
 
+    /// A one-page document whose page tree's root lists `kids` and says `count` pages.
+    fn page_tree(kids: &str, count: usize) -> Vec<u8> {
+        let content = stream(b"BT /F1 12 Tf 72 720 Td (CONFIDENTIAL) Tj ET");
+        let tree = format!("<< /Type /Pages /Kids [{kids}] /Count {count} >>");
+        let objects: [&[u8]; 5] = [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            tree.as_bytes(),
+            b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+            &content,
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        ];
+        pdf(&objects, "")
+    }
+
+    #[test]
+    fn a_page_tree_short_of_its_count_is_partial() {
+        let (_, pages, reasons) = read_pdf(&page_tree("3 0 R", 2));
+        assert_eq!(pages, ["CONFIDENTIAL"]);
+        assert_eq!(reasons, ["unreadable_part"]);
+        // A page the tree names but the file does not hold (a damaged or cut file).
+        let (_, pages, reasons) = read_pdf(&page_tree("3 0 R 9 0 R", 2));
+        assert_eq!(pages, ["CONFIDENTIAL", ""]);
+        assert_eq!(reasons, ["unreadable_part"]);
+        let (_, pages, reasons) = read_pdf(&page_tree("3 0 R", 1));
+        assert_eq!(pages, ["CONFIDENTIAL"]);
+        assert!(reasons.is_empty(), "{reasons:?}");
+    }
+
+    #[test]
+    fn pages_drawn_without_any_text_in_a_file_with_fonts_are_partial() {
+        // The text is drawn by a pattern's content, which this reader does not follow.
+        let content = stream(b"/Pattern cs /P1 scn 0 0 595 842 re f");
+        let objects: [&[u8]; 6] = [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Pattern << /P1 5 0 R >> >> >>",
+            &content,
+            b"<< /PatternType 1 /Resources << /Font << /F1 6 0 R >> >> >>",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ];
+        let (_, pages, reasons) = read_pdf(&pdf(&objects, ""));
+        assert_eq!(pages, [""]);
+        assert_eq!(reasons, ["unreadable_part"]);
+        // No pages at all.
+        let objects: [&[u8]; 2] = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"];
+        assert_eq!(read_pdf(&pdf(&objects, "")).2, ["unreadable_part"]);
+    }
+
     #[test]
     fn a_simple_fonts_unicode_map_reads_one_byte_codes_whatever_its_code_space() {
         // Acrobat Distiller's map for a subset TrueType font: a two-byte code space with one-byte

@@ -61,8 +61,10 @@ pub(super) struct DocumentText {
 
 /// Reads the text of every page of `doc` within `caps`.
 pub(super) fn document_text(doc: &Document, caps: Caps) -> DocumentText {
-    let mut reader = Reader { doc, caps, fonts: HashMap::new(), out: DocumentText::default(), text_len: 0 };
-    for page_id in doc.get_pages().into_values() {
+    let mut reader =
+        Reader { doc, caps, fonts: HashMap::new(), out: DocumentText::default(), text_len: 0, content_bytes: 0 };
+    let pages = doc.get_pages();
+    for &page_id in pages.values() {
         if reader.out.partial.contains(&PartialReason::TextBytes) {
             break;
         }
@@ -72,6 +74,9 @@ pub(super) fn document_text(doc: &Document, caps: Caps) -> DocumentText {
         }
         let text = reader.page_text(page_id);
         reader.out.pages.push(text);
+    }
+    if reader.out.pages.len() == pages.len() && !reader.read_whole_document() {
+        reader.mark(PartialReason::UnreadablePart);
     }
     reader.out
 }
@@ -83,6 +88,8 @@ struct Reader<'d> {
     fonts: HashMap<usize, Option<std::rc::Rc<Font<'d>>>>,
     out: DocumentText,
     text_len: usize,
+    /// Bytes of page content decoded.
+    content_bytes: usize,
 }
 
 /// What one page's content showed.
@@ -108,6 +115,11 @@ struct Placed {
 
 impl<'d> Reader<'d> {
     fn page_text(&mut self, page_id: ObjectId) -> String {
+        if self.doc.get_dictionary(page_id).is_err() {
+            // lopdf keeps the place of a page the tree names but the file does not hold.
+            self.mark(PartialReason::UnreadablePart);
+            return String::new();
+        }
         let mut page = Page::default();
         let resources = self.page_resources(page_id);
         let mut content = Vec::new();
@@ -123,6 +135,7 @@ impl<'d> Reader<'d> {
                 Err(_) => self.mark(PartialReason::UnreadablePart),
             }
         }
+        self.content_bytes += content.len();
         let mut stack = Vec::new();
         self.run(&content, &resources, State::default(), &mut stack, &mut page);
         self.annotations(page_id, &resources, &mut stack, &mut page);
@@ -139,6 +152,25 @@ impl<'d> Reader<'d> {
 
     fn mark(&mut self, reason: PartialReason) {
         self.out.partial.insert(reason);
+    }
+
+    /// After every page the tree gave was read: false when the page tree or the text shows that
+    /// pages were missed. The tree gave fewer pages than its root's `/Count` (ISO 32000-1,
+    /// 7.7.3.2: the number of leaf nodes), or none; or pages were drawn, the file has fonts, and
+    /// yet no text came out (text drawn in a way this reader does not follow).
+    fn read_whole_document(&self) -> bool {
+        let read = self.out.pages.len();
+        let declared = self
+            .doc
+            .catalog()
+            .and_then(|catalog| catalog.get_deref(b"Pages", self.doc))
+            .and_then(Object::as_dict)
+            .and_then(|root| root.get_deref(b"Count", self.doc))
+            .and_then(Object::as_i64)
+            .ok();
+        let all_pages = read > 0 && declared.is_none_or(|count| count <= read as i64);
+        let no_text = self.out.pages.iter().all(|page| page.trim().is_empty());
+        all_pages && !(no_text && self.content_bytes > 0 && has_fonts(self.doc))
     }
 
     /// The page's resource dictionaries, nearest first (inherited through the page tree).
@@ -360,6 +392,11 @@ impl<'d> Reader<'d> {
         }
         self.fonts.get(&key).cloned().flatten()
     }
+}
+
+/// True when the document holds a font dictionary (ISO 32000-1, 9.6.2: `/Type /Font`).
+fn has_fonts(doc: &Document) -> bool {
+    doc.objects.values().any(|object| object.as_dict().is_ok_and(|dict| dict.has_type(b"Font")))
 }
 
 /// Bytes of content decoded at once, at least: a piece ends at the first operator after this.
