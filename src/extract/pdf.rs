@@ -416,47 +416,88 @@ mod tests {
         assert!(reasons.is_empty(), "{reasons:?}");
     }
 
-    #[test]
-    fn pages_drawn_without_any_text_in_a_file_with_fonts_are_partial() {
-        // The text is drawn by a pattern's content, which this reader does not follow.
-        let content = stream(b"/Pattern cs /P1 scn 0 0 595 842 re f");
+    /// A page drawing `content` with `resources`; object 5 a tiling pattern whose own content
+    /// this reader does not follow, object 6 a font.
+    fn drawn_page(content: &[u8], resources: &str) -> Vec<u8> {
+        let page = format!("<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << {resources} >> >>");
+        let content = stream(content);
+        let pattern = [
+            b"<< /PatternType 1 /PaintType 1 /Resources << /Font << /F1 6 0 R >> >> ".as_slice(),
+            &stream(b"BT /F1 12 Tf (CONFIDENTIAL) Tj ET")[2..],
+        ]
+        .concat();
         let objects: [&[u8]; 6] = [
             b"<< /Type /Catalog /Pages 2 0 R >>",
             b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Pattern << /P1 5 0 R >> >> >>",
+            page.as_bytes(),
             &content,
-            b"<< /PatternType 1 /Resources << /Font << /F1 6 0 R >> >> >>",
+            &pattern,
             b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
         ];
-        let (_, pages, reasons) = read_pdf(&pdf(&objects, ""));
+        pdf(&objects, "")
+    }
+
+    #[test]
+    fn pages_with_fonts_drawn_without_any_text_are_partial() {
+        let painted = b"/Pattern cs /P1 scn 0 0 595 842 re f";
+        let (_, pages, reasons) = read_pdf(&drawn_page(painted, "/Font << /F1 6 0 R >> /Pattern << /P1 5 0 R >>"));
         assert_eq!(pages, [""]);
         assert_eq!(reasons, ["unreadable_part"]);
+        // A drawing, or a page of a form whose fields are empty, has no fonts of its own.
+        let (_, pages, reasons) = read_pdf(&drawn_page(b"0 0 1 rg 72 72 200 100 re f", ""));
+        assert_eq!(pages, [""]);
+        assert!(reasons.is_empty(), "{reasons:?}");
         // No pages at all.
         let objects: [&[u8]; 2] = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"];
         assert_eq!(read_pdf(&pdf(&objects, "")).2, ["unreadable_part"]);
     }
 
-    #[test]
-    fn a_simple_fonts_unicode_map_reads_one_byte_codes_whatever_its_code_space() {
-        // Acrobat Distiller's map for a subset TrueType font: a two-byte code space with one-byte
-        // entries. `:` is left out of the map, so it comes from the font's encoding.
+    /// The text of a page showing `shown` in the font `font` (object 5) whose `ToUnicode` map
+    /// (object 6) maps `ranges` (`bfrange` lines) in the code space `space`.
+    fn shown_in(font: &str, space: &str, ranges: &str, shown: &str) -> (Vec<String>, Vec<&'static str>) {
         let map = stream(
-            b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapType 2 def\n\
-              1 begincodespacerange <0000> <FFFF> endcodespacerange\n\
-              2 beginbfrange <20> <39> <0020> <41> <5A> <0041> endbfrange endcmap end end",
+            format!(
+                "/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapType 2 def\n\
+                 1 begincodespacerange {space} endcodespacerange\n\
+                 {} beginbfrange {ranges} endbfrange\n\
+                 endcmap CMapName currentdict /CMap defineresource pop end end",
+                ranges.lines().count()
+            )
+            .as_bytes(),
         );
-        let content = stream(b"BT /TT0 12 Tf 72 720 Td (CONFIDENTIAL: AB 12 34 56 C) Tj ET");
-        let objects: [&[u8]; 6] = [
+        let content = stream(format!("BT /F0 12 Tf 72 720 Td {shown} Tj ET").as_bytes());
+        let font = format!("<< /Type /Font {font} /ToUnicode 6 0 R >>");
+        let objects: [&[u8]; 7] = [
             b"<< /Type /Catalog /Pages 2 0 R >>",
             b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /TT0 5 0 R >> >> >>",
+            b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F0 5 0 R >> >> >>",
             &content,
-            b"<< /Type /Font /Subtype /TrueType /BaseFont /XRIMAZ+ArialMT /Encoding /WinAnsiEncoding /ToUnicode 6 0 R >>",
+            font.as_bytes(),
             &map,
+            b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /Frutiger /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> >>",
         ];
         let (_, pages, reasons) = read_pdf(&pdf(&objects, ""));
-        assert_eq!(pages, ["CONFIDENTIAL: AB 12 34 56 C"]);
-        assert!(reasons.is_empty(), "{reasons:?}");
+        (pages, reasons)
+    }
+
+    #[test]
+    fn unicode_maps_are_read_by_the_fonts_code_length() {
+        // Acrobat Distiller's map for a subset TrueType font: a two-byte code space with one-byte
+        // entries. `:` is left out of the map, so it comes from the font's encoding.
+        let distiller = "/Subtype /TrueType /BaseFont /XRIMAZ+ArialMT /Encoding /WinAnsiEncoding";
+        let ranges = "<20> <39> <0020>\n<41> <5A> <0041>";
+        let expected = (vec!["CONFIDENTIAL: AB 12 34 56 C".to_string()], vec![]);
+        assert_eq!(shown_in(distiller, "<0000> <FFFF>", ranges, "(CONFIDENTIAL: AB 12 34 56 C)"), expected);
+        // Without `/Encoding`, the codes the map leaves out are in StandardEncoding (9.6.6.1).
+        let plain = "/Subtype /TrueType /BaseFont /Arial-ItalicMT";
+        assert_eq!(shown_in(plain, "<00> <FF>", "<20> <20> <0020>", "(CONFIDENTIAL: AB 12 34 56 C)"), expected);
+        // A composite font with Identity-H (two-byte codes) and a map written with one-byte codes.
+        let identity = "/Subtype /Type0 /BaseFont /Frutiger /Encoding /Identity-H /DescendantFonts [7 0 R]";
+        let (pages, reasons) = shown_in(identity, "<00> <FF>", "<24> <2D> <0041>", "<00240025002600270028>");
+        assert_eq!((pages, reasons), (vec!["ABCDE".to_string()], vec![]));
+        // Codes no map or encoding decodes: the page is mostly unreadable.
+        let (pages, reasons) = shown_in(identity, "<00> <FF>", "<24> <2D> <0041>", "<00F000F100F20024>");
+        assert_eq!((pages, reasons), (vec!["\u{FFFD}\u{FFFD}\u{FFFD}A".to_string()], vec!["unreadable_part"]));
     }
 
     fn scheme(dict: &str) -> Option<(&'static str, Option<bool>)> {

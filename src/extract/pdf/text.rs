@@ -14,6 +14,7 @@
 //! file), with `/Filter` and `/DecodeParms` resolved when they are indirect objects.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use lopdf::content::{Content, Operation};
@@ -62,7 +63,7 @@ pub(super) struct DocumentText {
 /// Reads the text of every page of `doc` within `caps`.
 pub(super) fn document_text(doc: &Document, caps: Caps) -> DocumentText {
     let mut reader =
-        Reader { doc, caps, fonts: HashMap::new(), out: DocumentText::default(), text_len: 0, content_bytes: 0 };
+        Reader { doc, caps, fonts: HashMap::new(), out: DocumentText::default(), text_len: 0, drawn_with_fonts: false };
     let pages = doc.get_pages();
     for &page_id in pages.values() {
         if reader.out.partial.contains(&PartialReason::TextBytes) {
@@ -88,8 +89,8 @@ struct Reader<'d> {
     fonts: HashMap<usize, Option<std::rc::Rc<Font<'d>>>>,
     out: DocumentText,
     text_len: usize,
-    /// Bytes of page content decoded.
-    content_bytes: usize,
+    /// Whether a page with content had fonts in its resources.
+    drawn_with_fonts: bool,
 }
 
 /// What one page's content showed.
@@ -135,7 +136,7 @@ impl<'d> Reader<'d> {
                 Err(_) => self.mark(PartialReason::UnreadablePart),
             }
         }
-        self.content_bytes += content.len();
+        self.drawn_with_fonts |= !content.trim_ascii().is_empty() && declares_fonts(self.doc, &resources);
         let mut stack = Vec::new();
         self.run(&content, &resources, State::default(), &mut stack, &mut page);
         self.annotations(page_id, &resources, &mut stack, &mut page);
@@ -156,8 +157,8 @@ impl<'d> Reader<'d> {
 
     /// After every page the tree gave was read: false when the page tree or the text shows that
     /// pages were missed. The tree gave fewer pages than its root's `/Count` (ISO 32000-1,
-    /// 7.7.3.2: the number of leaf nodes), or none; or pages were drawn, the file has fonts, and
-    /// yet no text came out (text drawn in a way this reader does not follow).
+    /// 7.7.3.2: the number of leaf nodes), or none; or pages with fonts to draw text were drawn,
+    /// and yet no text came out (text drawn in a way this reader does not follow).
     fn read_whole_document(&self) -> bool {
         let read = self.out.pages.len();
         let declared = self
@@ -170,7 +171,7 @@ impl<'d> Reader<'d> {
             .ok();
         let all_pages = read > 0 && declared.is_none_or(|count| count <= read as i64);
         let no_text = self.out.pages.iter().all(|page| page.trim().is_empty());
-        all_pages && !(no_text && self.content_bytes > 0 && has_fonts(self.doc))
+        all_pages && !(no_text && self.drawn_with_fonts)
     }
 
     /// The page's resource dictionaries, nearest first (inherited through the page tree).
@@ -394,9 +395,10 @@ impl<'d> Reader<'d> {
     }
 }
 
-/// True when the document holds a font dictionary (ISO 32000-1, 9.6.2: `/Type /Font`).
-fn has_fonts(doc: &Document) -> bool {
-    doc.objects.values().any(|object| object.as_dict().is_ok_and(|dict| dict.has_type(b"Font")))
+/// True when the resources name a font (ISO 32000-1, 7.8.3: the `/Font` category). A form's
+/// empty fields and a scan's images name none, so a page without text is no surprise there.
+fn declares_fonts(doc: &Document, resources: &[&Dictionary]) -> bool {
+    resources.iter().any(|r| r.get_deref(b"Font", doc).and_then(Object::as_dict).is_ok_and(|fonts| !fonts.is_empty()))
 }
 
 /// Bytes of content decoded at once, at least: a piece ends at the first operator after this.
@@ -685,6 +687,9 @@ struct Font<'d> {
     encoding: Option<Encoding<'d>>,
     /// Type 0 (composite) fonts use two-byte codes (Identity and the UCS-2 CMaps).
     two_byte: bool,
+    /// Bytes a code takes when the font fixes it: one for simple fonts (9.6.6), two for the
+    /// Identity CMaps (9.7.5.2); `None` when the code space of its `ToUnicode` map decides.
+    code_len: Option<usize>,
     widths: Widths,
     /// Glyph space to text space: 1/1000, or a Type 3 font's `/FontMatrix`.
     unit: f32,
@@ -696,6 +701,9 @@ impl<'d> Font<'d> {
         let unicode = unicode_map(doc, dict, stream_bytes).ok()?;
         let subtype = dict.get(b"Subtype").and_then(Object::as_name).unwrap_or(b"");
         let encoding = match dict.get_font_encoding_with_limit(doc, stream_bytes) {
+            // lopdf reads the map when there is no `/Encoding`; a simple font without one uses
+            // StandardEncoding for the codes the map leaves out (9.6.6.1).
+            Ok(Encoding::UnicodeMapEncoding(_)) if subtype != b"Type0" => standard_encoding(),
             Ok(Encoding::UnicodeMapEncoding(_)) if unicode.is_some() => None,
             // lopdf's fallback for a composite font without a Unicode map is a one-byte encoding,
             // which turns two-byte glyph ids into stray punctuation: such text cannot be decoded.
@@ -713,26 +721,30 @@ impl<'d> Font<'d> {
                 .unwrap_or(0.001),
             _ => 0.001,
         };
-        Some(Font { unicode, encoding, two_byte: subtype == b"Type0", widths: Widths::read(doc, dict), unit })
+        let code_len = match subtype {
+            b"Type0" => match dict.get(b"Encoding").and_then(Object::as_name) {
+                Ok(b"Identity-H" | b"Identity-V") => Some(2),
+                _ => None,
+            },
+            _ => Some(1),
+        };
+        let two_byte = subtype == b"Type0";
+        Some(Font { unicode, encoding, two_byte, code_len, widths: Widths::read(doc, dict), unit })
     }
 
     /// Appends the text of the codes in `bytes`; nothing for codes the font cannot decode.
     fn decode(&self, bytes: &[u8], out: &mut String) {
-        match &self.unicode {
-            // A composite font's codes are one to four bytes long, as its map's code space says.
-            Some(map) if self.two_byte => decode_with(map, bytes, out),
-            Some(Encoding::UnicodeMapEncoding(map)) => {
-                for &code in bytes {
-                    // A simple font's codes are single bytes (9.6.6) even when its map declares a
-                    // two-byte code space, as Acrobat Distiller writes it (`<0000> <FFFF>`) with
-                    // one-byte entries; some maps write the same codes with two bytes.
-                    let units = map.get(u32::from(code), 1).or_else(|| map.get(u32::from(code), 2));
+        match (&self.unicode, self.code_len) {
+            (Some(Encoding::UnicodeMapEncoding(map)), Some(len)) => {
+                for code in bytes.chunks(len) {
+                    let code = code.iter().fold(0u32, |acc, &b| acc << 8 | u32::from(b));
                     let before = out.len();
-                    match units {
+                    match unicode_of(|code, n| map.get(code, n), code, len) {
                         Some(units) => {
                             out.extend(char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)))
                         }
-                        None => self.encoding.iter().for_each(|e| decode_with(e, &[code], out)),
+                        None if len == 1 => self.encoding.iter().for_each(|e| decode_with(e, &[code as u8], out)),
+                        None => {}
                     }
                     if out.len() == before {
                         // A glyph without a meaning still separates what is either side of it
@@ -741,7 +753,8 @@ impl<'d> Font<'d> {
                     }
                 }
             }
-            _ => self.encoding.iter().for_each(|e| decode_with(e, bytes, out)),
+            (Some(map), _) => decode_with(map, bytes, out),
+            (None, _) => self.encoding.iter().for_each(|e| decode_with(e, bytes, out)),
         }
     }
 
@@ -756,6 +769,24 @@ impl<'d> Font<'d> {
         }
         total * state.scale
     }
+}
+
+/// The UTF-16 of `code`, `len` bytes long, in a `ToUnicode` map. The font's encoding decides how
+/// long codes are, not the map: Acrobat Distiller writes maps for one-byte codes with a two-byte
+/// code space (`<0000> <FFFF>`), others write a font's two-byte codes as one-byte entries (`<24>`),
+/// so the same number is looked for at the other length too.
+fn unicode_of(get: impl Fn(u32, u8) -> Option<Vec<u16>>, code: u32, len: usize) -> Option<Vec<u16>> {
+    let len = u8::try_from(len).ok()?;
+    get(code, len)
+        .or_else(|| [1, 2].into_iter().filter(|&n| n != len && code >> (8 * n) == 0).find_map(|n| get(code, n)))
+}
+
+/// StandardEncoding (ISO 32000-1, D.2), as lopdf gives it to a font without `/Encoding` and
+/// `/ToUnicode`.
+fn standard_encoding() -> Option<Encoding<'static>> {
+    static PLAIN: OnceLock<(Document, Dictionary)> = OnceLock::new();
+    let (doc, font) = PLAIN.get_or_init(|| (Document::new(), lopdf::dictionary! { "Type" => "Font" }));
+    font.get_font_encoding(doc).ok()
 }
 
 /// Appends the text of `bytes` in `encoding`, or nothing when it cannot decode them.
