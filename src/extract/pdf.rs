@@ -7,6 +7,7 @@
 //! says so. Parsing and text extraction use lopdf on a thread of its own with a large stack, so that
 //! a parser panic on a crafted file costs that file only.
 
+mod load;
 mod text;
 
 use std::io::{Read, Seek};
@@ -90,9 +91,7 @@ fn emit(parsed: Parsed, ctx: &mut Ctx<'_, '_>) {
 /// information dictionary and the text of its pages. `Err` when it needs a password or cannot be
 /// parsed.
 fn parse(bytes: &[u8], caps: text::Caps) -> Result<Parsed, lopdf::Error> {
-    let mut options = lopdf::LoadOptions::with_password("");
-    options.max_decompressed_size = Some(caps.stream_bytes);
-    let doc = Document::load_mem_with_options(bytes, options)?;
+    let doc = load::load(bytes, caps.stream_bytes)?;
     Ok(Parsed { information: document_information(&doc), text: text::document_text(&doc, caps) })
 }
 
