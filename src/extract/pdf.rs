@@ -499,6 +499,23 @@ mod tests {
         assert_eq!((pages, reasons), (vec!["\u{FFFD}\u{FFFD}\u{FFFD}A".to_string()], vec!["unreadable_part"]));
     }
 
+    #[test]
+    fn a_chinese_system_font_not_embedded_shows_gbk_characters() {
+        // 宋体 (SimSun) by its GBK name, WinAnsi by its dictionary, as Chinese Word exports write
+        // it: the codes are GBK, 目录 ("contents") and 机密 ("confidential").
+        let content = stream(b"BT /TT0 16 Tf 72 720 Td <C4BFC2BC> Tj 0 -20 Td <BBFAC3DC> Tj ET");
+        let objects: [&[u8]; 5] = [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /TT0 5 0 R >> >> >>",
+            &content,
+            b"<< /Type /Font /Subtype /TrueType /BaseFont /#CB#CE#CC#E5 /Encoding /WinAnsiEncoding /FontDescriptor << /Flags 4 /FontName <cbcecce5> >> >>",
+        ];
+        let (_, pages, reasons) = read_pdf(&pdf(&objects, ""));
+        assert_eq!(pages, ["目录\n机密"]);
+        assert!(reasons.is_empty(), "{reasons:?}");
+    }
+
     fn scheme(dict: &str) -> Option<(&'static str, Option<bool>)> {
         let pdf = format!("%PDF-1.7\n5 0 obj\n{dict}\nendobj\ntrailer\n<< /Root 1 0 R /Encrypt 5 0 R >>\n%%EOF");
         encryption_scheme(pdf.as_bytes()).map(|e| (e.method.unwrap_or("-"), e.strong))

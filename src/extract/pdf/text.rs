@@ -690,6 +690,8 @@ struct Font<'d> {
     /// Bytes a code takes when the font fixes it: one for simple fonts (9.6.6), two for the
     /// Identity CMaps (9.7.5.2); `None` when the code space of its `ToUnicode` map decides.
     code_len: Option<usize>,
+    /// A Chinese system font whose codes are GBK characters whatever its encoding says.
+    gbk: bool,
     widths: Widths,
     /// Glyph space to text space: 1/1000, or a Type 3 font's `/FontMatrix`.
     unit: f32,
@@ -729,7 +731,8 @@ impl<'d> Font<'d> {
             _ => Some(1),
         };
         let two_byte = subtype == b"Type0";
-        Some(Font { unicode, encoding, two_byte, code_len, widths: Widths::read(doc, dict), unit })
+        let gbk = unicode.is_none() && is_chinese_system_font(doc, dict, subtype);
+        Some(Font { unicode, encoding, two_byte, code_len, gbk, widths: Widths::read(doc, dict), unit })
     }
 
     /// Appends the text of the codes in `bytes`; nothing for codes the font cannot decode.
@@ -754,6 +757,7 @@ impl<'d> Font<'d> {
                 }
             }
             (Some(map), _) => decode_with(map, bytes, out),
+            (None, _) if self.gbk => out.push_str(&encoding_rs::GBK.decode_without_bom_handling(bytes).0),
             (None, _) => self.encoding.iter().for_each(|e| decode_with(e, bytes, out)),
         }
     }
@@ -779,6 +783,30 @@ fn unicode_of(get: impl Fn(u32, u8) -> Option<Vec<u16>>, code: u32, len: usize) 
     let len = u8::try_from(len).ok()?;
     get(code, len)
         .or_else(|| [1, 2].into_iter().filter(|&n| n != len && code >> (8 * n) == 0).find_map(|n| get(code, n)))
+}
+
+/// The names of Chinese Windows system fonts in GBK, as Chinese producers write them into
+/// `/BaseFont`: 宋体 (SimSun), 楷体 (KaiTi), 黑体 (SimHei), 仿宋 (FangSong), 新宋 (NSimSun) and
+/// 小标宋 (XiaoBiaoSong), with or without a suffix such as `_GB2312`.
+const CHINESE_SYSTEM_FONTS: [&[u8]; 6] = [
+    b"\xCB\xCE\xCC\xE5",
+    b"\xBF\xAC\xCC\xE5",
+    b"\xBA\xDA\xCC\xE5",
+    b"\xB7\xC2\xCB\xCE",
+    b"\xD0\xC2\xCB\xCE",
+    b"\xD0\xA1\xB1\xEA\xCB\xCE",
+];
+
+/// Whether a simple font is a Chinese system font the file does not embed (no `/FontFile2`,
+/// 9.8.1): Windows draws such a font's codes as GBK double-byte characters whatever its
+/// `/Encoding` says, and so do PDFium and pdf.js; read as WinAnsi they are mojibake.
+fn is_chinese_system_font(doc: &Document, dict: &Dictionary, subtype: &[u8]) -> bool {
+    let embedded = dict
+        .get_deref(b"FontDescriptor", doc)
+        .and_then(Object::as_dict)
+        .is_ok_and(|d| d.has(b"FontFile") || d.has(b"FontFile2") || d.has(b"FontFile3"));
+    let name = dict.get(b"BaseFont").and_then(Object::as_name).unwrap_or(b"");
+    subtype == b"TrueType" && !embedded && CHINESE_SYSTEM_FONTS.iter().any(|font| name.starts_with(font))
 }
 
 /// StandardEncoding (ISO 32000-1, D.2), as lopdf gives it to a font without `/Encoding` and
