@@ -7,6 +7,7 @@
 //! says so. Parsing and text extraction use lopdf on a thread of its own with a large stack, so that
 //! a parser panic on a crafted file costs that file only.
 
+mod load;
 mod text;
 
 use std::io::{Read, Seek};
@@ -90,9 +91,7 @@ fn emit(parsed: Parsed, ctx: &mut Ctx<'_, '_>) {
 /// information dictionary and the text of its pages. `Err` when it needs a password or cannot be
 /// parsed.
 fn parse(bytes: &[u8], caps: text::Caps) -> Result<Parsed, lopdf::Error> {
-    let mut options = lopdf::LoadOptions::with_password("");
-    options.max_decompressed_size = Some(caps.stream_bytes);
-    let doc = Document::load_mem_with_options(bytes, options)?;
+    let doc = load::load(bytes, caps.stream_bytes)?;
     Ok(Parsed { information: document_information(&doc), text: text::document_text(&doc, caps) })
 }
 
@@ -102,19 +101,37 @@ fn ends_with_eof_marker(pdf: &[u8]) -> bool {
     find(&pdf[pdf.len().saturating_sub(1024)..], b"%%EOF").is_some()
 }
 
+/// The document information dictionary (ISO 32000-1, 14.3.3) as `name: value` lines, the values
+/// text strings; empty values left out.
 fn document_information(doc: &Document) -> String {
-    let Ok(info) = doc.trailer.get(b"Info").and_then(Object::as_reference).and_then(|id| doc.get_dictionary(id)) else {
+    let Ok(info) = doc.trailer.get_deref(b"Info", doc).and_then(Object::as_dict) else {
         return String::new();
     };
     let mut text = String::new();
     for (key, value) in info.iter() {
-        if let Ok(bytes) = value.as_str() {
-            let value = lopdf::decode_text_string(&Object::String(bytes.to_vec(), lopdf::StringFormat::Literal))
-                .unwrap_or_else(|_| String::from_utf8_lossy(bytes).into_owned());
+        // Producers write values indirectly too (`/Title 12 0 R`).
+        let Ok(bytes) = doc.dereference(value).and_then(|(_, value)| value.as_str()) else { continue };
+        let value = text_string(bytes);
+        if !value.trim().is_empty() {
             text.push_str(&format!("{}: {value}\n", String::from_utf8_lossy(key)));
         }
     }
     text
+}
+
+/// A text string's characters (ISO 32000-2, 7.9.2.2): UTF-16BE after the byte order mark `FE FF`,
+/// UTF-8 after `EF BB BF` (PDF 2.0), else PDFDocEncoding. A damaged string (an unpaired
+/// surrogate, bytes that are not UTF-8) keeps its good characters.
+fn text_string(bytes: &[u8]) -> String {
+    if let Some(utf16) = bytes.strip_prefix(b"\xFE\xFF") {
+        let units = utf16.chunks_exact(2).map(|pair| u16::from_be_bytes([pair[0], pair[1]]));
+        char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)).collect()
+    } else if let Some(utf8) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        String::from_utf8_lossy(utf8).into_owned()
+    } else {
+        // Without a byte order mark lopdf reads PDFDocEncoding, which decodes any bytes.
+        lopdf::decode_text_string(&Object::string_literal(bytes)).unwrap_or_default()
+    }
 }
 
 /// The scheme named by the raw encryption dictionary, or `None` for an unencrypted PDF.
@@ -303,6 +320,201 @@ fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A PDF of numbered object bodies (object 1 the catalog) with a correct cross-reference table;
+    /// `trailer` adds entries to the trailer dictionary.
+    fn pdf(objects: &[&[u8]], trailer: &str) -> Vec<u8> {
+        let mut out = b"%PDF-1.7\n".to_vec();
+        let mut offsets = Vec::new();
+        for (n, body) in objects.iter().enumerate() {
+            offsets.push(out.len());
+            out.extend_from_slice(format!("{} 0 obj\n", n + 1).as_bytes());
+            out.extend_from_slice(body);
+            out.extend_from_slice(b"\nendobj\n");
+        }
+        let xref = out.len();
+        out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+        for offset in offsets {
+            out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+        }
+        let size = objects.len() + 1;
+        out.extend_from_slice(
+            format!("trailer\n<< /Size {size} /Root 1 0 R {trailer} >>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
+        );
+        out
+    }
+
+    /// A stream object's body.
+    fn stream(data: &[u8]) -> Vec<u8> {
+        [format!("<< /Length {} >>\nstream\n", data.len()).as_bytes(), data, b"\nendstream"].concat()
+    }
+
+    /// What [`parse`] reads of `pdf`: the information lines, the pages' text and the reasons.
+    fn read_pdf(pdf: &[u8]) -> (String, Vec<String>, Vec<&'static str>) {
+        let caps = text::Caps {
+            stream_bytes: 1 << 20,
+            expanded_bytes: 1 << 20,
+            text_bytes: 1 << 20,
+            deadline: std::time::Instant::now() + std::time::Duration::from_secs(60),
+        };
+        let parsed = parse(pdf, caps).expect("the test PDF parses");
+        let reasons = parsed.text.partial.iter().map(|r| r.as_str()).collect();
+        (parsed.information, parsed.text.pages, reasons)
+    }
+
+    #[test]
+    fn information_values_are_text_strings() {
+        // "CONFIDENTIAL – Staff" in UTF-16BE with its byte order mark, as Word writes a title.
+        let title: Vec<u8> = "\u{FEFF}CONFIDENTIAL \u{2013} Staff".encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let hex: String = title.iter().map(|b| format!("{b:02X}")).collect();
+        let info = format!("<< /Title <{hex}> /Subject 5 0 R /Author (Jos\\351 Smith) /Keywords (\\357\\273\\277Caf\\303\\251) /Creator () >>");
+        let objects: [&[u8]; 5] = [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+            info.as_bytes(),
+            b"(OFFICIAL-SENSITIVE)",
+        ];
+        let (information, _, reasons) = read_pdf(&pdf(&objects, "/Info 4 0 R"));
+        let mut lines: Vec<&str> = information.lines().collect();
+        lines.sort_unstable();
+        // PDFDocEncoding (\351 is é), UTF-8 after its byte order mark, an indirect value; the
+        // empty creator is left out.
+        assert_eq!(
+            lines,
+            ["Author: José Smith", "Keywords: Café", "Subject: OFFICIAL-SENSITIVE", "Title: CONFIDENTIAL – Staff"]
+        );
+        assert!(reasons.is_empty(), "{reasons:?}");
+    }
+
+    /// A one-page document whose page tree's root lists `kids` and says `count` pages.
+    fn page_tree(kids: &str, count: usize) -> Vec<u8> {
+        let content = stream(b"BT /F1 12 Tf 72 720 Td (CONFIDENTIAL) Tj ET");
+        let tree = format!("<< /Type /Pages /Kids [{kids}] /Count {count} >>");
+        let objects: [&[u8]; 5] = [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            tree.as_bytes(),
+            b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+            &content,
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        ];
+        pdf(&objects, "")
+    }
+
+    #[test]
+    fn a_page_tree_short_of_its_count_is_partial() {
+        let (_, pages, reasons) = read_pdf(&page_tree("3 0 R", 2));
+        assert_eq!(pages, ["CONFIDENTIAL"]);
+        assert_eq!(reasons, ["unreadable_part"]);
+        // A page the tree names but the file does not hold (a damaged or cut file).
+        let (_, pages, reasons) = read_pdf(&page_tree("3 0 R 9 0 R", 2));
+        assert_eq!(pages, ["CONFIDENTIAL", ""]);
+        assert_eq!(reasons, ["unreadable_part"]);
+        let (_, pages, reasons) = read_pdf(&page_tree("3 0 R", 1));
+        assert_eq!(pages, ["CONFIDENTIAL"]);
+        assert!(reasons.is_empty(), "{reasons:?}");
+    }
+
+    /// A page drawing `content` with `resources`; object 5 a tiling pattern whose own content
+    /// this reader does not follow, object 6 a font.
+    fn drawn_page(content: &[u8], resources: &str) -> Vec<u8> {
+        let page = format!("<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << {resources} >> >>");
+        let content = stream(content);
+        let pattern = [
+            b"<< /PatternType 1 /PaintType 1 /Resources << /Font << /F1 6 0 R >> >> ".as_slice(),
+            &stream(b"BT /F1 12 Tf (CONFIDENTIAL) Tj ET")[2..],
+        ]
+        .concat();
+        let objects: [&[u8]; 6] = [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            page.as_bytes(),
+            &content,
+            &pattern,
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ];
+        pdf(&objects, "")
+    }
+
+    #[test]
+    fn pages_with_fonts_drawn_without_any_text_are_partial() {
+        let painted = b"/Pattern cs /P1 scn 0 0 595 842 re f";
+        let (_, pages, reasons) = read_pdf(&drawn_page(painted, "/Font << /F1 6 0 R >> /Pattern << /P1 5 0 R >>"));
+        assert_eq!(pages, [""]);
+        assert_eq!(reasons, ["unreadable_part"]);
+        // A drawing, or a page of a form whose fields are empty, has no fonts of its own.
+        let (_, pages, reasons) = read_pdf(&drawn_page(b"0 0 1 rg 72 72 200 100 re f", ""));
+        assert_eq!(pages, [""]);
+        assert!(reasons.is_empty(), "{reasons:?}");
+        // No pages at all.
+        let objects: [&[u8]; 2] = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"];
+        assert_eq!(read_pdf(&pdf(&objects, "")).2, ["unreadable_part"]);
+    }
+
+    /// The text of a page showing `shown` in the font `font` (object 5) whose `ToUnicode` map
+    /// (object 6) maps `ranges` (`bfrange` lines) in the code space `space`.
+    fn shown_in(font: &str, space: &str, ranges: &str, shown: &str) -> (Vec<String>, Vec<&'static str>) {
+        let map = stream(
+            format!(
+                "/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapType 2 def\n\
+                 1 begincodespacerange {space} endcodespacerange\n\
+                 {} beginbfrange {ranges} endbfrange\n\
+                 endcmap CMapName currentdict /CMap defineresource pop end end",
+                ranges.lines().count()
+            )
+            .as_bytes(),
+        );
+        let content = stream(format!("BT /F0 12 Tf 72 720 Td {shown} Tj ET").as_bytes());
+        let font = format!("<< /Type /Font {font} /ToUnicode 6 0 R >>");
+        let objects: [&[u8]; 7] = [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F0 5 0 R >> >> >>",
+            &content,
+            font.as_bytes(),
+            &map,
+            b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /Frutiger /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> >>",
+        ];
+        let (_, pages, reasons) = read_pdf(&pdf(&objects, ""));
+        (pages, reasons)
+    }
+
+    #[test]
+    fn unicode_maps_are_read_by_the_fonts_code_length() {
+        // Acrobat Distiller's map for a subset TrueType font: a two-byte code space with one-byte
+        // entries. `:` is left out of the map, so it comes from the font's encoding.
+        let distiller = "/Subtype /TrueType /BaseFont /XRIMAZ+ArialMT /Encoding /WinAnsiEncoding";
+        let ranges = "<20> <39> <0020>\n<41> <5A> <0041>";
+        let expected = (vec!["CONFIDENTIAL: AB 12 34 56 C".to_string()], vec![]);
+        assert_eq!(shown_in(distiller, "<0000> <FFFF>", ranges, "(CONFIDENTIAL: AB 12 34 56 C)"), expected);
+        // Without `/Encoding`, the codes the map leaves out are in StandardEncoding (9.6.6.1).
+        let plain = "/Subtype /TrueType /BaseFont /Arial-ItalicMT";
+        assert_eq!(shown_in(plain, "<00> <FF>", "<20> <20> <0020>", "(CONFIDENTIAL: AB 12 34 56 C)"), expected);
+        // A composite font with Identity-H (two-byte codes) and a map written with one-byte codes.
+        let identity = "/Subtype /Type0 /BaseFont /Frutiger /Encoding /Identity-H /DescendantFonts [7 0 R]";
+        let (pages, reasons) = shown_in(identity, "<00> <FF>", "<24> <2D> <0041>", "<00240025002600270028>");
+        assert_eq!((pages, reasons), (vec!["ABCDE".to_string()], vec![]));
+        // Codes no map or encoding decodes: the page is mostly unreadable.
+        let (pages, reasons) = shown_in(identity, "<00> <FF>", "<24> <2D> <0041>", "<00F000F100F20024>");
+        assert_eq!((pages, reasons), (vec!["\u{FFFD}\u{FFFD}\u{FFFD}A".to_string()], vec!["unreadable_part"]));
+    }
+
+    #[test]
+    fn a_chinese_system_font_not_embedded_shows_gbk_characters() {
+        // 宋体 (SimSun) by its GBK name, WinAnsi by its dictionary, as Chinese Word exports write
+        // it: the codes are GBK, 目录 ("contents") and 机密 ("confidential").
+        let content = stream(b"BT /TT0 16 Tf 72 720 Td <C4BFC2BC> Tj 0 -20 Td <BBFAC3DC> Tj ET");
+        let objects: [&[u8]; 5] = [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /TT0 5 0 R >> >> >>",
+            &content,
+            b"<< /Type /Font /Subtype /TrueType /BaseFont /#CB#CE#CC#E5 /Encoding /WinAnsiEncoding /FontDescriptor << /Flags 4 /FontName <cbcecce5> >> >>",
+        ];
+        let (_, pages, reasons) = read_pdf(&pdf(&objects, ""));
+        assert_eq!(pages, ["目录\n机密"]);
+        assert!(reasons.is_empty(), "{reasons:?}");
+    }
 
     fn scheme(dict: &str) -> Option<(&'static str, Option<bool>)> {
         let pdf = format!("%PDF-1.7\n5 0 obj\n{dict}\nendobj\ntrailer\n<< /Root 1 0 R /Encrypt 5 0 R >>\n%%EOF");

@@ -14,6 +14,7 @@
 //! file), with `/Filter` and `/DecodeParms` resolved when they are indirect objects.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use lopdf::content::{Content, Operation};
@@ -61,8 +62,10 @@ pub(super) struct DocumentText {
 
 /// Reads the text of every page of `doc` within `caps`.
 pub(super) fn document_text(doc: &Document, caps: Caps) -> DocumentText {
-    let mut reader = Reader { doc, caps, fonts: HashMap::new(), out: DocumentText::default(), text_len: 0 };
-    for page_id in doc.get_pages().into_values() {
+    let mut reader =
+        Reader { doc, caps, fonts: HashMap::new(), out: DocumentText::default(), text_len: 0, drawn_with_fonts: false };
+    let pages = doc.get_pages();
+    for &page_id in pages.values() {
         if reader.out.partial.contains(&PartialReason::TextBytes) {
             break;
         }
@@ -72,6 +75,9 @@ pub(super) fn document_text(doc: &Document, caps: Caps) -> DocumentText {
         }
         let text = reader.page_text(page_id);
         reader.out.pages.push(text);
+    }
+    if reader.out.pages.len() == pages.len() && !reader.read_whole_document() {
+        reader.mark(PartialReason::UnreadablePart);
     }
     reader.out
 }
@@ -83,6 +89,8 @@ struct Reader<'d> {
     fonts: HashMap<usize, Option<std::rc::Rc<Font<'d>>>>,
     out: DocumentText,
     text_len: usize,
+    /// Whether a page with content had fonts in its resources.
+    drawn_with_fonts: bool,
 }
 
 /// What one page's content showed.
@@ -91,9 +99,11 @@ struct Page {
     text: String,
     /// The end of the last string shown, to place the next one.
     last: Option<Placed>,
-    /// Non-empty strings shown, and characters they decoded to.
+    /// Non-empty strings shown, characters they decoded to, and glyphs without a meaning
+    /// (U+FFFD: a code the font's maps leave out).
     strings_shown: usize,
     chars_decoded: usize,
+    chars_unmapped: usize,
 }
 
 /// Where a string shown ended, its baseline direction and its font size, in device space.
@@ -106,6 +116,11 @@ struct Placed {
 
 impl<'d> Reader<'d> {
     fn page_text(&mut self, page_id: ObjectId) -> String {
+        if self.doc.get_dictionary(page_id).is_err() {
+            // lopdf keeps the place of a page the tree names but the file does not hold.
+            self.mark(PartialReason::UnreadablePart);
+            return String::new();
+        }
         let mut page = Page::default();
         let resources = self.page_resources(page_id);
         let mut content = Vec::new();
@@ -121,11 +136,12 @@ impl<'d> Reader<'d> {
                 Err(_) => self.mark(PartialReason::UnreadablePart),
             }
         }
+        self.drawn_with_fonts |= !content.trim_ascii().is_empty() && declares_fonts(self.doc, &resources);
         let mut stack = Vec::new();
         self.run(&content, &resources, State::default(), &mut stack, &mut page);
         self.annotations(page_id, &resources, &mut stack, &mut page);
-        if page.strings_shown > 0 && page.chars_decoded == 0 {
-            // Text was drawn but none of it could be decoded (a font without a usable map).
+        if page.strings_shown > 0 && page.chars_unmapped >= page.chars_decoded {
+            // Text was drawn but most of it could not be decoded (a font without a usable map).
             self.mark(PartialReason::UnreadablePart);
         }
         self.text_len += page.text.len();
@@ -137,6 +153,25 @@ impl<'d> Reader<'d> {
 
     fn mark(&mut self, reason: PartialReason) {
         self.out.partial.insert(reason);
+    }
+
+    /// After every page the tree gave was read: false when the page tree or the text shows that
+    /// pages were missed. The tree gave fewer pages than its root's `/Count` (ISO 32000-1,
+    /// 7.7.3.2: the number of leaf nodes), or none; or pages with fonts to draw text were drawn,
+    /// and yet no text came out (text drawn in a way this reader does not follow).
+    fn read_whole_document(&self) -> bool {
+        let read = self.out.pages.len();
+        let declared = self
+            .doc
+            .catalog()
+            .and_then(|catalog| catalog.get_deref(b"Pages", self.doc))
+            .and_then(Object::as_dict)
+            .and_then(|root| root.get_deref(b"Count", self.doc))
+            .and_then(Object::as_i64)
+            .ok();
+        let all_pages = read > 0 && declared.is_none_or(|count| count <= read as i64);
+        let no_text = self.out.pages.iter().all(|page| page.trim().is_empty());
+        all_pages && !(no_text && self.drawn_with_fonts)
     }
 
     /// The page's resource dictionaries, nearest first (inherited through the page tree).
@@ -360,6 +395,12 @@ impl<'d> Reader<'d> {
     }
 }
 
+/// True when the resources name a font (ISO 32000-1, 7.8.3: the `/Font` category). A form's
+/// empty fields and a scan's images name none, so a page without text is no surprise there.
+fn declares_fonts(doc: &Document, resources: &[&Dictionary]) -> bool {
+    resources.iter().any(|r| r.get_deref(b"Font", doc).and_then(Object::as_dict).is_ok_and(|fonts| !fonts.is_empty()))
+}
+
 /// Bytes of content decoded at once, at least: a piece ends at the first operator after this.
 const CONTENT_PIECE: usize = 64 << 10;
 
@@ -480,10 +521,7 @@ fn show(bytes: &[u8], state: &mut State<'_>, page: &mut Page) {
     let mut text = String::new();
     let advance = match &state.font {
         Some(font) => {
-            let decoded = font.encoding.as_ref().map(|e| e.write_to_string(bytes, &mut text));
-            if decoded.is_none_or(|r| r.is_err()) {
-                text.clear();
-            }
+            font.decode(bytes, &mut text);
             font.advance(bytes, state)
         }
         None => bytes.len() as f32 * (DEFAULT_WIDTH / 1000.0 * state.size + state.char_spacing) * state.scale,
@@ -494,7 +532,9 @@ fn show(bytes: &[u8], state: &mut State<'_>, page: &mut Page) {
     if text.is_empty() {
         return;
     }
-    page.chars_decoded += text.chars().count();
+    let unmapped = text.chars().filter(|&c| c == char::REPLACEMENT_CHARACTER).count();
+    page.chars_unmapped += unmapped;
+    page.chars_decoded += text.chars().count() - unmapped;
     let direction = state.direction();
     if let Some(last) = page.last {
         page.text.push_str(separator(&last, start));
@@ -641,9 +681,17 @@ impl Matrix {
 
 /// What text placement needs of a font: how its codes decode and how wide its glyphs are.
 struct Font<'d> {
+    /// The `ToUnicode` map, which comes first (9.10.2).
+    unicode: Option<Encoding<'d>>,
+    /// The font's own encoding, for the codes a simple font's map leaves out.
     encoding: Option<Encoding<'d>>,
     /// Type 0 (composite) fonts use two-byte codes (Identity and the UCS-2 CMaps).
     two_byte: bool,
+    /// Bytes a code takes when the font fixes it: one for simple fonts (9.6.6), two for the
+    /// Identity CMaps (9.7.5.2); `None` when the code space of its `ToUnicode` map decides.
+    code_len: Option<usize>,
+    /// A Chinese system font whose codes are GBK characters whatever its encoding says.
+    gbk: bool,
     widths: Widths,
     /// Glyph space to text space: 1/1000, or a Type 3 font's `/FontMatrix`.
     unit: f32,
@@ -652,21 +700,20 @@ struct Font<'d> {
 impl<'d> Font<'d> {
     /// `None` when decoding the font's maps would pass `stream_bytes`.
     fn read(doc: &'d Document, dict: &'d Dictionary, stream_bytes: usize) -> Option<Font<'d>> {
-        let encoding = match unicode_map(doc, dict, stream_bytes) {
-            Ok(Some(map)) => Some(map),
-            Ok(None) => match dict.get_font_encoding_with_limit(doc, stream_bytes) {
-                Ok(encoding) => Some(encoding),
-                Err(lopdf::Error::Decompress(_)) => return None,
-                Err(_) => None,
-            },
-            Err(_) => return None,
-        };
+        let unicode = unicode_map(doc, dict, stream_bytes).ok()?;
         let subtype = dict.get(b"Subtype").and_then(Object::as_name).unwrap_or(b"");
-        // lopdf falls back to a one-byte encoding for a composite font without a Unicode map,
-        // which turns two-byte glyph ids into stray punctuation: such text cannot be decoded.
-        let encoding = encoding.filter(|e| {
-            subtype != b"Type0" || matches!(e, Encoding::UnicodeMapEncoding(_) | Encoding::SimpleEncoding(_))
-        });
+        let encoding = match dict.get_font_encoding_with_limit(doc, stream_bytes) {
+            // lopdf reads the map when there is no `/Encoding`; a simple font without one uses
+            // StandardEncoding for the codes the map leaves out (9.6.6.1).
+            Ok(Encoding::UnicodeMapEncoding(_)) if subtype != b"Type0" => standard_encoding(),
+            Ok(Encoding::UnicodeMapEncoding(_)) if unicode.is_some() => None,
+            // lopdf's fallback for a composite font without a Unicode map is a one-byte encoding,
+            // which turns two-byte glyph ids into stray punctuation: such text cannot be decoded.
+            Ok(Encoding::OneByteEncoding(_) | Encoding::Differences(_)) if subtype == b"Type0" => None,
+            Ok(encoding) => Some(encoding),
+            Err(lopdf::Error::Decompress(_)) => return None,
+            Err(_) => None,
+        };
         let unit = match subtype {
             b"Type3" => dict
                 .get_deref(b"FontMatrix", doc)
@@ -676,7 +723,43 @@ impl<'d> Font<'d> {
                 .unwrap_or(0.001),
             _ => 0.001,
         };
-        Some(Font { encoding, two_byte: subtype == b"Type0", widths: Widths::read(doc, dict), unit })
+        let code_len = match subtype {
+            b"Type0" => match dict.get(b"Encoding").and_then(Object::as_name) {
+                Ok(b"Identity-H" | b"Identity-V") => Some(2),
+                _ => None,
+            },
+            _ => Some(1),
+        };
+        let two_byte = subtype == b"Type0";
+        let gbk = unicode.is_none() && is_chinese_system_font(doc, dict, subtype);
+        Some(Font { unicode, encoding, two_byte, code_len, gbk, widths: Widths::read(doc, dict), unit })
+    }
+
+    /// Appends the text of the codes in `bytes`; nothing for codes the font cannot decode.
+    fn decode(&self, bytes: &[u8], out: &mut String) {
+        match (&self.unicode, self.code_len) {
+            (Some(Encoding::UnicodeMapEncoding(map)), Some(len)) => {
+                for code in bytes.chunks(len) {
+                    let code = code.iter().fold(0u32, |acc, &b| acc << 8 | u32::from(b));
+                    let before = out.len();
+                    match unicode_of(|code, n| map.get(code, n), code, len) {
+                        Some(units) => {
+                            out.extend(char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)))
+                        }
+                        None if len == 1 => self.encoding.iter().for_each(|e| decode_with(e, &[code as u8], out)),
+                        None => {}
+                    }
+                    if out.len() == before {
+                        // A glyph without a meaning still separates what is either side of it
+                        // (often it is a space named `/g3`).
+                        out.push(char::REPLACEMENT_CHARACTER);
+                    }
+                }
+            }
+            (Some(map), _) => decode_with(map, bytes, out),
+            (None, _) if self.gbk => out.push_str(&encoding_rs::GBK.decode_without_bom_handling(bytes).0),
+            (None, _) => self.encoding.iter().for_each(|e| decode_with(e, bytes, out)),
+        }
     }
 
     /// How far the text position moves after showing `bytes` (9.4.4), in unscaled text space.
@@ -689,6 +772,56 @@ impl<'d> Font<'d> {
             total += self.widths.of(code) * self.unit * state.size + state.char_spacing + space;
         }
         total * state.scale
+    }
+}
+
+/// The UTF-16 of `code`, `len` bytes long, in a `ToUnicode` map. The font's encoding decides how
+/// long codes are, not the map: Acrobat Distiller writes maps for one-byte codes with a two-byte
+/// code space (`<0000> <FFFF>`), others write a font's two-byte codes as one-byte entries (`<24>`),
+/// so the same number is looked for at the other length too.
+fn unicode_of(get: impl Fn(u32, u8) -> Option<Vec<u16>>, code: u32, len: usize) -> Option<Vec<u16>> {
+    let len = u8::try_from(len).ok()?;
+    get(code, len)
+        .or_else(|| [1, 2].into_iter().filter(|&n| n != len && code >> (8 * n) == 0).find_map(|n| get(code, n)))
+}
+
+/// The names of Chinese Windows system fonts in GBK, as Chinese producers write them into
+/// `/BaseFont`: 宋体 (SimSun), 楷体 (KaiTi), 黑体 (SimHei), 仿宋 (FangSong), 新宋 (NSimSun) and
+/// 小标宋 (XiaoBiaoSong), with or without a suffix such as `_GB2312`.
+const CHINESE_SYSTEM_FONTS: [&[u8]; 6] = [
+    b"\xCB\xCE\xCC\xE5",
+    b"\xBF\xAC\xCC\xE5",
+    b"\xBA\xDA\xCC\xE5",
+    b"\xB7\xC2\xCB\xCE",
+    b"\xD0\xC2\xCB\xCE",
+    b"\xD0\xA1\xB1\xEA\xCB\xCE",
+];
+
+/// Whether a simple font is a Chinese system font the file does not embed (no `/FontFile2`,
+/// 9.8.1): Windows draws such a font's codes as GBK double-byte characters whatever its
+/// `/Encoding` says, and so do PDFium and pdf.js; read as WinAnsi they are mojibake.
+fn is_chinese_system_font(doc: &Document, dict: &Dictionary, subtype: &[u8]) -> bool {
+    let embedded = dict
+        .get_deref(b"FontDescriptor", doc)
+        .and_then(Object::as_dict)
+        .is_ok_and(|d| d.has(b"FontFile") || d.has(b"FontFile2") || d.has(b"FontFile3"));
+    let name = dict.get(b"BaseFont").and_then(Object::as_name).unwrap_or(b"");
+    subtype == b"TrueType" && !embedded && CHINESE_SYSTEM_FONTS.iter().any(|font| name.starts_with(font))
+}
+
+/// StandardEncoding (ISO 32000-1, D.2), as lopdf gives it to a font without `/Encoding` and
+/// `/ToUnicode`.
+fn standard_encoding() -> Option<Encoding<'static>> {
+    static PLAIN: OnceLock<(Document, Dictionary)> = OnceLock::new();
+    let (doc, font) = PLAIN.get_or_init(|| (Document::new(), lopdf::dictionary! { "Type" => "Font" }));
+    font.get_font_encoding(doc).ok()
+}
+
+/// Appends the text of `bytes` in `encoding`, or nothing when it cannot decode them.
+fn decode_with(encoding: &Encoding<'_>, bytes: &[u8], out: &mut String) {
+    let mut text = String::new();
+    if encoding.write_to_string(bytes, &mut text).is_ok() {
+        out.push_str(&text);
     }
 }
 
