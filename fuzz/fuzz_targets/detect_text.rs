@@ -10,7 +10,7 @@ use libfuzzer_sys::fuzz_target;
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
-        let selection = DetectorSelection { disabled: vec![], custom_dir: None };
+        let selection = DetectorSelection { disabled: vec![], custom_files: vec![] };
         Engine::load(&selection, FingerprintKey::new(vec![1; 32])).expect("embedded detectors load")
     })
 }
