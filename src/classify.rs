@@ -18,13 +18,18 @@
 //! * **public**: marked Public (or UNCLASSIFIED, or a Public/General label) with none of the above;
 //! * **not sensitive**: anything else.
 //!
+//! The rule names no detector: it reads each detector's class and its roles
+//! ([`Role`](crate::detect::Role): health-service number, health data, the markings that decide a
+//! category on their own), so a user's detector with a role counts as a built-in one does.
+//! Detector ids appear only as names in the reasons.
+//!
 //! Special-category terms only reach this module when the detector tied them to a person.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::detect::{Confidence, DetectorClass, Engine, Finding, Fingerprint};
+use crate::detect::{Confidence, DetectorClass, Engine, Finding, Fingerprint, Role};
 
 /// Distinct values at which a list of identifiers, or contact details, counts as bulk.
 pub const BULK_DISTINCT: usize = 10;
@@ -37,12 +42,6 @@ pub const DOCUMENT_PHRASES: usize = 2;
 pub const PEOPLE_TABLE_CONTACTS: usize = 2;
 /// Masked samples kept per detector and file.
 pub const MAX_SAMPLES: usize = 3;
-/// Detectors whose values are health-service numbers.
-const HEALTH_SERVICE_NUMBERS: [&str; 2] = ["nhs_number", "chi_number"];
-/// Markings that make a file highly confidential by themselves.
-const HIGHLY_CONFIDENTIAL_MARKINGS: [&str; 2] = ["marking.highly_confidential", "marking.government"];
-/// Markings that make a file confidential by themselves.
-const CONFIDENTIAL_MARKINGS: [&str; 2] = ["marking.confidential", "marking.draft"];
 
 /// The university's four categories, least to most sensitive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -77,6 +76,8 @@ pub struct DetectorTally {
     pub detector: String,
     /// The detector's class.
     pub class: DetectorClass,
+    /// The detector's roles.
+    pub roles: Vec<Role>,
     /// Every match, repeats included.
     pub occurrences: u64,
     /// Distinct values (by fingerprint), capped at [`MAX_DISTINCT_TRACKED`].
@@ -103,6 +104,7 @@ impl FileTally {
         let tally = self.by_detector.entry(finding.detector).or_insert_with(|| DetectorTally {
             detector: detector.id().to_string(),
             class: detector.class(),
+            roles: detector.roles().to_vec(),
             occurrences: 0,
             distinct: BTreeSet::new(),
             distinct_counting: BTreeSet::new(),
@@ -175,13 +177,13 @@ fn plain_name(detector: &str, family: &str) -> String {
 /// Applies the classification rule in the module documentation.
 pub fn classify(tally: &FileTally) -> Classification {
     let counting: Vec<&DetectorTally> = tally.detectors().filter(|t| !t.distinct_counting.is_empty()).collect();
-    let has = |ids: &[&str]| counting.iter().any(|t| ids.contains(&t.detector.as_str()));
+    let has = |role: Role| counting.iter().any(|t| t.roles.contains(&role));
     let of_class = |class: DetectorClass| -> Vec<&DetectorTally> {
         counting.iter().copied().filter(|t| t.class == class).collect()
     };
     let health_numbers: usize = counting
         .iter()
-        .filter(|t| HEALTH_SERVICE_NUMBERS.contains(&t.detector.as_str()))
+        .filter(|t| t.roles.contains(&Role::HealthServiceNumber))
         .map(|t| t.distinct_counting.len())
         .sum();
     let identifiers = of_class(DetectorClass::Identifier);
@@ -189,7 +191,7 @@ pub fn classify(tally: &FileTally) -> Classification {
     let special = of_class(DetectorClass::SpecialCategory);
     let contacts: usize = of_class(DetectorClass::QuasiIdentifier).iter().map(|t| t.distinct_counting.len()).sum();
     let distinct_identifiers: usize = identifiers.iter().map(|t| t.distinct_counting.len()).sum();
-    let marked_highly_confidential = has(&HIGHLY_CONFIDENTIAL_MARKINGS);
+    let marked_highly_confidential = has(Role::HighlyConfidentialMarking);
 
     let mut reasons = Vec::new();
     let mut category = Category::NotSensitive;
@@ -199,7 +201,7 @@ pub fn classify(tally: &FileTally) -> Classification {
     if marked_highly_confidential {
         category = Category::HighlyConfidential;
     }
-    let health_data = has(&["special_category.health"]);
+    let health_data = has(Role::HealthData);
     if health_numbers >= BULK_DISTINCT || (health_numbers > 0 && health_data) {
         category = Category::HighlyConfidential;
         reasons.push(format!(
@@ -231,10 +233,10 @@ pub fn classify(tally: &FileTally) -> Classification {
         category = category.max(Category::Confidential);
         reasons.push(format!("records of people: a table of people with {contacts} distinct contact details"));
     }
-    if has(&CONFIDENTIAL_MARKINGS) {
+    if has(Role::ConfidentialMarking) {
         category = category.max(Category::Confidential);
     }
-    if category == Category::NotSensitive && has(&["marking.public"]) {
+    if category == Category::NotSensitive && has(Role::PublicMarking) {
         category = Category::Public;
     }
     if reasons.is_empty() {
@@ -255,6 +257,7 @@ mod tests {
         DetectorTally {
             detector: detector.to_string(),
             class: DetectorClass::Document,
+            roles: Vec::new(),
             occurrences: phrases.len() as u64,
             distinct: fingerprints.clone(),
             distinct_counting: fingerprints,

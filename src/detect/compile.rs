@@ -15,7 +15,7 @@ use regex_automata::util::syntax;
 use regex_automata::Input;
 
 use super::context::ContextMatcher;
-use super::rule::{self, DetectorSource, Example};
+use super::rule::{self, DetectorSource, Example, Role};
 use super::shape::needs_word_boundaries;
 use super::validate::{normalise, Normalisation, ValidatorKind};
 use super::{
@@ -28,6 +28,7 @@ use crate::error::ConfigError;
 pub struct Detector {
     pub(super) id: String,
     pub(super) class: DetectorClass,
+    pub(super) roles: Vec<Role>,
     pub(super) regex: Regex,
     /// Capture groups whose names start with `value` or `context_value`: the value, when the
     /// pattern also matches a label. Alternatives with values of different shapes each name their
@@ -62,6 +63,11 @@ impl Detector {
     /// The kind of data it finds.
     pub fn class(&self) -> DetectorClass {
         self.class
+    }
+
+    /// The parts it plays in classification beyond its class.
+    pub fn roles(&self) -> &[Role] {
+        &self.roles
     }
 
     /// The detector's own examples with the line each starts on.
@@ -396,6 +402,7 @@ fn compile_detector(source: &DetectorSource) -> Result<Detector, ConfigError> {
     Ok(Detector {
         id: spec.id.get_ref().clone(),
         class: spec.class,
+        roles: spec.roles.iter().map(|r| *r.get_ref()).collect(),
         regex,
         value_groups,
         validator,
