@@ -1,6 +1,6 @@
 //! The detector file schema: one TOML file per detector, as written by people.
 //!
-//! This module only parses and checks the file's own consistency (id, roles, examples).
+//! This module only parses and checks the file's own consistency (id, roles, number of examples).
 //! Turning a parsed file into something that matches text is `detect::Engine`'s job (`compile.rs`),
 //! and so is running the examples. The schema is documented for users in `detectors/README.md`.
 
@@ -178,6 +178,10 @@ pub struct Example {
     pub confidence: Option<Confidence>,
 }
 
+/// Examples a detector file needs of each kind, built-in or a user's: texts whose values must be
+/// found, and texts where nothing may be.
+pub const MIN_EXAMPLES: usize = 3;
+
 /// A value's name as a detector file writes it (its serde name), for messages.
 fn written(value: impl Serialize) -> String {
     serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
@@ -249,13 +253,18 @@ impl DetectorSource {
         }
     }
 
+    /// Every detector file, built-in or a user's, proves itself with [`MIN_EXAMPLES`] examples
+    /// that must find values and as many that must not.
     fn check_examples(&self) -> Result<(), ConfigError> {
         let positives = self.spec.examples.iter().filter(|e| !e.get_ref().matches.is_empty()).count();
         let negatives = self.spec.examples.len() - positives;
-        if positives == 0 || negatives == 0 {
+        if positives < MIN_EXAMPLES || negatives < MIN_EXAMPLES {
             return Err(self.error_at(
                 self.spec.id.span(),
-                "a detector needs at least one [[example]] with `match` values and one without",
+                format!(
+                    "a detector needs at least {MIN_EXAMPLES} [[example]]s with `match` values and {MIN_EXAMPLES} \
+                     without; this file has {positives} and {negatives}"
+                ),
             ));
         }
         Ok(())
