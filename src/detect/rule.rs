@@ -79,7 +79,8 @@ pub struct DetectorSpec {
 /// A part a detector plays in the university's classification rule beyond what its class says.
 /// `classify` reads roles, never detector ids, so a detector of a user's (a local patient number,
 /// a department's own marking) takes part exactly as a built-in one does. Each role belongs to one
-/// class ([`Role::class`]); a detector may play several roles, and most play none.
+/// class ([`Role::class`]); a detector may play several roles, and most play none. (`Serialize`
+/// gives messages the role's name as a file writes it.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
 pub enum Role {
     /// A health-service number (NHS number, Northern Ireland H&C number, Scotland's CHI number):
@@ -237,6 +238,8 @@ impl DetectorSource {
         Ok(())
     }
 
+    /// Each role on a detector of its own class: `classify` weighs a detector by both, and a
+    /// marking's role on an identifier would make every such number a marking.
     fn check_roles(&self) -> Result<(), ConfigError> {
         let class = self.spec.class;
         match self.spec.roles.iter().find(|r| r.get_ref().class() != class) {
