@@ -521,7 +521,7 @@ fn pdf_text_is_read_as_a_reader_sees_it() {
 #[test]
 fn archives_made_with_any_method_or_name_encoding_are_read_whole() {
     let zips = ["zip-deflate64.zip", "zip-bzip2.zip", "zip-lzma.zip", "zip-ppmd.zip"];
-    let sevens = ["7z-lzma.7z", "7z-bzip2.7z", "7z-deflate.7z", "7z-ppmd.7z"];
+    let sevens = ["7z-lzma.7z", "7z-bzip2.7z", "7z-deflate.7z", "7z-ppmd.7z", "7z-bcj2.7z"];
     let names: Vec<&str> = zips.iter().chain(&sevens).copied().chain(["zip-cp437-names.zip"]).collect();
     let (files, summary) = scan(&names.iter().map(|n| fixture(n)).collect::<Vec<_>>(), &[]);
     for name in &names {
