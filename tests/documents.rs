@@ -823,3 +823,18 @@ fn pre_office_97_documents_are_read_or_said_to_be_unread() {
     assert_eq!(files["letter.wpd"]["partial_reasons"], serde_json::json!(["unsupported_format"]));
     assert_eq!(summary["skipped"], serde_json::json!({}), "no document is skipped as binary");
 }
+
+#[test]
+fn a_software_projects_credits_are_no_contact_list_but_the_same_list_elsewhere_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let people: String = (0..12).map(|i| format!("Person Number{i} <person.number{i}@lboro.ac.uk>\n")).collect();
+    for name in ["AUTHORS", "THANKS.md", "staff-contacts.txt"] {
+        std::fs::write(dir.path().join(name), &people).unwrap();
+    }
+    let (files, _) = scan(&[dir.path().to_path_buf()], &[]);
+    for name in ["AUTHORS", "THANKS.md"] {
+        assert_eq!(files[name]["classification"], "not_sensitive", "{name}: {}", files[name]);
+        assert_eq!(counts(&files[name]).get("email"), Some(&12), "still reported: {name}");
+    }
+    assert_eq!(files["staff-contacts.txt"]["classification"], "confidential");
+}
