@@ -666,6 +666,13 @@ fn check_email(n: &[u8]) -> Verdict {
     if email_domain_is_reserved(domain) {
         return Verdict::Suppressed;
     }
+    // SSH algorithm and extension names are `name@domain` (RFC 4251 section 6):
+    // `chacha20-poly1305@openssh.com`, `curve25519-sha256@libssh.org`, `no-touch-required@openssh.com`
+    // fill ssh_config(5) and sshd logs; they name no one. A developer's own mailbox there has no hyphen.
+    let lower_domain = domain.to_ascii_lowercase();
+    if [b"openssh.com".as_slice(), b"libssh.org"].contains(&lower_domain.as_slice()) && local.contains(&b'-') {
+        return Verdict::Invalid;
+    }
     const ROLE_MAILBOXES: &[&[u8]] = &[
         b"noreply",
         b"no-reply",
@@ -1218,6 +1225,9 @@ mod tests {
                 ("s1234567@example.org", SUPPRESSED),
                 ("user@host.test", SUPPRESSED),
                 ("icon@2x.png", BAD),
+                ("chacha20-poly1305@openssh.com", BAD),
+                ("curve25519-sha256@libssh.org", BAD),
+                ("djm@openssh.com", VALID),
             ],
         );
     }
