@@ -2,7 +2,9 @@
 //!
 //! [`FileTally`] gathers a file's findings per detector (occurrences, distinct values by keyed
 //! fingerprint, a few masked samples). [`classify`] then applies the rule below. It does no I/O and
-//! knows nothing of where the file lives; that is `policy`.
+//! knows nothing of where the file lives; that is `policy`. Of the file it knows at most its name,
+//! for one exception: the addresses in a software project's credits ([`is_attribution_file`]) make
+//! no contact list.
 //!
 //! The rule:
 //! * only findings of `medium` or `high` confidence count; `low` ones are reported but never decide;
@@ -174,8 +176,33 @@ fn plain_name(detector: &str, family: &str) -> String {
     detector.trim_start_matches(family).replace('_', " ")
 }
 
+/// Names software projects give the plain-text files that credit their people: GNU Coding Standards
+/// 6.1 (`AUTHORS`, `THANKS`, `ChangeLog`), Debian Policy 12.5 and 12.7 (`copyright`, `changelog`),
+/// and common practice (`CONTRIBUTORS`, `MAINTAINERS`, `CREDITS`).
+const ATTRIBUTION_NAMES: [&str; 7] =
+    ["authors", "thanks", "changelog", "copyright", "contributors", "maintainers", "credits"];
+
+/// True for a plain-text (or gzip-compressed) file named as a software project's attribution file
+/// (`AUTHORS`, `THANKS.gz`, `changelog.Debian.gz`, `CONTRIBUTORS.md`, `ChangeLog-2009`): the
+/// addresses in it credit the project's people and ship with the software; they are not a list of
+/// people the university keeps. Office documents and spreadsheets are never such a file.
+pub fn is_attribution_file(file_name: &str, format: &str) -> bool {
+    let stem = file_name.split(['.', '-', '_']).next().unwrap_or_default();
+    matches!(format, "text" | "gzip") && ATTRIBUTION_NAMES.iter().any(|n| stem.eq_ignore_ascii_case(n))
+}
+
 /// Applies the classification rule in the module documentation.
 pub fn classify(tally: &FileTally) -> Classification {
+    classify_with(tally, false)
+}
+
+/// As [`classify`], for a file that [`is_attribution_file`]: its contact details are credits and
+/// make no contact list; identifiers, credentials and markings in it count as anywhere else.
+pub fn classify_attribution(tally: &FileTally) -> Classification {
+    classify_with(tally, true)
+}
+
+fn classify_with(tally: &FileTally, attribution: bool) -> Classification {
     let counting: Vec<&DetectorTally> = tally.detectors().filter(|t| !t.distinct_counting.is_empty()).collect();
     let has = |role: Role| counting.iter().any(|t| t.roles.contains(&role));
     let of_class = |class: DetectorClass| -> Vec<&DetectorTally> {
@@ -225,7 +252,9 @@ pub fn classify(tally: &FileTally) -> Classification {
             t.distinct_counting.len()
         ));
     }
-    if contacts >= BULK_DISTINCT {
+    if attribution && contacts > 0 {
+        reasons.push(format!("software attribution file: {contacts} distinct contact details credit contributors"));
+    } else if contacts >= BULK_DISTINCT {
         category = category.max(Category::Confidential);
         reasons.push(format!("contact list: {contacts} distinct contact details"));
     } else if tally.has_people_table() && contacts >= PEOPLE_TABLE_CONTACTS {
@@ -277,5 +306,32 @@ mod tests {
         let verdict = classify(&paper);
         assert_eq!(verdict.category, Category::Confidential);
         assert_eq!(verdict.reasons, ["a confidential kind of document: exam paper (2 distinct phrases)"]);
+    }
+
+    #[test]
+    fn attribution_files_are_known_by_name_and_kind() {
+        for name in ["AUTHORS", "THANKS.gz", "changelog.Debian.gz", "ChangeLog-2009", "CONTRIBUTORS.md", "copyright"] {
+            assert!(is_attribution_file(name, "text") || is_attribution_file(name, "gzip"), "{name}");
+        }
+        for (name, format) in [("authors.xlsx", "xlsx"), ("staff.csv", "text"), ("author-list.docx", "docx")] {
+            assert!(!is_attribution_file(name, format), "{name}");
+        }
+        for name in ["NEWS", "CHANGES.txt", "README", "thanksgiving.txt"] {
+            assert!(!is_attribution_file(name, "text"), "{name}");
+        }
+    }
+
+    #[test]
+    fn an_attribution_file_credits_contributors_but_its_identifiers_count() {
+        let addresses: Vec<String> = (0..40).map(|i| format!("person{i}@example.org")).collect();
+        let addresses: Vec<&str> = addresses.iter().map(String::as_str).collect();
+        let mut credits = FileTally::default();
+        credits.insert(0, DetectorTally { class: DetectorClass::QuasiIdentifier, ..phrases("email", &addresses) });
+        assert_eq!(classify(&credits).category, Category::Confidential);
+        let verdict = classify_attribution(&credits);
+        assert_eq!(verdict.category, Category::NotSensitive);
+        assert_eq!(verdict.reasons, ["software attribution file: 40 distinct contact details credit contributors"]);
+        credits.insert(1, DetectorTally { class: DetectorClass::Identifier, ..phrases("uk_nino", &["AB123456C"]) });
+        assert_eq!(classify_attribution(&credits).category, Category::Confidential);
     }
 }
