@@ -3,7 +3,7 @@
 //! as bytes, signals.
 
 use std::borrow::Cow;
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::fs::{self, File, Metadata, OpenOptions, Permissions};
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
@@ -11,7 +11,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -151,8 +151,9 @@ fn link_error(errno: rustix::io::Errno) -> FileError {
 /// The parent's end of a worker's request channel: a Unix socket, the worker's standard input.
 pub type Requests = UnixStream;
 
-/// Starts `command` with a request socket as its standard input.
-pub fn spawn_worker(command: &mut Command) -> io::Result<(Child, Requests)> {
+/// Starts `command` with a request socket as its standard input. (`memory` is the worker's to
+/// enforce: `setrlimit` limits the process that calls it, see `limit_memory`.)
+pub fn spawn_worker(command: &mut Command, _memory: u64) -> io::Result<(Child, Requests)> {
     let (requests, theirs) = UnixStream::pair()?;
     let child = command.stdin(Stdio::from(OwnedFd::from(theirs))).spawn()?;
     Ok((child, requests))
@@ -218,10 +219,10 @@ impl WorkerInput {
     }
 }
 
-/// The effective user id of this process. `/proc/self` is owned by it, which avoids an unsafe
-/// `geteuid` call; `None` where there is no `/proc`.
+/// The effective user id of this process (rustix's safe `geteuid`; macOS has no `/proc/self`
+/// to read it from, so root's defaults were the user's there).
 pub fn effective_uid() -> Option<u32> {
-    fs::metadata("/proc/self").ok().map(|m| m.uid())
+    Some(rustix::process::geteuid().as_raw())
 }
 
 /// True when running as root: defaults are then the system's, not the user's.
@@ -249,6 +250,11 @@ pub fn with_mode(options: &mut OpenOptions, mode: u32) -> &mut OpenOptions {
 /// it has them already or is not ours.
 pub fn narrowed(meta: &Metadata, mode: u32) -> Option<Permissions> {
     (meta.mode() & 0o777 != mode && Some(meta.uid()) == effective_uid()).then(|| Permissions::from_mode(mode))
+}
+
+/// Modes make our files private on Unix ([`narrowed`]): nothing more to do.
+pub fn make_private(_path: &Path) -> io::Result<()> {
+    Ok(())
 }
 
 /// Takes group and other permissions away from the existing file `path` when this process owns
@@ -301,6 +307,13 @@ pub fn on_stop_and_reload(stop: &Arc<AtomicBool>, reload: &Arc<AtomicBool>) -> i
     }
     signal_hook::flag::register(SIGHUP, reload.clone())?;
     Ok(())
+}
+
+/// Runs the agent in the foreground: `agent` is called with this program's arguments and
+/// returns the exit status. (Running as a Windows service, `--service`, is Windows's alone;
+/// systemd and launchd start the agent as a plain process.)
+pub fn run_agent(agent: impl FnOnce(Vec<OsString>) -> u8 + Send + 'static) -> ExitCode {
+    ExitCode::from(agent(std::env::args_os().collect()))
 }
 
 #[cfg(test)]
