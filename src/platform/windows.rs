@@ -560,16 +560,60 @@ pub fn path_from_bytes(bytes: &[u8]) -> PathBuf {
     PathBuf::from(OsString::from_wide(&wide))
 }
 
-/// Ctrl-C and Ctrl-Break (SIGINT, SIGBREAK as SIGTERM) set `stop`; as the service, Stop,
-/// Preshutdown and Shutdown set `stop` and ParamChange (`sc control dlp-agent paramchange`) sets
-/// `reload`.
+/// Ctrl-C and Ctrl-Break in the console set `stop`; as the service, Stop, Preshutdown and
+/// Shutdown set `stop` and ParamChange (`sc control dlp-agent paramchange`) sets `reload`.
 pub fn on_stop_and_reload(stop: &Arc<AtomicBool>, reload: &Arc<AtomicBool>) -> io::Result<()> {
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    for signal in [SIGTERM, SIGINT] {
-        signal_hook::flag::register(signal, stop.clone())?;
-    }
+    console::on_ctrl_c(stop)?;
     service::set_flags(stop, reload);
     Ok(())
+}
+
+/// Ctrl-C and Ctrl-Break by a console control handler (`SetConsoleCtrlHandler`), not the C
+/// runtime's signal emulation that signal-hook uses: under Wine 8 a Ctrl-C through that
+/// emulation jumped to address 2 (the number of SIGINT) and killed the agent.
+mod console {
+    use std::io;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex, PoisonError};
+
+    use windows_sys::core::BOOL;
+    use windows_sys::Win32::System::Console::{SetConsoleCtrlHandler, CTRL_BREAK_EVENT, CTRL_C_EVENT};
+
+    /// The flag Ctrl-C sets; the handler is registered with the first.
+    static STOP: Mutex<Option<Arc<AtomicBool>>> = Mutex::new(None);
+
+    /// Makes Ctrl-C and Ctrl-Break set `stop` (instead of ending the process).
+    pub(super) fn on_ctrl_c(stop: &Arc<AtomicBool>) -> io::Result<()> {
+        let first = STOP.lock().unwrap_or_else(PoisonError::into_inner).replace(stop.clone()).is_none();
+        if first {
+            register()?;
+        }
+        Ok(())
+    }
+
+    #[allow(unsafe_code, reason = "SetConsoleCtrlHandler has no safe wrapper in std or windows-sys")]
+    fn register() -> io::Result<()> {
+        // SAFETY: a function that lives as long as the program, added to the process's list.
+        if unsafe { SetConsoleCtrlHandler(Some(on_control), 1) } == 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// Called by the system on a thread of its own: Ctrl-C and Ctrl-Break are handled (the
+    /// flag set, the process kept); closing the console, log-off and shutdown are left to the
+    /// next handler (the default ends the process).
+    extern "system" fn on_control(kind: u32) -> BOOL {
+        match kind {
+            CTRL_C_EVENT | CTRL_BREAK_EVENT => {
+                if let Some(stop) = STOP.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
+                    stop.store(true, Ordering::SeqCst);
+                }
+                1
+            }
+            _ => 0,
+        }
+    }
 }
 
 /// Runs the agent: `agent` is called with this program's arguments and returns the exit status.
