@@ -92,7 +92,7 @@ impl RootDir {
     pub fn folder_owner(&self, relative: Option<&Path>) -> Result<Option<u32>, FileError> {
         let folder = match relative {
             Some(parent) => self
-                .resolve(parent, OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC)
+                .resolve(parent, super::folder_only() | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC)
                 .map_err(link_error)?,
             None => self.dir.try_clone()?,
         };
@@ -104,12 +104,14 @@ impl RootDir {
         super::resolve_beneath(self, relative, flags)
     }
 
-    /// True when files on other file systems below the root are refused.
+    /// True when files on other file systems below the root are refused (for `openat2`).
+    #[cfg(target_os = "linux")]
     pub(super) fn one_file_system(&self) -> bool {
         self.one_file_system
     }
 
-    /// The root's descriptor.
+    /// The root's descriptor (for `openat2`).
+    #[cfg(target_os = "linux")]
     pub(super) fn dir(&self) -> &OwnedFd {
         &self.dir
     }
@@ -125,7 +127,7 @@ impl RootDir {
             let next = rustix::fs::openat(
                 at,
                 *name,
-                OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                super::folder_only() | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
                 Mode::empty(),
             )?;
             folder = Some(next);
@@ -161,14 +163,14 @@ pub fn spawn_worker(command: &mut Command, _memory: u64) -> io::Result<(Child, R
 
 /// Passes `file`'s descriptor to the worker with a one-byte message (`SCM_RIGHTS`).
 pub fn send_file(requests: &Requests, _worker: &Child, file: &File) -> io::Result<()> {
-    use rustix::net::{SendAncillaryBuffer, SendAncillaryMessage, SendFlags};
+    use rustix::net::{SendAncillaryBuffer, SendAncillaryMessage};
     let fds = [file.as_fd()];
     let mut space = [std::mem::MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
     let mut control = SendAncillaryBuffer::new(&mut space);
     if !control.push(SendAncillaryMessage::ScmRights(&fds)) {
         return Err(io::Error::other("no room for the descriptor"));
     }
-    rustix::net::sendmsg(requests, &[io::IoSlice::new(b"F")], &mut control, SendFlags::NOSIGNAL)?;
+    rustix::net::sendmsg(requests, &[io::IoSlice::new(b"F")], &mut control, super::send_flags())?;
     Ok(())
 }
 
@@ -197,16 +199,12 @@ impl WorkerInput {
 
     /// Receives the next file's descriptor; `None` at the end of requests.
     pub fn receive_file(&mut self) -> io::Result<Option<File>> {
-        use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags};
+        use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage};
         let mut byte = [0u8; 1];
         let mut space = [std::mem::MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
         let mut control = RecvAncillaryBuffer::new(&mut space);
-        let received = rustix::net::recvmsg(
-            &self.0,
-            &mut [io::IoSliceMut::new(&mut byte)],
-            &mut control,
-            RecvFlags::CMSG_CLOEXEC,
-        )?;
+        let received =
+            rustix::net::recvmsg(&self.0, &mut [io::IoSliceMut::new(&mut byte)], &mut control, super::receive_flags())?;
         if received.bytes == 0 {
             return Ok(None);
         }
