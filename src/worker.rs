@@ -130,7 +130,7 @@ impl Workers {
     fn spawn(&self, version: &str) -> Result<Worker, FileError> {
         let mut command = Command::new(&self.command.program);
         command.args(&self.command.args).stdout(Stdio::piped()).stderr(Stdio::null());
-        let (mut child, requests) = platform::spawn_worker(&mut command)?;
+        let (mut child, requests) = platform::spawn_worker(&mut command, self.command.settings.memory)?;
         let stdout = child.stdout.take().ok_or_else(|| std::io::Error::other("worker has no stdout"))?;
         let (send, answers) = std::sync::mpsc::channel();
         std::thread::spawn(move || {

@@ -51,14 +51,15 @@ fn main() -> ExitCode {
         return ExitCode::from(status);
     }
     dlp_scan::cli::init_logging(tracing::Level::INFO);
-    let args = Args::parse();
-    match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
+    // Registered as a Windows service with `--service`, the platform layer runs this under the
+    // service manager (status, Stop, Shutdown); everywhere else it runs here, in the foreground.
+    platform::run_agent(|args| match run(&Args::parse_from(args)) {
+        Ok(()) => 0,
         Err(e) => {
             let _ = writeln!(io::stderr(), "dlp-agent: {e:#}");
-            ExitCode::from(2)
+            2
         }
-    }
+    })
 }
 
 /// The configuration to read: `--config`, or the system's (`platform::system_config`) when it
