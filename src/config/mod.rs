@@ -6,15 +6,19 @@
 //! configuration: stages get the typed parts they need.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::ConfigError;
+use sinks::{parse_delivery, RawDelivery, RawSink};
+
+mod sinks;
 
 /// The embedded default configuration.
-pub const DEFAULT_CONFIG: &str = include_str!("../config/default.toml");
+pub const DEFAULT_CONFIG: &str = include_str!("../../config/default.toml");
 
 /// A validated configuration.
 #[derive(Debug, Clone)]
@@ -38,7 +42,7 @@ pub struct Config {
     /// Where events go besides the command's own output.
     pub delivery: crate::deliver::DeliveryConfig,
     /// What `dlp-agent` watches and how often it reports.
-    pub agent: crate::agent::AgentConfig,
+    pub agent: AgentConfig,
     /// The folder of the user's detector files (`detectors.custom_dir`).
     pub custom_detector_dir: Option<PathBuf>,
     /// The texts this configuration was built from.
@@ -79,6 +83,39 @@ pub struct ScanConfig {
     pub worker_memory: u64,
 }
 
+/// The `[agent]` settings (`dlp-agent` only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentConfig {
+    /// Folders to watch; empty means every home folder. A root ending in `/*` stands for each
+    /// folder in its parent, each a root of its own (`/home/*`: every home, on whatever file
+    /// system it is), looked at again every second.
+    pub roots: Vec<PathBuf>,
+    /// The state store (default: the state folder's `agent.redb`).
+    pub state_file: Option<PathBuf>,
+    /// How often a heartbeat is sent.
+    pub heartbeat: Duration,
+    /// How long a file must be quiet before it is scanned.
+    pub settle: Duration,
+    /// How often every root is walked to catch what events missed.
+    pub reconcile: Duration,
+    /// Bytes read per second at most while scanning; 0 for no cap.
+    pub max_read_rate: u64,
+    /// What to do on battery.
+    pub on_battery: OnBattery,
+}
+
+/// What the agent does while the laptop runs on battery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnBattery {
+    /// Nothing different.
+    Ignore,
+    /// Read at a quarter of `max_read_rate` (or 4 MiB/s when there is no cap).
+    Slow,
+    /// Scan nothing; changes wait (and a walk catches up) until power returns.
+    Pause,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
@@ -117,54 +154,7 @@ struct RawAgent {
     settle_ms: Option<u64>,
     reconcile_secs: Option<u64>,
     max_read_rate: Option<Spanned<String>>,
-    on_battery: Option<crate::agent::etiquette::OnBattery>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawDelivery {
-    spool_dir: Option<PathBuf>,
-    spool_max_size: Option<Spanned<String>>,
-    spool_full: Option<crate::deliver::spool::SpoolFull>,
-    drain_timeout_secs: Option<u64>,
-}
-
-/// One `[[sinks]]` entry. Flat, so that a key that does not fit the sink's type can be named in
-/// the error rather than reported as an unknown variant.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSink {
-    #[serde(rename = "type")]
-    kind: String,
-    name: Option<String>,
-    format: Option<crate::report::encode::EventFormat>,
-    // file
-    path: Option<PathBuf>,
-    max_size: Option<Spanned<String>>,
-    keep: Option<u32>,
-    fsync: Option<crate::deliver::durable::FsyncPolicy>,
-    mode: Option<String>,
-    // syslog
-    transport: Option<crate::deliver::syslog::SyslogTransport>,
-    address: Option<String>,
-    server_name: Option<String>,
-    facility: Option<String>,
-    app_name: Option<String>,
-    enterprise_id: Option<u32>,
-    // HTTP
-    url: Option<String>,
-    index: Option<String>,
-    sourcetype: Option<String>,
-    token_file: Option<PathBuf>,
-    token_env: Option<String>,
-    api_key_file: Option<PathBuf>,
-    api_key_env: Option<String>,
-    timeout_secs: Option<u64>,
-    allow_plaintext: Option<bool>,
-    // TLS
-    ca_file: Option<PathBuf>,
-    client_cert: Option<PathBuf>,
-    client_key: Option<PathBuf>,
+    on_battery: Option<OnBattery>,
 }
 
 #[derive(Deserialize, Default)]
@@ -373,14 +363,14 @@ impl Config {
         let delivery = parse_delivery(&raw.delivery, &raw.sinks, &at)?;
         let labels =
             raw.labels.into_iter().map(|(id, name)| (id.trim_matches(['{', '}']).to_ascii_lowercase(), name)).collect();
-        let agent = crate::agent::AgentConfig {
+        let agent = AgentConfig {
             roots: raw.agent.roots.unwrap_or_default(),
             state_file: raw.agent.state_file,
             heartbeat: std::time::Duration::from_secs(raw.agent.heartbeat_secs.unwrap_or(300).max(1)),
             settle: std::time::Duration::from_millis(raw.agent.settle_ms.unwrap_or(1000)),
             reconcile: std::time::Duration::from_secs(raw.agent.reconcile_secs.unwrap_or(3600).max(10)),
             max_read_rate: size_or(&raw.agent.max_read_rate, 0)?,
-            on_battery: raw.agent.on_battery.unwrap_or(crate::agent::etiquette::OnBattery::Ignore),
+            on_battery: raw.agent.on_battery.unwrap_or(OnBattery::Ignore),
         };
         Ok(Config {
             agent,
@@ -419,204 +409,6 @@ fn read_detector_files(dir: &Path) -> Result<Vec<crate::detect::DetectorFile>, C
         .collect()
 }
 
-fn parse_delivery(
-    raw: &RawDelivery,
-    sinks: &[Spanned<RawSink>],
-    at: &dyn Fn(std::ops::Range<usize>, String) -> ConfigError,
-) -> Result<crate::deliver::DeliveryConfig, ConfigError> {
-    let spool_max_bytes = match &raw.spool_max_size {
-        Some(s) => parse_size(s.get_ref()).map_err(|msg| at(s.span(), msg))?,
-        None => 256 << 20,
-    };
-    let mut specs: Vec<crate::deliver::SinkSpec> = Vec::new();
-    for (i, sink) in sinks.iter().enumerate() {
-        let spec = parse_sink(sink.get_ref(), i + 1).map_err(|msg| at(sink.span(), msg))?;
-        if specs.iter().any(|s| s.name == spec.name) {
-            return Err(at(sink.span(), format!("two sinks are named \"{}\"", spec.name)));
-        }
-        specs.push(spec);
-    }
-    Ok(crate::deliver::DeliveryConfig {
-        sinks: specs,
-        spool_dir: raw.spool_dir.clone(),
-        spool_max_bytes,
-        spool_full: raw.spool_full.unwrap_or_default(),
-        drain_timeout: std::time::Duration::from_secs(raw.drain_timeout_secs.unwrap_or(10)),
-    })
-}
-
-/// Checks one `[[sinks]]` entry: the keys its type needs are there and no others.
-fn parse_sink(raw: &RawSink, number: usize) -> Result<crate::deliver::SinkSpec, String> {
-    use crate::deliver::http::{HttpApi, SecretSource};
-    use crate::deliver::SinkKind;
-    let kind = raw.kind.as_str();
-    let given: Vec<(&str, bool)> = vec![
-        ("path", raw.path.is_some()),
-        ("max_size", raw.max_size.is_some()),
-        ("keep", raw.keep.is_some()),
-        ("fsync", raw.fsync.is_some()),
-        ("mode", raw.mode.is_some()),
-        ("transport", raw.transport.is_some()),
-        ("address", raw.address.is_some()),
-        ("server_name", raw.server_name.is_some()),
-        ("facility", raw.facility.is_some()),
-        ("app_name", raw.app_name.is_some()),
-        ("enterprise_id", raw.enterprise_id.is_some()),
-        ("url", raw.url.is_some()),
-        ("index", raw.index.is_some()),
-        ("sourcetype", raw.sourcetype.is_some()),
-        ("token_file", raw.token_file.is_some()),
-        ("token_env", raw.token_env.is_some()),
-        ("api_key_file", raw.api_key_file.is_some()),
-        ("api_key_env", raw.api_key_env.is_some()),
-        ("timeout_secs", raw.timeout_secs.is_some()),
-        ("allow_plaintext", raw.allow_plaintext.is_some()),
-        ("ca_file", raw.ca_file.is_some()),
-        ("client_cert", raw.client_cert.is_some()),
-        ("client_key", raw.client_key.is_some()),
-    ];
-    let allowed: &[&str] = match kind {
-        "file" => &["path", "max_size", "keep", "fsync", "mode"],
-        "stdout" => &[],
-        "syslog" => &[
-            "transport",
-            "address",
-            "server_name",
-            "facility",
-            "app_name",
-            "enterprise_id",
-            "ca_file",
-            "client_cert",
-            "client_key",
-        ],
-        "splunk_hec" => &[
-            "url",
-            "index",
-            "sourcetype",
-            "token_file",
-            "token_env",
-            "timeout_secs",
-            "allow_plaintext",
-            "ca_file",
-            "client_cert",
-            "client_key",
-        ],
-        "elasticsearch" => &[
-            "url",
-            "index",
-            "api_key_file",
-            "api_key_env",
-            "timeout_secs",
-            "allow_plaintext",
-            "ca_file",
-            "client_cert",
-            "client_key",
-        ],
-        other => {
-            return Err(format!(
-                "unknown sink type \"{other}\" (use file, stdout, syslog, splunk_hec or elasticsearch)"
-            ))
-        }
-    };
-    if let Some((key, _)) = given.iter().find(|(key, set)| *set && !allowed.contains(key)) {
-        return Err(format!("`{key}` does not apply to a {kind} sink"));
-    }
-    let tls = crate::deliver::tls::TlsFiles {
-        ca_file: raw.ca_file.clone(),
-        client_cert: raw.client_cert.clone(),
-        client_key: raw.client_key.clone(),
-    };
-    let secret = |file: &Option<PathBuf>, env: &Option<String>, what: &str| match (file, env) {
-        (Some(f), None) => Ok(SecretSource::File(f.clone())),
-        (None, Some(e)) => Ok(SecretSource::Env(e.clone())),
-        _ => Err(format!("a {kind} sink needs exactly one of `{what}_file` and `{what}_env`")),
-    };
-    let allow_plaintext = raw.allow_plaintext.unwrap_or(false);
-    let url = || {
-        let url = raw.url.clone().ok_or_else(|| format!("a {kind} sink needs `url`"))?;
-        crate::deliver::http::check_url(&url, allow_plaintext)?;
-        Ok::<_, String>(url)
-    };
-    let default_format = crate::report::encode::EventFormat::Ecs;
-    let timeout = std::time::Duration::from_secs(raw.timeout_secs.unwrap_or(30));
-    let (sink_kind, format) = match kind {
-        "file" => {
-            let path = raw.path.clone().ok_or("a file sink needs `path`")?;
-            let max_bytes = match &raw.max_size {
-                Some(s) => parse_size(s.get_ref())?,
-                None => 50 << 20,
-            };
-            let fsync = raw.fsync.unwrap_or(crate::deliver::durable::FsyncPolicy::Interval);
-            let mode = match raw.mode.as_deref() {
-                None | Some("0600") => 0o600,
-                Some("0640") => 0o640,
-                Some(other) => {
-                    return Err(format!(
-                        "file sink mode \"{other}\": use \"0600\" or \"0640\" (group-readable, for a forwarder)"
-                    ))
-                }
-            };
-            (
-                SinkKind::File { path, max_bytes, keep: raw.keep.unwrap_or(5), fsync, mode },
-                raw.format.unwrap_or(default_format),
-            )
-        }
-        "stdout" => (SinkKind::Stdout, raw.format.unwrap_or(default_format)),
-        "syslog" => {
-            let transport = raw.transport.ok_or("a syslog sink needs `transport` (udp, tcp or tls)")?;
-            let address = raw.address.clone().ok_or("a syslog sink needs `address` (host:port)")?;
-            let facility_name = raw.facility.as_deref().unwrap_or("local0");
-            let facility = crate::deliver::syslog::facility_named(facility_name)
-                .ok_or_else(|| format!("unknown syslog facility \"{facility_name}\" (e.g. local0, auth, daemon)"))?;
-            let header = crate::deliver::syslog::SyslogHeader {
-                facility,
-                app_name: raw.app_name.clone().unwrap_or_else(|| "dlp-scan".to_string()),
-                enterprise_id: raw.enterprise_id.unwrap_or(32473),
-            };
-            let kind = SinkKind::Syslog { transport, address, server_name: raw.server_name.clone(), header, tls };
-            (kind, raw.format.unwrap_or(crate::report::encode::EventFormat::Cef))
-        }
-        "splunk_hec" => {
-            let kind = SinkKind::Http {
-                api: HttpApi::SplunkHec,
-                url: url()?,
-                allow_plaintext,
-                index: raw.index.clone(),
-                sourcetype: raw.sourcetype.clone().unwrap_or_else(|| "dlp_scan:event".to_string()),
-                secret: secret(&raw.token_file, &raw.token_env, "token")?,
-                timeout,
-                tls,
-            };
-            (kind, raw.format.unwrap_or(crate::report::encode::EventFormat::Json))
-        }
-        _ => {
-            let format = raw.format.unwrap_or(default_format);
-            if !format.is_json() {
-                return Err("an elasticsearch sink needs a JSON format (ecs, json or ocsf)".to_string());
-            }
-            let kind = SinkKind::Http {
-                api: HttpApi::ElasticsearchBulk,
-                url: url()?,
-                allow_plaintext,
-                index: raw.index.clone(),
-                sourcetype: String::new(),
-                secret: secret(&raw.api_key_file, &raw.api_key_env, "api_key")?,
-                timeout,
-                tls,
-            };
-            (kind, format)
-        }
-    };
-    let name = raw.name.clone().unwrap_or_else(|| format!("{kind}-{number}"));
-    if name.is_empty()
-        || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        || name.starts_with('.')
-    {
-        return Err(format!("sink name \"{name}\" may hold only letters, digits, '-', '_' and '.'"));
-    }
-    Ok(crate::deliver::SinkSpec { name, format, kind: sink_kind })
-}
-
 fn glob_set<'g>(globs: impl IntoIterator<Item = &'g str>) -> Result<GlobSet, String> {
     let mut builder = GlobSetBuilder::new();
     for g in globs {
@@ -626,7 +418,7 @@ fn glob_set<'g>(globs: impl IntoIterator<Item = &'g str>) -> Result<GlobSet, Str
 }
 
 /// Parses sizes such as `512 MiB`, `2GB`, `1048576`.
-fn parse_size(text: &str) -> Result<u64, String> {
+pub(super) fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (number, unit) = t.split_at(split);
