@@ -1,10 +1,13 @@
 //! Configuration: TOML text in, a validated [`Config`] out.
 //!
-//! The default configuration (`config/default.toml`, fully commented) is embedded in the binary; a
-//! user's file (`--config FILE`) is read instead of it, with every key optional. Unknown keys and
-//! bad values fail at start with the file, line and column. Nothing else in the library parses
-//! configuration: stages get the typed parts they need.
+//! The default configuration (`config/default.toml`, fully commented) is embedded in the binary and
+//! is the only place defaults are written: a user's file (`--config FILE`, every key optional) is
+//! merged over it key by key, table by table, and the result is built. Unknown keys, bad values and
+//! names of rules or detectors that do not exist fail at start with the file, line and column.
+//! Nothing else in the library parses configuration: stages get the typed parts they need.
 
+use std::collections::BTreeMap;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -12,13 +15,17 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::detect::DetectorFile;
 use crate::error::ConfigError;
-use sinks::{parse_delivery, RawDelivery, RawSink};
+use crate::policy::Rule;
+use sinks::{RawDelivery, RawSink};
 
 mod sinks;
 
 /// The embedded default configuration.
 pub const DEFAULT_CONFIG: &str = include_str!("../../config/default.toml");
+/// The name the embedded default has in messages.
+const DEFAULT_PATH: &str = "<embedded>/config/default.toml";
 
 /// A validated configuration.
 #[derive(Debug, Clone)]
@@ -43,8 +50,6 @@ pub struct Config {
     pub delivery: crate::deliver::DeliveryConfig,
     /// What `dlp-agent` watches and how often it reports.
     pub agent: AgentConfig,
-    /// The folder of the user's detector files (`detectors.custom_dir`).
-    pub custom_detector_dir: Option<PathBuf>,
     /// The texts this configuration was built from.
     pub source: ConfigSource,
 }
@@ -116,65 +121,23 @@ pub enum OnBattery {
     Pause,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// Keys of a configuration file, each optional: a user's file and the embedded default are both
+/// read into this, and the user's is merged over the default's ([`Merge`]).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
 struct RawConfig {
-    #[serde(default)]
+    managed_onedrive_tenants: Option<Vec<String>>,
     scan: RawScan,
-    #[serde(default)]
     limits: RawLimits,
-    #[serde(default)]
     detectors: RawDetectors,
-    #[serde(default)]
     fingerprint: RawFingerprint,
-    #[serde(default)]
-    managed_onedrive_tenants: Vec<String>,
-    #[serde(default)]
-    locations: Vec<Spanned<RawLocation>>,
-    #[serde(default)]
+    locations: Option<Vec<Spanned<RawLocation>>>,
     rules: RawRules,
-    #[serde(default)]
-    allow: Vec<Spanned<RawAllow>>,
-    #[serde(default)]
-    labels: std::collections::BTreeMap<String, String>,
-    #[serde(default)]
+    allow: Option<Vec<Spanned<RawAllow>>>,
+    labels: BTreeMap<String, String>,
     delivery: RawDelivery,
-    #[serde(default)]
-    sinks: Vec<Spanned<RawSink>>,
-    #[serde(default)]
+    sinks: Option<Vec<Spanned<RawSink>>>,
     agent: RawAgent,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawAgent {
-    roots: Option<Vec<PathBuf>>,
-    state_file: Option<PathBuf>,
-    heartbeat_secs: Option<u64>,
-    settle_ms: Option<u64>,
-    reconcile_secs: Option<u64>,
-    max_read_rate: Option<Spanned<String>>,
-    on_battery: Option<OnBattery>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawRules {
-    #[serde(default)]
-    disabled: Vec<String>,
-    #[serde(default)]
-    severity: std::collections::BTreeMap<String, crate::policy::Severity>,
-    retention_days: Option<u64>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawAllow {
-    path: Option<String>,
-    fingerprint: Option<String>,
-    #[serde(default)]
-    rules: Vec<String>,
-    reason: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -184,7 +147,7 @@ struct RawScan {
     max_file_size: Option<Spanned<String>>,
     file_time_budget_secs: Option<u64>,
     threads: Option<usize>,
-    exclude: Option<Vec<Spanned<String>>>,
+    exclude: Option<Spanned<Vec<Spanned<String>>>>,
     isolate_parsers: Option<bool>,
     worker_memory: Option<Spanned<String>>,
 }
@@ -203,15 +166,46 @@ struct RawLimits {
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawDetectors {
-    #[serde(default)]
-    disabled: Vec<String>,
-    custom_dir: Option<PathBuf>,
+    disabled: Option<Vec<Spanned<String>>>,
+    custom_dir: Option<Spanned<PathBuf>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawFingerprint {
     key_file: Option<PathBuf>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRules {
+    disabled: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    severity: BTreeMap<Spanned<String>, crate::policy::Severity>,
+    retention_days: Option<u64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawAgent {
+    roots: Option<Vec<PathBuf>>,
+    state_file: Option<PathBuf>,
+    heartbeat_secs: Option<u64>,
+    settle_ms: Option<u64>,
+    reconcile_secs: Option<u64>,
+    max_read_rate: Option<Spanned<String>>,
+    on_battery: Option<OnBattery>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAllow {
+    path: Option<Spanned<String>>,
+    fingerprint: Option<Spanned<String>>,
+    /// Empty: every rule.
+    #[serde(default)]
+    rules: Vec<Spanned<String>>,
+    reason: String,
 }
 
 #[derive(Deserialize)]
@@ -222,10 +216,130 @@ struct RawLocation {
     provider: Option<String>,
 }
 
+/// Laying a user's keys over the default's: a key the user gives replaces the default's (a list
+/// all of it); tables merge key by key.
+trait Merge {
+    fn merge(self, over: Self) -> Self;
+}
+
+impl<T> Merge for Option<T> {
+    fn merge(self, over: Self) -> Self {
+        over.or(self)
+    }
+}
+
+impl<K: Ord, V> Merge for BTreeMap<K, V> {
+    fn merge(mut self, over: Self) -> Self {
+        for (key, value) in over {
+            // Removed first so that the user's key (and its place in the user's file) is kept.
+            self.remove(&key);
+            self.insert(key, value);
+        }
+        self
+    }
+}
+
+/// `Merge` for a table: field by field.
+macro_rules! merge_fields {
+    ($table:ident { $($field:ident),* $(,)? }) => {
+        impl Merge for $table {
+            fn merge(self, over: Self) -> Self {
+                $table { $($field: self.$field.merge(over.$field)),* }
+            }
+        }
+    };
+}
+
+merge_fields!(RawConfig {
+    managed_onedrive_tenants,
+    scan,
+    limits,
+    detectors,
+    fingerprint,
+    locations,
+    rules,
+    allow,
+    labels,
+    delivery,
+    sinks,
+    agent,
+});
+merge_fields!(RawScan {
+    follow_symlinks,
+    max_file_size,
+    file_time_budget_secs,
+    threads,
+    exclude,
+    isolate_parsers,
+    worker_memory,
+});
+merge_fields!(RawLimits {
+    max_depth,
+    max_members,
+    max_expanded_size,
+    max_member_size,
+    max_expansion_ratio,
+    max_text_size,
+});
+merge_fields!(RawDetectors { disabled, custom_dir });
+merge_fields!(RawFingerprint { key_file });
+merge_fields!(RawRules { disabled, severity, retention_days });
+merge_fields!(RawDelivery { spool_dir, spool_max_size, spool_full, drain_timeout_secs });
+merge_fields!(RawAgent { roots, state_file, heartbeat_secs, settle_ms, reconcile_secs, max_read_rate, on_battery });
+
+/// One configuration text, to locate what is wrong in it.
+#[derive(Clone, Copy)]
+struct Text<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Text<'_> {
+    fn read(&self) -> Result<RawConfig, ConfigError> {
+        toml::from_str(self.text).map_err(|e| ConfigError::from_toml(self.path, self.text, &e))
+    }
+}
+
+/// The two texts a configuration is built from. Values are checked against `file`, the user's (or
+/// the embedded default read alone): the default's own values are known to be good, since the
+/// default builds by itself (a test holds it), so a bad value is always the user's.
+struct Texts<'a> {
+    file: Text<'a>,
+    default: Text<'a>,
+}
+
+impl Texts<'_> {
+    /// A located error in the file being read.
+    fn at(&self, span: Range<usize>, message: impl Into<String>) -> ConfigError {
+        ConfigError::at_offset(self.file.path, self.file.text, span.start, message)
+    }
+
+    /// A key every configuration has, from the user's file or else the embedded default.
+    fn need<T>(&self, value: Option<T>, key: &str) -> Result<T, ConfigError> {
+        value.ok_or_else(|| {
+            ConfigError::at_offset(self.default.path, self.default.text, 0, format!("`{key}` has no default here"))
+        })
+    }
+
+    /// A size (`512 MiB`) every configuration has.
+    fn size(&self, value: Option<Spanned<String>>, key: &str) -> Result<u64, ConfigError> {
+        let value = self.need(value, key)?;
+        parse_size(value.get_ref()).map_err(|msg| self.at(value.span(), msg))
+    }
+}
+
+/// Where the user's detector files come from.
+enum DetectorFiles<'a> {
+    /// Read from `detectors.custom_dir`.
+    Read,
+    /// As read before (a worker rebuilding its parent's configuration).
+    Given(&'a [DetectorFile]),
+}
+
 impl Config {
     /// The embedded default configuration.
     pub fn embedded_default() -> Result<Config, ConfigError> {
-        Config::parse(Path::new("<embedded>/config/default.toml"), DEFAULT_CONFIG, None)
+        Config::parse(DEFAULT_CONFIG, None, DetectorFiles::Read)
     }
 
     /// Reads and validates a user's configuration file, and the detector files it names; keys
@@ -233,16 +347,7 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = crate::fsutil::read_small_text(path)
             .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
-        let mut config = Config::parse(path, &text, Some(Config::embedded_default()?))?;
-        if let Some(dir) = &config.custom_detector_dir {
-            config.detectors.custom_files = read_detector_files(dir)?;
-        }
-        config.source = ConfigSource {
-            path: Some(path.to_path_buf()),
-            text,
-            detector_files: config.detectors.custom_files.clone(),
-        };
-        Ok(config)
+        Config::parse(DEFAULT_CONFIG, Some(Text { path, text: &text }), DetectorFiles::Read)
     }
 
     /// Adds exclusion globs (the command line's `--exclude`) to `scan.exclude`.
@@ -259,141 +364,195 @@ impl Config {
 
     /// Builds the configuration `source` describes, reading no file.
     pub fn from_source(source: &ConfigSource) -> Result<Config, ConfigError> {
-        let mut config = match &source.path {
-            Some(path) => Config::parse(path, &source.text, Some(Config::embedded_default()?))?,
-            None => Config::embedded_default()?,
-        };
-        config.detectors.custom_files.clone_from(&source.detector_files);
-        config.source = source.clone();
-        Ok(config)
+        let file = source.path.as_deref().map(|path| Text { path, text: &source.text });
+        Config::parse(DEFAULT_CONFIG, file, DetectorFiles::Given(&source.detector_files))
     }
 
-    fn parse(path: &Path, text: &str, defaults: Option<Config>) -> Result<Config, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::from_toml(path, text, &e))?;
-        let at = |span: std::ops::Range<usize>, msg: String| ConfigError::at_offset(path, text, span.start, msg);
-        let base = defaults.map(|d| d.scan);
-        let exclude_globs: Vec<String> = match (&raw.scan.exclude, &base) {
-            (Some(globs), _) => {
-                for g in globs {
-                    glob_set([g.get_ref().as_str()]).map_err(|msg| at(g.span(), msg))?;
-                }
-                globs.iter().map(|g| g.get_ref().clone()).collect()
-            }
-            (None, Some(b)) => b.exclude_globs.clone(),
-            (None, None) => Vec::new(),
+    /// Builds `file` merged over `default`, or `default` alone.
+    fn parse(default: &str, file: Option<Text<'_>>, detector_files: DetectorFiles<'_>) -> Result<Config, ConfigError> {
+        let default = Text { path: Path::new(DEFAULT_PATH), text: default };
+        let raw = default.read()?;
+        let (raw, texts) = match file {
+            Some(file) => (raw.merge(file.read()?), Texts { file, default }),
+            None => (raw, Texts { file: default, default }),
         };
-        let exclude = glob_set(exclude_globs.iter().map(String::as_str)).map_err(|msg| at(0..0, msg))?;
-        let max_file_size = match &raw.scan.max_file_size {
-            Some(s) => parse_size(s.get_ref()).map_err(|msg| at(s.span(), msg))?,
-            None => base.as_ref().map_or(512 << 20, |b| b.max_file_size),
+        let custom_files = match (detector_files, &raw.detectors.custom_dir) {
+            (DetectorFiles::Given(files), _) => files.to_vec(),
+            (DetectorFiles::Read, Some(dir)) => read_detector_files(dir, &texts)?,
+            (DetectorFiles::Read, None) => Vec::new(),
         };
-        let size_or = |value: &Option<Spanned<String>>, default: u64| -> Result<u64, ConfigError> {
-            match value {
-                Some(s) => parse_size(s.get_ref()).map_err(|msg| at(s.span(), msg)),
-                None => Ok(default),
-            }
+        let source = ConfigSource {
+            path: file.map(|f| f.path.to_path_buf()),
+            text: texts.file.text.to_string(),
+            detector_files: custom_files,
         };
-        let base_limits = base.as_ref().map(|b| b.limits);
-        let time_budget_secs =
-            raw.scan.file_time_budget_secs.or(base.as_ref().map(|b| b.limits.time_budget.as_secs())).unwrap_or(60);
-        let limits = crate::extract::ExtractLimits {
-            time_budget: std::time::Duration::from_secs(time_budget_secs),
-            max_depth: raw.limits.max_depth.or(base_limits.map(|l| l.max_depth)).unwrap_or(5),
-            max_members: raw.limits.max_members.or(base_limits.map(|l| l.max_members)).unwrap_or(10_000),
-            max_expanded_bytes: size_or(
-                &raw.limits.max_expanded_size,
-                base_limits.map_or(1 << 30, |l| l.max_expanded_bytes),
-            )?,
-            max_member_bytes: size_or(
-                &raw.limits.max_member_size,
-                base_limits.map_or(64 << 20, |l| l.max_member_bytes),
-            )?,
-            max_ratio: raw.limits.max_expansion_ratio.or(base_limits.map(|l| l.max_ratio)).unwrap_or(100),
-            max_text_bytes: size_or(&raw.limits.max_text_size, base_limits.map_or(64 << 20, |l| l.max_text_bytes))?,
-        };
-        let scan = ScanConfig {
-            follow_symlinks: raw.scan.follow_symlinks.or(base.as_ref().map(|b| b.follow_symlinks)).unwrap_or(false),
-            max_file_size,
-            threads: raw.scan.threads.or(base.as_ref().map(|b| b.threads)).unwrap_or(0),
-            exclude,
-            exclude_globs,
-            limits,
-            isolate_parsers: raw.scan.isolate_parsers.or(base.as_ref().map(|b| b.isolate_parsers)).unwrap_or(true),
-            worker_memory: size_or(&raw.scan.worker_memory, base.as_ref().map_or(2 << 30, |b| b.worker_memory))?,
-        };
-        let locations = raw
-            .locations
-            .iter()
-            .map(|l| {
-                let r = l.get_ref();
-                if !r.path.is_absolute() {
-                    return Err(at(l.span(), "locations.path must be an absolute path".to_string()));
-                }
-                Ok(crate::policy::DeclaredLocation { path: r.path.clone(), kind: r.kind, provider: r.provider.clone() })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut allow = Vec::new();
-        let mut allowed_fingerprints = Vec::new();
-        for a in &raw.allow {
-            let r = a.get_ref();
-            match (&r.path, &r.fingerprint) {
-                (Some(path), None) => {
-                    let glob = Glob::new(path).map_err(|e| at(a.span(), format!("bad allow path glob: {e}")))?;
-                    allow.push(crate::policy::PathAllowance {
-                        glob: glob.compile_matcher(),
-                        rules: r.rules.clone(),
-                        reason: r.reason.clone(),
-                    });
-                }
-                (None, Some(hex)) => {
-                    let fp = crate::detect::Fingerprint::from_hex(hex).ok_or_else(|| {
-                        at(a.span(), "allow.fingerprint must be 32 hex digits, as reports print it".to_string())
-                    })?;
-                    allowed_fingerprints.push(fp);
-                }
-                _ => return Err(at(a.span(), "an [[allow]] entry needs either `path` or `fingerprint`".to_string())),
-            }
-        }
-        let rules = crate::policy::RulesConfig {
-            disabled: raw.rules.disabled,
-            severity: raw.rules.severity.into_iter().collect(),
-            retention_days: raw.rules.retention_days.unwrap_or(365),
-            allow,
-        };
-        let delivery = parse_delivery(&raw.delivery, &raw.sinks, &at)?;
-        let labels =
-            raw.labels.into_iter().map(|(id, name)| (id.trim_matches(['{', '}']).to_ascii_lowercase(), name)).collect();
-        let agent = AgentConfig {
-            roots: raw.agent.roots.unwrap_or_default(),
-            state_file: raw.agent.state_file,
-            heartbeat: std::time::Duration::from_secs(raw.agent.heartbeat_secs.unwrap_or(300).max(1)),
-            settle: std::time::Duration::from_millis(raw.agent.settle_ms.unwrap_or(1000)),
-            reconcile: std::time::Duration::from_secs(raw.agent.reconcile_secs.unwrap_or(3600).max(10)),
-            max_read_rate: size_or(&raw.agent.max_read_rate, 0)?,
-            on_battery: raw.agent.on_battery.unwrap_or(OnBattery::Ignore),
-        };
-        Ok(Config {
-            agent,
-            delivery,
-            labels,
-            allowed_fingerprints,
-            rules,
-            scan,
-            detectors: crate::detect::DetectorSelection { disabled: raw.detectors.disabled, custom_files: Vec::new() },
-            custom_detector_dir: raw.detectors.custom_dir,
-            source: ConfigSource { path: None, text: text.to_string(), detector_files: Vec::new() },
-            fingerprint_key_file: raw.fingerprint.key_file,
-            locations,
-            managed_onedrive_tenants: raw.managed_onedrive_tenants,
-        })
+        build(raw, &texts, source)
     }
 }
 
-/// Reads every `*.toml` file in a user's detector folder, in name order.
-fn read_detector_files(dir: &Path) -> Result<Vec<crate::detect::DetectorFile>, ConfigError> {
-    let read_error = |source| ConfigError::Read { path: dir.to_path_buf(), source };
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(read_error)?
+/// Builds a configuration from merged keys; `source` holds the user's detector files.
+fn build(raw: RawConfig, texts: &Texts<'_>, source: ConfigSource) -> Result<Config, ConfigError> {
+    let exclude_list = texts.need(raw.scan.exclude, "scan.exclude")?;
+    for glob in exclude_list.get_ref() {
+        glob_set([glob.get_ref().as_str()]).map_err(|msg| texts.at(glob.span(), msg))?;
+    }
+    let exclude_globs: Vec<String> = exclude_list.get_ref().iter().map(|g| g.get_ref().clone()).collect();
+    let exclude =
+        glob_set(exclude_globs.iter().map(String::as_str)).map_err(|msg| texts.at(exclude_list.span(), msg))?;
+    let limits = crate::extract::ExtractLimits {
+        time_budget: Duration::from_secs(texts.need(raw.scan.file_time_budget_secs, "scan.file_time_budget_secs")?),
+        max_depth: texts.need(raw.limits.max_depth, "limits.max_depth")?,
+        max_members: texts.need(raw.limits.max_members, "limits.max_members")?,
+        max_expanded_bytes: texts.size(raw.limits.max_expanded_size, "limits.max_expanded_size")?,
+        max_member_bytes: texts.size(raw.limits.max_member_size, "limits.max_member_size")?,
+        max_ratio: texts.need(raw.limits.max_expansion_ratio, "limits.max_expansion_ratio")?,
+        max_text_bytes: texts.size(raw.limits.max_text_size, "limits.max_text_size")?,
+    };
+    let scan = ScanConfig {
+        follow_symlinks: texts.need(raw.scan.follow_symlinks, "scan.follow_symlinks")?,
+        max_file_size: texts.size(raw.scan.max_file_size, "scan.max_file_size")?,
+        threads: texts.need(raw.scan.threads, "scan.threads")?,
+        exclude,
+        exclude_globs,
+        limits,
+        isolate_parsers: texts.need(raw.scan.isolate_parsers, "scan.isolate_parsers")?,
+        worker_memory: texts.size(raw.scan.worker_memory, "scan.worker_memory")?,
+    };
+    let locations = raw
+        .locations
+        .unwrap_or_default()
+        .into_iter()
+        .map(|l| {
+            let span = l.span();
+            let r = l.into_inner();
+            if !r.path.is_absolute() {
+                return Err(texts.at(span, "locations.path must be an absolute path"));
+            }
+            Ok(crate::policy::DeclaredLocation { path: r.path, kind: r.kind, provider: r.provider })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut allow = Vec::new();
+    let mut allowed_fingerprints = Vec::new();
+    for a in raw.allow.unwrap_or_default() {
+        let span = a.span();
+        let r = a.into_inner();
+        match (&r.path, &r.fingerprint) {
+            (Some(path), None) => {
+                let glob = Glob::new(path.get_ref())
+                    .map_err(|e| texts.at(path.span(), format!("bad allow path glob: {e}")))?;
+                allow.push(crate::policy::PathAllowance {
+                    glob: glob.compile_matcher(),
+                    rules: r.rules.iter().map(|id| rule_named(id, "allow.rules", texts)).collect::<Result<_, _>>()?,
+                    reason: r.reason,
+                });
+            }
+            (None, Some(hex)) => {
+                let fp = crate::detect::Fingerprint::from_hex(hex.get_ref()).ok_or_else(|| {
+                    texts.at(hex.span(), "allow.fingerprint must be 32 hex digits, as reports print it")
+                })?;
+                allowed_fingerprints.push(fp);
+            }
+            _ => return Err(texts.at(span, "an [[allow]] entry needs either `path` or `fingerprint`")),
+        }
+    }
+    let rules = crate::policy::RulesConfig {
+        disabled: texts
+            .need(raw.rules.disabled, "rules.disabled")?
+            .iter()
+            .map(|id| rule_named(id, "rules.disabled", texts))
+            .collect::<Result<_, _>>()?,
+        severity: raw
+            .rules
+            .severity
+            .into_iter()
+            .map(|(id, severity)| Ok((rule_named(&id, "rules.severity", texts)?, severity)))
+            .collect::<Result<_, ConfigError>>()?,
+        retention_days: texts.need(raw.rules.retention_days, "rules.retention_days")?,
+        allow,
+    };
+    let disabled_detectors = texts.need(raw.detectors.disabled, "detectors.disabled")?;
+    for id in &disabled_detectors {
+        check_detector_id(id, &source.detector_files, texts)?;
+    }
+    let delivery = sinks::parse_delivery(raw.delivery, raw.sinks.unwrap_or_default(), texts)?;
+    let labels =
+        raw.labels.into_iter().map(|(id, name)| (id.trim_matches(['{', '}']).to_ascii_lowercase(), name)).collect();
+    let agent = AgentConfig {
+        roots: texts.need(raw.agent.roots, "agent.roots")?,
+        state_file: raw.agent.state_file,
+        heartbeat: Duration::from_secs(texts.need(raw.agent.heartbeat_secs, "agent.heartbeat_secs")?.max(1)),
+        settle: Duration::from_millis(texts.need(raw.agent.settle_ms, "agent.settle_ms")?),
+        reconcile: Duration::from_secs(texts.need(raw.agent.reconcile_secs, "agent.reconcile_secs")?.max(10)),
+        max_read_rate: texts.size(raw.agent.max_read_rate, "agent.max_read_rate")?,
+        on_battery: texts.need(raw.agent.on_battery, "agent.on_battery")?,
+    };
+    Ok(Config {
+        agent,
+        delivery,
+        labels,
+        allowed_fingerprints,
+        rules,
+        scan,
+        detectors: crate::detect::DetectorSelection {
+            disabled: disabled_detectors.into_iter().map(Spanned::into_inner).collect(),
+            custom_files: source.detector_files.clone(),
+        },
+        fingerprint_key_file: raw.fingerprint.key_file,
+        locations,
+        managed_onedrive_tenants: texts.need(raw.managed_onedrive_tenants, "managed_onedrive_tenants")?,
+        source,
+    })
+}
+
+/// The rule a configuration names at `key`, or where and why it names none.
+fn rule_named(id: &Spanned<String>, key: &str, texts: &Texts<'_>) -> Result<Rule, ConfigError> {
+    let name = id.get_ref();
+    Rule::from_id(name).ok_or_else(|| {
+        let ids = Rule::ALL.map(Rule::id);
+        let hint = match nearest(name, ids) {
+            Some(near) => format!("did you mean \"{near}\"?"),
+            None => format!("the rules are {}", ids.join(", ")),
+        };
+        texts.at(id.span(), format!("{key}: no rule has the id \"{name}\"; {hint}"))
+    })
+}
+
+/// Checks that `detectors.disabled` names an embedded detector or one of the user's files (whose
+/// ids are their file names, as detector files must be named).
+fn check_detector_id(id: &Spanned<String>, custom: &[DetectorFile], texts: &Texts<'_>) -> Result<(), ConfigError> {
+    let mut ids: Vec<&str> = custom.iter().filter_map(|f| f.path.file_stem().and_then(|s| s.to_str())).collect();
+    for embedded in crate::detect::builtin::embedded_ids() {
+        ids.push(embedded);
+    }
+    let name = id.get_ref();
+    if ids.contains(&name.as_str()) {
+        return Ok(());
+    }
+    let hint = match nearest(name, ids) {
+        Some(near) => format!("did you mean \"{near}\"?"),
+        None => "`dlp-scan --list-detectors` lists them".to_string(),
+    };
+    Err(texts.at(id.span(), format!("detectors.disabled: no detector has the id \"{name}\"; {hint}")))
+}
+
+/// The name in `names` a misspelling of `word` most likely meant: the closest by edit distance,
+/// when it is within a third of the word's length.
+fn nearest<'n>(word: &str, names: impl IntoIterator<Item = &'n str>) -> Option<&'n str> {
+    names
+        .into_iter()
+        .map(|name| (strsim::levenshtein(word, name), name))
+        .filter(|&(distance, _)| distance * 3 <= word.len().max(3))
+        .min()
+        .map(|(_, name)| name)
+}
+
+/// Reads every `*.toml` file in a user's detector folder (`detectors.custom_dir`), in name order.
+fn read_detector_files(dir: &Spanned<PathBuf>, texts: &Texts<'_>) -> Result<Vec<DetectorFile>, ConfigError> {
+    let folder_error = |e: std::io::Error| {
+        texts.at(dir.span(), format!("detectors.custom_dir: cannot read the folder {}: {e}", dir.get_ref().display()))
+    };
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir.get_ref())
+        .map_err(folder_error)?
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
@@ -404,7 +563,7 @@ fn read_detector_files(dir: &Path) -> Result<Vec<crate::detect::DetectorFile>, C
         .map(|path| {
             let text = crate::fsutil::read_small_text(&path)
                 .map_err(|source| ConfigError::Read { path: path.clone(), source })?;
-            Ok(crate::detect::DetectorFile { path, text })
+            Ok(DetectorFile { path, text })
         })
         .collect()
 }
@@ -439,7 +598,11 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
-        Config::parse(Path::new("test.toml"), text, Some(Config::embedded_default().unwrap()))
+        Config::parse(DEFAULT_CONFIG, Some(Text { path: Path::new("test.toml"), text }), DetectorFiles::Read)
+    }
+
+    fn error(text: &str) -> String {
+        parse(text).unwrap_err().to_string()
     }
 
     #[test]
@@ -448,6 +611,58 @@ mod tests {
         assert!(!c.scan.follow_symlinks);
         assert!(c.scan.exclude.is_match("/home/a/project/.git"));
         assert!(!c.scan.exclude.is_match("/home/a/Documents/staff.csv"));
+    }
+
+    /// Every key with a default is in default.toml (building the default alone asks for each), and
+    /// the program takes its defaults from there: a user's empty file gives the default, and a
+    /// value changed in default.toml is the value built.
+    #[test]
+    fn defaults_come_from_default_toml_alone() {
+        let default = Config::embedded_default().unwrap();
+        let empty = parse("").unwrap();
+        let debug = |c: &Config| format!("{:?}", Config { source: default.source.clone(), ..c.clone() });
+        assert_eq!(debug(&empty), debug(&default));
+        let changed = DEFAULT_CONFIG
+            .replace("threads = 0", "threads = 7")
+            .replace("heartbeat_secs = 300", "heartbeat_secs = 42")
+            .replace("spool_max_size = \"256 MiB\"", "spool_max_size = \"1 MiB\"");
+        let c = Config::parse(&changed, Some(Text { path: Path::new("test.toml"), text: "" }), DetectorFiles::Read)
+            .unwrap();
+        assert_eq!(c.scan.threads, 7);
+        assert_eq!(c.agent.heartbeat, Duration::from_secs(42));
+        assert_eq!(c.delivery.spool_max_bytes, 1 << 20);
+        let without = DEFAULT_CONFIG.replace("settle_ms = 1000", "");
+        let err = Config::parse(&without, None, DetectorFiles::Read).unwrap_err().to_string();
+        assert_eq!(err, "<embedded>/config/default.toml:1:1: `agent.settle_ms` has no default here");
+    }
+
+    #[test]
+    fn tables_merge_key_by_key() {
+        let c = parse("[rules.severity]\nweak_encryption = \"high\"\n[labels]\n\"{AB}\" = \"Secret\"\n").unwrap();
+        assert_eq!(c.rules.severity, [(Rule::WeakEncryption, crate::policy::Severity::High)]);
+        assert_eq!(c.labels.get("ab").map(String::as_str), Some("Secret"));
+        let c = parse("[scan]\nexclude = [\"**/x\"]\n").unwrap();
+        assert_eq!(c.scan.exclude_globs, ["**/x"], "a list given replaces the default's");
+    }
+
+    #[test]
+    fn rule_and_detector_ids_are_checked_where_they_are_named() {
+        assert_eq!(
+            error("[rules]\ndisabled = [\"credential_exposed\", \"weak_encryptoin\"]\n"),
+            "test.toml:2:35: rules.disabled: no rule has the id \"weak_encryptoin\"; did you mean \"weak_encryption\"?"
+        );
+        assert!(error("[rules.severity]\nlouder = \"high\"\n").starts_with(
+            "test.toml:2:1: rules.severity: no rule has the id \"louder\"; the rules are unlabelled_highly_confidential, "
+        ));
+        assert_eq!(
+            error("[[allow]]\npath = \"/x/**\"\nrules = [\"credential_exposd\"]\nreason = \"r\"\n"),
+            "test.toml:3:10: allow.rules: no rule has the id \"credential_exposd\"; did you mean \"credential_exposed\"?"
+        );
+        assert_eq!(
+            error("[detectors]\ndisabled = [\"uk_postcod\"]\n"),
+            "test.toml:2:13: detectors.disabled: no detector has the id \"uk_postcod\"; did you mean \"uk_postcode\"?"
+        );
+        assert!(parse("[detectors]\ndisabled = [\"uk_postcode\"]\n").is_ok());
     }
 
     #[test]

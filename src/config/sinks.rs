@@ -8,22 +8,23 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::parse_size;
+use super::{parse_size, Texts};
 use crate::deliver::{DeliveryConfig, SinkSpec};
 use crate::error::ConfigError;
 
+/// The `[delivery]` table.
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawDelivery {
-    spool_dir: Option<PathBuf>,
-    spool_max_size: Option<Spanned<String>>,
-    spool_full: Option<crate::deliver::spool::SpoolFull>,
-    drain_timeout_secs: Option<u64>,
+    pub(super) spool_dir: Option<PathBuf>,
+    pub(super) spool_max_size: Option<Spanned<String>>,
+    pub(super) spool_full: Option<crate::deliver::spool::SpoolFull>,
+    pub(super) drain_timeout_secs: Option<u64>,
 }
 
 /// One `[[sinks]]` entry. Flat, so that a key that does not fit the sink's type can be named in
 /// the error rather than reported as an unknown variant.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawSink {
     #[serde(rename = "type")]
@@ -59,29 +60,28 @@ pub(super) struct RawSink {
     client_key: Option<PathBuf>,
 }
 
+/// Builds `[delivery]` and checks each `[[sinks]]` entry, locating what is wrong in `texts`.
 pub(super) fn parse_delivery(
-    raw: &RawDelivery,
-    sinks: &[Spanned<RawSink>],
-    at: &dyn Fn(std::ops::Range<usize>, String) -> ConfigError,
+    raw: RawDelivery,
+    sinks: Vec<Spanned<RawSink>>,
+    texts: &Texts<'_>,
 ) -> Result<DeliveryConfig, ConfigError> {
-    let spool_max_bytes = match &raw.spool_max_size {
-        Some(s) => parse_size(s.get_ref()).map_err(|msg| at(s.span(), msg))?,
-        None => 256 << 20,
-    };
     let mut specs: Vec<SinkSpec> = Vec::new();
     for (i, sink) in sinks.iter().enumerate() {
-        let spec = parse_sink(sink.get_ref(), i + 1).map_err(|msg| at(sink.span(), msg))?;
+        let spec = parse_sink(sink.get_ref(), i + 1).map_err(|msg| texts.at(sink.span(), msg))?;
         if specs.iter().any(|s| s.name == spec.name) {
-            return Err(at(sink.span(), format!("two sinks are named \"{}\"", spec.name)));
+            return Err(texts.at(sink.span(), format!("two sinks are named \"{}\"", spec.name)));
         }
         specs.push(spec);
     }
     Ok(DeliveryConfig {
         sinks: specs,
-        spool_dir: raw.spool_dir.clone(),
-        spool_max_bytes,
-        spool_full: raw.spool_full.unwrap_or_default(),
-        drain_timeout: std::time::Duration::from_secs(raw.drain_timeout_secs.unwrap_or(10)),
+        spool_dir: raw.spool_dir,
+        spool_max_bytes: texts.size(raw.spool_max_size, "delivery.spool_max_size")?,
+        spool_full: texts.need(raw.spool_full, "delivery.spool_full")?,
+        drain_timeout: std::time::Duration::from_secs(
+            texts.need(raw.drain_timeout_secs, "delivery.drain_timeout_secs")?,
+        ),
     })
 }
 
