@@ -18,8 +18,10 @@ use toml::Spanned;
 use crate::detect::DetectorFile;
 use crate::error::ConfigError;
 use crate::policy::Rule;
+pub use parts::BuildError;
 use sinks::{RawDelivery, RawSink};
 
+mod parts;
 mod sinks;
 
 /// The embedded default configuration.

@@ -11,6 +11,7 @@ use toml::Spanned;
 use super::{parse_size, Texts};
 use crate::deliver::{DeliveryConfig, SinkSpec};
 use crate::error::ConfigError;
+use crate::report::encode::EventFormat;
 
 /// The `[delivery]` table.
 #[derive(Deserialize, Default)]
@@ -30,7 +31,7 @@ pub(super) struct RawSink {
     #[serde(rename = "type")]
     kind: String,
     name: Option<String>,
-    format: Option<crate::report::encode::EventFormat>,
+    format: Option<EventFormat>,
     // file
     path: Option<PathBuf>,
     max_size: Option<Spanned<String>>,
@@ -83,6 +84,18 @@ pub(super) fn parse_delivery(
             texts.need(raw.drain_timeout_secs, "delivery.drain_timeout_secs")?,
         ),
     })
+}
+
+/// A file sink with a file sink's defaults, as if configured with only these keys.
+pub(super) fn file_sink(name: &str, path: PathBuf, format: EventFormat) -> SinkSpec {
+    let raw = RawSink {
+        kind: "file".to_string(),
+        name: Some(name.to_string()),
+        format: Some(format),
+        path: Some(path),
+        ..RawSink::default()
+    };
+    parse_sink(&raw, 1).expect("a named file sink with a path is valid")
 }
 
 /// Checks one `[[sinks]]` entry: the keys its type needs are there and no others.
@@ -177,7 +190,7 @@ pub(super) fn parse_sink(raw: &RawSink, number: usize) -> Result<SinkSpec, Strin
         crate::deliver::http::check_url(&url, allow_plaintext)?;
         Ok::<_, String>(url)
     };
-    let default_format = crate::report::encode::EventFormat::Ecs;
+    let default_format = EventFormat::Ecs;
     let timeout = std::time::Duration::from_secs(raw.timeout_secs.unwrap_or(30));
     let (sink_kind, format) = match kind {
         "file" => {
@@ -214,7 +227,7 @@ pub(super) fn parse_sink(raw: &RawSink, number: usize) -> Result<SinkSpec, Strin
                 enterprise_id: raw.enterprise_id.unwrap_or(32473),
             };
             let kind = SinkKind::Syslog { transport, address, server_name: raw.server_name.clone(), header, tls };
-            (kind, raw.format.unwrap_or(crate::report::encode::EventFormat::Cef))
+            (kind, raw.format.unwrap_or(EventFormat::Cef))
         }
         "splunk_hec" => {
             let kind = SinkKind::Http {
@@ -227,7 +240,7 @@ pub(super) fn parse_sink(raw: &RawSink, number: usize) -> Result<SinkSpec, Strin
                 timeout,
                 tls,
             };
-            (kind, raw.format.unwrap_or(crate::report::encode::EventFormat::Json))
+            (kind, raw.format.unwrap_or(EventFormat::Json))
         }
         _ => {
             let format = raw.format.unwrap_or(default_format);
