@@ -133,7 +133,7 @@ struct RawConfig {
     limits: RawLimits,
     detectors: RawDetectors,
     fingerprint: RawFingerprint,
-    locations: Option<Vec<Spanned<RawLocation>>>,
+    locations: Option<Vec<RawLocation>>,
     rules: RawRules,
     allow: Option<Vec<Spanned<RawAllow>>>,
     labels: BTreeMap<String, String>,
@@ -213,7 +213,7 @@ struct RawAllow {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawLocation {
-    path: PathBuf,
+    path: Spanned<PathBuf>,
     kind: crate::policy::LocationKind,
     provider: Option<String>,
 }
@@ -424,13 +424,11 @@ fn build(raw: RawConfig, texts: &Texts<'_>, source: ConfigSource) -> Result<Conf
         .locations
         .unwrap_or_default()
         .into_iter()
-        .map(|l| {
-            let span = l.span();
-            let r = l.into_inner();
-            if !r.path.is_absolute() {
-                return Err(texts.at(span, "locations.path must be an absolute path"));
+        .map(|r| {
+            if !r.path.get_ref().is_absolute() {
+                return Err(texts.at(r.path.span(), "locations.path must be an absolute path"));
             }
-            Ok(crate::policy::DeclaredLocation { path: r.path, kind: r.kind, provider: r.provider })
+            Ok(crate::policy::DeclaredLocation { path: r.path.into_inner(), kind: r.kind, provider: r.provider })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut allow = Vec::new();
