@@ -666,6 +666,19 @@ mod tests {
     }
 
     #[test]
+    fn an_oversized_configuration_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.toml");
+        std::fs::write(&path, "#".repeat(5 << 20)).unwrap();
+        let err = Config::load(&path).unwrap_err();
+        let cause = std::error::Error::source(&err).map(ToString::to_string);
+        assert_eq!(
+            (err.to_string(), cause),
+            (format!("{}: cannot read", path.display()), Some("file is larger than 4 MiB".into()))
+        );
+    }
+
+    #[test]
     fn sizes_parse_with_units() {
         assert_eq!(parse_size("512 MiB"), Ok(512 << 20));
         assert_eq!(parse_size("2GB"), Ok(2 << 30));
