@@ -319,7 +319,12 @@ impl Texts<'_> {
     /// A key every configuration has, from the user's file or else the embedded default.
     fn need<T>(&self, value: Option<T>, key: &str) -> Result<T, ConfigError> {
         value.ok_or_else(|| {
-            ConfigError::at_offset(self.default.path, self.default.text, 0, format!("`{key}` has no default here"))
+            ConfigError::at_offset(
+                self.default.path,
+                self.default.text,
+                0,
+                format!("`{key}` is missing: the embedded default gives every default"),
+            )
         })
     }
 
@@ -633,7 +638,10 @@ mod tests {
         assert_eq!(c.delivery.spool_max_bytes, 1 << 20);
         let without = DEFAULT_CONFIG.replace("settle_ms = 1000", "");
         let err = Config::parse(&without, None, DetectorFiles::Read).unwrap_err().to_string();
-        assert_eq!(err, "<embedded>/config/default.toml:1:1: `agent.settle_ms` has no default here");
+        assert_eq!(
+            err,
+            "<embedded>/config/default.toml:1:1: `agent.settle_ms` is missing: the embedded default gives every default"
+        );
     }
 
     #[test]
