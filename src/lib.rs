@@ -10,6 +10,7 @@
 //! every stage. See `ARCHITECTURE.md` for the map and the invariants.
 
 pub mod agent;
+pub mod analysis;
 pub mod classify;
 pub mod cli;
 pub mod clock;
@@ -23,7 +24,6 @@ pub mod keyfile;
 pub mod locate;
 pub mod platform;
 pub mod policy;
-pub mod portable;
 pub mod private;
 pub mod report;
 pub mod scan;

@@ -15,6 +15,7 @@ use std::time::{Instant, SystemTime};
 
 use rayon::prelude::*;
 
+use crate::analysis::{Analysis, PortableAnalysis, UnknownDetector};
 use crate::classify::{classify, FileTally};
 use crate::config::{Config, ScanConfig};
 use crate::detect::{DetectorClass, Engine, FingerprintKey};
@@ -23,7 +24,6 @@ use crate::extract::{extract, ContentKind, PartialReason};
 use crate::fsutil::OpenedFile;
 use crate::locate::Locator;
 use crate::policy::{evaluate, FileFacts};
-use crate::portable::{PortableAnalysis, UnknownDetector};
 use crate::report::{
     path_fields, ErrorRecord, FileRecord, FindingRecord, Record, RecordSink, SummaryRecord, SCHEMA_VERSION,
 };
@@ -467,23 +467,7 @@ impl Scanner {
     }
 }
 
-/// What reading one file found, before judgement. Value-free (findings are tallies of masked
-/// samples and fingerprints), so it can cross from a worker process.
-#[derive(Debug)]
-pub struct Analysis {
-    /// What extraction found.
-    pub extracted: crate::extract::Extracted,
-    /// Findings by detector.
-    pub tally: FileTally,
-    /// Archive members with findings (the first 50).
-    pub members: BTreeSet<String>,
-    /// Further members with findings, not listed.
-    pub members_omitted: u64,
-    /// Values suppressed as documentation or test values.
-    pub suppressed: u64,
-}
-
-/// What [`Scanner::scan_one`] learned of a file.
+/// What [`Scanner::scan_opened`] learned of a file.
 #[derive(Debug)]
 pub struct OneFile {
     /// What to report: a file record when it has something to say, an error record when it

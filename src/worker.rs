@@ -32,11 +32,11 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::{Analysis, WireAnswer};
 use crate::config::{Config, ConfigSource};
 use crate::error::FileError;
 use crate::platform::{self, Requests, WorkerInput};
-use crate::portable::PortableAnalysis;
-use crate::scan::{Analysis, Scanner};
+use crate::scan::Scanner;
 
 /// The first argument that makes a binary serve as a worker.
 pub const WORKER_FLAG: &str = "--internal-worker";
@@ -118,7 +118,7 @@ impl Workers {
             Ok(line) => {
                 self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(worker);
                 let wire: WireAnswer = serde_json::from_str(&line).map_err(|_| FileError::ParserFailure)?;
-                wire.into_analysis(scanner)
+                wire.into_analysis(scanner.engine().detectors())
             }
             // Dropping the worker kills it; a new one is started for the next file.
             Err(RecvTimeoutError::Timeout) => Err(FileError::Timeout),
@@ -230,33 +230,6 @@ fn analyse_descriptor(scanner: &Scanner, mut file: File) -> WireAnswer {
     let analysis = file.metadata().map_err(FileError::Io).and_then(|meta| scanner.analyse(&mut file, meta.len()));
     match analysis {
         Ok(a) => WireAnswer::from_analysis(&a),
-        Err(e) => WireAnswer::failed(e.kind(), &e.to_string()),
-    }
-}
-
-/// One answer on the pipe: an analysis, or why there is none.
-#[derive(Serialize, Deserialize)]
-struct WireAnswer {
-    #[serde(default)]
-    error: Option<(String, String)>,
-    #[serde(default)]
-    analysis: Option<PortableAnalysis>,
-}
-
-impl WireAnswer {
-    fn failed(kind: &str, message: &str) -> WireAnswer {
-        WireAnswer { error: Some((kind.to_string(), message.to_string())), analysis: None }
-    }
-
-    fn from_analysis(a: &Analysis) -> WireAnswer {
-        WireAnswer { error: None, analysis: Some(PortableAnalysis::from_analysis(a)) }
-    }
-
-    fn into_analysis(self, scanner: &Scanner) -> Result<Analysis, FileError> {
-        if let Some((kind, message)) = self.error {
-            return Err(FileError::Reported { kind: crate::error::known_kind(&kind), message });
-        }
-        let analysis = self.analysis.ok_or(FileError::ParserFailure)?;
-        analysis.to_analysis(scanner.engine().detectors()).map_err(|_| FileError::ParserFailure)
+        Err(e) => WireAnswer::failed(&e),
     }
 }
