@@ -26,7 +26,7 @@ pub struct Config {
     /// Where the fingerprint key lives; `None` means the per-user or system default.
     pub fingerprint_key_file: Option<PathBuf>,
     /// Paths whose location kind is declared rather than discovered.
-    pub locations: Vec<crate::policy::DeclaredLocation>,
+    pub locations: Vec<crate::locate::DeclaredLocation>,
     /// Organisations whose business OneDrive counts as managed.
     pub managed_onedrive_tenants: Vec<String>,
     /// How the policy rules are tuned.
@@ -228,7 +228,7 @@ struct RawFingerprint {
 #[serde(deny_unknown_fields)]
 struct RawLocation {
     path: PathBuf,
-    kind: crate::policy::LocationKind,
+    kind: crate::locate::LocationKind,
     provider: Option<String>,
 }
 
@@ -339,7 +339,7 @@ impl Config {
                 if !r.path.is_absolute() {
                     return Err(at(l.span(), "locations.path must be an absolute path".to_string()));
                 }
-                Ok(crate::policy::DeclaredLocation { path: r.path.clone(), kind: r.kind, provider: r.provider.clone() })
+                Ok(crate::locate::DeclaredLocation { path: r.path.clone(), kind: r.kind, provider: r.provider.clone() })
             })
             .collect::<Result<Vec<_>, _>>()?;
         let mut allow = Vec::new();

@@ -24,54 +24,12 @@
 //!
 //! Local folders and managed cloud never raise location rules. No I/O happens here.
 
-use std::path::PathBuf;
-
 use serde::{Deserialize, Serialize};
 
 use crate::classify::{Category, Classification, BULK_DISTINCT};
 use crate::detect::DetectorClass;
 use crate::extract::Encryption;
-
-/// Where a file lives, as the policy sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LocationKind {
-    /// A local disk not synchronised anywhere.
-    Local,
-    /// A cloud service managed by the university's IT (its OneDrive, SharePoint).
-    ManagedCloud,
-    /// A cloud service IT does not manage (Dropbox, Google Drive, personal OneDrive, ...).
-    UnmanagedCloud,
-    /// A USB stick, external drive or memory card.
-    Removable,
-}
-
-impl LocationKind {
-    /// True for the places the location rules watch: unmanaged cloud folders and removable media.
-    pub fn is_exposed(self) -> bool {
-        matches!(self, LocationKind::UnmanagedCloud | LocationKind::Removable)
-    }
-
-    /// Stable name, as in records: `unmanaged_cloud`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LocationKind::Local => "local",
-            LocationKind::ManagedCloud => "managed_cloud",
-            LocationKind::UnmanagedCloud => "unmanaged_cloud",
-            LocationKind::Removable => "removable",
-        }
-    }
-
-    /// The kind as people say it: `unmanaged cloud`, `removable media`.
-    pub fn words(self) -> &'static str {
-        match self {
-            LocationKind::Local => "local disk",
-            LocationKind::ManagedCloud => "managed cloud",
-            LocationKind::UnmanagedCloud => "unmanaged cloud",
-            LocationKind::Removable => "removable media",
-        }
-    }
-}
+use crate::locate::{Location, LocationKind};
 
 /// A provider id (`google_drive`, `usb`) as people say it (`Google Drive`, `USB`), for reasons
 /// and reports; an id this list does not know (a configured location's free text) is kept as
@@ -102,30 +60,6 @@ pub fn category_words(category: Category) -> &'static str {
         Category::Confidential => "confidential",
         Category::HighlyConfidential => "highly confidential",
     }
-}
-
-/// A folder whose location kind is declared in the configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeclaredLocation {
-    /// The folder (absolute).
-    pub path: PathBuf,
-    /// Its kind.
-    pub kind: LocationKind,
-    /// Provider name (e.g. `dropbox`, `usb`).
-    pub provider: Option<String>,
-}
-
-/// A file's location.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Location {
-    /// The kind.
-    pub kind: LocationKind,
-    /// The provider, when known.
-    pub provider: Option<String>,
-    /// The sync folder or volume the file is in (what files "stored together" share).
-    pub root: Option<PathBuf>,
-    /// The volume's own encryption (`luks`, `bitlocker`, ...), when the file sits on one.
-    pub volume_encryption: Option<&'static str>,
 }
 
 /// Severity of a violation.

@@ -293,7 +293,7 @@ impl Scanner {
     }
 
     /// The places the scanner knows by path (declared, removable, sync-client folders found).
-    pub fn places(&self) -> &[crate::policy::DeclaredLocation] {
+    pub fn places(&self) -> &[crate::locate::DeclaredLocation] {
         self.locator.places()
     }
 

@@ -9,7 +9,8 @@ use serde::Serialize;
 use crate::classify::{Category, DetectorTally};
 use crate::detect::Confidence;
 use crate::extract::Encryption;
-use crate::policy::{Location, LocationKind, Violation};
+use crate::locate::{Location, LocationKind};
+use crate::policy::Violation;
 
 /// Version of the record schema; bumped when a field changes meaning or disappears.
 pub const SCHEMA_VERSION: u32 = 1;

@@ -6,7 +6,8 @@
 use serde::Serialize;
 
 use crate::clock::rfc3339_millis;
-use crate::policy::{LocationKind, Severity, Violation};
+use crate::locate::LocationKind;
+use crate::policy::{Severity, Violation};
 use crate::report::event::{Event, Origin, PRODUCT, PRODUCT_VERSION};
 use crate::report::{AgentEvent, AgentRecord, EncryptionRecord, FindingRecord, Record, SummaryRecord};
 

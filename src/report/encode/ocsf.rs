@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use crate::classify::Category;
 use crate::clock::epoch_millis;
-use crate::policy::{LocationKind, Severity, Violation};
+use crate::locate::LocationKind;
+use crate::policy::{Severity, Violation};
 use crate::report::event::{Event, Origin, PRODUCT, PRODUCT_VERSION};
 use crate::report::{
     AgentEvent, AgentRecord, EncryptionRecord, ErrorRecord, FileRecord, FindingRecord, LocationRecord, Record,
