@@ -19,7 +19,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::classify::{DetectorTally, FileTally};
-use crate::detect::{Confidence, Detector, Fingerprint};
+use crate::detect::{Confidence, Detector, DetectorClass, Fingerprint};
 use crate::error::FileError;
 use crate::extract::{encryption, ContentKind, Encryption, Extracted, PartialReason};
 
@@ -128,9 +128,10 @@ impl PortableAnalysis {
         self.encryption.as_ref().is_some_and(|e| e.encrypted)
     }
 
-    /// The engine indexes of the detectors that found something.
-    pub fn detector_indexes(&self) -> impl Iterator<Item = usize> + '_ {
-        self.tallies.iter().map(|t| t.detector)
+    /// The classes of the detectors that found something, for an engine holding `detectors`
+    /// (the same set that made it; an index it does not have names no class).
+    pub fn detector_classes<'a>(&'a self, detectors: &'a [Detector]) -> impl Iterator<Item = DetectorClass> + 'a {
+        self.tallies.iter().filter_map(|t| detectors.get(t.detector)).map(Detector::class)
     }
 
     /// How many value fingerprints it holds (its size is about 64 bytes for each).

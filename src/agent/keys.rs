@@ -7,8 +7,8 @@
 //! credentials stored there are judged again after the batch: reported with the violation, or
 //! the violation resolved. Judged from stored analyses; nothing is read again.
 //!
-//! Not here: the rule itself (`policy`), what makes a file a credential or encrypted data
-//! (`scan::key_role`).
+//! Not here: the rule itself, and what makes a file a credential or encrypted data
+//! (`policy::pairing`).
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -17,9 +17,9 @@ use std::sync::Mutex;
 
 use super::state::{FileState, StateStore};
 use super::{Agent, Judging};
-use crate::policy::KEY_STORED_WITH_DATA;
+use crate::policy::pairing::{KeyRole, KEY_STORED_WITH_DATA};
 use crate::report::Record;
-use crate::scan::{key_role, may_pair_a_key_with_encrypted_data, KeyRole, Scanner};
+use crate::scan::{Scanner, Verdict};
 
 /// What the agent knows of places where keys and encrypted data may meet.
 #[derive(Default)]
@@ -35,7 +35,10 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 fn role_of(scanner: &Scanner, state: &FileState) -> KeyRole {
-    state.analysis.as_ref().map_or(KeyRole::Neither, |a| scanner.key_role_of_analysis(a))
+    state
+        .analysis
+        .as_ref()
+        .map_or(KeyRole::Neither, |a| KeyRole::of(a.is_encrypted(), a.detector_classes(scanner.engine().detectors())))
 }
 
 fn any_encrypted_data(scanner: &Scanner, stored: &[(PathBuf, FileState)]) -> bool {
@@ -73,19 +76,18 @@ impl KeyPlaces {
 }
 
 impl Judging<'_> {
-    /// `record`, with `key_stored_with_data` when it is a credential stored where the store knows
-    /// encrypted data.
-    pub(super) fn with_key_rule(&self, record: Option<Record>) -> Option<Record> {
-        match record {
-            Some(Record::File(mut file)) => {
-                let credential = may_pair_a_key_with_encrypted_data(&file) && key_role(&file) == KeyRole::Credential;
-                let place = file.location.root.as_deref().map(PathBuf::from);
-                if credential && place.is_some_and(|p| self.keys.encrypted_in(&p, self.scanner, self.state)) {
-                    self.scanner.add_key_beside_data(&mut file);
-                }
+    /// The verdict's record, with `key_stored_with_data` when it is a credential stored where the
+    /// store knows encrypted data.
+    pub(super) fn with_key_rule(&self, verdict: Verdict) -> Option<Record> {
+        match verdict {
+            Verdict { record: Some(Record::File(mut file)), pairing: Some(pairing) }
+                if pairing.role == KeyRole::Credential
+                    && self.keys.encrypted_in(&pairing.place, self.scanner, self.state) =>
+            {
+                self.scanner.add_key_beside_data(&mut file, &pairing);
                 Some(Record::File(file))
             }
-            other => other,
+            Verdict { record, .. } => record,
         }
     }
 }
@@ -123,10 +125,12 @@ impl Agent<'_> {
         }
         let scanner = &self.rules.scanner;
         let analysis = state.analysis.as_ref()?;
-        let Ok(Some(Record::File(mut file))) = scanner.rejudge(&path, state.size, state.modified(), analysis) else {
+        let Ok(Verdict { record: Some(Record::File(mut file)), pairing: Some(pairing) }) =
+            scanner.rejudge(&path, state.size, state.modified(), analysis)
+        else {
             return None;
         };
-        scanner.add_key_beside_data(&mut file);
+        scanner.add_key_beside_data(&mut file, &pairing);
         if !file.violations.iter().any(|v| v.rule == KEY_STORED_WITH_DATA) {
             return None;
         }

@@ -816,7 +816,7 @@ impl Judging<'_> {
         let scanned = self.scanner.scan_opened(path, opened);
         self.rate.acquire(scanned.bytes_read, &|| self.keep_waiting());
         self.counters.scanned.fetch_add(1, Ordering::Relaxed);
-        let record = self.with_key_rule(scanned.record);
+        let record = self.with_key_rule(scanned.verdict);
         self.report(record.as_ref());
         now.violations = violations_of(&record);
         now.analysis = scanned.analysis.filter(|a| a.fingerprints_held() <= MAX_KEPT_FINGERPRINTS);
@@ -859,8 +859,8 @@ impl Judging<'_> {
     /// Judges `path` from the analysis `earlier` kept; `None` when there is none to use.
     fn rejudge(&self, path: &Path, earlier: &FileState, now: &mut FileState) -> Option<Option<Record>> {
         let analysis = earlier.analysis.as_ref()?;
-        let record = self.scanner.rejudge(path, now.size, now.modified(), analysis).ok()?;
-        let record = self.with_key_rule(record);
+        let verdict = self.scanner.rejudge(path, now.size, now.modified(), analysis).ok()?;
+        let record = self.with_key_rule(verdict);
         self.counters.rejudged.fetch_add(1, Ordering::Relaxed);
         now.violations = violations_of(&record);
         now.analysis = Some(analysis.clone());

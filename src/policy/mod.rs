@@ -17,12 +17,14 @@
 //!   folder not modified for longer than `rules.retention_days` (365);
 //! * `credential_exposed` (high): a private key or password in either place;
 //! * `key_stored_with_data` (high): a password or key in the same cloud folder or volume as an
-//!   encrypted file (judged once the walk has seen both; see `scan`).
+//!   encrypted file (judged once the walk has seen both; see [`pairing`]).
 //!
 //! Rules can be switched off or re-graded, and paths allowed with a reason ([`RulesConfig`]);
 //! suppressed violations are counted in the summary.
 //!
 //! Local folders and managed cloud never raise location rules. No I/O happens here.
+
+pub mod pairing;
 
 use serde::{Deserialize, Serialize};
 
@@ -155,20 +157,6 @@ pub fn apply_rules_config(violations: Vec<Violation>, path: &std::path::Path, co
         }
     }
     tuned
-}
-
-/// The id of the rule that spans files (see `key_stored_with_data`).
-pub const KEY_STORED_WITH_DATA: &str = "key_stored_with_data";
-
-/// The rule that spans files: a password or private key stored in the same unmanaged cloud folder
-/// or removable volume as an encrypted file, which it may well unlock.
-pub fn key_stored_with_data(place: &str) -> Violation {
-    Violation {
-        rule: KEY_STORED_WITH_DATA,
-        severity: Severity::High,
-        reason: format!("a password or key is stored in {place} beside encrypted files it may unlock"),
-        remediation: "keep passwords and keys apart from the data (a password manager), and change them",
-    }
 }
 
 /// The rules `file` breaks.
