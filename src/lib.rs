@@ -22,6 +22,7 @@ pub mod extract;
 pub mod fsutil;
 pub mod keyfile;
 pub mod locate;
+pub mod paths;
 pub mod platform;
 pub mod policy;
 pub mod private;

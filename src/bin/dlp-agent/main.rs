@@ -19,7 +19,7 @@ use dlp_scan::keyfile::{self, KeySource};
 use dlp_scan::report::encode::EventFormat;
 use dlp_scan::report::event::Origin;
 use dlp_scan::scan::Scanner;
-use dlp_scan::{platform, worker};
+use dlp_scan::{paths, platform, worker};
 use sha2::Digest;
 
 /// Watch folders, cloud-sync folders and removable drives; report personal data and policy
@@ -106,11 +106,10 @@ fn rules(path: Option<&Path>, key: &FingerprintKey) -> Result<Rules> {
 
 /// What the agent writes itself: its state store, key, spools and event files.
 fn own_files(config: &Config) -> Vec<PathBuf> {
-    let state_dir = keyfile::default_state_dir();
     let mut own: Vec<PathBuf> = [
         state_file(config),
-        config.fingerprint_key_file.clone().or_else(keyfile::default_key_path),
-        config.delivery.spool_dir.clone().or_else(|| state_dir.map(|d| d.join("spool"))),
+        config.fingerprint_key_file.clone().or_else(paths::key_file),
+        config.delivery.spool_dir.clone().or_else(paths::spool_dir),
     ]
     .into_iter()
     .flatten()
@@ -123,7 +122,7 @@ fn own_files(config: &Config) -> Vec<PathBuf> {
 }
 
 fn state_file(config: &Config) -> Option<PathBuf> {
-    config.agent.state_file.clone().or_else(|| keyfile::default_state_dir().map(|d| d.join("agent.redb")))
+    config.agent.state_file.clone().or_else(paths::agent_store)
 }
 
 /// Says what the agent watches and where its events go (at start, on reload, and for
