@@ -581,7 +581,7 @@ impl<'a> Agent<'a> {
 
     fn report_error(&self, path: &Path, error: &crate::error::FileError) {
         self.counters.errors.fetch_add(1, Ordering::Relaxed);
-        self.sink.record(&Record::Error(crate::scan::error_record(path, error)));
+        self.sink.record(&Record::Error(crate::scan::summary::error_record(path, error)));
     }
 
     fn handle(&mut self, batch: Batch) {
@@ -765,7 +765,7 @@ impl Judging<'_> {
             Some(Ok(opened)) => opened,
             Some(Err(error)) => {
                 // Reported, and remembered as seen, so that it is tried again when it changes.
-                self.report(Some(&Record::Error(crate::scan::error_record(&path, &error))));
+                self.report(Some(&Record::Error(crate::scan::summary::error_record(&path, &error))));
                 let closed = previous.map(|p| p.violations).unwrap_or_default();
                 return Some((path, Some(seen), closed));
             }

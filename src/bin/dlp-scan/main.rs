@@ -20,7 +20,8 @@ use dlp_scan::report::event::Origin;
 use dlp_scan::report::human::{self, Style};
 use dlp_scan::report::view::{Shown, View};
 use dlp_scan::report::{self, Fanout, Record, RecordSink, SummaryRecord};
-use dlp_scan::scan::{Progress, Scanner};
+use dlp_scan::scan::summary::Progress;
+use dlp_scan::scan::Scanner;
 use dlp_scan::worker;
 
 /// Find personal data, credentials and policy breaches in files.

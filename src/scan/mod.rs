@@ -4,16 +4,25 @@
 //! `open -> extract -> detect -> classify -> policy -> report`; for a run it walks the roots and
 //! spreads files over a rayon pool. A file that cannot be read becomes an `error` record and the
 //! run goes on; the run ends with a `summary` record.
+//!
+//! A file goes through two steps: reading (bytes to an [`Analysis`], in a parser worker for
+//! containers) and judging (an analysis, where the file is and the rules to a record). The agent
+//! uses them apart: it judges a moved file again from a stored analysis. What the run adds up is
+//! in [`summary`]; the rule that pairs files is asked of `policy::pairing`.
 
 use std::collections::BTreeSet;
 use std::io::Seek;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 use std::time::{Instant, SystemTime};
 
 use rayon::prelude::*;
+
+pub mod summary;
+
+use summary::{add_to_summary, count_error, count_skip, error_record, lock, Progress, Totals};
 
 use crate::analysis::{Analysis, PortableAnalysis, UnknownDetector};
 use crate::classify::{classify, FileTally};
@@ -25,24 +34,11 @@ use crate::fsutil::OpenedFile;
 use crate::locate::Locator;
 use crate::policy::pairing::{shared_place, KeyRole, Pairing};
 use crate::policy::{evaluate, FileFacts};
-use crate::report::{
-    path_fields, ErrorRecord, FileRecord, FindingRecord, Record, RecordSink, SummaryRecord, SCHEMA_VERSION,
-};
+use crate::report::{path_fields, FileRecord, FindingRecord, Record, RecordSink, SummaryRecord, SCHEMA_VERSION};
 use crate::walk::{walk, FileCandidate, SkipReason, WalkConfig, WalkItem};
 
 /// Archive members with findings listed per record.
 const MAX_MEMBERS_LISTED: usize = 50;
-
-/// Counters a progress display may read while the scan runs.
-#[derive(Debug, Default)]
-pub struct Progress {
-    /// Files read so far.
-    pub files: AtomicU64,
-    /// Bytes of files read so far.
-    pub bytes: AtomicU64,
-    /// Files with findings so far.
-    pub files_with_findings: AtomicU64,
-}
 
 /// Everything needed to scan files, built once from the configuration.
 pub struct Scanner {
@@ -520,53 +516,4 @@ fn verdict_of(path: &Path, outcome: FileOutcome) -> Verdict {
         }
         FileOutcome::Clean(_) | FileOutcome::Skipped(_) => Verdict::default(),
     }
-}
-
-/// What the run accumulates across threads: the summary, and the records held back until every
-/// file has been seen (a key and the encrypted file it unlocks may be found in either order).
-struct Totals {
-    summary: Mutex<SummaryRecord>,
-    held: Mutex<Vec<(FileRecord, Pairing)>>,
-}
-
-fn lock(summary: &Mutex<SummaryRecord>) -> std::sync::MutexGuard<'_, SummaryRecord> {
-    summary.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn count_skip(summary: &Mutex<SummaryRecord>, reason: SkipReason) {
-    let mut s = lock(summary);
-    if reason != SkipReason::Excluded {
-        s.files_seen += 1;
-    }
-    *s.skipped.entry(reason.as_str()).or_default() += 1;
-}
-
-fn add_to_summary(s: &mut SummaryRecord, record: &FileRecord) {
-    if !record.findings.is_empty() {
-        s.files_with_findings += 1;
-    }
-    *s.classifications.entry(record.classification.as_str()).or_default() += 1;
-    for f in &record.findings {
-        *s.findings_by_detector.entry(f.detector.clone()).or_default() += f.occurrences;
-    }
-    for v in &record.violations {
-        *s.violations.entry(v.rule).or_default() += 1;
-    }
-    if record.partial {
-        s.partial += 1;
-    }
-    for reason in &record.partial_reasons {
-        *s.partial_reasons.entry(reason).or_default() += 1;
-    }
-}
-
-fn count_error(s: &mut SummaryRecord, error: &FileError) {
-    s.errors += 1;
-    *s.error_kinds.entry(error.kind()).or_default() += 1;
-}
-
-/// The `error` record of a file that could not be read.
-pub fn error_record(path: &Path, error: &FileError) -> ErrorRecord {
-    let (path, path_base64) = path_fields(path);
-    ErrorRecord { schema_version: SCHEMA_VERSION, path, path_base64, kind: error.kind(), message: error.to_string() }
 }
