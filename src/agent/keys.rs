@@ -16,7 +16,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 
 use super::state::{FileState, StateStore};
-use super::{Agent, Judging};
+use super::Agent;
 use crate::policy::pairing::{KeyRole, KEY_STORED_WITH_DATA};
 use crate::report::Record;
 use crate::scan::{Scanner, Verdict};
@@ -51,7 +51,7 @@ fn holds_key_violation(state: &FileState) -> bool {
 
 impl KeyPlaces {
     /// True when the store knows encrypted data at or below `place`.
-    fn encrypted_in(&self, place: &Path, scanner: &Scanner, state: &StateStore) -> bool {
+    pub(super) fn encrypted_in(&self, place: &Path, scanner: &Scanner, state: &StateStore) -> bool {
         if let Some(&known) = lock(&self.encrypted_in).get(place) {
             return known;
         }
@@ -72,23 +72,6 @@ impl KeyPlaces {
     fn take_touched(&self) -> BTreeSet<PathBuf> {
         lock(&self.encrypted_in).clear();
         std::mem::take(&mut *lock(&self.touched))
-    }
-}
-
-impl Judging<'_> {
-    /// The verdict's record, with `key_stored_with_data` when it is a credential stored where the
-    /// store knows encrypted data.
-    pub(super) fn with_key_rule(&self, verdict: Verdict) -> Option<Record> {
-        match verdict {
-            Verdict { record: Some(Record::File(mut file)), pairing: Some(pairing) }
-                if pairing.role == KeyRole::Credential
-                    && self.keys.encrypted_in(&pairing.place, self.scanner, self.state) =>
-            {
-                self.scanner.add_key_beside_data(&mut file, &pairing);
-                Some(Record::File(file))
-            }
-            Verdict { record, .. } => record,
-        }
     }
 }
 

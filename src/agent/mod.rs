@@ -24,6 +24,7 @@
 //! itself (`scan`), delivery (`deliver`).
 
 pub mod etiquette;
+mod judge;
 mod keys;
 mod pulse;
 pub mod state;
@@ -38,11 +39,12 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::error::AgentError;
-use crate::fsutil::{Beneath, FileIdentity, FolderIdentity, OpenedFile};
+use crate::fsutil::{Beneath, FolderIdentity};
 use crate::report::{AgentEvent, AgentRecord, Record, RecordSink, SCHEMA_VERSION};
 use crate::scan::Scanner;
 use crate::walk::{WalkConfig, WalkItem};
 use etiquette::{OnBattery, ReadRate};
+use judge::Judging;
 use pulse::Pulse;
 use state::{FileState, StateStore};
 use watch::{Batch, Watcher};
@@ -51,13 +53,8 @@ use watch::{Batch, Watcher};
 const JUDGE_SLICE: usize = 2_000;
 /// How often declared locations are checked for appearing and disappearing.
 const MOUNT_CHECK: Duration = Duration::from_secs(1);
-/// A file's analysis is kept in the state store when it holds at most this many value
-/// fingerprints (about 64 KiB); a larger one (a bulk export) is read again after a move.
-const MAX_KEPT_FINGERPRINTS: usize = 1_000;
 /// Files that left their paths in one batch, kept to recognise them where they arrive.
 const MAX_MOVED_REMEMBERED: usize = 10_000;
-/// Bytes hashed between two beats of the pulse.
-const HASH_BLOCK: usize = 1 << 20;
 /// Silence beyond the longest a file may take that still counts as alive (a store commit, a walk
 /// listing a large folder).
 const STALL_MARGIN: Duration = Duration::from_secs(20);
@@ -241,35 +238,6 @@ fn agent_record(event: AgentEvent, message: String) -> AgentRecord {
         path: None,
         rules: Vec::new(),
         counters: BTreeMap::new(),
-    }
-}
-
-/// A file's identity and change stamps now, by path without following a link (to see whether
-/// it changed; what is read comes from the descriptor); `None` when it is not a regular file.
-fn observe(path: &Path, ruleset: &str, analysis_version: &str) -> Option<FileState> {
-    Some(state_of(&crate::platform::path_identity(path)?, ruleset, analysis_version))
-}
-
-/// A new state for a file of this identity, judged by nothing yet.
-fn state_of(identity: &FileIdentity, ruleset: &str, analysis_version: &str) -> FileState {
-    FileState {
-        dev: identity.dev,
-        ino: identity.ino,
-        size: identity.size,
-        mtime_ns: identity.mtime_ns,
-        ctime_ns: identity.ctime_ns,
-        ruleset: ruleset.to_string(),
-        analysis_version: analysis_version.to_string(),
-        violations: Vec::new(),
-        content_sha256: None,
-        analysis: None,
-    }
-}
-
-fn violations_of(record: &Option<Record>) -> Vec<String> {
-    match record {
-        Some(Record::File(f)) => f.violations.iter().map(|v| v.rule.to_string()).collect(),
-        _ => Vec::new(),
     }
 }
 
@@ -727,168 +695,6 @@ impl<'a> Agent<'a> {
 /// parser worker's grace period, with a margin.
 fn stall_after(rules: &Rules) -> Duration {
     rules.scanner.longest_file_time() + STALL_MARGIN
-}
-
-/// What judging files in parallel shares (the parts of the agent that are `Sync`).
-struct Judging<'j> {
-    scanner: &'j Scanner,
-    version: &'j str,
-    state: &'j StateStore,
-    counters: &'j Counters,
-    rate: &'j ReadRate,
-    sink: &'j dyn RecordSink,
-    moved_away: &'j Mutex<HashMap<(u64, u64), FileState>>,
-    keys: &'j keys::KeyPlaces,
-    pulse: &'j Pulse,
-    stop: &'j AtomicBool,
-}
-
-impl Judging<'_> {
-    /// Judges one path of a batch or a walk: its new state (`None` once it is gone or not a
-    /// regular file) and the violations that closed; `None` when nothing changed.
-    fn judge_path(
-        &self,
-        path: PathBuf,
-        beneath: Option<&Beneath>,
-    ) -> Option<(PathBuf, Option<FileState>, Vec<String>)> {
-        let previous = self.state.get(&path).ok().flatten();
-        let analysis_version = self.scanner.analysis_version();
-        let Some(seen) = observe(&path, self.version, analysis_version) else {
-            // Not a regular file (gone already, a folder, a link): forgotten below if known.
-            self.keys.note(self.scanner, &path, &[previous.as_ref()]);
-            return previous.map(|p| (path, None, p.violations));
-        };
-        if previous.as_ref().is_some_and(|p| p.is_unchanged(&seen)) {
-            return None;
-        }
-        let opened = match beneath.map(|b| b.open_file(&path)) {
-            Some(Ok(opened)) => opened,
-            Some(Err(error)) => {
-                // Reported, and remembered as seen, so that it is tried again when it changes.
-                self.report(Some(&Record::Error(crate::scan::summary::error_record(&path, &error))));
-                let closed = previous.map(|p| p.violations).unwrap_or_default();
-                return Some((path, Some(seen), closed));
-            }
-            // Not below a watched root any more (a root went while the batch waited).
-            None => return None,
-        };
-        let now = state_of(&opened.identity, self.version, analysis_version);
-        let moved_here = if previous.is_none() { self.take_moved(&now) } else { None };
-        let now = self.judge_changed(&path, previous.as_ref(), moved_here, now, opened);
-        self.keys.note(self.scanner, &path, &[previous.as_ref(), Some(&now)]);
-        let before = previous.map(|p| p.violations).unwrap_or_default();
-        let closed: Vec<String> = before.into_iter().filter(|r| !now.violations.contains(r)).collect();
-        Some((path, Some(now), closed))
-    }
-
-    /// Judges one new or changed file and says what it found; its new state. A file moved here
-    /// unchanged, or unchanged under new policy rules, is judged from its stored analysis without
-    /// being read; a file whose content is what it was (by SHA-256) is judged again without the
-    /// detectors; anything else is scanned, through the same descriptor. At its old path, a file
-    /// judged again is reported only when its violations changed.
-    fn judge_changed(
-        &self,
-        path: &Path,
-        previous: Option<&FileState>,
-        moved_here: Option<FileState>,
-        mut now: FileState,
-        mut opened: OpenedFile,
-    ) -> FileState {
-        let earlier = moved_here.as_ref().or(previous);
-        if let Some(unread) = earlier.filter(|e| e.is_same_content_unread(&now)) {
-            if let Some(record) = self.rejudge(path, unread, &mut now) {
-                self.report_if_new(previous, &now, record.as_ref());
-                return now;
-            }
-        }
-        now.content_sha256 = self.content_sha256(&mut opened.file, now.size);
-        let same_content = earlier.filter(|e| {
-            e.analysis_version == now.analysis_version
-                && now.content_sha256.is_some()
-                && e.content_sha256 == now.content_sha256
-        });
-        if let Some(same) = same_content {
-            if let Some(record) = self.rejudge(path, same, &mut now) {
-                self.report_if_new(previous, &now, record.as_ref());
-                return now;
-            }
-        }
-        let scanned = self.scanner.scan_opened(path, opened);
-        self.rate.acquire(scanned.bytes_read, &|| self.keep_waiting());
-        self.counters.scanned.fetch_add(1, Ordering::Relaxed);
-        let record = self.with_key_rule(scanned.verdict);
-        self.report(record.as_ref());
-        now.violations = violations_of(&record);
-        now.analysis = scanned.analysis.filter(|a| a.fingerprints_held() <= MAX_KEPT_FINGERPRINTS);
-        now
-    }
-
-    /// Beats while a wait for the read-rate cap goes on; false once the agent is stopping.
-    fn keep_waiting(&self) -> bool {
-        self.pulse.beat();
-        !self.stop.load(Ordering::Relaxed)
-    }
-
-    /// SHA-256 of the content (hex), read through the open descriptor, which is left at its
-    /// start; `None` for a file over the size cap (judged by its size, never read through) or
-    /// one that cannot be read. Charged to the read-rate cap as it reads; beats the pulse.
-    fn content_sha256(&self, file: &mut std::fs::File, size: u64) -> Option<String> {
-        use sha2::Digest;
-        use std::io::Seek;
-        if size > self.scanner.max_file_size() {
-            return None;
-        }
-        let mut hasher = sha2::Sha256::new();
-        let mut block = vec![0u8; HASH_BLOCK];
-        let hashed = loop {
-            match crate::fsutil::read_full(file, &mut block) {
-                Ok(0) => break true,
-                Ok(n) => {
-                    hasher.update(&block[..n]);
-                    if !self.rate.acquire(n as u64, &|| self.keep_waiting()) || !self.keep_waiting() {
-                        break false;
-                    }
-                }
-                Err(_) => break false,
-            }
-        };
-        let rewound = file.rewind().is_ok();
-        (hashed && rewound).then(|| hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
-    }
-
-    /// Judges `path` from the analysis `earlier` kept; `None` when there is none to use.
-    fn rejudge(&self, path: &Path, earlier: &FileState, now: &mut FileState) -> Option<Option<Record>> {
-        let analysis = earlier.analysis.as_ref()?;
-        let verdict = self.scanner.rejudge(path, now.size, now.modified(), analysis).ok()?;
-        let record = self.with_key_rule(verdict);
-        self.counters.rejudged.fetch_add(1, Ordering::Relaxed);
-        now.violations = violations_of(&record);
-        now.analysis = Some(analysis.clone());
-        now.content_sha256 = earlier.content_sha256.clone();
-        Some(record)
-    }
-
-    /// Reports a file judged again without the detectors: always at a new path, at the same
-    /// path only when its violations changed (otherwise nothing new is known).
-    fn report_if_new(&self, previous: Option<&FileState>, now: &FileState, record: Option<&Record>) {
-        if previous.is_none_or(|p| p.violations != now.violations) {
-            self.report(record);
-        }
-    }
-
-    fn report(&self, record: Option<&Record>) {
-        if let Some(record) = record {
-            let counter =
-                if matches!(record, Record::Error(_)) { &self.counters.errors } else { &self.counters.reported };
-            counter.fetch_add(1, Ordering::Relaxed);
-            self.sink.record(record);
-        }
-    }
-
-    /// The state of a file that left its path in this batch and is `now` somewhere else.
-    fn take_moved(&self, now: &FileState) -> Option<FileState> {
-        self.moved_away.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&(now.dev, now.ino))
-    }
 }
 
 #[cfg(test)]
