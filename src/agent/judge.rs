@@ -18,7 +18,7 @@ use super::pulse::Pulse;
 use super::state::{FileState, StateStore};
 use super::Counters;
 use crate::fsutil::{Beneath, FileIdentity, OpenedFile};
-use crate::policy::pairing::KeyRole;
+use crate::policy::pairing::{KeyRole, Pairing};
 use crate::report::{Record, RecordSink};
 use crate::scan::{Scanner, Verdict};
 
@@ -124,8 +124,8 @@ impl Judging<'_> {
     ) -> FileState {
         let earlier = moved_here.as_ref().or(previous);
         if let Some(unread) = earlier.filter(|e| e.is_same_content_unread(&now)) {
-            if let Some(record) = self.rejudge(path, unread, &mut now) {
-                self.report_if_new(previous, &now, record.as_ref());
+            if let Some(judged) = self.rejudge(path, unread, &mut now) {
+                self.report_if_new(path, previous, &now, judged);
                 return now;
             }
         }
@@ -136,17 +136,17 @@ impl Judging<'_> {
                 && e.content_sha256 == now.content_sha256
         });
         if let Some(same) = same_content {
-            if let Some(record) = self.rejudge(path, same, &mut now) {
-                self.report_if_new(previous, &now, record.as_ref());
+            if let Some(judged) = self.rejudge(path, same, &mut now) {
+                self.report_if_new(path, previous, &now, judged);
                 return now;
             }
         }
         let scanned = self.scanner.scan_opened(path, opened);
         self.rate.acquire(scanned.bytes_read, &|| self.keep_waiting());
         self.counters.scanned.fetch_add(1, Ordering::Relaxed);
-        let record = self.with_key_rule(scanned.verdict);
-        self.report(record.as_ref());
-        now.violations = violations_of(&record);
+        let judged = self.with_key_rule(scanned.verdict);
+        now.violations = violations_of(&judged.record);
+        self.report_judged(path, judged);
         now.analysis = scanned.analysis.filter(|a| a.fingerprints_held() <= MAX_KEPT_FINGERPRINTS);
         now
     }
@@ -185,22 +185,32 @@ impl Judging<'_> {
     }
 
     /// Judges `path` from the analysis `earlier` kept; `None` when there is none to use.
-    fn rejudge(&self, path: &Path, earlier: &FileState, now: &mut FileState) -> Option<Option<Record>> {
+    fn rejudge(&self, path: &Path, earlier: &FileState, now: &mut FileState) -> Option<Judged> {
         let analysis = earlier.analysis.as_ref()?;
         let verdict = self.scanner.rejudge(path, now.size, now.modified(), analysis).ok()?;
-        let record = self.with_key_rule(verdict);
+        let judged = self.with_key_rule(verdict);
         self.counters.rejudged.fetch_add(1, Ordering::Relaxed);
-        now.violations = violations_of(&record);
+        now.violations = violations_of(&judged.record);
         now.analysis = Some(analysis.clone());
         now.content_sha256 = earlier.content_sha256.clone();
-        Some(record)
+        Some(judged)
     }
 
     /// Reports a file judged again without the detectors: always at a new path, at the same
     /// path only when its violations changed (otherwise nothing new is known).
-    fn report_if_new(&self, previous: Option<&FileState>, now: &FileState, record: Option<&Record>) {
+    fn report_if_new(&self, path: &Path, previous: Option<&FileState>, now: &FileState, judged: Judged) {
         if previous.is_none_or(|p| p.violations != now.violations) {
-            self.report(record);
+            self.report_judged(path, judged);
+        }
+    }
+
+    /// Reports a judged file, or holds its record until the batch's end when it is a credential
+    /// that encrypted data arriving in the same batch may pair (see `keys`): so it is reported
+    /// once, with its final violations.
+    fn report_judged(&self, path: &Path, judged: Judged) {
+        match (judged.record, judged.awaits) {
+            (Some(Record::File(file)), Some(pairing)) => self.keys.hold(path, file, pairing),
+            (record, _) => self.report(record.as_ref()),
         }
     }
 
@@ -219,17 +229,27 @@ impl Judging<'_> {
     }
 
     /// The verdict's record, with `key_stored_with_data` when it is a credential stored where the
-    /// store knows encrypted data.
-    pub(super) fn with_key_rule(&self, verdict: Verdict) -> Option<Record> {
+    /// store knows encrypted data; a credential where it knows none yet awaits the batch's end.
+    fn with_key_rule(&self, verdict: Verdict) -> Judged {
         match verdict {
             Verdict { record: Some(Record::File(mut file)), pairing: Some(pairing) }
-                if pairing.role == KeyRole::Credential
-                    && self.keys.encrypted_in(&pairing.place, self.scanner, self.state) =>
+                if pairing.role == KeyRole::Credential =>
             {
-                self.scanner.add_key_beside_data(&mut file, &pairing);
-                Some(Record::File(file))
+                if self.keys.encrypted_in(&pairing.place, self.scanner, self.state) {
+                    self.scanner.add_key_beside_data(&mut file, &pairing);
+                    Judged { record: Some(Record::File(file)), awaits: None }
+                } else {
+                    Judged { record: Some(Record::File(file)), awaits: Some(pairing) }
+                }
             }
-            Verdict { record, .. } => record,
+            Verdict { record, .. } => Judged { record, awaits: None },
         }
     }
+}
+
+/// A file judged: its record, and for a credential where the store knows no encrypted data yet,
+/// its part in `key_stored_with_data`, judged again once the batch is stored.
+struct Judged {
+    record: Option<Record>,
+    awaits: Option<Pairing>,
 }
