@@ -20,6 +20,7 @@ use std::time::{Instant, SystemTime};
 
 use rayon::prelude::*;
 
+pub mod serve;
 pub mod summary;
 
 use summary::{add_to_summary, count_error, count_skip, error_record, lock, Progress, Totals};
@@ -341,7 +342,9 @@ impl Scanner {
         }
         let bytes_read = if read_through { size } else { sniffed.head_len() };
         let analysis = match &self.isolation {
-            Some(workers) if sniffed.is_container() => workers.analyse(&file, self),
+            Some(workers) if sniffed.is_container() => {
+                workers.analyse(&file, &self.analysis_version, self.engine.detectors())
+            }
             _ => self.analyse_sniffed(&mut file, sniffed, size),
         };
         let mut analysis = analysis.map_err(FileOutcome::Failed)?;

@@ -18,7 +18,7 @@ use dlp_scan::detect::FingerprintKey;
 use dlp_scan::keyfile::{self, KeySource};
 use dlp_scan::report::encode::EventFormat;
 use dlp_scan::report::event::Origin;
-use dlp_scan::scan::Scanner;
+use dlp_scan::scan::{serve, Scanner};
 use dlp_scan::{paths, platform, worker};
 use sha2::Digest;
 
@@ -47,7 +47,7 @@ struct Args {
 
 fn main() -> ExitCode {
     dlp_scan::cli::quiet_panics("dlp-agent");
-    if let Some(status) = worker::serve_if_asked() {
+    if let Some(status) = serve::serve_if_asked() {
         return ExitCode::from(status);
     }
     dlp_scan::cli::init_logging(tracing::Level::INFO);
@@ -82,13 +82,13 @@ fn rules(path: Option<&Path>, key: &FingerprintKey) -> Result<Rules> {
     let config = load_config(path)?;
     let mut scanner = Scanner::new(&config, key.clone()).context("detectors")?;
     if config.scan.isolate_parsers {
-        let settings = worker::WorkerSettings {
+        let settings = serve::WorkerSettings {
             source: config.source.clone(),
             key_hex: key.to_hex(),
             memory: config.scan.worker_memory,
         };
         let command =
-            worker::WorkerCommand::this_program(settings).context("finding this program to start parser workers")?;
+            worker::WorkerCommand::this_program(&settings).context("finding this program to start parser workers")?;
         scanner.isolate_parsers(command);
     }
     let mut hash = sha2::Sha256::new();

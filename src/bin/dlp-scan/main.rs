@@ -21,7 +21,7 @@ use dlp_scan::report::human::{self, Style};
 use dlp_scan::report::view::{Shown, View};
 use dlp_scan::report::{self, Fanout, Record, RecordSink, SummaryRecord};
 use dlp_scan::scan::summary::Progress;
-use dlp_scan::scan::Scanner;
+use dlp_scan::scan::{serve, Scanner};
 use dlp_scan::worker;
 
 /// Find personal data, credentials and policy breaches in files.
@@ -222,7 +222,7 @@ enum Exit {
 
 fn main() -> ExitCode {
     dlp_scan::cli::quiet_panics("dlp-scan");
-    if let Some(status) = worker::serve_if_asked() {
+    if let Some(status) = serve::serve_if_asked() {
         return ExitCode::from(status);
     }
     dlp_scan::cli::init_logging(tracing::Level::WARN);
@@ -351,9 +351,9 @@ fn run(args: &Args) -> Result<Exit> {
     let mut scanner = Scanner::new(&config, key).context("detectors")?;
     if config.scan.isolate_parsers {
         let settings =
-            worker::WorkerSettings { source: config.source.clone(), key_hex, memory: config.scan.worker_memory };
+            serve::WorkerSettings { source: config.source.clone(), key_hex, memory: config.scan.worker_memory };
         let command =
-            worker::WorkerCommand::this_program(settings).context("finding this program to start parser workers")?;
+            worker::WorkerCommand::this_program(&settings).context("finding this program to start parser workers")?;
         scanner.isolate_parsers(command);
     }
     let view = view_of(args);
