@@ -39,7 +39,8 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::error::AgentError;
-use crate::fsutil::{Beneath, FolderIdentity};
+use crate::fsutil::Beneath;
+use crate::platform::FolderIdentity;
 use crate::report::{AgentEvent, AgentRecord, Record, RecordSink, SCHEMA_VERSION};
 use crate::scan::Scanner;
 use crate::walk::{WalkConfig, WalkItem};
@@ -102,7 +103,7 @@ impl AgentConfig {
 /// A configured root: itself, or for `PARENT/*` each folder in `PARENT`.
 fn expand_root(root: &Path) -> Vec<PathBuf> {
     match root.file_name() {
-        Some(name) if name == "*" => root.parent().map(crate::fsutil::subfolders).unwrap_or_default(),
+        Some(name) if name == "*" => root.parent().map(crate::platform::subfolders).unwrap_or_default(),
         _ => vec![root.to_path_buf()],
     }
 }
@@ -433,7 +434,7 @@ impl<'a> Agent<'a> {
             .into_iter()
             .chain(self.rules.declared.iter().cloned())
             .chain(self.mounted.iter().cloned())
-            .filter_map(|p| crate::fsutil::folder_identity(&p).map(|id| (p, id)))
+            .filter_map(|p| crate::platform::folder_identity(&p).map(|id| (p, id)))
             .collect();
         let gone: Vec<PathBuf> =
             self.active_roots.iter().filter(|(p, id)| wanted.get(*p) != Some(*id)).map(|(p, _)| p.clone()).collect();
@@ -469,7 +470,7 @@ impl<'a> Agent<'a> {
     /// stick's mount point is absent most of the time.)
     fn say_missing_roots(&mut self, configured: &[PathBuf]) {
         let missing: BTreeSet<PathBuf> =
-            configured.iter().filter(|r| crate::fsutil::folder_identity(r).is_none()).cloned().collect();
+            configured.iter().filter(|r| crate::platform::folder_identity(r).is_none()).cloned().collect();
         for root in missing.difference(&self.missing_roots) {
             tracing::warn!(root = %root.display(), "a configured root is not a folder; nothing there is watched");
             self.health(
