@@ -76,3 +76,15 @@ pub fn subfolders(parent: &Path) -> Vec<PathBuf> {
         })
         .unwrap_or_default()
 }
+
+/// This machine's host name: the kernel's (Linux), else `COMPUTERNAME` (Windows) or `HOSTNAME`
+/// from the environment, else `unknown`.
+pub fn host_name() -> String {
+    let from_kernel = std::fs::read_to_string("/proc/sys/kernel/hostname").ok();
+    let from_env = || std::env::var("COMPUTERNAME").or_else(|_| std::env::var("HOSTNAME")).ok();
+    from_kernel
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .or_else(from_env)
+        .unwrap_or_else(|| "unknown".to_string())
+}
