@@ -22,8 +22,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
-
 use crate::detect::{Confidence, DetectorClass, Engine, Finding, Fingerprint};
 
 /// Distinct values at which a list of identifiers, or contact details, counts as bulk.
@@ -45,8 +43,7 @@ const HIGHLY_CONFIDENTIAL_MARKINGS: [&str; 2] = ["marking.highly_confidential", 
 const CONFIDENTIAL_MARKINGS: [&str; 2] = ["marking.confidential", "marking.draft"];
 
 /// The university's four categories, least to most sensitive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Category {
     /// Published, or meant to be.
     Public,

@@ -23,10 +23,10 @@ use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 /// Where a file lives: the kind of place, which is what the policy judges.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LocationKind {
     /// A local disk not synchronised anywhere.
@@ -78,7 +78,7 @@ pub struct DeclaredLocation {
 }
 
 /// A file's location.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
     /// The kind.
     pub kind: LocationKind,

@@ -26,7 +26,7 @@
 
 pub mod pairing;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::classify::{Category, Classification, BULK_DISTINCT};
 use crate::detect::DetectorClass;
@@ -65,7 +65,7 @@ pub fn category_words(category: Category) -> &'static str {
 }
 
 /// Severity of a violation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Worth knowing.
@@ -91,7 +91,7 @@ impl Severity {
 }
 
 /// One broken rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
     /// Stable rule id.
     pub rule: &'static str,

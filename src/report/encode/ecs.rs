@@ -9,6 +9,7 @@ use crate::clock::rfc3339_millis;
 use crate::locate::LocationKind;
 use crate::policy::{Severity, Violation};
 use crate::report::event::{Event, Origin, PRODUCT, PRODUCT_VERSION};
+use crate::report::record::wire;
 use crate::report::{AgentEvent, AgentRecord, EncryptionRecord, FindingRecord, Record, SummaryRecord};
 
 /// The ECS version the field names follow.
@@ -145,6 +146,7 @@ struct DlpFile<'a> {
     match_count: usize,
     detectors: Vec<&'a str>,
     findings: &'a [FindingRecord],
+    #[serde(serialize_with = "wire::violations")]
     violations: &'a [Violation],
     storage: Storage<'a>,
     encryption: &'a EncryptionRecord,
@@ -159,6 +161,7 @@ struct DlpFile<'a> {
 
 #[derive(Serialize)]
 struct Storage<'a> {
+    #[serde(serialize_with = "wire::location_kind")]
     kind: LocationKind,
     provider: Option<&'a str>,
     managed: Option<bool>,
