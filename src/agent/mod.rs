@@ -47,11 +47,13 @@ use crate::walk::{WalkConfig, WalkItem};
 use etiquette::{OnBattery, ReadRate};
 use judge::Judging;
 use pulse::Pulse;
-use state::{FileState, StateStore};
+use state::{FileState, SetAside, StateStore};
 use watch::{Batch, Watcher};
 
 /// Files judged (and recorded in one transaction) at a time during a walk.
 const JUDGE_SLICE: usize = 2_000;
+/// How long a turn of the loop waits for file-system events (or sleeps while paused).
+const WAIT: Duration = Duration::from_millis(200);
 /// How often declared locations are checked for appearing and disappearing.
 const MOUNT_CHECK: Duration = Duration::from_secs(1);
 /// Files that left their paths in one batch, kept to recognise them where they arrive.
@@ -105,6 +107,67 @@ fn expand_root(root: &Path) -> Vec<PathBuf> {
     match root.file_name() {
         Some(name) if name == "*" => root.parent().map(crate::platform::subfolders).unwrap_or_default(),
         _ => vec![root.to_path_buf()],
+    }
+}
+
+/// What the agent's loop handles, one at a time: the loop is a `match` over these.
+enum Event {
+    /// SIGTERM or SIGINT: finish, say `stopped`, return.
+    Stop,
+    /// The state store was found damaged and replaced by an empty one: say so, walk every root.
+    StoreSetAside(Vec<SetAside>),
+    /// SIGHUP: read the configuration again.
+    Reload,
+    /// On battery with `on_battery = "pause"`: nothing is scanned this turn.
+    Paused,
+    /// File-system events, debounced.
+    Batch(Batch),
+    /// No event came while waiting: hand freed memory back if work allocated.
+    Quiet,
+    /// Time to look at the power source, the mount table and the roots.
+    MountCheckDue,
+    /// Time to walk every root for what events missed.
+    ReconcileDue,
+    /// The turn is over: publish what heartbeats report.
+    TurnEnd,
+}
+
+/// Where the loop is in its turn, and when the periodic work was last done.
+struct Turn {
+    step: Step,
+    last_mount_check: Instant,
+    last_reconcile: Instant,
+}
+
+impl Turn {
+    fn new() -> Turn {
+        Turn { step: Step::Start, last_mount_check: Instant::now(), last_reconcile: Instant::now() }
+    }
+}
+
+/// The steps of one turn, in order.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    Start,
+    SetAside,
+    Reload,
+    Wait,
+    Mounts,
+    Reconcile,
+    End,
+}
+
+impl Step {
+    fn next(self) -> Step {
+        match self {
+            Step::Start => Step::SetAside,
+            Step::SetAside => Step::Reload,
+            Step::Reload => Step::Wait,
+            Step::Wait => Step::Mounts,
+            Step::Mounts => Step::Reconcile,
+            Step::Reconcile => Step::End,
+            Step::End => Step::Start,
+        }
     }
 }
 
@@ -304,50 +367,105 @@ impl<'a> Agent<'a> {
     /// The main loop: the baseline, then batches of events, reloads, roots that come and go,
     /// periodic walks.
     fn work(&mut self, control: &Control, reload: &mut dyn FnMut() -> Result<Rules, String>, ready: &mut dyn FnMut()) {
-        self.report_damaged_state(false);
+        // At the start the baseline walk teaches the new store every file.
+        self.say_set_aside(&self.state.take_set_aside());
         self.check_power();
         self.update_roots();
         crate::platform::return_free_memory();
         self.publish();
         self.health("ok", format!("baseline done: {} files known", self.counters.files_known.load(Ordering::Relaxed)));
         ready();
-        let mut last_reconcile = Instant::now();
-        let mut last_mount_check = Instant::now();
+        let mut turn = Turn::new();
         // Set by work that allocates (a batch, a walk, a reload); memory is handed back at the
         // first quiet turn after it.
         let mut worked = false;
-        while !control.stop.load(Ordering::SeqCst) {
-            self.pulse.beat();
-            worked |= self.report_damaged_state(true);
-            if control.reload.swap(false, Ordering::SeqCst) {
-                self.reload(reload(), "on SIGHUP");
-                worked = true;
-            }
-            if self.paused() {
-                std::thread::sleep(Duration::from_millis(200));
-            } else if let Some(batch) = self.watcher.next(Duration::from_millis(200)) {
-                self.handle(batch);
-                worked = true;
-            } else if std::mem::take(&mut worked) {
-                crate::platform::return_free_memory();
-            }
-            if last_mount_check.elapsed() >= MOUNT_CHECK {
-                self.check_power();
-                let mounted: BTreeSet<PathBuf> = crate::locate::removable_mount_points().into_iter().collect();
-                if mounted != self.mounted {
-                    // The scanner's locator learns removable volumes when it is built.
-                    self.mounted = mounted;
-                    self.reload(reload(), "because a removable volume was mounted or removed");
+        loop {
+            match self.next_event(control, &mut turn) {
+                Event::Stop => break,
+                Event::StoreSetAside(set_aside) => {
+                    self.say_set_aside(&set_aside);
+                    self.reconcile_all();
+                    worked = true;
                 }
-                worked |= self.update_roots();
-                last_mount_check = Instant::now();
+                Event::Reload => {
+                    self.reload(reload(), "on SIGHUP");
+                    worked = true;
+                }
+                Event::Paused => {}
+                Event::Batch(batch) => {
+                    self.handle(batch);
+                    worked = true;
+                }
+                Event::Quiet => {
+                    if std::mem::take(&mut worked) {
+                        crate::platform::return_free_memory();
+                    }
+                }
+                Event::MountCheckDue => {
+                    self.check_power();
+                    let mounted: BTreeSet<PathBuf> = crate::locate::removable_mount_points().into_iter().collect();
+                    if mounted != self.mounted {
+                        // The scanner's locator learns removable volumes when it is built.
+                        self.mounted = mounted;
+                        self.reload(reload(), "because a removable volume was mounted or removed");
+                    }
+                    worked |= self.update_roots();
+                    turn.last_mount_check = Instant::now();
+                }
+                Event::ReconcileDue => {
+                    self.reconcile_all();
+                    turn.last_reconcile = Instant::now();
+                    worked = true;
+                }
+                Event::TurnEnd => self.publish(),
             }
-            if last_reconcile.elapsed() >= self.rules.config.reconcile && !self.paused() {
-                self.reconcile_all();
-                last_reconcile = Instant::now();
-                worked = true;
+        }
+    }
+
+    /// The next thing the loop handles. A turn offers, in this order: a stop, a state store set
+    /// aside, a reload, then waits up to 200 ms for a batch (or sleeps while paused), then the
+    /// mount check and the reconciliation when they are due, and ends.
+    fn next_event(&mut self, control: &Control, turn: &mut Turn) -> Event {
+        loop {
+            let step = turn.step;
+            turn.step = step.next();
+            match step {
+                Step::Start => {
+                    if control.stop.load(Ordering::SeqCst) {
+                        return Event::Stop;
+                    }
+                    self.pulse.beat();
+                }
+                Step::SetAside => {
+                    let set_aside = self.state.take_set_aside();
+                    if !set_aside.is_empty() {
+                        return Event::StoreSetAside(set_aside);
+                    }
+                }
+                Step::Reload => {
+                    if control.reload.swap(false, Ordering::SeqCst) {
+                        return Event::Reload;
+                    }
+                }
+                Step::Wait => {
+                    if self.paused() {
+                        std::thread::sleep(WAIT);
+                        return Event::Paused;
+                    }
+                    return self.watcher.next(WAIT).map_or(Event::Quiet, Event::Batch);
+                }
+                Step::Mounts => {
+                    if turn.last_mount_check.elapsed() >= MOUNT_CHECK {
+                        return Event::MountCheckDue;
+                    }
+                }
+                Step::Reconcile => {
+                    if turn.last_reconcile.elapsed() >= self.rules.config.reconcile && !self.paused() {
+                        return Event::ReconcileDue;
+                    }
+                }
+                Step::End => return Event::TurnEnd,
             }
-            self.publish();
         }
     }
 
@@ -360,18 +478,12 @@ impl<'a> Agent<'a> {
         c.on_battery.store(self.on_battery, Ordering::Relaxed);
     }
 
-    /// Says (a health event each) when the state store was found damaged and replaced by an
-    /// empty one; with `walk_again`, walks every root so that the new store learns every file (at
-    /// the start the baseline walk does that). True when there was something to say.
-    fn report_damaged_state(&self, walk_again: bool) -> bool {
-        let set_aside = self.state.take_set_aside();
-        for aside in &set_aside {
+    /// Says (a health event each) that the state store was found damaged and replaced by an
+    /// empty one.
+    fn say_set_aside(&self, set_aside: &[SetAside]) {
+        for aside in set_aside {
             self.health("degraded", aside.to_string());
         }
-        if walk_again && !set_aside.is_empty() {
-            self.reconcile_all();
-        }
-        !set_aside.is_empty()
     }
 
     fn paused(&self) -> bool {
