@@ -56,13 +56,17 @@ pub struct WorkerCommand {
     pub args: Vec<OsString>,
     /// Sent to each new worker: its settings as JSON (`scan::serve::WorkerSettings`).
     pub settings: Vec<u8>,
+    /// Address-space limit of each worker, in bytes (also in its settings, for systems where the
+    /// worker limits itself).
+    pub memory: u64,
 }
 
 impl WorkerCommand {
-    /// Workers are this same program started with [`WORKER_FLAG`], told `settings` at start.
-    pub fn this_program(settings: &impl Serialize) -> std::io::Result<Self> {
+    /// Workers are this same program started with [`WORKER_FLAG`], told `settings` at start and
+    /// limited to `memory` bytes.
+    pub fn this_program(settings: &impl Serialize, memory: u64) -> std::io::Result<Self> {
         let settings = serde_json::to_vec(settings).map_err(std::io::Error::other)?;
-        Ok(WorkerCommand { program: std::env::current_exe()?, args: vec![WORKER_FLAG.into()], settings })
+        Ok(WorkerCommand { program: std::env::current_exe()?, args: vec![WORKER_FLAG.into()], settings, memory })
     }
 }
 
@@ -122,7 +126,7 @@ impl Workers {
     fn spawn(&self, version: &str) -> Result<Worker, FileError> {
         let mut command = Command::new(&self.command.program);
         command.args(&self.command.args).stdout(Stdio::piped()).stderr(Stdio::null());
-        let (mut child, requests) = platform::spawn_worker(&mut command)?;
+        let (mut child, requests) = platform::spawn_worker(&mut command, self.command.memory)?;
         let stdout = child.stdout.take().ok_or_else(|| std::io::Error::other("worker has no stdout"))?;
         let (send, answers) = std::sync::mpsc::channel();
         std::thread::spawn(move || {

@@ -26,7 +26,7 @@ pub mod summary;
 use summary::{add_to_summary, count_error, count_skip, error_record, lock, Progress, Totals};
 
 use crate::analysis::{Analysis, PortableAnalysis, UnknownDetector};
-use crate::classify::{classify, FileTally};
+use crate::classify::{classify, classify_attribution, is_attribution_file, FileTally};
 use crate::config::{Config, ScanConfig};
 use crate::detect::{DetectorClass, Engine, FingerprintKey};
 use crate::error::{ConfigError, FileError};
@@ -417,7 +417,12 @@ impl Scanner {
         if extracted.partial.contains(&PartialReason::Corrupt) {
             return FileOutcome::Failed(FileError::Corrupt { format: extracted.format });
         }
-        let classification = classify(&tally);
+        let named_attribution = candidate.path.file_name().and_then(|n| n.to_str());
+        let classification = if named_attribution.is_some_and(|n| is_attribution_file(n, extracted.format)) {
+            classify_attribution(&tally)
+        } else {
+            classify(&tally)
+        };
         // Judged on the absolute path: `dlp-scan .` run inside `~/Dropbox` is still in Dropbox.
         let absolute = std::path::absolute(&candidate.path).unwrap_or_else(|_| candidate.path.clone());
         let location = self.locator.locate(&absolute);

@@ -51,14 +51,15 @@ fn main() -> ExitCode {
         return ExitCode::from(status);
     }
     dlp_scan::cli::init_logging(tracing::Level::INFO);
-    let args = Args::parse();
-    match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
+    // Registered as a Windows service with `--service`, the platform layer runs this under the
+    // service manager (status, Stop, Shutdown); everywhere else it runs here, in the foreground.
+    platform::run_agent(|args| match run(&Args::parse_from(args)) {
+        Ok(()) => 0,
         Err(e) => {
             let _ = writeln!(io::stderr(), "dlp-agent: {e:#}");
-            ExitCode::from(2)
+            2
         }
-    }
+    })
 }
 
 /// The configuration to read: `--config`, or the system's (`platform::system_config`) when it
@@ -87,8 +88,8 @@ fn rules(path: Option<&Path>, key: &FingerprintKey) -> Result<Rules> {
             key_hex: key.to_hex(),
             memory: config.scan.worker_memory,
         };
-        let command =
-            worker::WorkerCommand::this_program(&settings).context("finding this program to start parser workers")?;
+        let command = worker::WorkerCommand::this_program(&settings, settings.memory)
+            .context("finding this program to start parser workers")?;
         scanner.isolate_parsers(command);
     }
     let mut hash = sha2::Sha256::new();

@@ -352,8 +352,8 @@ fn run(args: &Args) -> Result<Exit> {
     if config.scan.isolate_parsers {
         let settings =
             serve::WorkerSettings { source: config.source.clone(), key_hex, memory: config.scan.worker_memory };
-        let command =
-            worker::WorkerCommand::this_program(&settings).context("finding this program to start parser workers")?;
+        let command = worker::WorkerCommand::this_program(&settings, settings.memory)
+            .context("finding this program to start parser workers")?;
         scanner.isolate_parsers(command);
     }
     let view = view_of(args);
