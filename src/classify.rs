@@ -29,8 +29,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
-
 use crate::detect::{Confidence, DetectorClass, Engine, Finding, Fingerprint, Role};
 
 /// Distinct values at which a list of identifiers, or contact details, counts as bulk.
@@ -46,8 +44,7 @@ pub const PEOPLE_TABLE_CONTACTS: usize = 2;
 pub const MAX_SAMPLES: usize = 3;
 
 /// The university's four categories, least to most sensitive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Category {
     /// Published, or meant to be.
     Public,

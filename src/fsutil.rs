@@ -24,36 +24,10 @@ use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 
 use crate::error::FileError;
-use crate::platform;
+use crate::platform::{self, FileIdentity};
 
 /// Largest configuration, detector or key file read.
 const MAX_SMALL_FILE: u64 = 4 << 20;
-
-/// What the open descriptor says a file is (from `fstat`, never from the path).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FileIdentity {
-    /// Device number of its file system.
-    pub dev: u64,
-    /// Inode number.
-    pub ino: u64,
-    /// Size in bytes.
-    pub size: u64,
-    /// Modification time, nanoseconds since the Unix epoch.
-    pub mtime_ns: i128,
-    /// Status-change time, nanoseconds since the Unix epoch.
-    pub ctime_ns: i128,
-    /// Number of hard links.
-    pub nlink: u64,
-    /// Owner's user id.
-    pub uid: u32,
-}
-
-impl FileIdentity {
-    /// The modification time.
-    pub fn modified(&self) -> std::time::SystemTime {
-        std::time::UNIX_EPOCH + std::time::Duration::from_nanos(u64::try_from(self.mtime_ns).unwrap_or(0))
-    }
-}
 
 /// A file opened for scanning: the one descriptor every reader uses, and what it was when opened.
 #[derive(Debug)]
@@ -157,26 +131,6 @@ impl Beneath {
             _ => Ok(()),
         }
     }
-}
-
-/// Which folder a path is now: device, inode and the id of the mount it is on. A volume
-/// unmounted and mounted again at the same place can get the same device and inode numbers;
-/// the mount id differs (Linux 6.8+ gives ids never reused; before that, an id can come back).
-pub type FolderIdentity = (u64, u64, u64);
-
-pub use platform::folder_identity;
-
-/// The folders directly in `parent` (none when it cannot be read).
-pub fn subfolders(parent: &Path) -> Vec<PathBuf> {
-    std::fs::read_dir(parent)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-                .map(|e| e.path())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Reads one of our own small text files (config, detectors), refusing anything over 4 MiB.

@@ -2,7 +2,7 @@
 //!
 //! The key is 32 random bytes in a file of mode 0600 (in a folder of mode 0700 when made here),
 //! whatever the umask; an existing key file that other users may read is tightened. When no path
-//! is configured it lives in the state folder (`platform::default_state_dir`: on Linux
+//! is configured it lives in the state folder (`paths::key_file`: on Linux
 //! `/var/lib/dlp-scan/fingerprint.key` for root and `~/.local/share/dlp-scan/fingerprint.key`
 //! (or `$XDG_DATA_HOME/dlp-scan/...`) otherwise; `%ProgramData%\dlp-scan` on Windows). If it
 //! can be neither read nor created, the run uses a one-off random key and says so: fingerprints
@@ -26,16 +26,9 @@ pub enum KeySource {
     Ephemeral(String),
 }
 
-pub use crate::platform::default_state_dir;
-
-/// The default key path for this user.
-pub fn default_key_path() -> Option<PathBuf> {
-    default_state_dir().map(|d| d.join("fingerprint.key"))
-}
-
 /// Loads the key at `path` (or the default path), creating it if missing.
 pub fn load_or_create(path: Option<&Path>) -> (FingerprintKey, KeySource) {
-    let Some(path) = path.map(Path::to_path_buf).or_else(default_key_path) else {
+    let Some(path) = path.map(Path::to_path_buf).or_else(crate::paths::key_file) else {
         return ephemeral("no key path: set fingerprint.key_file".to_string());
     };
     match crate::fsutil::read_small_bytes(&path) {

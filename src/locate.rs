@@ -23,7 +23,72 @@ use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::policy::{DeclaredLocation, Location, LocationKind};
+use serde::Deserialize;
+
+/// Where a file lives: the kind of place, which is what the policy judges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LocationKind {
+    /// A local disk not synchronised anywhere.
+    Local,
+    /// A cloud service managed by the university's IT (its OneDrive, SharePoint).
+    ManagedCloud,
+    /// A cloud service IT does not manage (Dropbox, Google Drive, personal OneDrive, ...).
+    UnmanagedCloud,
+    /// A USB stick, external drive or memory card.
+    Removable,
+}
+
+impl LocationKind {
+    /// True for the places the location rules watch: unmanaged cloud folders and removable media.
+    pub fn is_exposed(self) -> bool {
+        matches!(self, LocationKind::UnmanagedCloud | LocationKind::Removable)
+    }
+
+    /// Stable name, as in records: `unmanaged_cloud`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LocationKind::Local => "local",
+            LocationKind::ManagedCloud => "managed_cloud",
+            LocationKind::UnmanagedCloud => "unmanaged_cloud",
+            LocationKind::Removable => "removable",
+        }
+    }
+
+    /// The kind as people say it: `unmanaged cloud`, `removable media`.
+    pub fn words(self) -> &'static str {
+        match self {
+            LocationKind::Local => "local disk",
+            LocationKind::ManagedCloud => "managed cloud",
+            LocationKind::UnmanagedCloud => "unmanaged cloud",
+            LocationKind::Removable => "removable media",
+        }
+    }
+}
+
+/// A folder whose location kind is declared in the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclaredLocation {
+    /// The folder (absolute).
+    pub path: PathBuf,
+    /// Its kind.
+    pub kind: LocationKind,
+    /// Provider name (e.g. `dropbox`, `usb`).
+    pub provider: Option<String>,
+}
+
+/// A file's location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The kind.
+    pub kind: LocationKind,
+    /// The provider, when known.
+    pub provider: Option<String>,
+    /// The sync folder or volume the file is in (what files "stored together" share).
+    pub root: Option<PathBuf>,
+    /// The volume's own encryption (`luks`, `bitlocker`, ...), when the file sits on one.
+    pub volume_encryption: Option<&'static str>,
+}
 
 /// Resolves paths to locations; built once per run.
 #[derive(Debug)]

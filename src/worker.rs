@@ -19,7 +19,8 @@
 //!    opens anything by path. It answers one JSON line: a value-free analysis (tallies of masked
 //!    samples and keyed fingerprints, as reports carry) or an error.
 //!
-//! Plain text is scanned in-process; its reader has no parser to fail.
+//! Plain text is scanned in-process; its reader has no parser to fail. This is the parent's side;
+//! the worker process's side is `scan::serve`.
 
 use std::ffi::OsString;
 use std::fs::File;
@@ -32,11 +33,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Config, ConfigSource};
+use crate::analysis::{Analysis, WireAnswer};
+use crate::detect::Detector;
 use crate::error::FileError;
-use crate::platform::{self, Requests, WorkerInput};
-use crate::portable::PortableAnalysis;
-use crate::scan::{Analysis, Scanner};
+use crate::platform::{self, Requests};
 
 /// The first argument that makes a binary serve as a worker.
 pub const WORKER_FLAG: &str = "--internal-worker";
@@ -45,18 +45,7 @@ pub const GRACE: Duration = Duration::from_secs(10);
 /// Time a new worker gets to build its scanner and say it is ready.
 const START_DEADLINE: Duration = Duration::from_secs(60);
 /// Largest settings message a worker accepts (configuration and detector texts).
-const MAX_SETTINGS: u64 = 64 << 20;
-
-/// What a worker is told at start: everything it needs, so it reads no file of its own.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct WorkerSettings {
-    /// The running configuration's texts.
-    pub source: ConfigSource,
-    /// The fingerprint key (hex).
-    pub key_hex: String,
-    /// Address-space limit, in bytes.
-    pub memory: u64,
-}
+pub const MAX_SETTINGS: u64 = 64 << 20;
 
 /// How to start a worker.
 #[derive(Debug, Clone)]
@@ -65,14 +54,19 @@ pub struct WorkerCommand {
     pub program: PathBuf,
     /// Its arguments, starting with [`WORKER_FLAG`].
     pub args: Vec<OsString>,
-    /// Sent to each new worker.
-    pub settings: WorkerSettings,
+    /// Sent to each new worker: its settings as JSON (`scan::serve::WorkerSettings`).
+    pub settings: Vec<u8>,
+    /// Address-space limit of each worker, in bytes (also in its settings, for systems where the
+    /// worker limits itself).
+    pub memory: u64,
 }
 
 impl WorkerCommand {
-    /// Workers are this same program started with [`WORKER_FLAG`], told `settings` at start.
-    pub fn this_program(settings: WorkerSettings) -> std::io::Result<Self> {
-        Ok(WorkerCommand { program: std::env::current_exe()?, args: vec![WORKER_FLAG.into()], settings })
+    /// Workers are this same program started with [`WORKER_FLAG`], told `settings` at start and
+    /// limited to `memory` bytes.
+    pub fn this_program(settings: &impl Serialize, memory: u64) -> std::io::Result<Self> {
+        let settings = serde_json::to_vec(settings).map_err(std::io::Error::other)?;
+        Ok(WorkerCommand { program: std::env::current_exe()?, args: vec![WORKER_FLAG.into()], settings, memory })
     }
 }
 
@@ -104,12 +98,14 @@ impl Workers {
         Workers { command, deadline: time_budget + GRACE, idle: Mutex::new(Vec::new()) }
     }
 
-    /// Analyses one open file in a worker, which reads it through the same descriptor.
-    pub fn analyse(&self, file: &File, scanner: &Scanner) -> Result<Analysis, FileError> {
+    /// Analyses one open file in a worker, which reads it through the same descriptor; the
+    /// parent analyses as `version`, with `detectors` (the worker has the same set: it says so
+    /// at start).
+    pub fn analyse(&self, file: &File, version: &str, detectors: &[Detector]) -> Result<Analysis, FileError> {
         let taken = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
         let worker = match taken {
             Some(w) => w,
-            None => self.spawn(scanner.analysis_version())?,
+            None => self.spawn(version)?,
         };
         if platform::send_file(&worker.requests, &worker.child, file).is_err() {
             return Err(FileError::ParserFailure);
@@ -118,7 +114,7 @@ impl Workers {
             Ok(line) => {
                 self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(worker);
                 let wire: WireAnswer = serde_json::from_str(&line).map_err(|_| FileError::ParserFailure)?;
-                wire.into_analysis(scanner)
+                wire.into_analysis(detectors)
             }
             // Dropping the worker kills it; a new one is started for the next file.
             Err(RecvTimeoutError::Timeout) => Err(FileError::Timeout),
@@ -130,7 +126,7 @@ impl Workers {
     fn spawn(&self, version: &str) -> Result<Worker, FileError> {
         let mut command = Command::new(&self.command.program);
         command.args(&self.command.args).stdout(Stdio::piped()).stderr(Stdio::null());
-        let (mut child, requests) = platform::spawn_worker(&mut command, self.command.settings.memory)?;
+        let (mut child, requests) = platform::spawn_worker(&mut command, self.command.memory)?;
         let stdout = child.stdout.take().ok_or_else(|| std::io::Error::other("worker has no stdout"))?;
         let (send, answers) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -142,9 +138,9 @@ impl Workers {
             }
         });
         let worker = Worker { child, requests, answers };
-        let settings = serde_json::to_vec(&self.command.settings).map_err(std::io::Error::other)?;
+        let settings = &self.command.settings;
         (&worker.requests).write_all(&(settings.len() as u64).to_le_bytes())?;
-        (&worker.requests).write_all(&settings)?;
+        (&worker.requests).write_all(settings)?;
         let ready = worker.answers.recv_timeout(START_DEADLINE).map_err(|_| FileError::ParserFailure)?;
         let ready: Ready = serde_json::from_str(&ready).map_err(|_| FileError::ParserFailure)?;
         if ready.ready != version {
@@ -157,97 +153,7 @@ impl Workers {
 
 /// A worker's first line: the analysis version of the scanner it built.
 #[derive(Serialize, Deserialize)]
-struct Ready {
-    ready: String,
-}
-
-/// The worker process's `main` (a binary started with [`WORKER_FLAG`], which its argument parser
-/// knows): settings from the parent, a confined scanner, then descriptors in and answers out
-/// until the parent closes the socket. Returns the exit status.
-pub fn worker_main() -> u8 {
-    let mut requests = WorkerInput::from_stdin();
-    let Ok(settings) = read_settings(&mut requests) else {
-        return 2;
-    };
-    let (Ok(config), Some(key)) =
-        (Config::from_source(&settings.source), crate::detect::FingerprintKey::from_hex(&settings.key_hex))
-    else {
-        return 2;
-    };
-    let Ok(scanner) = Scanner::new(&config, key) else {
-        return 2;
-    };
-    if platform::limit_memory(settings.memory).is_err() || platform::confine().is_err() {
-        return 2;
-    }
-    let mut out = std::io::stdout().lock();
-    let ready = Ready { ready: scanner.analysis_version().to_string() };
-    let said =
-        serde_json::to_writer(&mut out, &ready).is_ok() && out.write_all(b"\n").and_then(|()| out.flush()).is_ok();
-    if !said {
-        return 2;
-    }
-    match serve(&scanner, &mut requests, out) {
-        Ok(()) => 0,
-        Err(_) => 2,
-    }
-}
-
-/// Reads the length-prefixed settings.
-fn read_settings(requests: &mut WorkerInput) -> std::io::Result<WorkerSettings> {
-    let mut length = [0u8; 8];
-    requests.read_exact(&mut length)?;
-    let length = u64::from_le_bytes(length);
-    if length > MAX_SETTINGS {
-        return Err(std::io::Error::other("settings too large"));
-    }
-    let mut bytes = vec![0u8; length as usize];
-    requests.read_exact(&mut bytes)?;
-    serde_json::from_slice(&bytes).map_err(std::io::Error::other)
-}
-
-/// Serves as a worker: reads descriptors and answers each with a JSON line.
-fn serve(scanner: &Scanner, requests: &mut WorkerInput, mut output: impl Write) -> std::io::Result<()> {
-    while let Some(file) = requests.receive_file()? {
-        let answer = analyse_descriptor(scanner, file);
-        serde_json::to_writer(&mut output, &answer).map_err(std::io::Error::other)?;
-        output.write_all(b"\n")?;
-        output.flush()?;
-    }
-    Ok(())
-}
-
-fn analyse_descriptor(scanner: &Scanner, mut file: File) -> WireAnswer {
-    let analysis = file.metadata().map_err(FileError::Io).and_then(|meta| scanner.analyse(&mut file, meta.len()));
-    match analysis {
-        Ok(a) => WireAnswer::from_analysis(&a),
-        Err(e) => WireAnswer::failed(e.kind(), &e.to_string()),
-    }
-}
-
-/// One answer on the pipe: an analysis, or why there is none.
-#[derive(Serialize, Deserialize)]
-struct WireAnswer {
-    #[serde(default)]
-    error: Option<(String, String)>,
-    #[serde(default)]
-    analysis: Option<PortableAnalysis>,
-}
-
-impl WireAnswer {
-    fn failed(kind: &str, message: &str) -> WireAnswer {
-        WireAnswer { error: Some((kind.to_string(), message.to_string())), analysis: None }
-    }
-
-    fn from_analysis(a: &Analysis) -> WireAnswer {
-        WireAnswer { error: None, analysis: Some(PortableAnalysis::from_analysis(a)) }
-    }
-
-    fn into_analysis(self, scanner: &Scanner) -> Result<Analysis, FileError> {
-        if let Some((kind, message)) = self.error {
-            return Err(FileError::Reported { kind: crate::error::known_kind(&kind), message });
-        }
-        let analysis = self.analysis.ok_or(FileError::ParserFailure)?;
-        analysis.to_analysis(scanner.engine().detectors()).map_err(|_| FileError::ParserFailure)
-    }
+pub struct Ready {
+    /// The analysis version.
+    pub ready: String,
 }

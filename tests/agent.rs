@@ -256,6 +256,26 @@ fn a_password_beside_encrypted_data_is_reported_and_resolved_when_the_data_goes(
     assert_eq!(stopped["counters"]["files_rejudged"], 1, "the first note, from its stored analysis: {stopped}");
 }
 
+/// Issue 18: a password note and the encrypted archive it opens arrive together (a folder moved
+/// in): the note is reported once, with `key_stored_with_data`, not first without it and again
+/// with it when the pairing is judged after the batch.
+#[test]
+fn a_password_arriving_with_encrypted_data_is_reported_once() {
+    let home = Home::new("");
+    let agent = home.start();
+    let aes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/fixtures/zip-aes256.zip")).unwrap();
+    home.write("outside/HR/notes.txt", "zip password: Tr0ub4dor&3\n");
+    std::fs::write(home.path("outside/HR/staff-2024.zip"), aes).unwrap();
+    std::fs::rename(home.path("outside/HR"), home.path("home/Dropbox/HR")).unwrap();
+    let note = home.path("home/Dropbox/HR/notes.txt");
+    let is_note = |e: &Value| e["type"] == "file" && e["path"] == note.display().to_string();
+    agent.wait_for(|e| is_note(e) && names_rule(e, "violations", "key_stored_with_data"), "the note, paired");
+    let stopped = agent.stop();
+    let reports: Vec<Value> = read_events(&home.path("events.jsonl")).into_iter().filter(is_note).collect();
+    assert_eq!(reports.len(), 1, "one report for one arrival: {reports:#?}");
+    assert_eq!(stopped["counters"]["files_reported"], 2, "the note and the archive: {stopped}");
+}
+
 #[test]
 fn a_restart_reports_nothing_new_and_reads_nothing_unchanged() {
     let home = Home::new("");

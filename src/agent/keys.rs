@@ -5,21 +5,24 @@
 //! time, so it asks its store. A credential judged while the store knows encrypted data in its
 //! place gets the violation at once. When encrypted data arrives, changes or leaves a place, the
 //! credentials stored there are judged again after the batch: reported with the violation, or
-//! the violation resolved. Judged from stored analyses; nothing is read again.
+//! the violation resolved. Judged from stored analyses; nothing is read again. A credential
+//! judged in a batch where the store knows no encrypted data yet is held until the batch is
+//! stored, since encrypted data may arrive in the same batch (a folder moved in): so it is
+//! reported once, with the violation or without it.
 //!
-//! Not here: the rule itself (`policy`), what makes a file a credential or encrypted data
-//! (`scan::key_role`).
+//! Not here: the rule itself, and what makes a file a credential or encrypted data
+//! (`policy::pairing`).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 
 use super::state::{FileState, StateStore};
-use super::{Agent, Judging};
-use crate::policy::KEY_STORED_WITH_DATA;
-use crate::report::Record;
-use crate::scan::{key_role, may_pair_a_key_with_encrypted_data, KeyRole, Scanner};
+use super::Agent;
+use crate::policy::pairing::{KeyRole, Pairing, KEY_STORED_WITH_DATA};
+use crate::report::{FileRecord, Record};
+use crate::scan::{Scanner, Verdict};
 
 /// What the agent knows of places where keys and encrypted data may meet.
 #[derive(Default)]
@@ -28,6 +31,9 @@ pub(super) struct KeyPlaces {
     encrypted_in: Mutex<HashMap<PathBuf, bool>>,
     /// Places where encrypted data came, changed or went in this batch.
     touched: Mutex<BTreeSet<PathBuf>>,
+    /// Records of credentials judged in this batch where the store knew no encrypted data, not
+    /// reported yet.
+    held: Mutex<BTreeMap<PathBuf, (FileRecord, Pairing)>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -35,7 +41,10 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 fn role_of(scanner: &Scanner, state: &FileState) -> KeyRole {
-    state.analysis.as_ref().map_or(KeyRole::Neither, |a| scanner.key_role_of_analysis(a))
+    state
+        .analysis
+        .as_ref()
+        .map_or(KeyRole::Neither, |a| KeyRole::of(a.is_encrypted(), a.detector_classes(scanner.engine().detectors())))
 }
 
 fn any_encrypted_data(scanner: &Scanner, stored: &[(PathBuf, FileState)]) -> bool {
@@ -48,7 +57,7 @@ fn holds_key_violation(state: &FileState) -> bool {
 
 impl KeyPlaces {
     /// True when the store knows encrypted data at or below `place`.
-    fn encrypted_in(&self, place: &Path, scanner: &Scanner, state: &StateStore) -> bool {
+    pub(super) fn encrypted_in(&self, place: &Path, scanner: &Scanner, state: &StateStore) -> bool {
         if let Some(&known) = lock(&self.encrypted_in).get(place) {
             return known;
         }
@@ -65,28 +74,17 @@ impl KeyPlaces {
         }
     }
 
-    /// The places touched since the last call; forgets what this batch learnt.
-    fn take_touched(&self) -> BTreeSet<PathBuf> {
-        lock(&self.encrypted_in).clear();
-        std::mem::take(&mut *lock(&self.touched))
+    /// Holds the record of a credential judged where the store knew no encrypted data, until
+    /// the batch is stored.
+    pub(super) fn hold(&self, path: &Path, record: FileRecord, pairing: Pairing) {
+        lock(&self.held).insert(path.to_path_buf(), (record, pairing));
     }
-}
 
-impl Judging<'_> {
-    /// `record`, with `key_stored_with_data` when it is a credential stored where the store knows
-    /// encrypted data.
-    pub(super) fn with_key_rule(&self, record: Option<Record>) -> Option<Record> {
-        match record {
-            Some(Record::File(mut file)) => {
-                let credential = may_pair_a_key_with_encrypted_data(&file) && key_role(&file) == KeyRole::Credential;
-                let place = file.location.root.as_deref().map(PathBuf::from);
-                if credential && place.is_some_and(|p| self.keys.encrypted_in(&p, self.scanner, self.state)) {
-                    self.scanner.add_key_beside_data(&mut file);
-                }
-                Some(Record::File(file))
-            }
-            other => other,
-        }
+    /// The places touched and the records held since the last call; forgets what this batch
+    /// learnt.
+    fn take_batch(&self) -> (BTreeSet<PathBuf>, BTreeMap<PathBuf, (FileRecord, Pairing)>) {
+        lock(&self.encrypted_in).clear();
+        (std::mem::take(&mut *lock(&self.touched)), std::mem::take(&mut *lock(&self.held)))
     }
 }
 
@@ -94,17 +92,46 @@ impl Agent<'_> {
     /// Judges again the credentials stored where encrypted data came, changed or went.
     pub(super) fn recheck_keys(&self) {
         let mut changes = Vec::new();
-        for place in self.keys.take_touched() {
+        let (touched, mut held) = self.keys.take_batch();
+        for place in touched {
             let scanner = &self.rules.scanner;
             let stored = self.state.under(&place).unwrap_or_default();
             let encrypted_here = any_encrypted_data(scanner, &stored);
             for (path, state) in stored {
                 if role_of(scanner, &state) == KeyRole::Credential && holds_key_violation(&state) != encrypted_here {
-                    changes.extend(self.rejudge_key(path, state, encrypted_here));
+                    match held.remove(&path) {
+                        Some((file, pairing)) => changes.extend(self.pair_held(path, state, file, &pairing)),
+                        None => changes.extend(self.rejudge_key(path, state, encrypted_here)),
+                    }
                 }
             }
         }
         self.save(&changes);
+        for (file, _) in held.into_values() {
+            self.report_held(Record::File(file));
+        }
+    }
+
+    /// Reports a credential held in this batch, with the violation now that encrypted data is
+    /// stored beside it (unless the rules configuration switches it off or allows it there); its
+    /// new state when the violation stands.
+    fn pair_held(
+        &self,
+        path: PathBuf,
+        mut state: FileState,
+        mut file: FileRecord,
+        pairing: &Pairing,
+    ) -> Option<(PathBuf, Option<FileState>)> {
+        self.rules.scanner.add_key_beside_data(&mut file, pairing);
+        let paired = file.violations.iter().any(|v| v.rule == KEY_STORED_WITH_DATA);
+        state.violations = file.violations.iter().map(|v| v.rule.to_string()).collect();
+        self.report_held(Record::File(file));
+        paired.then_some((path, Some(state)))
+    }
+
+    fn report_held(&self, record: Record) {
+        self.counters.reported.fetch_add(1, Ordering::Relaxed);
+        self.sink.record(&record);
     }
 
     /// A credential's new state once encrypted data is (or is no longer) beside it; `None` when
@@ -123,10 +150,12 @@ impl Agent<'_> {
         }
         let scanner = &self.rules.scanner;
         let analysis = state.analysis.as_ref()?;
-        let Ok(Some(Record::File(mut file))) = scanner.rejudge(&path, state.size, state.modified(), analysis) else {
+        let Ok(Verdict { record: Some(Record::File(mut file)), pairing: Some(pairing) }) =
+            scanner.rejudge(&path, state.size, state.modified(), analysis)
+        else {
             return None;
         };
-        scanner.add_key_beside_data(&mut file);
+        scanner.add_key_beside_data(&mut file, &pairing);
         if !file.violations.iter().any(|v| v.rule == KEY_STORED_WITH_DATA) {
             return None;
         }

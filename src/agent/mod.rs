@@ -24,6 +24,7 @@
 //! itself (`scan`), delivery (`deliver`).
 
 pub mod etiquette;
+mod judge;
 mod keys;
 mod pulse;
 pub mod state;
@@ -39,26 +40,25 @@ use rayon::prelude::*;
 
 use crate::config::{AgentConfig, OnBattery};
 use crate::error::AgentError;
-use crate::fsutil::{Beneath, FileIdentity, FolderIdentity, OpenedFile};
+use crate::fsutil::Beneath;
+use crate::platform::FolderIdentity;
 use crate::report::{AgentEvent, AgentRecord, Record, RecordSink, SCHEMA_VERSION};
 use crate::scan::Scanner;
 use crate::walk::{WalkConfig, WalkItem};
 use etiquette::ReadRate;
+use judge::Judging;
 use pulse::Pulse;
-use state::{FileState, StateStore};
+use state::{FileState, SetAside, StateStore};
 use watch::{Batch, Watcher};
 
 /// Files judged (and recorded in one transaction) at a time during a walk.
 const JUDGE_SLICE: usize = 2_000;
+/// How long a turn of the loop waits for file-system events (or sleeps while paused).
+const WAIT: Duration = Duration::from_millis(200);
 /// How often declared locations are checked for appearing and disappearing.
 const MOUNT_CHECK: Duration = Duration::from_secs(1);
-/// A file's analysis is kept in the state store when it holds at most this many value
-/// fingerprints (about 64 KiB); a larger one (a bulk export) is read again after a move.
-const MAX_KEPT_FINGERPRINTS: usize = 1_000;
 /// Files that left their paths in one batch, kept to recognise them where they arrive.
 const MAX_MOVED_REMEMBERED: usize = 10_000;
-/// Bytes hashed between two beats of the pulse.
-const HASH_BLOCK: usize = 1 << 20;
 /// Silence beyond the longest a file may take that still counts as alive (a store commit, a walk
 /// listing a large folder).
 const STALL_MARGIN: Duration = Duration::from_secs(20);
@@ -85,8 +85,69 @@ impl AgentConfig {
 /// A configured root: itself, or for `PARENT/*` each folder in `PARENT`.
 fn expand_root(root: &Path) -> Vec<PathBuf> {
     match root.file_name() {
-        Some(name) if name == "*" => root.parent().map(crate::fsutil::subfolders).unwrap_or_default(),
+        Some(name) if name == "*" => root.parent().map(crate::platform::subfolders).unwrap_or_default(),
         _ => vec![root.to_path_buf()],
+    }
+}
+
+/// What the agent's loop handles, one at a time: the loop is a `match` over these.
+enum Event {
+    /// SIGTERM or SIGINT: finish, say `stopped`, return.
+    Stop,
+    /// The state store was found damaged and replaced by an empty one: say so, walk every root.
+    StoreSetAside(Vec<SetAside>),
+    /// SIGHUP: read the configuration again.
+    Reload,
+    /// On battery with `on_battery = "pause"`: nothing is scanned this turn.
+    Paused,
+    /// File-system events, debounced.
+    Batch(Batch),
+    /// No event came while waiting: hand freed memory back if work allocated.
+    Quiet,
+    /// Time to look at the power source, the mount table and the roots.
+    MountCheckDue,
+    /// Time to walk every root for what events missed.
+    ReconcileDue,
+    /// The turn is over: publish what heartbeats report.
+    TurnEnd,
+}
+
+/// Where the loop is in its turn, and when the periodic work was last done.
+struct Turn {
+    step: Step,
+    last_mount_check: Instant,
+    last_reconcile: Instant,
+}
+
+impl Turn {
+    fn new() -> Turn {
+        Turn { step: Step::Start, last_mount_check: Instant::now(), last_reconcile: Instant::now() }
+    }
+}
+
+/// The steps of one turn, in order.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    Start,
+    SetAside,
+    Reload,
+    Wait,
+    Mounts,
+    Reconcile,
+    End,
+}
+
+impl Step {
+    fn next(self) -> Step {
+        match self {
+            Step::Start => Step::SetAside,
+            Step::SetAside => Step::Reload,
+            Step::Reload => Step::Wait,
+            Step::Wait => Step::Mounts,
+            Step::Mounts => Step::Reconcile,
+            Step::Reconcile => Step::End,
+            Step::End => Step::Start,
+        }
     }
 }
 
@@ -224,35 +285,6 @@ fn agent_record(event: AgentEvent, message: String) -> AgentRecord {
     }
 }
 
-/// A file's identity and change stamps now, by path without following a link (to see whether
-/// it changed; what is read comes from the descriptor); `None` when it is not a regular file.
-fn observe(path: &Path, ruleset: &str, analysis_version: &str) -> Option<FileState> {
-    Some(state_of(&crate::platform::path_identity(path)?, ruleset, analysis_version))
-}
-
-/// A new state for a file of this identity, judged by nothing yet.
-fn state_of(identity: &FileIdentity, ruleset: &str, analysis_version: &str) -> FileState {
-    FileState {
-        dev: identity.dev,
-        ino: identity.ino,
-        size: identity.size,
-        mtime_ns: identity.mtime_ns,
-        ctime_ns: identity.ctime_ns,
-        ruleset: ruleset.to_string(),
-        analysis_version: analysis_version.to_string(),
-        violations: Vec::new(),
-        content_sha256: None,
-        analysis: None,
-    }
-}
-
-fn violations_of(record: &Option<Record>) -> Vec<String> {
-    match record {
-        Some(Record::File(f)) => f.violations.iter().map(|v| v.rule.to_string()).collect(),
-        _ => Vec::new(),
-    }
-}
-
 impl<'a> Agent<'a> {
     /// Opens the state store and the watcher.
     pub fn new(
@@ -315,50 +347,105 @@ impl<'a> Agent<'a> {
     /// The main loop: the baseline, then batches of events, reloads, roots that come and go,
     /// periodic walks.
     fn work(&mut self, control: &Control, reload: &mut dyn FnMut() -> Result<Rules, String>, ready: &mut dyn FnMut()) {
-        self.report_damaged_state(false);
+        // At the start the baseline walk teaches the new store every file.
+        self.say_set_aside(&self.state.take_set_aside());
         self.check_power();
         self.update_roots();
         crate::platform::return_free_memory();
         self.publish();
         self.health("ok", format!("baseline done: {} files known", self.counters.files_known.load(Ordering::Relaxed)));
         ready();
-        let mut last_reconcile = Instant::now();
-        let mut last_mount_check = Instant::now();
+        let mut turn = Turn::new();
         // Set by work that allocates (a batch, a walk, a reload); memory is handed back at the
         // first quiet turn after it.
         let mut worked = false;
-        while !control.stop.load(Ordering::SeqCst) {
-            self.pulse.beat();
-            worked |= self.report_damaged_state(true);
-            if control.reload.swap(false, Ordering::SeqCst) {
-                self.reload(reload(), "on SIGHUP");
-                worked = true;
-            }
-            if self.paused() {
-                std::thread::sleep(Duration::from_millis(200));
-            } else if let Some(batch) = self.watcher.next(Duration::from_millis(200)) {
-                self.handle(batch);
-                worked = true;
-            } else if std::mem::take(&mut worked) {
-                crate::platform::return_free_memory();
-            }
-            if last_mount_check.elapsed() >= MOUNT_CHECK {
-                self.check_power();
-                let mounted: BTreeSet<PathBuf> = crate::locate::removable_mount_points().into_iter().collect();
-                if mounted != self.mounted {
-                    // The scanner's locator learns removable volumes when it is built.
-                    self.mounted = mounted;
-                    self.reload(reload(), "because a removable volume was mounted or removed");
+        loop {
+            match self.next_event(control, &mut turn) {
+                Event::Stop => break,
+                Event::StoreSetAside(set_aside) => {
+                    self.say_set_aside(&set_aside);
+                    self.reconcile_all();
+                    worked = true;
                 }
-                worked |= self.update_roots();
-                last_mount_check = Instant::now();
+                Event::Reload => {
+                    self.reload(reload(), "on SIGHUP");
+                    worked = true;
+                }
+                Event::Paused => {}
+                Event::Batch(batch) => {
+                    self.handle(batch);
+                    worked = true;
+                }
+                Event::Quiet => {
+                    if std::mem::take(&mut worked) {
+                        crate::platform::return_free_memory();
+                    }
+                }
+                Event::MountCheckDue => {
+                    self.check_power();
+                    let mounted: BTreeSet<PathBuf> = crate::locate::removable_mount_points().into_iter().collect();
+                    if mounted != self.mounted {
+                        // The scanner's locator learns removable volumes when it is built.
+                        self.mounted = mounted;
+                        self.reload(reload(), "because a removable volume was mounted or removed");
+                    }
+                    worked |= self.update_roots();
+                    turn.last_mount_check = Instant::now();
+                }
+                Event::ReconcileDue => {
+                    self.reconcile_all();
+                    turn.last_reconcile = Instant::now();
+                    worked = true;
+                }
+                Event::TurnEnd => self.publish(),
             }
-            if last_reconcile.elapsed() >= self.rules.config.reconcile && !self.paused() {
-                self.reconcile_all();
-                last_reconcile = Instant::now();
-                worked = true;
+        }
+    }
+
+    /// The next thing the loop handles. A turn offers, in this order: a stop, a state store set
+    /// aside, a reload, then waits up to 200 ms for a batch (or sleeps while paused), then the
+    /// mount check and the reconciliation when they are due, and ends.
+    fn next_event(&mut self, control: &Control, turn: &mut Turn) -> Event {
+        loop {
+            let step = turn.step;
+            turn.step = step.next();
+            match step {
+                Step::Start => {
+                    if control.stop.load(Ordering::SeqCst) {
+                        return Event::Stop;
+                    }
+                    self.pulse.beat();
+                }
+                Step::SetAside => {
+                    let set_aside = self.state.take_set_aside();
+                    if !set_aside.is_empty() {
+                        return Event::StoreSetAside(set_aside);
+                    }
+                }
+                Step::Reload => {
+                    if control.reload.swap(false, Ordering::SeqCst) {
+                        return Event::Reload;
+                    }
+                }
+                Step::Wait => {
+                    if self.paused() {
+                        std::thread::sleep(WAIT);
+                        return Event::Paused;
+                    }
+                    return self.watcher.next(WAIT).map_or(Event::Quiet, Event::Batch);
+                }
+                Step::Mounts => {
+                    if turn.last_mount_check.elapsed() >= MOUNT_CHECK {
+                        return Event::MountCheckDue;
+                    }
+                }
+                Step::Reconcile => {
+                    if turn.last_reconcile.elapsed() >= self.rules.config.reconcile && !self.paused() {
+                        return Event::ReconcileDue;
+                    }
+                }
+                Step::End => return Event::TurnEnd,
             }
-            self.publish();
         }
     }
 
@@ -371,18 +458,12 @@ impl<'a> Agent<'a> {
         c.on_battery.store(self.on_battery, Ordering::Relaxed);
     }
 
-    /// Says (a health event each) when the state store was found damaged and replaced by an
-    /// empty one; with `walk_again`, walks every root so that the new store learns every file (at
-    /// the start the baseline walk does that). True when there was something to say.
-    fn report_damaged_state(&self, walk_again: bool) -> bool {
-        let set_aside = self.state.take_set_aside();
-        for aside in &set_aside {
+    /// Says (a health event each) that the state store was found damaged and replaced by an
+    /// empty one.
+    fn say_set_aside(&self, set_aside: &[SetAside]) {
+        for aside in set_aside {
             self.health("degraded", aside.to_string());
         }
-        if walk_again && !set_aside.is_empty() {
-            self.reconcile_all();
-        }
-        !set_aside.is_empty()
     }
 
     fn paused(&self) -> bool {
@@ -445,7 +526,7 @@ impl<'a> Agent<'a> {
             .into_iter()
             .chain(self.rules.declared.iter().cloned())
             .chain(self.mounted.iter().cloned())
-            .filter_map(|p| crate::fsutil::folder_identity(&p).map(|id| (p, id)))
+            .filter_map(|p| crate::platform::folder_identity(&p).map(|id| (p, id)))
             .collect();
         let gone: Vec<PathBuf> =
             self.active_roots.iter().filter(|(p, id)| wanted.get(*p) != Some(*id)).map(|(p, _)| p.clone()).collect();
@@ -481,7 +562,7 @@ impl<'a> Agent<'a> {
     /// stick's mount point is absent most of the time.)
     fn say_missing_roots(&mut self, configured: &[PathBuf]) {
         let missing: BTreeSet<PathBuf> =
-            configured.iter().filter(|r| crate::fsutil::folder_identity(r).is_none()).cloned().collect();
+            configured.iter().filter(|r| crate::platform::folder_identity(r).is_none()).cloned().collect();
         for root in missing.difference(&self.missing_roots) {
             tracing::warn!(root = %root.display(), "a configured root is not a folder; nothing there is watched");
             self.health(
@@ -561,7 +642,7 @@ impl<'a> Agent<'a> {
 
     fn report_error(&self, path: &Path, error: &crate::error::FileError) {
         self.counters.errors.fetch_add(1, Ordering::Relaxed);
-        self.sink.record(&Record::Error(crate::scan::error_record(path, error)));
+        self.sink.record(&Record::Error(crate::scan::summary::error_record(path, error)));
     }
 
     fn handle(&mut self, batch: Batch) {
@@ -707,168 +788,6 @@ impl<'a> Agent<'a> {
 /// parser worker's grace period, with a margin.
 fn stall_after(rules: &Rules) -> Duration {
     rules.scanner.longest_file_time() + STALL_MARGIN
-}
-
-/// What judging files in parallel shares (the parts of the agent that are `Sync`).
-struct Judging<'j> {
-    scanner: &'j Scanner,
-    version: &'j str,
-    state: &'j StateStore,
-    counters: &'j Counters,
-    rate: &'j ReadRate,
-    sink: &'j dyn RecordSink,
-    moved_away: &'j Mutex<HashMap<(u64, u64), FileState>>,
-    keys: &'j keys::KeyPlaces,
-    pulse: &'j Pulse,
-    stop: &'j AtomicBool,
-}
-
-impl Judging<'_> {
-    /// Judges one path of a batch or a walk: its new state (`None` once it is gone or not a
-    /// regular file) and the violations that closed; `None` when nothing changed.
-    fn judge_path(
-        &self,
-        path: PathBuf,
-        beneath: Option<&Beneath>,
-    ) -> Option<(PathBuf, Option<FileState>, Vec<String>)> {
-        let previous = self.state.get(&path).ok().flatten();
-        let analysis_version = self.scanner.analysis_version();
-        let Some(seen) = observe(&path, self.version, analysis_version) else {
-            // Not a regular file (gone already, a folder, a link): forgotten below if known.
-            self.keys.note(self.scanner, &path, &[previous.as_ref()]);
-            return previous.map(|p| (path, None, p.violations));
-        };
-        if previous.as_ref().is_some_and(|p| p.is_unchanged(&seen)) {
-            return None;
-        }
-        let opened = match beneath.map(|b| b.open_file(&path)) {
-            Some(Ok(opened)) => opened,
-            Some(Err(error)) => {
-                // Reported, and remembered as seen, so that it is tried again when it changes.
-                self.report(Some(&Record::Error(crate::scan::error_record(&path, &error))));
-                let closed = previous.map(|p| p.violations).unwrap_or_default();
-                return Some((path, Some(seen), closed));
-            }
-            // Not below a watched root any more (a root went while the batch waited).
-            None => return None,
-        };
-        let now = state_of(&opened.identity, self.version, analysis_version);
-        let moved_here = if previous.is_none() { self.take_moved(&now) } else { None };
-        let now = self.judge_changed(&path, previous.as_ref(), moved_here, now, opened);
-        self.keys.note(self.scanner, &path, &[previous.as_ref(), Some(&now)]);
-        let before = previous.map(|p| p.violations).unwrap_or_default();
-        let closed: Vec<String> = before.into_iter().filter(|r| !now.violations.contains(r)).collect();
-        Some((path, Some(now), closed))
-    }
-
-    /// Judges one new or changed file and says what it found; its new state. A file moved here
-    /// unchanged, or unchanged under new policy rules, is judged from its stored analysis without
-    /// being read; a file whose content is what it was (by SHA-256) is judged again without the
-    /// detectors; anything else is scanned, through the same descriptor. At its old path, a file
-    /// judged again is reported only when its violations changed.
-    fn judge_changed(
-        &self,
-        path: &Path,
-        previous: Option<&FileState>,
-        moved_here: Option<FileState>,
-        mut now: FileState,
-        mut opened: OpenedFile,
-    ) -> FileState {
-        let earlier = moved_here.as_ref().or(previous);
-        if let Some(unread) = earlier.filter(|e| e.is_same_content_unread(&now)) {
-            if let Some(record) = self.rejudge(path, unread, &mut now) {
-                self.report_if_new(previous, &now, record.as_ref());
-                return now;
-            }
-        }
-        now.content_sha256 = self.content_sha256(&mut opened.file, now.size);
-        let same_content = earlier.filter(|e| {
-            e.analysis_version == now.analysis_version
-                && now.content_sha256.is_some()
-                && e.content_sha256 == now.content_sha256
-        });
-        if let Some(same) = same_content {
-            if let Some(record) = self.rejudge(path, same, &mut now) {
-                self.report_if_new(previous, &now, record.as_ref());
-                return now;
-            }
-        }
-        let scanned = self.scanner.scan_opened(path, opened);
-        self.rate.acquire(scanned.bytes_read, &|| self.keep_waiting());
-        self.counters.scanned.fetch_add(1, Ordering::Relaxed);
-        let record = self.with_key_rule(scanned.record);
-        self.report(record.as_ref());
-        now.violations = violations_of(&record);
-        now.analysis = scanned.analysis.filter(|a| a.fingerprints_held() <= MAX_KEPT_FINGERPRINTS);
-        now
-    }
-
-    /// Beats while a wait for the read-rate cap goes on; false once the agent is stopping.
-    fn keep_waiting(&self) -> bool {
-        self.pulse.beat();
-        !self.stop.load(Ordering::Relaxed)
-    }
-
-    /// SHA-256 of the content (hex), read through the open descriptor, which is left at its
-    /// start; `None` for a file over the size cap (judged by its size, never read through) or
-    /// one that cannot be read. Charged to the read-rate cap as it reads; beats the pulse.
-    fn content_sha256(&self, file: &mut std::fs::File, size: u64) -> Option<String> {
-        use sha2::Digest;
-        use std::io::Seek;
-        if size > self.scanner.max_file_size() {
-            return None;
-        }
-        let mut hasher = sha2::Sha256::new();
-        let mut block = vec![0u8; HASH_BLOCK];
-        let hashed = loop {
-            match crate::fsutil::read_full(file, &mut block) {
-                Ok(0) => break true,
-                Ok(n) => {
-                    hasher.update(&block[..n]);
-                    if !self.rate.acquire(n as u64, &|| self.keep_waiting()) || !self.keep_waiting() {
-                        break false;
-                    }
-                }
-                Err(_) => break false,
-            }
-        };
-        let rewound = file.rewind().is_ok();
-        (hashed && rewound).then(|| hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
-    }
-
-    /// Judges `path` from the analysis `earlier` kept; `None` when there is none to use.
-    fn rejudge(&self, path: &Path, earlier: &FileState, now: &mut FileState) -> Option<Option<Record>> {
-        let analysis = earlier.analysis.as_ref()?;
-        let record = self.scanner.rejudge(path, now.size, now.modified(), analysis).ok()?;
-        let record = self.with_key_rule(record);
-        self.counters.rejudged.fetch_add(1, Ordering::Relaxed);
-        now.violations = violations_of(&record);
-        now.analysis = Some(analysis.clone());
-        now.content_sha256 = earlier.content_sha256.clone();
-        Some(record)
-    }
-
-    /// Reports a file judged again without the detectors: always at a new path, at the same
-    /// path only when its violations changed (otherwise nothing new is known).
-    fn report_if_new(&self, previous: Option<&FileState>, now: &FileState, record: Option<&Record>) {
-        if previous.is_none_or(|p| p.violations != now.violations) {
-            self.report(record);
-        }
-    }
-
-    fn report(&self, record: Option<&Record>) {
-        if let Some(record) = record {
-            let counter =
-                if matches!(record, Record::Error(_)) { &self.counters.errors } else { &self.counters.reported };
-            counter.fetch_add(1, Ordering::Relaxed);
-            self.sink.record(record);
-        }
-    }
-
-    /// The state of a file that left its path in this batch and is `now` somewhere else.
-    fn take_moved(&self, now: &FileState) -> Option<FileState> {
-        self.moved_away.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&(now.dev, now.ino))
-    }
 }
 
 #[cfg(test)]

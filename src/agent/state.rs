@@ -14,8 +14,8 @@ use std::sync::{Mutex, PoisonError, RwLock};
 use redb::{ReadableDatabase, ReadableTableMetadata, TableDefinition};
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::PortableAnalysis;
 use crate::error::AgentError;
-use crate::portable::PortableAnalysis;
 
 const FILES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("files");
 /// The store's page cache. A larger one makes a first baseline faster (1 GiB: 100,000 files in

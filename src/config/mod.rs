@@ -39,7 +39,7 @@ pub struct Config {
     /// Where the fingerprint key lives; `None` means the per-user or system default.
     pub fingerprint_key_file: Option<PathBuf>,
     /// Paths whose location kind is declared rather than discovered.
-    pub locations: Vec<crate::policy::DeclaredLocation>,
+    pub locations: Vec<crate::locate::DeclaredLocation>,
     /// Organisations whose business OneDrive counts as managed.
     pub managed_onedrive_tenants: Vec<String>,
     /// How the policy rules are tuned.
@@ -214,7 +214,7 @@ struct RawAllow {
 #[serde(deny_unknown_fields)]
 struct RawLocation {
     path: Spanned<PathBuf>,
-    kind: crate::policy::LocationKind,
+    kind: crate::locate::LocationKind,
     provider: Option<String>,
 }
 
@@ -433,7 +433,7 @@ fn build(raw: RawConfig, texts: &Texts<'_>, source: ConfigSource) -> Result<Conf
             if !r.path.get_ref().is_absolute() {
                 return Err(texts.at(r.path.span(), "locations.path must be an absolute path"));
             }
-            Ok(crate::policy::DeclaredLocation { path: r.path.into_inner(), kind: r.kind, provider: r.provider })
+            Ok(crate::locate::DeclaredLocation { path: r.path.into_inner(), kind: r.kind, provider: r.provider })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut allow = Vec::new();

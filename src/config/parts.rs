@@ -10,10 +10,12 @@ use crate::deliver::{Delivery, DeliveryConfig, SinkKind, SinkSpec};
 use crate::detect::FingerprintKey;
 use crate::error::{ConfigError, DeliveryError};
 use crate::keyfile::{self, KeySource};
+use crate::paths;
 use crate::report::encode::EventFormat;
 use crate::report::event::Origin;
+use crate::scan::serve::WorkerSettings;
 use crate::scan::Scanner;
-use crate::worker::{WorkerCommand, WorkerSettings};
+use crate::worker::WorkerCommand;
 
 /// Why a configuration's parts could not be built. Each names the part; `{:#}` adds the cause.
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +47,8 @@ impl Config {
         if self.scan.isolate_parsers {
             let settings =
                 WorkerSettings { source: self.source.clone(), key_hex: key.to_hex(), memory: self.scan.worker_memory };
-            scanner.isolate_parsers(WorkerCommand::this_program(settings).map_err(BuildError::Workers)?);
+            scanner
+                .isolate_parsers(WorkerCommand::this_program(&settings, settings.memory).map_err(BuildError::Workers)?);
         }
         Ok(scanner)
     }
@@ -69,17 +72,16 @@ impl Config {
 
     /// The agent's state store: `agent.state_file`, or `agent.redb` in the state folder.
     pub fn agent_state_file(&self) -> Option<PathBuf> {
-        self.agent.state_file.clone().or_else(|| keyfile::default_state_dir().map(|d| d.join("agent.redb")))
+        self.agent.state_file.clone().or_else(paths::agent_store)
     }
 
     /// What the agent writes itself: its state store, key, spools and event files (never
     /// watched or judged).
     pub fn agent_own_files(&self) -> Vec<PathBuf> {
-        let state_dir = keyfile::default_state_dir();
         let mut own: Vec<PathBuf> = [
             self.agent_state_file(),
-            self.fingerprint_key_file.clone().or_else(keyfile::default_key_path),
-            self.delivery.spool_dir.clone().or_else(|| state_dir.map(|d| d.join("spool"))),
+            self.fingerprint_key_file.clone().or_else(paths::key_file),
+            self.delivery.spool_dir.clone().or_else(paths::spool_dir),
         ]
         .into_iter()
         .flatten()

@@ -470,7 +470,7 @@ fn spool_dir(config: &DeliveryConfig, sink: &str) -> Result<PathBuf, DeliveryErr
     let base = config
         .spool_dir
         .clone()
-        .or_else(|| crate::keyfile::default_state_dir().map(|d| d.join("spool")))
+        .or_else(crate::paths::spool_dir)
         .ok_or_else(|| DeliveryError::Address("no folder for the spool: set delivery.spool_dir".into()))?;
     Ok(base.join(sink))
 }

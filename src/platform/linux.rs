@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use rustix::fs::OFlags;
 
-use crate::fsutil::FolderIdentity;
+use super::FolderIdentity;
 
 use super::unix::RootDir;
 
@@ -97,7 +97,7 @@ pub fn system_config() -> PathBuf {
 
 /// Every user's home folder (the agent's default roots when it runs as root).
 pub fn all_homes() -> Vec<PathBuf> {
-    let mut homes = crate::fsutil::subfolders(Path::new("/home"));
+    let mut homes = super::subfolders(Path::new("/home"));
     homes.push(PathBuf::from("/root"));
     homes
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use rustix::fs::OFlags;
 
-use crate::fsutil::FolderIdentity;
+use super::FolderIdentity;
 
 use super::unix::RootDir;
 
@@ -75,7 +75,7 @@ pub fn system_config() -> PathBuf {
 
 /// Every user's home folder (the agent's default roots when it runs as root).
 pub fn all_homes() -> Vec<PathBuf> {
-    crate::fsutil::subfolders(Path::new("/Users"))
+    super::subfolders(Path::new("/Users"))
 }
 
 /// No system-call filter yet (the worker keeps its memory limit and deadline).

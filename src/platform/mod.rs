@@ -11,7 +11,8 @@
 //!   `GetFileInformationByHandle`, handles duplicated into workers held in Job Objects, access
 //!   lists for our own files, the agent as a service, `%ProgramData%`).
 //!
-//! What each item does is documented where it is defined, once per system.
+//! What each item does is documented where it is defined, once per system; the few items all
+//! systems share (what a file's and a folder's identity are) are defined here.
 
 #[cfg(target_os = "linux")]
 mod linux;
@@ -30,3 +31,61 @@ pub use macos::*;
 pub use unix::*;
 #[cfg(windows)]
 pub use windows::*;
+
+use std::path::{Path, PathBuf};
+
+/// What the open descriptor says a file is (from `fstat`, never from the path).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileIdentity {
+    /// Device number of its file system.
+    pub dev: u64,
+    /// Inode number.
+    pub ino: u64,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, nanoseconds since the Unix epoch.
+    pub mtime_ns: i128,
+    /// Status-change time, nanoseconds since the Unix epoch.
+    pub ctime_ns: i128,
+    /// Number of hard links.
+    pub nlink: u64,
+    /// Owner's user id.
+    pub uid: u32,
+}
+
+impl FileIdentity {
+    /// The modification time.
+    pub fn modified(&self) -> std::time::SystemTime {
+        std::time::UNIX_EPOCH + std::time::Duration::from_nanos(u64::try_from(self.mtime_ns).unwrap_or(0))
+    }
+}
+
+/// Which folder a path is now: device, inode and the id of the mount it is on. A volume
+/// unmounted and mounted again at the same place can get the same device and inode numbers;
+/// the mount id differs (Linux 6.8+ gives ids never reused; before that, an id can come back).
+pub type FolderIdentity = (u64, u64, u64);
+
+/// The folders directly in `parent` (none when it cannot be read).
+pub fn subfolders(parent: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(parent)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// This machine's host name: the kernel's (Linux), else `COMPUTERNAME` (Windows) or `HOSTNAME`
+/// from the environment, else `unknown`.
+pub fn host_name() -> String {
+    let from_kernel = std::fs::read_to_string("/proc/sys/kernel/hostname").ok();
+    let from_env = || std::env::var("COMPUTERNAME").or_else(|_| std::env::var("HOSTNAME")).ok();
+    from_kernel
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .or_else(from_env)
+        .unwrap_or_else(|| "unknown".to_string())
+}

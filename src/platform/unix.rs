@@ -17,8 +17,8 @@ use std::sync::Arc;
 
 use rustix::fs::{Mode, OFlags};
 
+use super::FileIdentity;
 use crate::error::FileError;
-use crate::fsutil::FileIdentity;
 
 /// Opens `path` (following links) read-only, never blocking (a FIFO swapped in cannot hang us),
 /// without updating its access time where the system allows it.

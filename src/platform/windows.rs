@@ -34,8 +34,8 @@ use windows_sys::Win32::Storage::FileSystem::{
     FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE,
 };
 
+use super::{FileIdentity, FolderIdentity};
 use crate::error::FileError;
-use crate::fsutil::{FileIdentity, FolderIdentity};
 
 /// Everyone else may go on reading, writing, renaming and deleting the files we hold open.
 const SHARE_ALL: u32 = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
@@ -656,7 +656,7 @@ pub fn all_homes() -> Vec<PathBuf> {
     let drive = std::env::var_os("SystemDrive").unwrap_or_else(|| "C:".into());
     let mut users = PathBuf::from(drive);
     users.push(r"\Users");
-    crate::fsutil::subfolders(&users)
+    super::subfolders(&users)
 }
 
 /// No sandbox yet: the worker's deadline stands alone.

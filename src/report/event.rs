@@ -1,8 +1,9 @@
 //! An event: one [`Record`] stamped for delivery, with a unique, time-sortable id (UUIDv7) and the
 //! time it was made, plus the facts about this machine that every encoding carries ([`Origin`]).
 //!
-//! What an event *means* (its action and severity) is decided here once, so that the encodings
-//! in [`super::encode`] only rename fields and never disagree with each other.
+//! This module decides what an event *means*: its action and its severity, once, so that the
+//! encodings in [`super::encode`] only rename fields and never disagree with each other. It does
+//! no I/O: the host name is asked of `platform`.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -28,18 +29,8 @@ pub struct Origin {
 impl Origin {
     /// This machine.
     pub fn this_machine() -> Origin {
-        Origin { host_name: host_name(), os_type: os_type() }
+        Origin { host_name: crate::platform::host_name(), os_type: os_type() }
     }
-}
-
-fn host_name() -> String {
-    let from_kernel = std::fs::read_to_string("/proc/sys/kernel/hostname").ok();
-    let from_env = || std::env::var("COMPUTERNAME").or_else(|_| std::env::var("HOSTNAME")).ok();
-    from_kernel
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
-        .or_else(from_env)
-        .unwrap_or_else(|| "unknown".to_string())
 }
 
 fn os_type() -> &'static str {

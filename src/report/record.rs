@@ -9,7 +9,8 @@ use serde::Serialize;
 use crate::classify::{Category, DetectorTally};
 use crate::detect::Confidence;
 use crate::extract::Encryption;
-use crate::policy::{Location, LocationKind, Violation};
+use crate::locate::{Location, LocationKind};
+use crate::policy::Violation;
 
 /// Version of the record schema; bumped when a field changes meaning or disappears.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -138,6 +139,7 @@ pub struct FileRecord {
     /// The format read, by content (`text`, `docx`, `xlsx`, `pptx`, `odf`, `pdf`, `zip`, `tar`, ...).
     pub format: &'static str,
     /// `public`, `not_sensitive`, `confidential` or `highly_confidential`.
+    #[serde(serialize_with = "wire::category")]
     pub classification: Category,
     /// Why it has that classification.
     pub reasons: Vec<String>,
@@ -156,6 +158,7 @@ pub struct FileRecord {
     #[serde(skip_serializing_if = "is_zero")]
     pub members_omitted: u64,
     /// Rules broken.
+    #[serde(serialize_with = "wire::violations")]
     pub violations: Vec<Violation>,
     /// True when not all of the file could be read.
     pub partial: bool,
@@ -167,6 +170,7 @@ pub struct FileRecord {
 #[derive(Debug, Clone, Serialize)]
 pub struct LocationRecord {
     /// `local`, `managed_cloud`, `unmanaged_cloud` or `removable`.
+    #[serde(serialize_with = "wire::location_kind")]
     pub kind: LocationKind,
     /// Provider, or null.
     pub provider: Option<String>,
@@ -227,6 +231,7 @@ pub struct FindingRecord {
     /// All matches, repeats included.
     pub occurrences: u64,
     /// Highest confidence.
+    #[serde(serialize_with = "wire::confidence")]
     pub confidence: Confidence,
     /// Masked samples (at most 3).
     pub samples: Vec<String>,
@@ -300,4 +305,130 @@ pub struct SummaryRecord {
     pub skipped: BTreeMap<&'static str, u64>,
     /// Wall time in milliseconds.
     pub duration_ms: u64,
+}
+
+/// The names the SIEM contract gives domain values, written here: a domain type's own names
+/// (and whether it can be serialised at all) are not the contract. Every encoding that embeds a
+/// category, a location kind, a confidence or a violation serialises it through these.
+pub mod wire {
+    use serde::{Serialize, Serializer};
+
+    use crate::{classify, detect, locate, policy};
+
+    /// A file's category.
+    #[derive(Serialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Category {
+        Public,
+        NotSensitive,
+        Confidential,
+        HighlyConfidential,
+    }
+
+    impl From<classify::Category> for Category {
+        fn from(c: classify::Category) -> Self {
+            match c {
+                classify::Category::Public => Category::Public,
+                classify::Category::NotSensitive => Category::NotSensitive,
+                classify::Category::Confidential => Category::Confidential,
+                classify::Category::HighlyConfidential => Category::HighlyConfidential,
+            }
+        }
+    }
+
+    /// Where a file lives.
+    #[derive(Serialize)]
+    #[serde(rename_all = "snake_case")]
+    enum LocationKind {
+        Local,
+        ManagedCloud,
+        UnmanagedCloud,
+        Removable,
+    }
+
+    impl From<locate::LocationKind> for LocationKind {
+        fn from(k: locate::LocationKind) -> Self {
+            match k {
+                locate::LocationKind::Local => LocationKind::Local,
+                locate::LocationKind::ManagedCloud => LocationKind::ManagedCloud,
+                locate::LocationKind::UnmanagedCloud => LocationKind::UnmanagedCloud,
+                locate::LocationKind::Removable => LocationKind::Removable,
+            }
+        }
+    }
+
+    /// A finding's confidence.
+    #[derive(Serialize)]
+    #[serde(rename_all = "lowercase")]
+    enum Confidence {
+        Low,
+        Medium,
+        High,
+    }
+
+    impl From<detect::Confidence> for Confidence {
+        fn from(c: detect::Confidence) -> Self {
+            match c {
+                detect::Confidence::Low => Confidence::Low,
+                detect::Confidence::Medium => Confidence::Medium,
+                detect::Confidence::High => Confidence::High,
+            }
+        }
+    }
+
+    /// A violation's severity.
+    #[derive(Serialize)]
+    #[serde(rename_all = "lowercase")]
+    enum Severity {
+        Low,
+        Medium,
+        High,
+        Critical,
+    }
+
+    impl From<policy::Severity> for Severity {
+        fn from(s: policy::Severity) -> Self {
+            match s {
+                policy::Severity::Low => Severity::Low,
+                policy::Severity::Medium => Severity::Medium,
+                policy::Severity::High => Severity::High,
+                policy::Severity::Critical => Severity::Critical,
+            }
+        }
+    }
+
+    /// One broken rule.
+    #[derive(Serialize)]
+    struct Violation<'a> {
+        rule: &'a str,
+        severity: Severity,
+        reason: &'a str,
+        remediation: &'a str,
+    }
+
+    impl<'a> From<&'a policy::Violation> for Violation<'a> {
+        fn from(v: &'a policy::Violation) -> Self {
+            Violation { rule: v.rule, severity: v.severity.into(), reason: &v.reason, remediation: v.remediation }
+        }
+    }
+
+    /// Serialises a category by its wire name (`highly_confidential`).
+    pub fn category<S: Serializer>(c: &classify::Category, s: S) -> Result<S::Ok, S::Error> {
+        Category::from(*c).serialize(s)
+    }
+
+    /// Serialises a location kind by its wire name (`unmanaged_cloud`).
+    pub fn location_kind<S: Serializer>(k: &locate::LocationKind, s: S) -> Result<S::Ok, S::Error> {
+        LocationKind::from(*k).serialize(s)
+    }
+
+    /// Serialises a confidence by its wire name (`medium`).
+    pub fn confidence<S: Serializer>(c: &detect::Confidence, s: S) -> Result<S::Ok, S::Error> {
+        Confidence::from(*c).serialize(s)
+    }
+
+    /// Serialises violations as the list of `{rule, severity, reason, remediation}` objects.
+    pub fn violations<S: Serializer>(v: &[policy::Violation], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(Violation::from))
+    }
 }

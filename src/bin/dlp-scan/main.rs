@@ -20,8 +20,8 @@ use dlp_scan::report::encode::EventFormat;
 use dlp_scan::report::human::{self, Style};
 use dlp_scan::report::view::{Shown, View};
 use dlp_scan::report::{self, Fanout, Record, RecordSink, SummaryRecord};
-use dlp_scan::scan::{Progress, Scanner};
-use dlp_scan::worker;
+use dlp_scan::scan::summary::Progress;
+use dlp_scan::scan::{serve, Scanner};
 
 /// Find personal data, credentials and policy breaches in files.
 ///
@@ -223,7 +223,7 @@ fn main() -> ExitCode {
     dlp_scan::cli::quiet_panics("dlp-scan");
     let args = Args::parse();
     if args.internal_worker {
-        return ExitCode::from(worker::worker_main());
+        return ExitCode::from(serve::worker_main());
     }
     dlp_scan::cli::init_logging(tracing::Level::WARN);
     match run(&args) {

@@ -6,8 +6,10 @@
 use serde::Serialize;
 
 use crate::clock::rfc3339_millis;
-use crate::policy::{LocationKind, Severity, Violation};
+use crate::locate::LocationKind;
+use crate::policy::{Severity, Violation};
 use crate::report::event::{Event, Origin, PRODUCT, PRODUCT_VERSION};
+use crate::report::record::wire;
 use crate::report::{AgentEvent, AgentRecord, EncryptionRecord, FindingRecord, Record, SummaryRecord};
 
 /// The ECS version the field names follow.
@@ -144,6 +146,7 @@ struct DlpFile<'a> {
     match_count: usize,
     detectors: Vec<&'a str>,
     findings: &'a [FindingRecord],
+    #[serde(serialize_with = "wire::violations")]
     violations: &'a [Violation],
     storage: Storage<'a>,
     encryption: &'a EncryptionRecord,
@@ -158,6 +161,7 @@ struct DlpFile<'a> {
 
 #[derive(Serialize)]
 struct Storage<'a> {
+    #[serde(serialize_with = "wire::location_kind")]
     kind: LocationKind,
     provider: Option<&'a str>,
     managed: Option<bool>,

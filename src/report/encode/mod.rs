@@ -141,7 +141,8 @@ pub(crate) mod tests {
     use super::*;
     use crate::classify::Category;
     use crate::detect::Confidence;
-    use crate::policy::{LocationKind, Severity, Violation};
+    use crate::locate::LocationKind;
+    use crate::policy::{Severity, Violation};
     use crate::report::{EncryptionRecord, FileRecord, FindingRecord, LocationRecord, SCHEMA_VERSION};
 
     /// A record with every kind of field, including characters each format must escape.

@@ -7,8 +7,10 @@ use serde::Serialize;
 
 use crate::classify::Category;
 use crate::clock::epoch_millis;
-use crate::policy::{LocationKind, Severity, Violation};
+use crate::locate::LocationKind;
+use crate::policy::{Severity, Violation};
 use crate::report::event::{Event, Origin, PRODUCT, PRODUCT_VERSION};
+use crate::report::record::wire;
 use crate::report::{
     AgentEvent, AgentRecord, EncryptionRecord, ErrorRecord, FileRecord, FindingRecord, LocationRecord, Record,
     SummaryRecord,
@@ -183,9 +185,11 @@ enum DlpScan<'a> {
 #[derive(Serialize)]
 struct DlpFile<'a> {
     schema_version: u32,
+    #[serde(serialize_with = "wire::category")]
     classification: Category,
     reasons: &'a [String],
     findings: &'a [FindingRecord],
+    #[serde(serialize_with = "wire::violations")]
     violations: &'a [Violation],
     location: &'a LocationRecord,
     encryption: &'a EncryptionRecord,

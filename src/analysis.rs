@@ -1,21 +1,43 @@
-//! A file's [`Analysis`] in a serialisable, value-free form.
+//! What reading a file produces ([`Analysis`]), and its value-free portable form.
 //!
-//! Two places need an analysis outside the process or the moment that made it: a worker process
-//! answers the scanner over a pipe with one, and the agent keeps one per file in its state store
-//! so that a file moved somewhere else is judged again (location and policy) without reading its
-//! content. Both use this form. It holds what reports hold, never a matched value: keyed
+//! An analysis is everything that depends on a file's bytes: what extraction found and the
+//! detectors' tallies, before anything is judged (where the file is, the policy). Two places need
+//! one outside the process or the moment that made it: a parser worker answers the scanner over a
+//! pipe with one ([`WireAnswer`]), and the agent keeps one per file in its state store so that a
+//! file moved somewhere else is judged again (location and policy) without reading its content.
+//! Both use [`PortableAnalysis`]. It holds what reports hold, never a matched value: keyed
 //! fingerprints (hex), masked samples, counts.
 //!
 //! Detectors are named by their index in the engine that made the analysis, so an analysis is
 //! only meaningful to a scanner with the same detector set: the worker shares its parent's, and
 //! the agent keeps an analysis only with the rule-set version that made it.
+//!
+//! Not here: reading a file (`scan`), judging one (`policy`), the pipe itself (`worker`).
+
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
 use crate::classify::{DetectorTally, FileTally};
-use crate::detect::{Confidence, Detector, Fingerprint};
+use crate::detect::{Confidence, Detector, DetectorClass, Fingerprint};
+use crate::error::FileError;
 use crate::extract::{encryption, ContentKind, Encryption, Extracted, PartialReason};
-use crate::scan::Analysis;
+
+/// What reading one file found, before judgement. Value-free (findings are tallies of masked
+/// samples and fingerprints), so it can cross from a worker process.
+#[derive(Debug)]
+pub struct Analysis {
+    /// What extraction found.
+    pub extracted: Extracted,
+    /// Findings by detector.
+    pub tally: FileTally,
+    /// Archive members with findings (the first 50).
+    pub members: BTreeSet<String>,
+    /// Further members with findings, not listed.
+    pub members_omitted: u64,
+    /// Values suppressed as documentation or test values.
+    pub suppressed: u64,
+}
 
 /// An analysis, ready to cross a pipe or be stored. Empty parts are left out: most files have
 /// nothing to say, and the agent keeps one of these per file.
@@ -106,9 +128,10 @@ impl PortableAnalysis {
         self.encryption.as_ref().is_some_and(|e| e.encrypted)
     }
 
-    /// The engine indexes of the detectors that found something.
-    pub fn detector_indexes(&self) -> impl Iterator<Item = usize> + '_ {
-        self.tallies.iter().map(|t| t.detector)
+    /// The classes of the detectors that found something, for an engine holding `detectors`
+    /// (the same set that made it; an index it does not have names no class).
+    pub fn detector_classes<'a>(&'a self, detectors: &'a [Detector]) -> impl Iterator<Item = DetectorClass> + 'a {
+        self.tallies.iter().filter_map(|t| detectors.get(t.detector)).map(Detector::class)
     }
 
     /// How many value fingerprints it holds (its size is about 64 bytes for each).
@@ -161,6 +184,38 @@ impl PortableAnalysis {
             members_omitted: self.members_omitted,
             suppressed: self.suppressed,
         })
+    }
+}
+
+/// A parser worker's answer for one file, one JSON line on its pipe: an analysis, or why there
+/// is none.
+#[derive(Serialize, Deserialize)]
+pub struct WireAnswer {
+    #[serde(default)]
+    error: Option<(String, String)>,
+    #[serde(default)]
+    analysis: Option<PortableAnalysis>,
+}
+
+impl WireAnswer {
+    /// The answer for a file that could not be analysed: its error's stable kind and message.
+    pub fn failed(error: &FileError) -> WireAnswer {
+        WireAnswer { error: Some((error.kind().to_string(), error.to_string())), analysis: None }
+    }
+
+    /// The answer for a file analysed as `a`.
+    pub fn from_analysis(a: &Analysis) -> WireAnswer {
+        WireAnswer { error: None, analysis: Some(PortableAnalysis::from_analysis(a)) }
+    }
+
+    /// The analysis again, for an engine holding `detectors` (the worker's own set), or the
+    /// worker's error; a malformed answer is a parser failure.
+    pub fn into_analysis(self, detectors: &[Detector]) -> Result<Analysis, FileError> {
+        if let Some((kind, message)) = self.error {
+            return Err(FileError::Reported { kind: crate::error::known_kind(&kind), message });
+        }
+        let analysis = self.analysis.ok_or(FileError::ParserFailure)?;
+        analysis.to_analysis(detectors).map_err(|_| FileError::ParserFailure)
     }
 }
 

@@ -17,20 +17,21 @@
 //!   folder not modified for longer than `rules.retention_days` (365);
 //! * `credential_exposed` (high): a private key or password in either place;
 //! * `key_stored_with_data` (high): a password or key in the same cloud folder or volume as an
-//!   encrypted file (judged once the walk has seen both; see `scan`).
+//!   encrypted file (judged once the walk has seen both; see [`pairing`]).
 //!
 //! Rules can be switched off or re-graded, and paths allowed with a reason ([`RulesConfig`]);
 //! suppressed violations are counted in the summary.
 //!
 //! Local folders and managed cloud never raise location rules. No I/O happens here.
 
-use std::path::PathBuf;
+pub mod pairing;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::classify::{Category, Classification, BULK_DISTINCT};
 use crate::detect::DetectorClass;
 use crate::extract::Encryption;
+use crate::locate::{Location, LocationKind};
 
 /// The policy's rules, a closed set: configuration that names a rule (`rules.disabled`,
 /// `[rules.severity]`, `[[allow]] rules`) is checked against it at start.
@@ -87,47 +88,6 @@ impl Rule {
     }
 }
 
-/// Where a file lives, as the policy sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LocationKind {
-    /// A local disk not synchronised anywhere.
-    Local,
-    /// A cloud service managed by the university's IT (its OneDrive, SharePoint).
-    ManagedCloud,
-    /// A cloud service IT does not manage (Dropbox, Google Drive, personal OneDrive, ...).
-    UnmanagedCloud,
-    /// A USB stick, external drive or memory card.
-    Removable,
-}
-
-impl LocationKind {
-    /// True for the places the location rules watch: unmanaged cloud folders and removable media.
-    pub fn is_exposed(self) -> bool {
-        matches!(self, LocationKind::UnmanagedCloud | LocationKind::Removable)
-    }
-
-    /// Stable name, as in records: `unmanaged_cloud`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LocationKind::Local => "local",
-            LocationKind::ManagedCloud => "managed_cloud",
-            LocationKind::UnmanagedCloud => "unmanaged_cloud",
-            LocationKind::Removable => "removable",
-        }
-    }
-
-    /// The kind as people say it: `unmanaged cloud`, `removable media`.
-    pub fn words(self) -> &'static str {
-        match self {
-            LocationKind::Local => "local disk",
-            LocationKind::ManagedCloud => "managed cloud",
-            LocationKind::UnmanagedCloud => "unmanaged cloud",
-            LocationKind::Removable => "removable media",
-        }
-    }
-}
-
 /// A provider id (`google_drive`, `usb`) as people say it (`Google Drive`, `USB`), for reasons
 /// and reports; an id this list does not know (a configured location's free text) is kept as
 /// written.
@@ -159,32 +119,8 @@ pub fn category_words(category: Category) -> &'static str {
     }
 }
 
-/// A folder whose location kind is declared in the configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeclaredLocation {
-    /// The folder (absolute).
-    pub path: PathBuf,
-    /// Its kind.
-    pub kind: LocationKind,
-    /// Provider name (e.g. `dropbox`, `usb`).
-    pub provider: Option<String>,
-}
-
-/// A file's location.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Location {
-    /// The kind.
-    pub kind: LocationKind,
-    /// The provider, when known.
-    pub provider: Option<String>,
-    /// The sync folder or volume the file is in (what files "stored together" share).
-    pub root: Option<PathBuf>,
-    /// The volume's own encryption (`luks`, `bitlocker`, ...), when the file sits on one.
-    pub volume_encryption: Option<&'static str>,
-}
-
 /// Severity of a violation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Worth knowing.
@@ -210,7 +146,7 @@ impl Severity {
 }
 
 /// One broken rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
     /// Stable rule id.
     pub rule: &'static str,
@@ -276,20 +212,6 @@ pub fn apply_rules_config(violations: Vec<Violation>, path: &std::path::Path, co
         }
     }
     tuned
-}
-
-/// The id of the rule that spans files (see `key_stored_with_data`).
-pub const KEY_STORED_WITH_DATA: &str = Rule::KeyStoredWithData.id();
-
-/// The rule that spans files: a password or private key stored in the same unmanaged cloud folder
-/// or removable volume as an encrypted file, which it may well unlock.
-pub fn key_stored_with_data(place: &str) -> Violation {
-    Violation {
-        rule: KEY_STORED_WITH_DATA,
-        severity: Severity::High,
-        reason: format!("a password or key is stored in {place} beside encrypted files it may unlock"),
-        remediation: "keep passwords and keys apart from the data (a password manager), and change them",
-    }
 }
 
 /// The rules `file` breaks.

@@ -4,17 +4,28 @@
 //! `open -> extract -> detect -> classify -> policy -> report`; for a run it walks the roots and
 //! spreads files over a rayon pool. A file that cannot be read becomes an `error` record and the
 //! run goes on; the run ends with a `summary` record.
+//!
+//! A file goes through two steps: reading (bytes to an [`Analysis`], in a parser worker for
+//! containers) and judging (an analysis, where the file is and the rules to a record). The agent
+//! uses them apart: it judges a moved file again from a stored analysis. What the run adds up is
+//! in [`summary`]; the rule that pairs files is asked of `policy::pairing`.
 
 use std::collections::BTreeSet;
 use std::io::Seek;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 use std::time::{Instant, SystemTime};
 
 use rayon::prelude::*;
 
+pub mod serve;
+pub mod summary;
+
+use summary::{add_to_summary, count_error, count_skip, error_record, lock, Progress, Totals};
+
+use crate::analysis::{Analysis, PortableAnalysis, UnknownDetector};
 use crate::classify::{classify, classify_attribution, is_attribution_file, FileTally};
 use crate::config::{Config, ScanConfig};
 use crate::detect::{DetectorClass, Engine, FingerprintKey};
@@ -22,26 +33,13 @@ use crate::error::{ConfigError, FileError};
 use crate::extract::{extract, ContentKind, PartialReason};
 use crate::fsutil::OpenedFile;
 use crate::locate::Locator;
+use crate::policy::pairing::{shared_place, KeyRole, Pairing};
 use crate::policy::{evaluate, FileFacts};
-use crate::portable::{PortableAnalysis, UnknownDetector};
-use crate::report::{
-    path_fields, ErrorRecord, FileRecord, FindingRecord, Record, RecordSink, SummaryRecord, SCHEMA_VERSION,
-};
+use crate::report::{path_fields, FileRecord, FindingRecord, Record, RecordSink, SummaryRecord, SCHEMA_VERSION};
 use crate::walk::{walk, FileCandidate, SkipReason, WalkConfig, WalkItem};
 
 /// Archive members with findings listed per record.
 const MAX_MEMBERS_LISTED: usize = 50;
-
-/// Counters a progress display may read while the scan runs.
-#[derive(Debug, Default)]
-pub struct Progress {
-    /// Files read so far.
-    pub files: AtomicU64,
-    /// Bytes of files read so far.
-    pub bytes: AtomicU64,
-    /// Files with findings so far.
-    pub files_with_findings: AtomicU64,
-}
 
 /// Everything needed to scan files, built once from the configuration.
 pub struct Scanner {
@@ -62,8 +60,17 @@ impl std::fmt::Debug for Scanner {
 
 /// What scanning one file produced.
 enum FileOutcome {
-    /// A record to send, with the number of suppressed values and the allowed violations.
-    Record(Box<FileRecord>, u64, Vec<(&'static str, String)>),
+    /// A record to send.
+    Record {
+        /// The file's record.
+        record: Box<FileRecord>,
+        /// Values suppressed as documentation or test values.
+        suppressed: u64,
+        /// (rule, reason) of the violations an allowance suppressed.
+        allowed: Vec<(&'static str, String)>,
+        /// Its part in `key_stored_with_data`, when it has one.
+        pairing: Option<Pairing>,
+    },
     /// Read, nothing to report.
     Clean(u64),
     /// Not scanned, and why.
@@ -148,17 +155,12 @@ impl Scanner {
     }
 
     /// Judges `key_stored_with_data` now that every file is known, then sends the held records.
-    fn send_held(&self, held: Vec<FileRecord>, sink: &dyn RecordSink, summary: &mut SummaryRecord) {
-        let roots_with_encrypted: BTreeSet<String> = held
-            .iter()
-            .filter(|r| key_role(r) == KeyRole::EncryptedData)
-            .filter_map(|r| r.location.root.clone())
-            .collect();
-        for mut record in held {
-            let beside_encrypted =
-                record.location.root.as_ref().is_some_and(|root| roots_with_encrypted.contains(root));
-            if key_role(&record) == KeyRole::Credential && beside_encrypted {
-                for (rule, reason) in self.add_key_beside_data(&mut record) {
+    fn send_held(&self, held: Vec<(FileRecord, Pairing)>, sink: &dyn RecordSink, summary: &mut SummaryRecord) {
+        let places_with_encrypted: BTreeSet<PathBuf> =
+            held.iter().filter(|(_, p)| p.role == KeyRole::EncryptedData).map(|(_, p)| p.place.clone()).collect();
+        for (mut record, pairing) in held {
+            if pairing.role == KeyRole::Credential && places_with_encrypted.contains(&pairing.place) {
+                for (rule, reason) in self.add_key_beside_data(&mut record, &pairing) {
                     *summary.violations_allowed.entry(format!("{rule} ({reason})")).or_default() += 1;
                 }
             }
@@ -167,12 +169,11 @@ impl Scanner {
         }
     }
 
-    /// Adds `key_stored_with_data` to the record of a credential stored where encrypted data is
-    /// (as the rules configuration tunes it); the violations that configuration allowed.
-    pub fn add_key_beside_data(&self, record: &mut FileRecord) -> Vec<(&'static str, String)> {
-        let place = record.location.provider.as_deref().map_or("the same volume", crate::policy::provider_name);
-        let violation = crate::policy::key_stored_with_data(&format!("the same folder ({place})"));
-        let tuned = crate::policy::apply_rules_config(vec![violation], Path::new(&record.path), &self.rules);
+    /// Adds `key_stored_with_data` to the record of a credential (`pairing`) stored where
+    /// encrypted data is (as the rules configuration tunes it); the violations that configuration
+    /// allowed.
+    pub fn add_key_beside_data(&self, record: &mut FileRecord, pairing: &Pairing) -> Vec<(&'static str, String)> {
+        let tuned = crate::policy::apply_rules_config(vec![pairing.violation()], Path::new(&record.path), &self.rules);
         record.violations.extend(tuned.violations);
         tuned.suppressed
     }
@@ -181,19 +182,7 @@ impl Scanner {
     /// beside the data it unlocks; `None` anywhere else.
     pub fn exposed_root(&self, path: &Path) -> Option<PathBuf> {
         let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-        let location = self.locator.locate(&absolute);
-        location.root.filter(|_| location.kind.is_exposed())
-    }
-
-    /// What a stored analysis makes its file to `key_stored_with_data`.
-    pub fn key_role_of_analysis(&self, analysis: &PortableAnalysis) -> KeyRole {
-        if analysis.is_encrypted() {
-            KeyRole::EncryptedData
-        } else if analysis.detector_indexes().any(|i| self.engine.detectors().get(i).is_some_and(is_credential)) {
-            KeyRole::Credential
-        } else {
-            KeyRole::Neither
-        }
+        shared_place(&self.locator.locate(&absolute)).map(Path::to_path_buf)
     }
 
     fn handle(&self, item: WalkItem, sink: &dyn RecordSink, totals: &Totals, progress: &Progress) {
@@ -231,7 +220,7 @@ impl Scanner {
                 progress.files.fetch_add(1, Ordering::Relaxed);
                 progress.bytes.fetch_add(size, Ordering::Relaxed);
             }
-            FileOutcome::Record(record, suppressed, allowed) => {
+            FileOutcome::Record { record, suppressed, allowed, pairing } => {
                 for (rule, reason) in allowed {
                     *s.violations_allowed.entry(format!("{rule} ({reason})")).or_default() += 1;
                 }
@@ -243,35 +232,38 @@ impl Scanner {
                 if !record.findings.is_empty() {
                     progress.files_with_findings.fetch_add(1, Ordering::Relaxed);
                 }
-                if may_pair_a_key_with_encrypted_data(&record) {
-                    drop(s);
-                    totals.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(*record);
-                } else {
-                    add_to_summary(&mut s, &record);
-                    drop(s);
-                    sink.record(&Record::File(*record));
+                match pairing {
+                    Some(pairing) => {
+                        drop(s);
+                        totals.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((*record, pairing));
+                    }
+                    None => {
+                        add_to_summary(&mut s, &record);
+                        drop(s);
+                        sink.record(&Record::File(*record));
+                    }
                 }
             }
         }
     }
 
     /// Scans one file the agent opened (and may have hashed: it is read from its start): its
-    /// record when it has something to say (an error record when it cannot be read), its
-    /// analysis when it was read, and how many bytes reading it took. (`key_stored_with_data`
-    /// compares files with each other: the caller adds it, see `add_key_beside_data`.)
+    /// verdict, its analysis when it was read, and how many bytes reading it took.
+    /// (`key_stored_with_data` compares files with each other: the caller adds it, see
+    /// `add_key_beside_data`.)
     pub fn scan_opened(&self, path: &Path, opened: OpenedFile) -> OneFile {
         if self.scan.exclude.is_match(path) {
-            return OneFile { record: None, analysis: None, bytes_read: 0 };
+            return OneFile { verdict: Verdict::default(), analysis: None, bytes_read: 0 };
         }
         let candidate = FileCandidate { path: path.to_path_buf(), beneath: None };
         match self.read_opened(opened) {
             Ok(read) => {
                 let analysis = Some(PortableAnalysis::from_analysis(&read.analysis));
                 let bytes_read = read.bytes_read;
-                let record = record_of(path, self.judge(&candidate, read.size, read.age_days, read.analysis));
-                OneFile { record, analysis, bytes_read }
+                let verdict = verdict_of(path, self.judge(&candidate, read.size, read.age_days, read.analysis));
+                OneFile { verdict, analysis, bytes_read }
             }
-            Err(outcome) => OneFile { record: record_of(path, outcome), analysis: None, bytes_read: 0 },
+            Err(outcome) => OneFile { verdict: verdict_of(path, outcome), analysis: None, bytes_read: 0 },
         }
     }
 
@@ -283,17 +275,17 @@ impl Scanner {
         size: u64,
         modified: SystemTime,
         analysis: &PortableAnalysis,
-    ) -> Result<Option<Record>, UnknownDetector> {
+    ) -> Result<Verdict, UnknownDetector> {
         if self.scan.exclude.is_match(path) {
-            return Ok(None);
+            return Ok(Verdict::default());
         }
         let analysis = analysis.to_analysis(self.engine.detectors())?;
         let candidate = FileCandidate { path: path.to_path_buf(), beneath: None };
-        Ok(record_of(path, self.judge(&candidate, size, age_in_days(modified), analysis)))
+        Ok(verdict_of(path, self.judge(&candidate, size, age_in_days(modified), analysis)))
     }
 
     /// The places the scanner knows by path (declared, removable, sync-client folders found).
-    pub fn places(&self) -> &[crate::policy::DeclaredLocation] {
+    pub fn places(&self) -> &[crate::locate::DeclaredLocation] {
         self.locator.places()
     }
 
@@ -350,7 +342,9 @@ impl Scanner {
         }
         let bytes_read = if read_through { size } else { sniffed.head_len() };
         let analysis = match &self.isolation {
-            Some(workers) if sniffed.is_container() => workers.analyse(&file, self),
+            Some(workers) if sniffed.is_container() => {
+                workers.analyse(&file, &self.analysis_version, self.engine.detectors())
+            }
             _ => self.analyse_sniffed(&mut file, sniffed, size),
         };
         let mut analysis = analysis.map_err(FileOutcome::Failed)?;
@@ -450,6 +444,8 @@ impl Scanner {
         if nothing_to_say {
             return FileOutcome::Clean(size);
         }
+        let role = KeyRole::of(encryption.encrypted, tally.detectors().map(|t| t.class));
+        let pairing = Pairing::of(role, &location);
         let (path, path_base64) = path_fields(&candidate.path);
         let record = FileRecord {
             schema_version: SCHEMA_VERSION,
@@ -468,32 +464,25 @@ impl Scanner {
             partial: !extracted.partial.is_empty(),
             partial_reasons: extracted.partial.iter().map(|p| p.as_str()).collect(),
         };
-        FileOutcome::Record(Box::new(record), suppressed, tuned.suppressed)
+        FileOutcome::Record { record: Box::new(record), suppressed, allowed: tuned.suppressed, pairing }
     }
 }
 
-/// What reading one file found, before judgement. Value-free (findings are tallies of masked
-/// samples and fingerprints), so it can cross from a worker process.
-#[derive(Debug)]
-pub struct Analysis {
-    /// What extraction found.
-    pub extracted: crate::extract::Extracted,
-    /// Findings by detector.
-    pub tally: FileTally,
-    /// Archive members with findings (the first 50).
-    pub members: BTreeSet<String>,
-    /// Further members with findings, not listed.
-    pub members_omitted: u64,
-    /// Values suppressed as documentation or test values.
-    pub suppressed: u64,
-}
-
-/// What [`Scanner::scan_one`] learned of a file.
-#[derive(Debug)]
-pub struct OneFile {
+/// A file judged on its own, for the agent.
+#[derive(Debug, Default)]
+pub struct Verdict {
     /// What to report: a file record when it has something to say, an error record when it
     /// could not be read.
     pub record: Option<Record>,
+    /// Its part in `key_stored_with_data`, which the caller judges, when it has one.
+    pub pairing: Option<Pairing>,
+}
+
+/// What [`Scanner::scan_opened`] learned of a file.
+#[derive(Debug)]
+pub struct OneFile {
+    /// Its verdict.
+    pub verdict: Verdict,
     /// Its analysis, when it was read.
     pub analysis: Option<PortableAnalysis>,
     /// Bytes read (about): its size when read through, its first bytes for formats judged from
@@ -526,95 +515,13 @@ fn age_in_days(modified: SystemTime) -> Option<u64> {
     SystemTime::now().duration_since(modified).ok().map(|d| d.as_secs() / 86_400)
 }
 
-/// The record an outcome gives the agent: nothing for clean or skipped files.
-fn record_of(path: &Path, outcome: FileOutcome) -> Option<Record> {
+/// The verdict an outcome gives the agent: nothing for clean or skipped files.
+fn verdict_of(path: &Path, outcome: FileOutcome) -> Verdict {
     match outcome {
-        FileOutcome::Record(record, _, _) => Some(Record::File(*record)),
-        FileOutcome::Failed(error) => Some(Record::Error(error_record(path, &error))),
-        FileOutcome::Clean(_) | FileOutcome::Skipped(_) => None,
+        FileOutcome::Record { record, pairing, .. } => Verdict { record: Some(Record::File(*record)), pairing },
+        FileOutcome::Failed(error) => {
+            Verdict { record: Some(Record::Error(error_record(path, &error))), pairing: None }
+        }
+        FileOutcome::Clean(_) | FileOutcome::Skipped(_) => Verdict::default(),
     }
-}
-
-/// What the run accumulates across threads: the summary, and the records held back until every
-/// file has been seen (a key and the encrypted file it unlocks may be found in either order).
-struct Totals {
-    summary: Mutex<SummaryRecord>,
-    held: Mutex<Vec<FileRecord>>,
-}
-
-/// What a file is to the `key_stored_with_data` rule, which pairs files with each other.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyRole {
-    /// Encrypted: a key stored beside it defeats the encryption.
-    EncryptedData,
-    /// A password or key in clear, which may unlock encrypted data beside it.
-    Credential,
-    /// Neither.
-    Neither,
-}
-
-/// What a record makes its file to `key_stored_with_data`.
-pub fn key_role(record: &FileRecord) -> KeyRole {
-    if record.encryption.encrypted {
-        KeyRole::EncryptedData
-    } else if record.findings.iter().any(|f| f.detector.starts_with(CREDENTIAL_DETECTORS)) {
-        KeyRole::Credential
-    } else {
-        KeyRole::Neither
-    }
-}
-
-/// Detector ids of passwords and keys start with this.
-const CREDENTIAL_DETECTORS: &str = "credential.";
-
-fn is_credential(detector: &crate::detect::Detector) -> bool {
-    detector.id().starts_with(CREDENTIAL_DETECTORS)
-}
-
-/// True for a record in unmanaged cloud or on removable media that is encrypted or holds a
-/// credential: `key_stored_with_data` needs both sides, so a run holds these back. They are few.
-pub fn may_pair_a_key_with_encrypted_data(record: &FileRecord) -> bool {
-    record.location.kind.is_exposed() && record.location.root.is_some() && key_role(record) != KeyRole::Neither
-}
-
-fn lock(summary: &Mutex<SummaryRecord>) -> std::sync::MutexGuard<'_, SummaryRecord> {
-    summary.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn count_skip(summary: &Mutex<SummaryRecord>, reason: SkipReason) {
-    let mut s = lock(summary);
-    if reason != SkipReason::Excluded {
-        s.files_seen += 1;
-    }
-    *s.skipped.entry(reason.as_str()).or_default() += 1;
-}
-
-fn add_to_summary(s: &mut SummaryRecord, record: &FileRecord) {
-    if !record.findings.is_empty() {
-        s.files_with_findings += 1;
-    }
-    *s.classifications.entry(record.classification.as_str()).or_default() += 1;
-    for f in &record.findings {
-        *s.findings_by_detector.entry(f.detector.clone()).or_default() += f.occurrences;
-    }
-    for v in &record.violations {
-        *s.violations.entry(v.rule).or_default() += 1;
-    }
-    if record.partial {
-        s.partial += 1;
-    }
-    for reason in &record.partial_reasons {
-        *s.partial_reasons.entry(reason).or_default() += 1;
-    }
-}
-
-fn count_error(s: &mut SummaryRecord, error: &FileError) {
-    s.errors += 1;
-    *s.error_kinds.entry(error.kind()).or_default() += 1;
-}
-
-/// The `error` record of a file that could not be read.
-pub fn error_record(path: &Path, error: &FileError) -> ErrorRecord {
-    let (path, path_base64) = path_fields(path);
-    ErrorRecord { schema_version: SCHEMA_VERSION, path, path_base64, kind: error.kind(), message: error.to_string() }
 }
