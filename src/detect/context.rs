@@ -8,7 +8,8 @@ use std::ops::Range;
 use aho_corasick::AhoCorasick;
 
 use super::rule::ContextSpec;
-use super::{is_inside_email_address, is_whole_word, needs_word_boundaries, Confidence};
+use super::shape::{is_inside_email_address, is_whole_word, needs_word_boundaries};
+use super::Confidence;
 
 /// A detector's context words, compiled.
 pub struct ContextMatcher {

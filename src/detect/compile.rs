@@ -1,0 +1,450 @@
+//! Detector files to a compiled [`Engine`]: each file's regex, value groups, context and demote
+//! words and examples as a [`Detector`]; the union regex in its four variants (keywords folded in
+//! as patterns of their own); the prefilters for person-bound and edge-scoped detectors; the digest
+//! of the definitions that names an engine; and the run of a user's examples at start.
+//!
+//! Not here: parsing a file's TOML (`rule.rs`), finding the embedded files (`builtin.rs`), or
+//! searching text (the engine's scan, in `mod.rs`).
+
+use std::collections::HashSet;
+use std::ops::Range;
+use std::path::Path;
+
+use regex_automata::meta::Regex;
+use regex_automata::util::syntax;
+use regex_automata::Input;
+
+use super::context::ContextMatcher;
+use super::rule::{self, DetectorSource, Example};
+use super::shape::needs_word_boundaries;
+use super::validate::{normalise, Normalisation, ValidatorKind};
+use super::{
+    builtin, merge_ranges, Confidence, DetectorClass, Engine, Finding, Fingerprint, FingerprintKey, MaskStyle,
+    CANDIDATE_MARGIN,
+};
+use crate::error::ConfigError;
+
+/// One compiled detector.
+pub struct Detector {
+    pub(super) id: String,
+    pub(super) class: DetectorClass,
+    pub(super) regex: Regex,
+    /// Capture groups whose names start with `value` or `context_value`: the value, when the
+    /// pattern also matches a label. Alternatives with values of different shapes each name their
+    /// own; `true` marks a `context_value` group, whose value counts only with a context word near
+    /// it or in its column's header (a union's name is membership only in a Union column).
+    pub(super) value_groups: Vec<(usize, bool)>,
+    pub(super) validator: ValidatorKind,
+    pub(super) normalisation: Normalisation,
+    pub(super) confidence: Confidence,
+    pub(super) context: Option<ContextMatcher>,
+    pub(super) demote: Vec<ContextMatcher>,
+    pub(super) gated: bool,
+    pub(super) keyword_window: usize,
+    pub(super) allowlist: HashSet<Vec<u8>>,
+    pub(super) mask: MaskStyle,
+    pub(super) examples: Vec<(usize, Example)>,
+    pub(super) description: String,
+    pub(super) path: std::path::PathBuf,
+    pub(super) embedded: bool,
+    pub(super) requires_person: bool,
+    pub(super) scope: rule::Scope,
+    /// Lower-case header words whose column's cells are all candidates (`column_values`).
+    pub(super) column_keywords: Vec<String>,
+}
+
+impl Detector {
+    /// The stable id reports carry.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The kind of data it finds.
+    pub fn class(&self) -> DetectorClass {
+        self.class
+    }
+
+    /// The detector's own examples with the line each starts on.
+    pub fn examples(&self) -> &[(usize, Example)] {
+        &self.examples
+    }
+
+    /// The file it was loaded from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// What it finds, in the detector file's words.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// The confidence of a well-formed match with no context.
+    pub fn confidence(&self) -> Confidence {
+        self.confidence
+    }
+
+    /// True for a detector built into dlp-scan, false for one of the configuration's.
+    pub fn is_embedded(&self) -> bool {
+        self.embedded
+    }
+}
+
+/// Which detectors to load: the embedded set, less disabled ids, plus a user's files.
+#[derive(Debug, Clone)]
+pub struct DetectorSelection {
+    /// Ids of embedded or custom detectors to leave out.
+    pub disabled: Vec<String>,
+    /// The user's extra detector files, as read when the configuration was loaded.
+    pub custom_files: Vec<DetectorFile>,
+}
+
+/// A user's detector file as read: where it came from (for messages) and its text. Loading the
+/// engine reads no file, so a worker builds the same engine from the same texts.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DetectorFile {
+    /// Its path.
+    pub path: std::path::PathBuf,
+    /// Its TOML text.
+    pub text: String,
+}
+
+/// What a hit of one union pattern means.
+#[derive(Clone)]
+pub(super) enum UnionRole {
+    /// An ungated detector's pattern: a candidate region for every ungated detector.
+    Candidate,
+    /// A gating keyword of these detectors.
+    Keyword(Vec<usize>),
+    /// The pattern of one person-bound or edge-scoped detector, in the variants that include it.
+    Member(usize),
+}
+
+/// The union regex in one of its four variants, chosen per chunk so that each chunk is passed over
+/// once: with the person-bound patterns for a table of people, with the edge-scoped patterns for a
+/// text short enough to be all edge.
+pub(super) struct Union {
+    pub(super) regex: Regex,
+    pub(super) roles: Vec<UnionRole>,
+}
+
+/// Index of the union variant for a chunk.
+pub(super) fn variant(people_table: bool, all_edge: bool) -> usize {
+    usize::from(people_table) * 2 + usize::from(all_edge)
+}
+
+/// One case-insensitive pattern per distinct gating keyword, with the detectors it gates. Words
+/// of letters, digits and spaces must stand alone (`pin` is not in `spine`); words with punctuation
+/// (`P<GBR`, `@`, `a/c`) match anywhere.
+fn keyword_patterns(sources: &[DetectorSource]) -> Vec<(String, Vec<usize>)> {
+    let mut by_keyword: Vec<(String, Vec<usize>)> = Vec::new();
+    for (i, source) in sources.iter().enumerate() {
+        for k in &source.spec.keywords {
+            let lower = k.to_ascii_lowercase();
+            match by_keyword.iter_mut().find(|(w, _)| *w == lower) {
+                Some((_, owners)) if !owners.contains(&i) => owners.push(i),
+                Some(_) => {}
+                None => by_keyword.push((lower, vec![i])),
+            }
+        }
+    }
+    by_keyword
+        .into_iter()
+        .map(|(word, owners)| {
+            let escaped = regex_syntax::escape(&word);
+            // Boundaries are "not a letter or digit" (so `db_password` has the word `password`); `\b`
+            // would count `_` as a letter. The bytes consumed either side only widen the window.
+            let pattern = if needs_word_boundaries(&word) {
+                format!("(?i)(?:^|[^A-Za-z0-9]){escaped}(?:[^A-Za-z0-9]|$)")
+            } else {
+                format!("(?i){escaped}")
+            };
+            (pattern, owners)
+        })
+        .collect()
+}
+
+/// A group of detectors searched only in some regions of a text (near people, at the edges):
+/// one union of their patterns finds the spots, and each detector's regex runs only there.
+pub(super) struct Prefilter {
+    union: Regex,
+    members: Vec<usize>,
+}
+
+impl Prefilter {
+    fn build(
+        sources: &[DetectorSource],
+        member: impl Fn(&DetectorSource) -> bool,
+    ) -> Result<Option<Prefilter>, ConfigError> {
+        let members: Vec<usize> = (0..sources.len()).filter(|&i| member(&sources[i])).collect();
+        let patterns: Vec<String> = members.iter().map(|&i| sources[i].spec.regex.get_ref().clone()).collect();
+        Ok(build_union(&patterns)?.map(|union| Prefilter { union, members }))
+    }
+
+    /// Searches `regions` once with the union and opens a window around each hit for every member
+    /// detector. True when any window was opened.
+    pub(super) fn open_windows(
+        &self,
+        text: &[u8],
+        regions: &[Range<usize>],
+        windows: &mut [Vec<Range<usize>>],
+    ) -> bool {
+        let mut spots: Vec<Range<usize>> = Vec::new();
+        for region in regions {
+            for m in self.union.find_iter(Input::new(text).range(region.clone())) {
+                spots.push(m.start().saturating_sub(CANDIDATE_MARGIN)..(m.end() + CANDIDATE_MARGIN).min(text.len()));
+            }
+        }
+        merge_ranges(&mut spots);
+        for &i in &self.members {
+            windows[i].extend(spots.iter().cloned());
+        }
+        !spots.is_empty()
+    }
+}
+
+/// One multi-pattern regex (lazy DFA) over `patterns`; `None` when there are none.
+fn build_union(patterns: &[String]) -> Result<Option<Regex>, ConfigError> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    Regex::builder()
+        .syntax(syntax_config())
+        .configure(Regex::config().utf8_empty(false).hybrid_cache_capacity(16 << 20))
+        .build_many(patterns)
+        .map(Some)
+        .map_err(|e| ConfigError::Invalid {
+            path: "detectors".into(),
+            line: 0,
+            column: 0,
+            message: format!("detector patterns and keywords do not combine: {e}"),
+        })
+}
+
+fn syntax_config() -> syntax::Config {
+    // Identifiers are ASCII: byte-oriented classes keep the lazy DFA small and fast, and let `\b` run
+    // in the DFA (a Unicode `\b` would force the slow engines).
+    syntax::Config::new().unicode(false).utf8(false)
+}
+
+fn compile(pattern: &str) -> Result<Regex, String> {
+    Regex::builder()
+        .syntax(syntax_config())
+        .configure(Regex::config().utf8_empty(false).hybrid_cache_capacity(8 << 20))
+        .build(pattern)
+        .map_err(|e| e.to_string())
+}
+
+impl Engine {
+    /// Loads the embedded detectors and the user's and compiles them. Call
+    /// [`Engine::check_user_examples`] before trusting a user's detectors.
+    pub fn load(selection: &DetectorSelection, key: FingerprintKey) -> Result<Engine, ConfigError> {
+        let mut sources = builtin::embedded_sources()?;
+        for file in &selection.custom_files {
+            sources.push(DetectorSource::parse(&file.path, file.text.clone())?);
+        }
+        let mut seen = HashSet::new();
+        for s in &sources {
+            if !seen.insert(s.spec.id.get_ref().clone()) {
+                return Err(s.error_at(s.spec.id.span(), "a detector with this id is already loaded"));
+            }
+        }
+        for id in &selection.disabled {
+            if !seen.contains(id) {
+                return Err(ConfigError::Invalid {
+                    path: "detectors.disabled".into(),
+                    line: 0,
+                    column: 0,
+                    message: format!("no detector has the id \"{id}\""),
+                });
+            }
+        }
+        sources.retain(|s| !selection.disabled.contains(s.spec.id.get_ref()));
+        Engine::from_sources(sources, key)
+    }
+
+    /// Compiles parsed detector files.
+    pub fn from_sources(sources: Vec<DetectorSource>, key: FingerprintKey) -> Result<Engine, ConfigError> {
+        let detectors = sources.iter().map(compile_detector).collect::<Result<Vec<_>, _>>()?;
+        let mut patterns: Vec<String> = Vec::new();
+        let mut roles: Vec<UnionRole> = Vec::new();
+        // Person-bound and edge-scoped detectors are searched only where they can count (near a
+        // person, at a text's edges), so they stay out of the plain pass over every byte.
+        let in_union = |s: &DetectorSource| {
+            s.spec.keywords.is_empty() && !s.spec.requires_person && s.spec.scope == rule::Scope::Anywhere
+        };
+        for source in sources.iter().filter(|s| in_union(s)) {
+            patterns.push(source.spec.regex.get_ref().clone());
+            roles.push(UnionRole::Candidate);
+        }
+        for (pattern, owners) in keyword_patterns(&sources) {
+            patterns.push(pattern);
+            roles.push(UnionRole::Keyword(owners));
+        }
+        let mut unions = Vec::with_capacity(4);
+        for (people, all_edge) in [(false, false), (false, true), (true, false), (true, true)] {
+            debug_assert_eq!(variant(people, all_edge), unions.len());
+            let (mut p, mut r) = (patterns.clone(), roles.clone());
+            for (i, source) in sources.iter().enumerate() {
+                let person = source.spec.requires_person && people;
+                let edge = source.spec.scope == rule::Scope::Edges && !source.spec.requires_person && all_edge;
+                if person || edge {
+                    p.push(source.spec.regex.get_ref().clone());
+                    r.push(UnionRole::Member(i));
+                }
+            }
+            unions.push(build_union(&p)?.map(|regex| Union { regex, roles: r }));
+        }
+        let ungated: Vec<usize> = (0..detectors.len())
+            .filter(|&i| {
+                !detectors[i].gated && !detectors[i].requires_person && detectors[i].scope == rule::Scope::Anywhere
+            })
+            .collect();
+        let person_pass = Prefilter::build(&sources, |s| s.spec.requires_person)?;
+        let edge_pass = Prefilter::build(&sources, |s| s.spec.scope == rule::Scope::Edges && !s.spec.requires_person)?;
+        let definitions_digest = digest_definitions(&sources);
+        Ok(Engine {
+            detectors,
+            unions,
+            ungated,
+            person_pass,
+            edge_pass,
+            key,
+            allowed_fingerprints: HashSet::new(),
+            definitions_digest,
+        })
+    }
+
+    /// Runs the examples of the user's detectors through the whole engine. An example that fails is
+    /// a detector file error, pointing at the example's line. (The embedded detectors' examples are
+    /// checked by the test suite; they cannot change without a rebuild.)
+    pub fn check_user_examples(&self) -> Result<(), ConfigError> {
+        for (index, d) in self.detectors.iter().enumerate().filter(|(_, d)| !d.embedded) {
+            for (line, example) in &d.examples {
+                if let Some(problem) = self.example_problem(index, example) {
+                    return Err(ConfigError::Invalid {
+                        path: d.path.clone(),
+                        line: *line,
+                        column: 1,
+                        message: format!("example does not hold: {problem}"),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Describes, without quoting any value, how the engine's output differs from an example; `None`
+    /// when the example holds.
+    pub fn example_problem(&self, index: usize, example: &Example) -> Option<String> {
+        let found: Vec<Finding> =
+            self.scan_all(example.text.as_bytes()).into_iter().filter(|f| f.detector == index).collect();
+        let mut expected: Vec<Fingerprint> =
+            example.matches.iter().map(|m| self.fingerprint_of(index, m.as_bytes())).collect();
+        let mut got: Vec<Fingerprint> = found.iter().map(|f| f.value.fingerprint()).collect();
+        expected.sort();
+        got.sort();
+        if expected != got {
+            return Some(format!(
+                "expected {} finding(s), the engine gave {} (or different values)",
+                expected.len(),
+                got.len()
+            ));
+        }
+        if let Some(want) = example.confidence {
+            if let Some(f) = found.iter().find(|f| f.confidence != want) {
+                return Some(format!("expected confidence {want:?}, got {:?}", f.confidence));
+            }
+        }
+        None
+    }
+}
+
+fn compile_detector(source: &DetectorSource) -> Result<Detector, ConfigError> {
+    let spec = &source.spec;
+    let regex =
+        compile(spec.regex.get_ref()).map_err(|e| source.error_at(spec.regex.span(), format!("bad regex: {e}")))?;
+    let value_groups = regex
+        .group_info()
+        .pattern_names(regex_automata::PatternID::ZERO)
+        .enumerate()
+        .filter_map(|(i, name)| match name {
+            Some(n) if n.starts_with("value") => Some((i, false)),
+            Some(n) if n.starts_with("context_value") => Some((i, true)),
+            _ => None,
+        })
+        .collect();
+    let context = spec
+        .context
+        .as_ref()
+        .map(ContextMatcher::new)
+        .transpose()
+        .map_err(|e| source.error_at(spec.id.span(), format!("bad context words: {e}")))?;
+    if spec.demote.iter().any(|d| d.required) {
+        return Err(source.error_at(spec.id.span(), "`required` has no meaning for demote words".to_string()));
+    }
+    let demote = spec
+        .demote
+        .iter()
+        .map(ContextMatcher::new)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| source.error_at(spec.id.span(), format!("bad demote words: {e}")))?;
+    let validator = *spec.validator.get_ref();
+    let normalisation = validator.normalisation();
+    let allowlist = spec.allowlist.iter().map(|v| normalise(v.as_bytes(), normalisation)).collect();
+    let examples = spec.examples.iter().map(|e| (line_of(&source.text, e.span().start), e.get_ref().clone())).collect();
+    Ok(Detector {
+        id: spec.id.get_ref().clone(),
+        class: spec.class,
+        regex,
+        value_groups,
+        validator,
+        normalisation,
+        confidence: spec.confidence,
+        context,
+        demote,
+        gated: !spec.keywords.is_empty(),
+        keyword_window: spec.keyword_window,
+        allowlist,
+        mask: spec.mask,
+        examples,
+        description: spec.description.clone(),
+        path: source.path.clone(),
+        embedded: source.path.starts_with(builtin::EMBEDDED_ROOT),
+        requires_person: spec.requires_person,
+        scope: spec.scope,
+        column_keywords: spec.column_values.iter().map(|k| k.to_ascii_lowercase()).collect(),
+    })
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+/// SHA-256 over the detector files' paths and texts, in load order.
+fn digest_definitions(sources: &[DetectorSource]) -> [u8; 32] {
+    use sha2::Digest;
+    let mut hash = sha2::Sha256::new();
+    for source in sources {
+        hash.update(source.path.as_os_str().as_encoded_bytes());
+        hash.update([0]);
+        hash.update(source.text.as_bytes());
+        hash.update([0]);
+    }
+    hash.finalize().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limited_search_still_sees_word_boundaries_outside_the_range() {
+        // The engine searches windows of a chunk; a boundary assertion at the window's edge must look
+        // at the real neighbouring byte, or a digit run cut by a window would match.
+        let re = compile(r"\b\d{4}\b").unwrap();
+        let hay = b"x 123456 y";
+        assert!(re.find(Input::new(hay).range(2..6)).is_none());
+        assert!(re.find(Input::new(b"x 1234 y").range(2..6)).is_some());
+    }
+}
