@@ -423,6 +423,11 @@ impl Scanner {
         if extracted.partial.contains(&PartialReason::Corrupt) {
             return FileOutcome::Failed(FileError::Corrupt { format: extracted.format });
         }
+        // Every rule needs something found, something left unread or encryption: a file with none
+        // of them has nothing to say wherever it is, so it is neither located nor judged.
+        if tally.is_empty() && extracted.partial.is_empty() && !extracted.encryption.encrypted {
+            return FileOutcome::Clean(size);
+        }
         let classification = classify(&tally);
         // Judged on the absolute path: `dlp-scan .` run inside `~/Dropbox` is still in Dropbox.
         let absolute = std::path::absolute(&candidate.path).unwrap_or_else(|_| candidate.path.clone());
@@ -440,11 +445,6 @@ impl Scanner {
         };
         let tuned = crate::policy::apply_rules_config(evaluate(&facts), &absolute, &self.rules);
         let violations = tuned.violations;
-        let nothing_to_say =
-            tally.is_empty() && violations.is_empty() && extracted.partial.is_empty() && !encryption.encrypted;
-        if nothing_to_say {
-            return FileOutcome::Clean(size);
-        }
         let (path, path_base64) = path_fields(&candidate.path);
         let record = FileRecord {
             schema_version: SCHEMA_VERSION,
