@@ -2,7 +2,9 @@
 //!
 //! [`FileTally`] gathers a file's findings per detector (occurrences, distinct values by keyed
 //! fingerprint, a few masked samples). [`classify`] then applies the rule below. It does no I/O and
-//! knows nothing of where the file lives; that is `policy`.
+//! knows nothing of where the file lives; that is `policy`. Of the file it knows at most its name,
+//! for one exception: the addresses in a software project's credits ([`is_attribution_file`]) make
+//! no contact list.
 //!
 //! The rule:
 //! * only findings of `medium` or `high` confidence count; `low` ones are reported but never decide;
@@ -18,13 +20,18 @@
 //! * **public**: marked Public (or UNCLASSIFIED, or a Public/General label) with none of the above;
 //! * **not sensitive**: anything else.
 //!
+//! The rule names no detector: it reads each detector's class and its roles
+//! ([`Role`](crate::detect::Role): health-service number, health data, the markings that decide a
+//! category on their own), so a user's detector with a role counts as a built-in one does.
+//! Detector ids appear only as names in the reasons.
+//!
 //! Special-category terms only reach this module when the detector tied them to a person.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::detect::{Confidence, DetectorClass, Engine, Finding, Fingerprint};
+use crate::detect::{Confidence, DetectorClass, Engine, Finding, Fingerprint, Role};
 
 /// Distinct values at which a list of identifiers, or contact details, counts as bulk.
 pub const BULK_DISTINCT: usize = 10;
@@ -37,12 +44,6 @@ pub const DOCUMENT_PHRASES: usize = 2;
 pub const PEOPLE_TABLE_CONTACTS: usize = 2;
 /// Masked samples kept per detector and file.
 pub const MAX_SAMPLES: usize = 3;
-/// Detectors whose values are health-service numbers.
-const HEALTH_SERVICE_NUMBERS: [&str; 2] = ["nhs_number", "chi_number"];
-/// Markings that make a file highly confidential by themselves.
-const HIGHLY_CONFIDENTIAL_MARKINGS: [&str; 2] = ["marking.highly_confidential", "marking.government"];
-/// Markings that make a file confidential by themselves.
-const CONFIDENTIAL_MARKINGS: [&str; 2] = ["marking.confidential", "marking.draft"];
 
 /// The university's four categories, least to most sensitive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -77,6 +78,8 @@ pub struct DetectorTally {
     pub detector: String,
     /// The detector's class.
     pub class: DetectorClass,
+    /// The detector's roles.
+    pub roles: Vec<Role>,
     /// Every match, repeats included.
     pub occurrences: u64,
     /// Distinct values (by fingerprint), capped at [`MAX_DISTINCT_TRACKED`].
@@ -103,6 +106,7 @@ impl FileTally {
         let tally = self.by_detector.entry(finding.detector).or_insert_with(|| DetectorTally {
             detector: detector.id().to_string(),
             class: detector.class(),
+            roles: detector.roles().to_vec(),
             occurrences: 0,
             distinct: BTreeSet::new(),
             distinct_counting: BTreeSet::new(),
@@ -172,16 +176,41 @@ fn plain_name(detector: &str, family: &str) -> String {
     detector.trim_start_matches(family).replace('_', " ")
 }
 
+/// Names software projects give the plain-text files that credit their people: GNU Coding Standards
+/// 6.1 (`AUTHORS`, `THANKS`, `ChangeLog`), Debian Policy 12.5 and 12.7 (`copyright`, `changelog`),
+/// and common practice (`CONTRIBUTORS`, `MAINTAINERS`, `CREDITS`).
+const ATTRIBUTION_NAMES: [&str; 7] =
+    ["authors", "thanks", "changelog", "copyright", "contributors", "maintainers", "credits"];
+
+/// True for a plain-text (or gzip-compressed) file named as a software project's attribution file
+/// (`AUTHORS`, `THANKS.gz`, `changelog.Debian.gz`, `CONTRIBUTORS.md`, `ChangeLog-2009`): the
+/// addresses in it credit the project's people and ship with the software; they are not a list of
+/// people the university keeps. Office documents and spreadsheets are never such a file.
+pub fn is_attribution_file(file_name: &str, format: &str) -> bool {
+    let stem = file_name.split(['.', '-', '_']).next().unwrap_or_default();
+    matches!(format, "text" | "gzip") && ATTRIBUTION_NAMES.iter().any(|n| stem.eq_ignore_ascii_case(n))
+}
+
 /// Applies the classification rule in the module documentation.
 pub fn classify(tally: &FileTally) -> Classification {
+    classify_with(tally, false)
+}
+
+/// As [`classify`], for a file that [`is_attribution_file`]: its contact details are credits and
+/// make no contact list; identifiers, credentials and markings in it count as anywhere else.
+pub fn classify_attribution(tally: &FileTally) -> Classification {
+    classify_with(tally, true)
+}
+
+fn classify_with(tally: &FileTally, attribution: bool) -> Classification {
     let counting: Vec<&DetectorTally> = tally.detectors().filter(|t| !t.distinct_counting.is_empty()).collect();
-    let has = |ids: &[&str]| counting.iter().any(|t| ids.contains(&t.detector.as_str()));
+    let has = |role: Role| counting.iter().any(|t| t.roles.contains(&role));
     let of_class = |class: DetectorClass| -> Vec<&DetectorTally> {
         counting.iter().copied().filter(|t| t.class == class).collect()
     };
     let health_numbers: usize = counting
         .iter()
-        .filter(|t| HEALTH_SERVICE_NUMBERS.contains(&t.detector.as_str()))
+        .filter(|t| t.roles.contains(&Role::HealthServiceNumber))
         .map(|t| t.distinct_counting.len())
         .sum();
     let identifiers = of_class(DetectorClass::Identifier);
@@ -189,7 +218,7 @@ pub fn classify(tally: &FileTally) -> Classification {
     let special = of_class(DetectorClass::SpecialCategory);
     let contacts: usize = of_class(DetectorClass::QuasiIdentifier).iter().map(|t| t.distinct_counting.len()).sum();
     let distinct_identifiers: usize = identifiers.iter().map(|t| t.distinct_counting.len()).sum();
-    let marked_highly_confidential = has(&HIGHLY_CONFIDENTIAL_MARKINGS);
+    let marked_highly_confidential = has(Role::HighlyConfidentialMarking);
 
     let mut reasons = Vec::new();
     let mut category = Category::NotSensitive;
@@ -199,7 +228,7 @@ pub fn classify(tally: &FileTally) -> Classification {
     if marked_highly_confidential {
         category = Category::HighlyConfidential;
     }
-    let health_data = has(&["special_category.health"]);
+    let health_data = has(Role::HealthData);
     if health_numbers >= BULK_DISTINCT || (health_numbers > 0 && health_data) {
         category = Category::HighlyConfidential;
         reasons.push(format!(
@@ -223,7 +252,9 @@ pub fn classify(tally: &FileTally) -> Classification {
             t.distinct_counting.len()
         ));
     }
-    if contacts >= BULK_DISTINCT {
+    if attribution && contacts > 0 {
+        reasons.push(format!("software attribution file: {contacts} distinct contact details credit contributors"));
+    } else if contacts >= BULK_DISTINCT {
         category = category.max(Category::Confidential);
         reasons.push(format!("contact list: {contacts} distinct contact details"));
     } else if tally.has_people_table() && contacts >= PEOPLE_TABLE_CONTACTS {
@@ -231,10 +262,10 @@ pub fn classify(tally: &FileTally) -> Classification {
         category = category.max(Category::Confidential);
         reasons.push(format!("records of people: a table of people with {contacts} distinct contact details"));
     }
-    if has(&CONFIDENTIAL_MARKINGS) {
+    if has(Role::ConfidentialMarking) {
         category = category.max(Category::Confidential);
     }
-    if category == Category::NotSensitive && has(&["marking.public"]) {
+    if category == Category::NotSensitive && has(Role::PublicMarking) {
         category = Category::Public;
     }
     if reasons.is_empty() {
@@ -255,6 +286,7 @@ mod tests {
         DetectorTally {
             detector: detector.to_string(),
             class: DetectorClass::Document,
+            roles: Vec::new(),
             occurrences: phrases.len() as u64,
             distinct: fingerprints.clone(),
             distinct_counting: fingerprints,
@@ -274,5 +306,32 @@ mod tests {
         let verdict = classify(&paper);
         assert_eq!(verdict.category, Category::Confidential);
         assert_eq!(verdict.reasons, ["a confidential kind of document: exam paper (2 distinct phrases)"]);
+    }
+
+    #[test]
+    fn attribution_files_are_known_by_name_and_kind() {
+        for name in ["AUTHORS", "THANKS.gz", "changelog.Debian.gz", "ChangeLog-2009", "CONTRIBUTORS.md", "copyright"] {
+            assert!(is_attribution_file(name, "text") || is_attribution_file(name, "gzip"), "{name}");
+        }
+        for (name, format) in [("authors.xlsx", "xlsx"), ("staff.csv", "text"), ("author-list.docx", "docx")] {
+            assert!(!is_attribution_file(name, format), "{name}");
+        }
+        for name in ["NEWS", "CHANGES.txt", "README", "thanksgiving.txt"] {
+            assert!(!is_attribution_file(name, "text"), "{name}");
+        }
+    }
+
+    #[test]
+    fn an_attribution_file_credits_contributors_but_its_identifiers_count() {
+        let addresses: Vec<String> = (0..40).map(|i| format!("person{i}@example.org")).collect();
+        let addresses: Vec<&str> = addresses.iter().map(String::as_str).collect();
+        let mut credits = FileTally::default();
+        credits.insert(0, DetectorTally { class: DetectorClass::QuasiIdentifier, ..phrases("email", &addresses) });
+        assert_eq!(classify(&credits).category, Category::Confidential);
+        let verdict = classify_attribution(&credits);
+        assert_eq!(verdict.category, Category::NotSensitive);
+        assert_eq!(verdict.reasons, ["software attribution file: 40 distinct contact details credit contributors"]);
+        credits.insert(1, DetectorTally { class: DetectorClass::Identifier, ..phrases("uk_nino", &["AB123456C"]) });
+        assert_eq!(classify_attribution(&credits).category, Category::Confidential);
     }
 }

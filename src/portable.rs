@@ -130,6 +130,7 @@ impl PortableAnalysis {
                 DetectorTally {
                     detector: d.id().to_string(),
                     class: d.class(),
+                    roles: d.roles().to_vec(),
                     occurrences: t.occurrences,
                     distinct: parse(&t.distinct),
                     distinct_counting: parse(&t.counting),

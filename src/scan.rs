@@ -15,7 +15,7 @@ use std::time::{Instant, SystemTime};
 
 use rayon::prelude::*;
 
-use crate::classify::{classify, FileTally};
+use crate::classify::{classify, classify_attribution, is_attribution_file, FileTally};
 use crate::config::{Config, ScanConfig};
 use crate::detect::{DetectorClass, Engine, FingerprintKey};
 use crate::error::{ConfigError, FileError};
@@ -428,7 +428,12 @@ impl Scanner {
         if tally.is_empty() && extracted.partial.is_empty() && !extracted.encryption.encrypted {
             return FileOutcome::Clean(size);
         }
-        let classification = classify(&tally);
+        let named_attribution = candidate.path.file_name().and_then(|n| n.to_str());
+        let classification = if named_attribution.is_some_and(|n| is_attribution_file(n, extracted.format)) {
+            classify_attribution(&tally)
+        } else {
+            classify(&tally)
+        };
         // Judged on the absolute path: `dlp-scan .` run inside `~/Dropbox` is still in Dropbox.
         let absolute = std::path::absolute(&candidate.path).unwrap_or_else(|_| candidate.path.clone());
         let location = self.locator.locate(&absolute);

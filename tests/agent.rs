@@ -400,6 +400,22 @@ match = ["STF-123456"]
 [[example]]
 text = "STF-12345 is too short"
 match = []
+
+[[example]]
+text = "STF-100001, STF-100002"
+match = ["STF-100001", "STF-100002"]
+
+[[example]]
+text = "Line manager STF-654321"
+match = ["STF-654321"]
+
+[[example]]
+text = "XSTF-123456 is a file name"
+match = []
+
+[[example]]
+text = "No staff number here"
+match = []
 "#;
 
 #[test]

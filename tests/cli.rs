@@ -376,6 +376,22 @@ match = ["B1234567"]
 [[example]]
 text = "Room B1234567 has no student context nearby"
 match = []
+
+[[example]]
+text = "student B7654321 and B1111111"
+match = ["B7654321", "B1111111"]
+
+[[example]]
+text = "Enrolled student: B2345678"
+match = ["B2345678"]
+
+[[example]]
+text = "Student B123456 is one digit short"
+match = []
+
+[[example]]
+text = "Student XB1234567 has a prefix"
+match = []
 "#;
     std::fs::write(dir.join("student_number.toml"), student).unwrap();
     let cfg = t.dir.path().join("c.toml");

@@ -521,7 +521,7 @@ fn pdf_text_is_read_as_a_reader_sees_it() {
 #[test]
 fn archives_made_with_any_method_or_name_encoding_are_read_whole() {
     let zips = ["zip-deflate64.zip", "zip-bzip2.zip", "zip-lzma.zip", "zip-ppmd.zip"];
-    let sevens = ["7z-lzma.7z", "7z-bzip2.7z", "7z-deflate.7z", "7z-ppmd.7z"];
+    let sevens = ["7z-lzma.7z", "7z-bzip2.7z", "7z-deflate.7z", "7z-ppmd.7z", "7z-bcj2.7z"];
     let names: Vec<&str> = zips.iter().chain(&sevens).copied().chain(["zip-cp437-names.zip"]).collect();
     let (files, summary) = scan(&names.iter().map(|n| fixture(n)).collect::<Vec<_>>(), &[]);
     for name in &names {
@@ -773,4 +773,68 @@ fn outlook_messages_give_people_rtf_bodies_and_attachments_inside_tnef() {
     assert_eq!(record["format"], "msg");
     assert_eq!(counts(record), expect(&[("email", 2), ("uk_nino", 4)]), "sender, recipient; body and CSV");
     assert_eq!(members(record), ["winmail.dat!/salary-review.csv"]);
+}
+
+/// A Word for Windows 2.0 file as Word wrote it: a FIB (wIdent 0xA5DB, nFib 45, lid 0x0409; bit 2
+/// of the flags at 0x0A set when saved fast), `fcMin`/`fcMac` at 0x18/0x1C and the CP counts at
+/// 0x34 (main text) and 0x3C (headers), then 8-bit text at 0x180. No writer here saves Word 2.0, so
+/// the layout is built from the format's fields.
+fn word2(text: &[u8], fast_saved: bool) -> Vec<u8> {
+    let mut file = vec![0u8; 0x180];
+    file[..8].copy_from_slice(&[0xDB, 0xA5, 0x2D, 0x00, 0x31, 0x40, 0x09, 0x04]);
+    file[0x0A] = if fast_saved { 0x04 } else { 0 };
+    let end = 0x180 + text.len() as u32;
+    file[0x18..0x20].copy_from_slice(&[0x180u32.to_le_bytes(), end.to_le_bytes()].concat());
+    file[0x34..0x38].copy_from_slice(&(text.len() as u32).to_le_bytes());
+    file.extend_from_slice(text);
+    file.resize(file.len() + 512, 0);
+    file
+}
+
+#[test]
+fn pre_office_97_documents_are_read_or_said_to_be_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    let letter = b"Personnel record\rName:\tAnn Smith\rNI number:\tAB 12 34 56 C\r";
+    std::fs::write(dir.path().join("word2.doc"), word2(letter, false)).unwrap();
+    std::fs::write(dir.path().join("fast.doc"), word2(letter, true)).unwrap();
+    // Windows Write: wIdent 0xBE31, wTool 0xAB00, fcMac at 14; the text from byte 128.
+    let mut write = vec![0u8; 128];
+    write[..6].copy_from_slice(&[0x31, 0xBE, 0, 0, 0, 0xAB]);
+    write[14..18].copy_from_slice(&(128 + letter.len() as u32).to_le_bytes());
+    write.extend_from_slice(letter);
+    write.resize(write.len() + 256, 0);
+    std::fs::write(dir.path().join("memo.wri"), write).unwrap();
+    // WordPerfect 5.1: `\xFFWPC`, the document area's offset, product 1 (WordPerfect), type 10.
+    let mut wp = b"\xFFWPC\x4C\x00\x00\x00\x01\x0A\x00\x00\x00\x00\x00\x00".to_vec();
+    wp.resize(76, 0);
+    wp.extend_from_slice(b"NI number AB 12 34 56 C\x0A");
+    std::fs::write(dir.path().join("letter.wpd"), wp).unwrap();
+    let (files, summary) = scan(&[dir.path().to_path_buf()], &[]);
+    for name in ["word2.doc", "memo.wri"] {
+        assert_eq!(files[name]["partial"], false, "{name}: {}", files[name]);
+        assert_eq!(counts(&files[name]).get("uk_nino"), Some(&1), "{name}: {}", files[name]);
+    }
+    assert_eq!(files["word2.doc"]["format"], "doc");
+    assert_eq!(files["memo.wri"]["format"], "wri");
+    // Saved fast: the text as last saved in full is read, and the edits are said to be unread.
+    assert_eq!(files["fast.doc"]["partial_reasons"], serde_json::json!(["unsupported_format"]));
+    assert_eq!(counts(&files["fast.doc"]).get("uk_nino"), Some(&1));
+    assert_eq!(files["letter.wpd"]["format"], "wordperfect");
+    assert_eq!(files["letter.wpd"]["partial_reasons"], serde_json::json!(["unsupported_format"]));
+    assert_eq!(summary["skipped"], serde_json::json!({}), "no document is skipped as binary");
+}
+
+#[test]
+fn a_software_projects_credits_are_no_contact_list_but_the_same_list_elsewhere_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let people: String = (0..12).map(|i| format!("Person Number{i} <person.number{i}@lboro.ac.uk>\n")).collect();
+    for name in ["AUTHORS", "THANKS.md", "staff-contacts.txt"] {
+        std::fs::write(dir.path().join(name), &people).unwrap();
+    }
+    let (files, _) = scan(&[dir.path().to_path_buf()], &[]);
+    for name in ["AUTHORS", "THANKS.md"] {
+        assert_eq!(files[name]["classification"], "not_sensitive", "{name}: {}", files[name]);
+        assert_eq!(counts(&files[name]).get("email"), Some(&12), "still reported: {name}");
+    }
+    assert_eq!(files["staff-contacts.txt"]["classification"], "confidential");
 }

@@ -15,7 +15,7 @@ use regex_automata::util::syntax;
 use regex_automata::Input;
 
 use super::context::ContextMatcher;
-use super::rule::{self, DetectorSource, Example};
+use super::rule::{self, DetectorSource, Example, Role};
 use super::shape::needs_word_boundaries;
 use super::validate::{normalise, Normalisation, ValidatorKind};
 use super::{
@@ -28,6 +28,7 @@ use crate::error::ConfigError;
 pub struct Detector {
     pub(super) id: String,
     pub(super) class: DetectorClass,
+    pub(super) roles: Vec<Role>,
     pub(super) regex: Regex,
     /// Capture groups whose names start with `value` or `context_value`: the value, when the
     /// pattern also matches a label. Alternatives with values of different shapes each name their
@@ -66,6 +67,11 @@ impl Detector {
     /// The kind of data it finds.
     pub fn class(&self) -> DetectorClass {
         self.class
+    }
+
+    /// The parts it plays in classification beyond its class.
+    pub fn roles(&self) -> &[Role] {
+        &self.roles
     }
 
     /// The detector's own examples with the line each starts on.
@@ -242,12 +248,45 @@ fn longest_match(pattern: &str) -> Option<usize> {
     regex_automata::util::syntax::parse_with(pattern, &syntax_config()).ok()?.properties().maximum_len()
 }
 
-fn compile(pattern: &str) -> Result<Regex, String> {
+/// One detector's regex; an error is [`regex_error`]'s reason and place.
+fn compile(pattern: &str) -> Result<Regex, (String, Option<usize>)> {
     Regex::builder()
         .syntax(syntax_config())
         .configure(Regex::config().utf8_empty(false).hybrid_cache_capacity(8 << 20))
         .build(pattern)
-        .map_err(|e| e.to_string())
+        .map_err(|e| regex_error(&e))
+}
+
+/// The regex engine's own words for a pattern it refused (`unclosed group`), and the byte of the
+/// pattern they point at when they point at one. The build error's own text says only "error
+/// parsing pattern 0"; the reason is its source.
+fn regex_error(e: &regex_automata::meta::BuildError) -> (String, Option<usize>) {
+    match e.syntax_error() {
+        Some(regex_syntax::Error::Parse(e)) => (e.kind().to_string(), Some(e.span().start.offset)),
+        Some(regex_syntax::Error::Translate(e)) => (e.kind().to_string(), Some(e.span().start.offset)),
+        _ => match std::error::Error::source(e) {
+            Some(reason) => (format!("{e}: {reason}"), None),
+            None => (e.to_string(), None),
+        },
+    }
+}
+
+/// Where byte `at` of the detector's regex stands in its file, when the file writes the pattern as
+/// it is (a literal string, or a basic string without escapes) after its opening quotes.
+fn offset_in_file(source: &DetectorSource, at: usize) -> Option<usize> {
+    let span = source.spec.regex.span();
+    let written = source.text.get(span.clone())?;
+    let pattern = source.spec.regex.get_ref().as_str();
+    // One quote, or three, or three and the newline TOML drops after them.
+    let quotes = (1..=4).find(|&i| written.get(i..).is_some_and(|w| w.starts_with(pattern)))?;
+    Some(span.start + quotes + at)
+}
+
+/// A located error at byte `at` of the detector's regex (at the regex's value when the file does
+/// not write the pattern as it is).
+fn error_in_regex(source: &DetectorSource, at: Option<usize>, message: String) -> ConfigError {
+    let offset = at.and_then(|at| offset_in_file(source, at)).unwrap_or(source.spec.regex.span().start);
+    ConfigError::at_offset(&source.path, &source.text, offset, message)
 }
 
 impl Engine {
@@ -377,8 +416,18 @@ impl Engine {
 
 fn compile_detector(source: &DetectorSource) -> Result<Detector, ConfigError> {
     let spec = &source.spec;
-    let regex =
-        compile(spec.regex.get_ref()).map_err(|e| source.error_at(spec.regex.span(), format!("bad regex: {e}")))?;
+    let regex = compile(spec.regex.get_ref())
+        .map_err(|(reason, at)| error_in_regex(source, at, format!("bad regex: {reason}")))?;
+    let mut names = regex.group_info().pattern_names(regex_automata::PatternID::ZERO).flatten();
+    if let Some(name) = names.find(|n| !n.starts_with("value") && !n.starts_with("context_value")) {
+        // A misspelt `value` group would silently make the whole match, label and all, the value.
+        let at = spec.regex.get_ref().find(&format!("<{name}>")).map(|i| i + 1);
+        return Err(error_in_regex(
+            source,
+            at,
+            format!("capture group `{name}` names nothing: a value's group is named `value...` or `context_value...`"),
+        ));
+    }
     let value_groups = regex
         .group_info()
         .pattern_names(regex_automata::PatternID::ZERO)
@@ -411,6 +460,7 @@ fn compile_detector(source: &DetectorSource) -> Result<Detector, ConfigError> {
     Ok(Detector {
         id: spec.id.get_ref().clone(),
         class: spec.class,
+        roles: spec.roles.iter().map(|r| *r.get_ref()).collect(),
         regex,
         value_groups,
         validator,

@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 
 pub use compile::{Detector, DetectorFile, DetectorSelection};
 pub use finding::{Finding, Fingerprint, FingerprintKey, MaskStyle, Redacted};
-pub use rule::{DetectorSource, Example};
+pub use rule::{DetectorSource, Example, Role};
 
 use crate::extract::{TableHeader, TextChunk};
 use compile::{variant, Prefilter, Union, UnionRole};

@@ -1,12 +1,12 @@
 //! The detector file schema: one TOML file per detector, as written by people.
 //!
-//! This module only parses and checks the file's own consistency (id, regex, examples). Turning a
-//! parsed file into something that matches text is `detect::Engine`'s job. The schema is documented
-//! for users in `detectors/README.md`.
+//! This module only parses and checks the file's own consistency (id, roles, number of examples).
+//! Turning a parsed file into something that matches text is `detect::Engine`'s job (`compile.rs`),
+//! and so is running the examples. The schema is documented for users in `detectors/README.md`.
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use super::finding::MaskStyle;
@@ -24,6 +24,9 @@ pub struct DetectorSpec {
     pub description: String,
     /// What kind of data it finds; decides how findings weigh in classification.
     pub class: DetectorClass,
+    /// The parts it plays in the classification rule beyond its class (see [`Role`]).
+    #[serde(default)]
+    pub roles: Vec<Spanned<Role>>,
     /// Literal words that gate the regex: when present, the regex runs only within
     /// `keyword_window` bytes of one of them (ASCII case-insensitive, whole words when alphabetic).
     #[serde(default)]
@@ -71,6 +74,47 @@ pub struct DetectorSpec {
     /// Examples the engine must get right; every detector proves itself with them.
     #[serde(default, rename = "example")]
     pub examples: Vec<Spanned<Example>>,
+}
+
+/// A part a detector plays in the university's classification rule beyond what its class says.
+/// `classify` reads roles, never detector ids, so a detector of a user's (a local patient number,
+/// a department's own marking) takes part exactly as a built-in one does. Each role belongs to one
+/// class ([`Role::class`]); a detector may play several roles, and most play none. (`Serialize`
+/// gives messages the role's name as a file writes it.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
+pub enum Role {
+    /// A health-service number (NHS number, Northern Ireland H&C number, Scotland's CHI number):
+    /// with health data about people, or ten distinct ones, it makes a file patient-level data,
+    /// highly confidential under the university's policy. Class `identifier`.
+    #[serde(rename = "health_service_number")]
+    HealthServiceNumber,
+    /// Data concerning health (UK GDPR Art. 4(15) and 9(1)) about a person: with a health-service
+    /// number it makes a file patient-level data. Class `special_category`.
+    #[serde(rename = "special_category.health")]
+    HealthData,
+    /// A marking that makes a file highly confidential by itself: Highly Confidential, or a UK
+    /// Government classification of OFFICIAL-SENSITIVE and above. Class `marking`.
+    #[serde(rename = "marking.highly_confidential")]
+    HighlyConfidentialMarking,
+    /// A marking that makes a file confidential by itself: Confidential, Draft. Class `marking`.
+    #[serde(rename = "marking.confidential")]
+    ConfidentialMarking,
+    /// A marking that makes a file public when nothing else is found: Public, UNCLASSIFIED, a
+    /// Public or General label. Class `marking`.
+    #[serde(rename = "marking.public")]
+    PublicMarking,
+}
+
+impl Role {
+    /// The class of detector that may play this role: a health-service number identifies a
+    /// person, a marking is a marking.
+    pub fn class(self) -> DetectorClass {
+        match self {
+            Role::HealthServiceNumber => DetectorClass::Identifier,
+            Role::HealthData => DetectorClass::SpecialCategory,
+            Role::HighlyConfidentialMarking | Role::ConfidentialMarking | Role::PublicMarking => DetectorClass::Marking,
+        }
+    }
 }
 
 /// Where in a text a detector looks.
@@ -135,6 +179,15 @@ pub struct Example {
     pub confidence: Option<Confidence>,
 }
 
+/// Examples a detector file needs of each kind, built-in or a user's: texts whose values must be
+/// found, and texts where nothing may be.
+pub const MIN_EXAMPLES: usize = 3;
+
+/// A value's name as a detector file writes it (its serde name), for messages.
+fn written(value: impl Serialize) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
 fn default_window() -> usize {
     300
 }
@@ -156,6 +209,7 @@ impl DetectorSource {
         let spec: DetectorSpec = toml::from_str(&text).map_err(|e| ConfigError::from_toml(path, &text, &e))?;
         let source = DetectorSource { spec, path: path.to_path_buf(), text };
         source.check_id()?;
+        source.check_roles()?;
         source.check_examples()?;
         Ok(source)
     }
@@ -184,13 +238,36 @@ impl DetectorSource {
         Ok(())
     }
 
+    /// Each role on a detector of its own class: `classify` weighs a detector by both, and a
+    /// marking's role on an identifier would make every such number a marking.
+    fn check_roles(&self) -> Result<(), ConfigError> {
+        let class = self.spec.class;
+        match self.spec.roles.iter().find(|r| r.get_ref().class() != class) {
+            Some(role) => Err(self.error_at(
+                role.span(),
+                format!(
+                    "role `{}` is for detectors of class `{}`, not `{}`",
+                    written(role.get_ref()),
+                    written(role.get_ref().class()),
+                    written(class)
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Every detector file, built-in or a user's, proves itself with [`MIN_EXAMPLES`] examples
+    /// that must find values and as many that must not.
     fn check_examples(&self) -> Result<(), ConfigError> {
         let positives = self.spec.examples.iter().filter(|e| !e.get_ref().matches.is_empty()).count();
         let negatives = self.spec.examples.len() - positives;
-        if positives == 0 || negatives == 0 {
+        if positives < MIN_EXAMPLES || negatives < MIN_EXAMPLES {
             return Err(self.error_at(
                 self.spec.id.span(),
-                "a detector needs at least one [[example]] with `match` values and one without",
+                format!(
+                    "a detector needs at least {MIN_EXAMPLES} [[example]]s with `match` values and {MIN_EXAMPLES} \
+                     without; this file has {positives} and {negatives}"
+                ),
             ));
         }
         Ok(())

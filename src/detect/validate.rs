@@ -666,6 +666,13 @@ fn check_email(n: &[u8]) -> Verdict {
     if email_domain_is_reserved(domain) {
         return Verdict::Suppressed;
     }
+    // SSH algorithm and extension names are `name@domain` (RFC 4251 section 6):
+    // `chacha20-poly1305@openssh.com`, `curve25519-sha256@libssh.org`, `no-touch-required@openssh.com`
+    // fill ssh_config(5) and sshd logs; they name no one. A developer's own mailbox there has no hyphen.
+    let lower_domain = domain.to_ascii_lowercase();
+    if [b"openssh.com".as_slice(), b"libssh.org"].contains(&lower_domain.as_slice()) && local.contains(&b'-') {
+        return Verdict::Invalid;
+    }
     const ROLE_MAILBOXES: &[&[u8]] = &[
         b"noreply",
         b"no-reply",
@@ -756,8 +763,12 @@ fn check_bank_account(raw: &[u8]) -> Verdict {
 /// ("passwd: compat systemd", "GNUTLS_PKCS_NULL_PASSWORD: Added") as a weak password: reported, at
 /// low confidence.
 fn check_password_value(n: &[u8]) -> Verdict {
-    // A sentence's or a code line's end (`if password is None:`) is not part of the value.
-    let n = n.strip_suffix(b":").or_else(|| n.strip_suffix(b".")).unwrap_or(n);
+    // A closing quote of a manual's typography (`‘--password=PASSWORD’`), or a sentence's or a code
+    // line's end (`if password is None:`), is not part of the value.
+    let mut n = n;
+    while let Some(shorter) = [":", ".", "’", "”", "»"].iter().find_map(|end| n.strip_suffix(end.as_bytes())) {
+        n = shorter;
+    }
     let lower = n.to_ascii_lowercase();
     const PLACEHOLDERS: &[&[u8]] = &[
         b"password",
@@ -787,6 +798,8 @@ fn check_password_value(n: &[u8]) -> Verdict {
         || lower.starts_with(b"<")
         || lower.starts_with(b"$(")
         || lower.strip_prefix(b"$").is_some_and(is_identifier)
+        // A special variable of Perl or the shell (`die "... $pwd: $!\\n"`, `$?`, `$@`).
+        || lower.strip_prefix(b"$").is_some_and(|rest| rest.first().is_some_and(|b| b"!@?$&*#_0123456789".contains(b)))
         || lower.starts_with(b"%")
         || lower.starts_with(b":")
         || has_troff_escape(&lower);
@@ -815,23 +828,33 @@ fn check_password_value(n: &[u8]) -> Verdict {
         || (lower.contains(&b'/') && lower.contains(&b'.'));
     // A field list (`name:passwd:uid:gid`, `/etc/passwd:eli:x:2098`) or a date (`pin : 2014-12-18`).
     let is_structure = lower.iter().filter(|&&b| b == b':').count() >= 2 || looks_like_date(&lower);
-    let is_excluded = is_template || is_mask || is_reference || is_path_or_command || is_structure;
+    // A constant's value in code: `SUBSINFO_PASSWORD = 0x40,`, `KF_REDIRECT_PIN = 0x80`.
+    let is_code_literal = lower
+        .strip_prefix(b"0x")
+        .is_some_and(|hex| !hex.is_empty() && hex.iter().all(|b| b.is_ascii_hexdigit() || matches!(b, b'u' | b'l')));
+    let is_excluded = is_template || is_mask || is_reference || is_path_or_command || is_structure || is_code_literal;
     if DOCUMENTATION_PASSWORDS.contains(&lower.as_slice()) {
         return Verdict::Suppressed;
     }
     if PLACEHOLDERS.contains(&lower.as_slice()) || is_excluded {
         return Verdict::Invalid;
     }
-    if is_one_plain_word(n) && !is_passphrase_of_words(n) {
+    // A word of letters alone in mixed case (`OpenPGP`, `iPhone`) is as likely a name as a password,
+    // and a value with no ASCII letter or digit (an emoji in a table of them, `"safety_pin": "🧷"`) as
+    // likely a symbol: reported, at low confidence.
+    let letters_only = n.iter().all(u8::is_ascii_alphabetic);
+    let no_ascii_word = !n.iter().any(u8::is_ascii_alphanumeric) && !n.is_ascii();
+    if (is_one_plain_word(n) && !is_passphrase_of_words(n)) || letters_only || no_ascii_word {
         return Verdict::Weak;
     }
     Verdict::Valid
 }
 
 /// Passwords that manuals and tutorials print as examples (`--root-password=password123`,
-/// git-credential(1)'s `secr3t`, SQLAlchemy's `scott:tiger`, Java's `changeit`): well-formed,
+/// git-credential(1)'s `secr3t`, SQLAlchemy's `scott:tiger`, Java's `changeit`, Python's urllib
+/// `geheim$parole`): well-formed,
 /// nobody's secret, counted as suppressed.
-const DOCUMENTATION_PASSWORDS: [&[u8]; 22] = [
+const DOCUMENTATION_PASSWORDS: [&[u8]; 23] = [
     b"password1",
     b"password123",
     b"passw0rd",
@@ -854,6 +877,7 @@ const DOCUMENTATION_PASSWORDS: [&[u8]; 22] = [
     b"foobar",
     b"tiger",
     b"changeit",
+    b"geheim$parole",
 ];
 
 /// Letters, digits and `_`: a variable's name (`$DB_PASS`, `PASSWORD_FILE`).
@@ -1201,6 +1225,9 @@ mod tests {
                 ("s1234567@example.org", SUPPRESSED),
                 ("user@host.test", SUPPRESSED),
                 ("icon@2x.png", BAD),
+                ("chacha20-poly1305@openssh.com", BAD),
+                ("curve25519-sha256@libssh.org", BAD),
+                ("djm@openssh.com", VALID),
             ],
         );
     }
@@ -1296,6 +1323,17 @@ mod tests {
                 ("None:", BAD),
                 ("$pwd:", BAD),
                 ("1<<8", BAD),
+                ("0x40", BAD),
+                ("0x81000300", BAD),
+                ("0x10000UL", BAD),
+                ("PASSWORD’", BAD),
+                ("STRING’.", BAD),
+                ("USER’.", LOW),
+                ("$!\\n", BAD),
+                ("OpenPGP", LOW),
+                ("🧷", LOW),
+                ("geheim$parole", SUPPRESSED),
+                ("0xford-Tram-42", VALID),
             ],
         );
     }

@@ -9,7 +9,10 @@
 //! that the markings they carry sit at the start of the text.
 //!
 //! Word 6 and Word 95 files (nFib 101 to 105) keep a simpler FIB: 8-bit text between `fcMin` and
-//! `fcMac`, or a piece table in the `WordDocument` stream itself when saved fast.
+//! `fcMac`, or a piece table in the `WordDocument` stream itself when saved fast. Word for Windows
+//! 1.x and 2.0 (nFib 33 to 45) wrote no compound file: the file is the `WordDocument` stream, with
+//! the same `fcMin`, `fcMac` and CP counts as Word 6 (Word 6 could also save that way). Windows
+//! Write and Word for DOS keep their 8-bit text from byte 128 to `fcMac`.
 
 use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
@@ -28,7 +31,7 @@ pub(super) enum WordError {
     /// A stream named by the FIB is missing, shorter than the FIB says, or over the size cap.
     #[error("the stream {0} is missing, short or over the size cap")]
     Stream(&'static str),
-    /// Word 2.0 and earlier: no reader for their FIB.
+    /// A FIB of a version this reader does not know.
     #[error("Word file version nFib {0:#x} is not read")]
     Version(u16),
 }
@@ -48,6 +51,9 @@ struct Fib {
     /// CPs of the header and footer text ([MS-DOC] 2.4.1: after the main text and footnotes).
     headers: Range<u32>,
     layout: Layout,
+    /// Word 1.x/2.0 saved fast: edits sit in pieces this reader does not parse, so the text read is
+    /// the document as last saved in full.
+    unread_edits: bool,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -75,21 +81,22 @@ fn parse_fib(fib: &[u8]) -> Result<Fib, WordError> {
     let flags = u16_at(fib, 10).ok_or(WordError::TruncatedFib)?;
     let complex = flags & 0x0004 != 0;
     if n_fib < 0xC0 {
-        // Word 6 writes nFib 101, Word 95 104; Word 2.0 and earlier use yet another FIB.
-        if !(101..=105).contains(&n_fib) {
+        // Word 6 writes nFib 101, Word 95 104, Word 2.0 45, Word 1.x 33 to 35.
+        let word2 = (33..=45).contains(&n_fib);
+        if !word2 && !(101..=105).contains(&n_fib) {
             return Err(WordError::Version(n_fib));
         }
-        // Word 6/95 FIB: fcMin 0x18, fcMac 0x1C, ccpText 0x34, ccpFtn 0x38, ccpHdd 0x3C,
+        // Word 2/6/95 FIB: fcMin 0x18, fcMac 0x1C, ccpText 0x34, ccpFtn 0x38, ccpHdd 0x3C; Word 6/95
         // fcClx 0x160, lcbClx 0x164.
         let header_start = get32(0x34)?.saturating_add(get32(0x38)?);
         let headers = header_start..header_start.saturating_add(get32(0x3C)?);
-        let layout = if complex {
+        let layout = if complex && !word2 {
             let fc = u64::from(get32(0x160)?);
             Layout::Word6Complex { clx: fc..fc + u64::from(get32(0x164)?) }
         } else {
             Layout::Word6Simple { text: u64::from(get32(0x18)?)..u64::from(get32(0x1C)?) }
         };
-        return Ok(Fib { headers, layout });
+        return Ok(Fib { headers, layout, unread_edits: complex && word2 });
     }
     // FibBase (32 bytes), csw + fibRgW, cslw + fibRgLw, cbRgFcLcb + fibRgFcLcbBlob (2.5.1).
     let csw = usize::from(u16_at(fib, 32).ok_or(WordError::TruncatedFib)?);
@@ -103,7 +110,7 @@ fn parse_fib(fib: &[u8]) -> Result<Fib, WordError> {
     let fc = u64::from(get32(fc_lcb_at + 33 * 8)?);
     let lcb = u64::from(get32(fc_lcb_at + 33 * 8 + 4)?);
     let table = if flags & 0x0200 != 0 { "/1Table" } else { "/0Table" };
-    Ok(Fib { headers, layout: Layout::Word97 { table, clx: fc..fc + lcb } })
+    Ok(Fib { headers, layout: Layout::Word97 { table, clx: fc..fc + lcb }, unread_edits: false })
 }
 
 /// The pieces of a Clx ([MS-DOC] 2.9.38): Prc records (clxt 1) are skipped, then the Pcdt (clxt 2)
@@ -214,28 +221,82 @@ fn pieces<R: Read + Seek>(file: &mut cfb::CompoundFile<R>, layout: &Layout, cap:
     let (stream_name, clx, word97) = match layout {
         Layout::Word97 { table, clx } => (*table, clx, true),
         Layout::Word6Complex { clx } => ("/WordDocument", clx, false),
-        Layout::Word6Simple { text } => {
-            let cps = 0..u32::try_from(text.end.saturating_sub(text.start)).map_err(|_| WordError::BadPieceTable)?;
-            return Ok(vec![Piece { cps, offset: text.start, wide: false }]);
-        }
+        Layout::Word6Simple { text } => return simple_piece(text),
     };
     let mut stream = file.open_stream(stream_name).map_err(|_| WordError::Stream(stream_name))?;
     let len = stream.len();
+    clx_pieces(&mut stream, len, stream_name, clx, word97, cap)
+}
+
+/// The one 8-bit piece of a document saved in full.
+fn simple_piece(text: &Range<u64>) -> Result<Vec<Piece>, WordError> {
+    let cps = 0..u32::try_from(text.end.saturating_sub(text.start)).map_err(|_| WordError::BadPieceTable)?;
+    Ok(vec![Piece { cps, offset: text.start, wide: false }])
+}
+
+/// The pieces of the Clx at bytes `clx` of `stream` (`len` bytes), refusing one over `cap`.
+fn clx_pieces<S: Read + Seek>(
+    stream: &mut S,
+    len: u64,
+    stream_name: &'static str,
+    clx: &Range<u64>,
+    word97: bool,
+    cap: u64,
+) -> Result<Vec<Piece>, WordError> {
     if clx.end.saturating_sub(clx.start) > cap {
         return Err(WordError::Stream(stream_name));
     }
-    let bytes = read_range(&mut stream, len, clx.clone()).ok_or(WordError::Stream(stream_name))?;
+    let bytes = read_range(stream, len, clx.clone()).ok_or(WordError::Stream(stream_name))?;
     parse_clx(&bytes, word97)
 }
 
-/// Emits the text of a Word document: headers and footers, then everything else in CP order.
+/// Emits the text of a Word document in a compound file: headers and footers, then everything else
+/// in CP order.
 pub(super) fn read<R: Read + Seek>(file: &mut cfb::CompoundFile<R>, member: Option<&str>, ctx: &mut Ctx<'_, '_>) {
-    match text(file, ctx) {
-        Ok((text, damaged)) => {
-            if damaged {
+    let result = text(file, ctx);
+    report(result, member, ctx);
+}
+
+/// Emits the text of a Word 1.x, 2.0, 6.0 or 95 document that is not in a compound file: the whole
+/// content (`size` bytes) is its `WordDocument` stream.
+pub(super) fn read_unwrapped<R: Read + Seek>(reader: &mut R, size: u64, member: Option<&str>, ctx: &mut Ctx<'_, '_>) {
+    let result = unwrapped_text(reader, size, ctx);
+    report(result, member, ctx);
+}
+
+fn unwrapped_text<R: Read + Seek>(reader: &mut R, size: u64, ctx: &Ctx<'_, '_>) -> Result<Document, WordError> {
+    let head = read_range(reader, size, 0..size.min(4096)).ok_or(WordError::TruncatedFib)?;
+    let fib = parse_fib(&head)?;
+    let pieces = match &fib.layout {
+        Layout::Word6Simple { text } => simple_piece(text)?,
+        Layout::Word6Complex { clx } => {
+            clx_pieces(reader, size, "/WordDocument", clx, false, ctx.limits.max_member_bytes)?
+        }
+        // A Word 97 FIB names a table stream, which only a compound file holds.
+        Layout::Word97 { table, .. } => return Err(WordError::Stream(table)),
+    };
+    let budget = ctx.limits.max_text_bytes.saturating_sub(ctx.text);
+    Ok(assemble(reader, size, &fib, &pieces, budget))
+}
+
+/// A document's text, whether some pieces could not be read, and whether fast-saved edits were left.
+struct Document {
+    text: String,
+    damaged: bool,
+    unread_edits: bool,
+}
+
+/// Hands a document's text to the sink and says what was not read.
+fn report(result: Result<Document, WordError>, member: Option<&str>, ctx: &mut Ctx<'_, '_>) {
+    match result {
+        Ok(document) => {
+            if document.damaged {
                 ctx.mark(PartialReason::UnreadablePart);
             }
-            ctx.emit(&text, member);
+            if document.unread_edits {
+                ctx.mark(PartialReason::UnsupportedFormat);
+            }
+            ctx.emit(&document.text, member);
         }
         // A version this reader does not know is a format it does not read; anything else is damage.
         Err(WordError::Version(n_fib)) => {
@@ -249,23 +310,50 @@ pub(super) fn read<R: Read + Seek>(file: &mut cfb::CompoundFile<R>, member: Opti
     }
 }
 
-/// The document's text and whether some pieces could not be read.
-fn text<R: Read + Seek>(file: &mut cfb::CompoundFile<R>, ctx: &mut Ctx<'_, '_>) -> Result<(String, bool), WordError> {
+/// The text of the `WordDocument` stream of a compound file.
+fn text<R: Read + Seek>(file: &mut cfb::CompoundFile<R>, ctx: &Ctx<'_, '_>) -> Result<Document, WordError> {
     let head = super::ole::stream_head(file, "/WordDocument", 4096).ok_or(WordError::Stream("/WordDocument"))?;
     let fib = parse_fib(&head)?;
     let pieces = pieces(file, &fib.layout, ctx.limits.max_member_bytes)?;
     let budget = ctx.limits.max_text_bytes.saturating_sub(ctx.text);
     let mut stream = file.open_stream("/WordDocument").map_err(|_| WordError::Stream("/WordDocument"))?;
     let len = stream.len();
+    Ok(assemble(&mut stream, len, &fib, &pieces, budget))
+}
+
+/// The text of `pieces` of a `WordDocument` stream of `len` bytes: headers and footers first.
+fn assemble<S: Read + Seek>(stream: &mut S, len: u64, fib: &Fib, pieces: &[Piece], budget: u64) -> Document {
     let last = pieces.iter().map(|p| p.cps.end).max().unwrap_or(0);
     let mut out = String::new();
     let mut damaged = false;
     let headers = fib.headers.start.min(last)..fib.headers.end.min(last);
     for want in [headers.clone(), 0..headers.start, headers.end..last] {
-        damaged |= text_of(&mut stream, len, &pieces, want, budget, &mut out);
+        damaged |= text_of(stream, len, pieces, want, budget, &mut out);
         out.push('\n');
     }
-    Ok((out, damaged))
+    Document { text: out, damaged, unread_edits: fib.unread_edits }
+}
+
+/// Emits the text of a Windows Write or Word for DOS document: its header (128 bytes) holds
+/// `fcMac` at byte 14, the end of the 8-bit text that starts at byte 128. Text past the end of the
+/// content is a file cut short.
+pub(super) fn read_write<R: Read + Seek>(reader: &mut R, size: u64, member: Option<&str>, ctx: &mut Ctx<'_, '_>) {
+    const TEXT_START: u64 = 128;
+    let fc_mac = read_range(reader, size, 0..size.min(TEXT_START)).and_then(|h| u32_at(&h, 14)).map(u64::from);
+    let Some(fc_mac) = fc_mac.filter(|&end| end >= TEXT_START) else {
+        ctx.mark(PartialReason::Corrupt);
+        return;
+    };
+    if fc_mac > size {
+        ctx.mark(PartialReason::Truncated);
+    }
+    let budget = ctx.limits.max_text_bytes.saturating_sub(ctx.text);
+    let end = fc_mac.min(size).min(TEXT_START.saturating_add(budget));
+    let mut out = String::new();
+    if text_of(reader, size, &simple_piece(&(TEXT_START..end)).unwrap_or_default(), 0..u32::MAX, budget, &mut out) {
+        ctx.mark(PartialReason::UnreadablePart);
+    }
+    ctx.emit(&out, member);
 }
 
 #[cfg(test)]
@@ -346,8 +434,18 @@ mod tests {
         word6[0x3C..0x40].copy_from_slice(&5u32.to_le_bytes());
         assert_eq!(
             parse_fib(&word6),
-            Ok(Fib { headers: 0x40..0x45, layout: Layout::Word6Simple { text: 0x300..0x340 } })
+            Ok(Fib { headers: 0x40..0x45, layout: Layout::Word6Simple { text: 0x300..0x340 }, unread_edits: false })
         );
+        // Word 2.0 (nFib 45) keeps the same fields; saved fast, its edits are not read.
+        let mut word2 = word6.clone();
+        word2[2..4].copy_from_slice(&45u16.to_le_bytes());
+        word2[0x0A] = 0x04;
+        assert_eq!(
+            parse_fib(&word2),
+            Ok(Fib { headers: 0x40..0x45, layout: Layout::Word6Simple { text: 0x300..0x340 }, unread_edits: true })
+        );
+        word2[2..4].copy_from_slice(&20u16.to_le_bytes());
+        assert_eq!(parse_fib(&word2), Err(WordError::Version(20)));
         // Word 97: csw 14, cslw 22, 1Table, fcClx 0x1000, lcbClx 0x20.
         let mut fib = vec![0u8; 1024];
         fib[2..4].copy_from_slice(&0xC1u16.to_le_bytes());
@@ -360,7 +458,11 @@ mod tests {
         fib[0x1A6..0x1AA].copy_from_slice(&0x20u32.to_le_bytes());
         assert_eq!(
             parse_fib(&fib),
-            Ok(Fib { headers: 100..107, layout: Layout::Word97 { table: "/1Table", clx: 0x1000..0x1020 } })
+            Ok(Fib {
+                headers: 100..107,
+                layout: Layout::Word97 { table: "/1Table", clx: 0x1000..0x1020 },
+                unread_edits: false
+            })
         );
         assert_eq!(parse_fib(&fib[..100]), Err(WordError::TruncatedFib));
     }

@@ -309,7 +309,7 @@ impl<'s, 'k> Ctx<'s, 'k> {
 pub type LabelNames = std::collections::HashMap<String, String>;
 
 /// The format names [`Extracted::format`] takes.
-const FORMATS: [&str; 26] = [
+const FORMATS: [&str; 27] = [
     "text",
     "docx",
     "xlsx",
@@ -327,6 +327,7 @@ const FORMATS: [&str; 26] = [
     "msg",
     "tnef",
     "doc",
+    "wri",
     "xls",
     "ppt",
     "ole",
@@ -340,7 +341,7 @@ const FORMATS: [&str; 26] = [
 
 /// The format name spelled `name` (for results that crossed from a worker process).
 pub fn format_named(name: &str) -> &'static str {
-    FORMATS.iter().find(|f| **f == name).copied().unwrap_or("unknown")
+    FORMATS.iter().chain(&sniff::UNREAD_FORMATS).find(|f| **f == name).copied().unwrap_or("unknown")
 }
 
 /// The first bytes of a file and what they say it is.
@@ -371,6 +372,8 @@ impl Sniffed {
                 | ContentKind::Email
                 | ContentKind::Tnef
                 | ContentKind::Mailbox
+                | ContentKind::WordLegacy
+                | ContentKind::Write
         )
     }
 }
@@ -387,6 +390,7 @@ impl Sniffed {
                 | ContentKind::KeePass
                 | ContentKind::OpenPgp
                 | ContentKind::Rar(_)
+                | ContentKind::Unsupported(_)
         )
     }
 }
@@ -487,6 +491,18 @@ fn read_content<R: Read + Seek>(
             "tnef"
         }
         ContentKind::CompoundFile => ole::read(reader, member, depth, ctx),
+        ContentKind::WordLegacy => {
+            doc::read_unwrapped(reader, size, member, ctx);
+            "doc"
+        }
+        ContentKind::Write => {
+            doc::read_write(reader, size, member, ctx);
+            "wri"
+        }
+        ContentKind::Unsupported(name) => {
+            ctx.mark(PartialReason::UnsupportedFormat);
+            name
+        }
         ContentKind::Pdf => pdf::read(reader, size, ctx),
         ContentKind::Gzip | ContentKind::Tar => stream::read(reader, kind, member, depth, ctx),
         ContentKind::SevenZip => stream::seven_zip(reader, member, depth, ctx),

@@ -6,8 +6,8 @@
 //! FIB, Excel's FILEPASS record, PowerPoint's CurrentUser token); unencrypted ones are read: Word
 //! text by its piece table (`doc.rs`), PowerPoint text atoms (`ppt.rs`), Excel sheets record by
 //! record (`xls.rs`), messages by their property streams (`msg.rs`). The summary properties of every
-//! compound file come first (`olps.rs`): markings live there. Visio and Publisher files are
-//! recognised but their text is not read, and say so.
+//! compound file come first (`olps.rs`): markings live there. Visio, Publisher, Works and
+//! StarOffice files are recognised but their text is not read, and say so.
 
 use std::io::{Read, Seek};
 use std::path::Path;
@@ -66,8 +66,12 @@ pub(super) fn read<R: Read + Seek>(
         msg::read(&mut file, Path::new("/"), member, depth, ctx);
         return "msg";
     }
-    // Visio drawings and Publisher publications hold text this reader does not extract.
-    if file.exists("/VisioDocument") || file.exists("/Quill") {
+    // Documents whose text this reader does not extract: Visio drawings, Publisher publications,
+    // Works word-processor files (`MatOST`; `MN0` in Works 3/4) and spreadsheets (`WksSSWorkBook`,
+    // with no BIFF8 `Workbook` beside it), StarOffice 5 text and sheets.
+    const UNREAD: [&str; 7] =
+        ["/VisioDocument", "/Quill", "/MatOST", "/MN0", "/WksSSWorkBook", "/StarWriterDocument", "/StarCalcDocument"];
+    if UNREAD.iter().any(|name| file.exists(name)) {
         ctx.mark(PartialReason::UnsupportedFormat);
     }
     "ole"

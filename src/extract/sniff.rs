@@ -48,6 +48,15 @@ pub enum ContentKind {
     KeePass,
     /// OpenPGP data (binary packets or ASCII armour).
     OpenPgp,
+    /// A Word for Windows 1.x, 2.0, 6.0 or 95 document that is not inside a compound file: its
+    /// file information block starts the file.
+    WordLegacy,
+    /// A Windows Write or Word for DOS document: a 128-byte header, then the text.
+    Write,
+    /// A document format recognised by its header whose text no reader here extracts (named):
+    /// WordPerfect, Lotus Word Pro, Word for Macintosh, ClarisWorks/AppleWorks, Lotus 1-2-3,
+    /// Excel 2.x-4.0, Hangul. Reported `unsupported_format`, never clean.
+    Unsupported(&'static str),
     /// Not text and no reader for it: executables, images, media.
     Binary,
 }
@@ -153,9 +162,55 @@ fn sniff_magic(head: &[u8]) -> Option<ContentKind> {
         _ if head.starts_with(b"age-encryption.org/v1\n") => ContentKind::Age,
         _ if pdf_header_offset(head).is_some() => ContentKind::Pdf,
         _ if head.len() >= 262 && &head[257..262] == b"ustar" => ContentKind::Tar,
-        _ => return None,
+        _ if is_legacy_word(head) => ContentKind::WordLegacy,
+        // Write 3.0 and Word for DOS: wIdent 0xBE31 (0xBE32 with OLE objects), dty 0, wTool 0xAB00.
+        [0x31 | 0x32, 0xBE, 0, 0, 0, 0xAB, ..] => ContentKind::Write,
+        _ => return sniff_unread_document(head).map(ContentKind::Unsupported),
     };
     Some(kind)
+}
+
+/// A Word for Windows FIB at byte 0 outside a compound file: wIdent 0xA59B (Word 1.x) or 0xA5DB
+/// (Word 2.0) with their nFib (33 to 45), or 0xA5DC with Word 6/95's (101 to 105), and a text range
+/// `fcMin..fcMac` (0x18, 0x1C) that starts after the FIB. Two magic bytes alone are too weak.
+fn is_legacy_word(head: &[u8]) -> bool {
+    let u16_at = |at: usize| head.get(at..at + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
+    let u32_at = |at: usize| head.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let versions = match u16_at(0) {
+        Some(0xA59B | 0xA5DB) => 33..=45,
+        Some(0xA5DC) => 101..=105,
+        _ => return false,
+    };
+    let (Some(n_fib), Some(fc_min), Some(fc_mac)) = (u16_at(2), u32_at(0x18), u32_at(0x1C)) else {
+        return false;
+    };
+    versions.contains(&n_fib) && fc_min >= 0x20 && fc_min <= fc_mac
+}
+
+/// The names [`ContentKind::Unsupported`] takes.
+pub const UNREAD_FORMATS: [&str; 7] =
+    ["wordperfect", "word-mac", "lotus123", "xls-biff2-4", "wordpro", "appleworks", "hwp"];
+
+/// Word-processor and spreadsheet formats staff may still keep from before Office 97, named by
+/// their documented headers (the file(1) magic database).
+fn sniff_unread_document(head: &[u8]) -> Option<&'static str> {
+    let name = match head {
+        // WordPerfect 5.0 and later: `\xFFWPC`, then product type 1 and file type 10 at bytes 8 and 9.
+        [0xFF, b'W', b'P', b'C', _, _, _, _, 1, 10, ..] => "wordperfect",
+        [0xFE, 0x32 | 0x34, 0, 0, ..] | [0xFE, 0x37, 0, 0x1C | 0x23, ..] => "word-mac",
+        [0, 0, 2, 0, 6, 4, 6, 0, ..] | [0, 0, 0x1A, 0, 0 | 2 | 3, 0x10, 4, 0, ..] => "lotus123",
+        // Excel 2.x-4.0 outside a compound file: a BOF record (0x0009, 0x0209, 0x0409) of a
+        // worksheet (dt 0x0010) or a 4.0 workbook (dt 0x0100).
+        [0x09, 0x00 | 0x02 | 0x04, 4 | 6, 0, _, _, 0x10, 0x00, ..] | [0x09, 0x04, 6, 0, _, _, 0x00, 0x01, ..] => {
+            "xls-biff2-4"
+        }
+        _ if head.starts_with(b"WordPro\0") || head.starts_with(b"WordPro\r\xFB") => "wordpro",
+        // ClarisWorks/AppleWorks: a version byte, then `BOBO` at 4.
+        [1..=10, _, _, _, b'B', b'O', b'B', b'O', ..] => "appleworks",
+        _ if head.starts_with(b"HWP Document File") => "hwp",
+        _ => return None,
+    };
+    Some(name)
 }
 
 /// PDF readers accept `%PDF-` anywhere in the first kilobyte.
@@ -324,5 +379,41 @@ mod tests {
         tar[..8].copy_from_slice(b"file.txt");
         tar[257..262].copy_from_slice(b"ustar");
         assert_eq!(sniff(&tar), ContentKind::Tar);
+    }
+
+    /// A header padded with zeros to the size sniffing reads.
+    fn header(start: &[u8]) -> Vec<u8> {
+        let mut head = start.to_vec();
+        head.resize(512, 0);
+        head
+    }
+
+    #[test]
+    fn pre_office_97_documents_are_recognised_not_binary() {
+        let mut word2 = header(b"\xdb\xa5\x2d\x00");
+        word2[0x18..0x20].copy_from_slice(&[0x80, 1, 0, 0, 0x33, 0x18, 0, 0]);
+        assert_eq!(sniff(&word2), ContentKind::WordLegacy);
+        let mut word6 = word2.clone();
+        word6[..4].copy_from_slice(b"\xdc\xa5\x65\x00");
+        assert_eq!(sniff(&word6), ContentKind::WordLegacy);
+        // The magic with a FIB whose text range makes no sense is not Word.
+        word2[0x1C..0x20].copy_from_slice(&[0, 0, 0, 0]);
+        assert_ne!(sniff(&word2), ContentKind::WordLegacy);
+        assert_eq!(sniff(&header(b"\x31\xbe\x00\x00\x00\xab")), ContentKind::Write);
+        let wordperfect = header(b"\xffWPC\x10\x00\x00\x00\x01\x0a\x02\x01");
+        assert_eq!(sniff(&wordperfect), ContentKind::Unsupported("wordperfect"));
+        assert_eq!(sniff(&header(b"\xfe\x37\x00\x23")), ContentKind::Unsupported("word-mac"));
+        assert_eq!(sniff(&header(b"WordPro\x00")), ContentKind::Unsupported("wordpro"));
+        assert_eq!(sniff(&header(b"\x00\x00\x02\x00\x06\x04\x06\x00")), ContentKind::Unsupported("lotus123"));
+        assert_eq!(sniff(&header(b"\x09\x04\x06\x00\x00\x00\x10\x00")), ContentKind::Unsupported("xls-biff2-4"));
+        assert_eq!(sniff(&header(b"\x06\x07\xe1\x00BOBO")), ContentKind::Unsupported("appleworks"));
+        assert_eq!(sniff(b"HiyaBOBO and friends"), ContentKind::Text(UTF_8));
+        let unread = [&wordperfect, b"\xfe\x37\x00\x23".as_slice(), b"WordPro\x00", b"\x06\x07\xe1\x00BOBO"];
+        for head in unread {
+            let ContentKind::Unsupported(name) = sniff(&header(head)) else { panic!("{head:?}") };
+            assert!(UNREAD_FORMATS.contains(&name), "{name} crosses from a worker by name");
+        }
+        // A WordPerfect printer file is not a document.
+        assert_eq!(sniff(&header(b"\xffWPC\x10\x00\x00\x00\x01\x10")), ContentKind::Binary);
     }
 }

@@ -528,7 +528,7 @@ fn show(bytes: &[u8], state: &mut State<'_>, page: &mut Page) {
     };
     state.tm = Matrix::translation(advance, 0.0).times(&state.tm);
     let end = state.origin();
-    let text = text.replace('\0', "");
+    let text = expand_ligatures(&text.replace('\0', ""));
     if text.is_empty() {
         return;
     }
@@ -775,6 +775,25 @@ impl<'d> Font<'d> {
     }
 }
 
+/// Typographic ligatures (U+FB00 to U+FB06) as the letters they join, as pdftotext gives them: a
+/// `ToUnicode` map that names the fi glyph `ﬁ` would otherwise hide "Conﬁdential" and "ﬁnal written
+/// warning" from the detectors.
+fn expand_ligatures(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\u{FB00}' => out.push_str("ff"),
+            '\u{FB01}' => out.push_str("fi"),
+            '\u{FB02}' => out.push_str("fl"),
+            '\u{FB03}' => out.push_str("ffi"),
+            '\u{FB04}' => out.push_str("ffl"),
+            '\u{FB05}' | '\u{FB06}' => out.push_str("st"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The UTF-16 of `code`, `len` bytes long, in a `ToUnicode` map. The font's encoding decides how
 /// long codes are, not the map: Acrobat Distiller writes maps for one-byte codes with a two-byte
 /// code space (`<0000> <FFFF>`), others write a font's two-byte codes as one-byte entries (`<24>`),
@@ -922,6 +941,15 @@ mod tests {
 
     fn placed(end: (f32, f32)) -> Placed {
         Placed { end, direction: (1.0, 0.0), size: 10.0 }
+    }
+
+    #[test]
+    fn ligatures_become_their_letters() {
+        assert_eq!(
+            expand_ligatures("Con\u{FB01}dential \u{FB01}nal written warning"),
+            "Confidential final written warning"
+        );
+        assert_eq!(expand_ligatures("o\u{FB03}ce \u{FB02}avor"), "office flavor");
     }
 
     #[test]
