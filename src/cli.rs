@@ -1,7 +1,29 @@
 //! What both binaries set up the same way before any work: logging to stderr and a panic hook
-//! that never prints a panic's message (it could quote file content). Not a pipeline stage.
+//! that never prints a panic's message (it could quote file content); and the exit statuses
+//! they share. Not a pipeline stage.
 
 use std::io::{self, IsTerminal, Write};
+
+/// The exit status of both programs, as their `--help` documents it. `dlp-agent` ends `Clean`
+/// or `Fatal`; the other two are `dlp-scan`'s verdicts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: no violation (`dlp-scan`), stopped cleanly (`dlp-agent`), or a valid configuration
+    /// (`--check-config`).
+    Clean = 0,
+    /// 1: at least one violation (`dlp-scan`).
+    Violations = 1,
+    /// 2: a fatal error: bad arguments or configuration, or a failure at start.
+    Fatal = 2,
+    /// 3: with `--fail-on-incomplete`, some file could not be fully scanned (`dlp-scan`).
+    Incomplete = 3,
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(exit: Exit) -> Self {
+        std::process::ExitCode::from(exit as u8)
+    }
+}
 
 /// Logs to stderr at the level in `DLP_SCAN_LOG` (`error`, `warn`, `info`, `debug`, `trace`), or
 /// `default` (`dlp-scan`: warnings, so a report is not cluttered; `dlp-agent`: info, so the

@@ -32,6 +32,61 @@ use crate::classify::{Category, Classification, BULK_DISTINCT};
 use crate::detect::DetectorClass;
 use crate::extract::Encryption;
 
+/// The policy's rules, a closed set: configuration that names a rule (`rules.disabled`,
+/// `[rules.severity]`, `[[allow]] rules`) is checked against it at start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Rule {
+    /// `unlabelled_highly_confidential`.
+    UnlabelledHighlyConfidential,
+    /// `highly_confidential_in_unmanaged_cloud`.
+    HighlyConfidentialInUnmanagedCloud,
+    /// `unencrypted_confidential_in_unmanaged_cloud`.
+    UnencryptedConfidentialInUnmanagedCloud,
+    /// `unencrypted_confidential_on_removable`.
+    UnencryptedConfidentialOnRemovable,
+    /// `weak_encryption`.
+    WeakEncryption,
+    /// `stale_confidential_in_unmanaged_cloud`.
+    StaleConfidentialInUnmanagedCloud,
+    /// `credential_exposed`.
+    CredentialExposed,
+    /// `key_stored_with_data`.
+    KeyStoredWithData,
+}
+
+impl Rule {
+    /// Every rule.
+    pub const ALL: [Rule; 8] = [
+        Rule::UnlabelledHighlyConfidential,
+        Rule::HighlyConfidentialInUnmanagedCloud,
+        Rule::UnencryptedConfidentialInUnmanagedCloud,
+        Rule::UnencryptedConfidentialOnRemovable,
+        Rule::WeakEncryption,
+        Rule::StaleConfidentialInUnmanagedCloud,
+        Rule::CredentialExposed,
+        Rule::KeyStoredWithData,
+    ];
+
+    /// The stable id records carry (SIEM searches depend on it).
+    pub const fn id(self) -> &'static str {
+        match self {
+            Rule::UnlabelledHighlyConfidential => "unlabelled_highly_confidential",
+            Rule::HighlyConfidentialInUnmanagedCloud => "highly_confidential_in_unmanaged_cloud",
+            Rule::UnencryptedConfidentialInUnmanagedCloud => "unencrypted_confidential_in_unmanaged_cloud",
+            Rule::UnencryptedConfidentialOnRemovable => "unencrypted_confidential_on_removable",
+            Rule::WeakEncryption => "weak_encryption",
+            Rule::StaleConfidentialInUnmanagedCloud => "stale_confidential_in_unmanaged_cloud",
+            Rule::CredentialExposed => "credential_exposed",
+            Rule::KeyStoredWithData => "key_stored_with_data",
+        }
+    }
+
+    /// The rule with this id.
+    pub fn from_id(id: &str) -> Option<Rule> {
+        Rule::ALL.into_iter().find(|r| r.id() == id)
+    }
+}
+
 /// Where a file lives, as the policy sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -171,10 +226,10 @@ pub struct Violation {
 /// a recorded reason.
 #[derive(Debug, Clone)]
 pub struct RulesConfig {
-    /// Rule ids that never fire.
-    pub disabled: Vec<String>,
-    /// Rule ids given another severity.
-    pub severity: Vec<(String, Severity)>,
+    /// Rules that never fire.
+    pub disabled: Vec<Rule>,
+    /// Rules given another severity.
+    pub severity: Vec<(Rule, Severity)>,
     /// Days after which confidential content in an unmanaged cloud folder is stale.
     pub retention_days: u64,
     /// Paths whose violations are suppressed (and counted as such), with the reason.
@@ -187,7 +242,7 @@ pub struct PathAllowance {
     /// Paths it applies to.
     pub glob: globset::GlobMatcher,
     /// Only these rules (all when empty).
-    pub rules: Vec<String>,
+    pub rules: Vec<Rule>,
     /// Why, recorded in the summary.
     pub reason: String,
 }
@@ -205,16 +260,16 @@ pub struct Tuned {
 pub fn apply_rules_config(violations: Vec<Violation>, path: &std::path::Path, config: &RulesConfig) -> Tuned {
     let mut tuned = Tuned::default();
     for mut v in violations {
-        if config.disabled.iter().any(|d| d == v.rule) {
+        if config.disabled.iter().any(|d| d.id() == v.rule) {
             continue;
         }
-        if let Some((_, severity)) = config.severity.iter().find(|(r, _)| r == v.rule) {
+        if let Some((_, severity)) = config.severity.iter().find(|(r, _)| r.id() == v.rule) {
             v.severity = *severity;
         }
         let allowance = config
             .allow
             .iter()
-            .find(|a| a.glob.is_match(path) && (a.rules.is_empty() || a.rules.iter().any(|r| r == v.rule)));
+            .find(|a| a.glob.is_match(path) && (a.rules.is_empty() || a.rules.iter().any(|r| r.id() == v.rule)));
         match allowance {
             Some(a) => tuned.suppressed.push((v.rule, a.reason.clone())),
             None => tuned.violations.push(v),
@@ -224,7 +279,7 @@ pub fn apply_rules_config(violations: Vec<Violation>, path: &std::path::Path, co
 }
 
 /// The id of the rule that spans files (see `key_stored_with_data`).
-pub const KEY_STORED_WITH_DATA: &str = "key_stored_with_data";
+pub const KEY_STORED_WITH_DATA: &str = Rule::KeyStoredWithData.id();
 
 /// The rule that spans files: a password or private key stored in the same unmanaged cloud folder
 /// or removable volume as an encrypted file, which it may well unlock.
@@ -242,7 +297,7 @@ pub fn evaluate(file: &FileFacts<'_>) -> Vec<Violation> {
     let mut violations = Vec::new();
     if file.classification.category == Category::HighlyConfidential && !file.classification.marked_highly_confidential {
         violations.push(Violation {
-            rule: "unlabelled_highly_confidential",
+            rule: Rule::UnlabelledHighlyConfidential.id(),
             severity: Severity::Medium,
             reason: "the content is highly confidential (e.g. patient-level health data) but carries no Highly Confidential marking".to_string(),
             remediation: "apply the Highly Confidential sensitivity label, or mark the header and footer",
@@ -268,7 +323,7 @@ pub fn evaluate(file: &FileFacts<'_>) -> Vec<Violation> {
     if highly_confidential_in_cloud {
         let how = if encrypted_at_rest { "encrypted" } else { "unencrypted" };
         violations.push(Violation {
-            rule: "highly_confidential_in_unmanaged_cloud",
+            rule: Rule::HighlyConfidentialInUnmanagedCloud.id(),
             severity: Severity::Critical,
             reason: format!("highly confidential material is stored ({how}) in {place}"),
             remediation: "move it to the university's managed storage (OneDrive/SharePoint) and delete this copy",
@@ -276,9 +331,9 @@ pub fn evaluate(file: &FileFacts<'_>) -> Vec<Violation> {
     }
     if category >= Category::Confidential && !encrypted_at_rest && !highly_confidential_in_cloud {
         let rule = if file.location.kind == LocationKind::Removable {
-            "unencrypted_confidential_on_removable"
+            Rule::UnencryptedConfidentialOnRemovable.id()
         } else {
-            "unencrypted_confidential_in_unmanaged_cloud"
+            Rule::UnencryptedConfidentialInUnmanagedCloud.id()
         };
         violations.push(Violation {
             rule,
@@ -290,7 +345,7 @@ pub fn evaluate(file: &FileFacts<'_>) -> Vec<Violation> {
     if file.encryption.encrypted && file.encryption.strong == Some(false) {
         let scheme = file.encryption.method.unwrap_or("encryption");
         violations.push(Violation {
-            rule: "weak_encryption",
+            rule: Rule::WeakEncryption.id(),
             severity: Severity::Medium,
             reason: format!("the file in {place} is protected with {scheme}, which is not AES-256"),
             remediation:
@@ -300,7 +355,7 @@ pub fn evaluate(file: &FileFacts<'_>) -> Vec<Violation> {
     let stale = file.age_days.is_some_and(|d| d > file.retention_days);
     if stale && category >= Category::Confidential && file.location.kind == LocationKind::UnmanagedCloud {
         violations.push(Violation {
-            rule: "stale_confidential_in_unmanaged_cloud",
+            rule: Rule::StaleConfidentialInUnmanagedCloud.id(),
             severity: Severity::Low,
             reason: format!(
                 "confidential content in {place} has not been modified for over {} days",
@@ -311,7 +366,7 @@ pub fn evaluate(file: &FileFacts<'_>) -> Vec<Violation> {
     }
     if file.detector_classes.contains(&DetectorClass::Credential) {
         violations.push(Violation {
-            rule: "credential_exposed",
+            rule: Rule::CredentialExposed.id(),
             severity: Severity::High,
             reason: format!("a password or private key is stored in {place}"),
             remediation: "remove it and change the password or replace the key; keep secrets in a password manager",
@@ -441,12 +496,20 @@ mod tests {
     }
 
     #[test]
+    fn rule_ids_are_distinct_and_name_their_rule() {
+        for rule in Rule::ALL {
+            assert_eq!(Rule::from_id(rule.id()), Some(rule));
+        }
+        assert_eq!(Rule::from_id("weak_encryptoin"), None);
+    }
+
+    #[test]
     fn rules_can_be_disabled_regraded_and_allowed_by_path() {
         let v =
             |rule: &'static str| Violation { rule, severity: Severity::High, reason: String::new(), remediation: "" };
         let config = RulesConfig {
-            disabled: vec!["weak_encryption".into()],
-            severity: vec![("credential_exposed".into(), Severity::Critical)],
+            disabled: vec![Rule::WeakEncryption],
+            severity: vec![(Rule::CredentialExposed, Severity::Critical)],
             retention_days: 365,
             allow: vec![PathAllowance {
                 glob: globset::Glob::new("**/Dropbox/Published/**").unwrap().compile_matcher(),

@@ -6,8 +6,8 @@
 //! a file of ours opened again is narrowed if an older version or an administrator left it
 //! wider. A file or folder owned by someone else is left as it is.
 //!
-//! On Windows modes do not apply: what we create inherits the access control list of its folder
-//! (`%ProgramData%\dlp-scan`); see `platform`.
+//! On Windows modes do not apply: folders we create, and files we write, get an access control
+//! list of their own naming only SYSTEM, Administrators and their owner (`platform::make_private`).
 
 use std::fs::{self, File, OpenOptions, Permissions};
 use std::io;
@@ -51,10 +51,14 @@ pub fn own_dir(dir: &Path, mode: u32) -> io::Result<()> {
     set_mode(dir, mode)
 }
 
-/// Gives an existing file or folder of ours `mode`; one that does not exist is no error.
+/// Gives an existing file or folder of ours `mode` (on Windows, a private access list); one that
+/// does not exist is no error.
 pub fn set_mode(path: &Path, mode: u32) -> io::Result<()> {
     match fs::metadata(path) {
-        Ok(meta) => set_mode_if_ours(&meta, mode, |m| fs::set_permissions(path, m)),
+        Ok(meta) => {
+            set_mode_if_ours(&meta, mode, |m| fs::set_permissions(path, m))?;
+            platform::make_private(path)
+        }
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(e),
     }
@@ -70,10 +74,12 @@ pub fn create_new_file(path: &Path) -> io::Result<File> {
     open_with(OpenOptions::new().read(true).write(true).create_new(true), path, FILE_MODE)
 }
 
-/// Opens `path` with `options` (which create it with `mode`), then gives a file of ours `mode`.
+/// Opens `path` with `options` (which create it with `mode`), then gives a file of ours `mode`
+/// (on Windows, a private access list).
 pub fn open_with(options: &mut OpenOptions, path: &Path, mode: u32) -> io::Result<File> {
     let file = platform::with_mode(options, mode).open(path)?;
     set_mode_if_ours(&file.metadata()?, mode, |m| file.set_permissions(m))?;
+    platform::make_private(path)?;
     Ok(file)
 }
 

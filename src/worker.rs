@@ -130,7 +130,7 @@ impl Workers {
     fn spawn(&self, version: &str) -> Result<Worker, FileError> {
         let mut command = Command::new(&self.command.program);
         command.args(&self.command.args).stdout(Stdio::piped()).stderr(Stdio::null());
-        let (mut child, requests) = platform::spawn_worker(&mut command)?;
+        let (mut child, requests) = platform::spawn_worker(&mut command, self.command.settings.memory)?;
         let stdout = child.stdout.take().ok_or_else(|| std::io::Error::other("worker has no stdout"))?;
         let (send, answers) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -161,19 +161,10 @@ struct Ready {
     ready: String,
 }
 
-/// When this process was started as a parser worker (`PROGRAM --internal-worker`), serves as
-/// one and returns its exit status; otherwise `None`. Both binaries call this first.
-pub fn serve_if_asked() -> Option<u8> {
-    let mut args = std::env::args_os().skip(1);
-    if args.next().is_some_and(|a| a == WORKER_FLAG) {
-        return Some(worker_main());
-    }
-    None
-}
-
-/// The worker process's `main`: settings from the parent, a confined scanner, then descriptors
-/// in and answers out until the parent closes the socket. Returns the exit status.
-fn worker_main() -> u8 {
+/// The worker process's `main` (a binary started with [`WORKER_FLAG`], which its argument parser
+/// knows): settings from the parent, a confined scanner, then descriptors in and answers out
+/// until the parent closes the socket. Returns the exit status.
+pub fn worker_main() -> u8 {
     let mut requests = WorkerInput::from_stdin();
     let Ok(settings) = read_settings(&mut requests) else {
         return 2;

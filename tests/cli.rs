@@ -356,6 +356,45 @@ fn a_bad_config_fails_at_start_with_file_and_line() {
     assert!(stderr.contains("max_file_sise"), "{stderr}");
 }
 
+/// Each file in `tests/data/config-invalid` is a bad configuration whose first line is
+/// `# expect: LINE:COLUMN: MESSAGE`; `--check-config` must fail with exactly that, at that place.
+#[test]
+fn invalid_configurations_fail_with_their_exact_message() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/config-invalid");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert!(files.len() >= 20, "{} files", files.len());
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let expected = text.lines().next().and_then(|l| l.strip_prefix("# expect: ")).expect("a `# expect:` line");
+        let out = Command::new(env!("CARGO_BIN_EXE_dlp-scan"))
+            .arg("--config")
+            .arg(&file)
+            .arg("--check-config")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", file.display());
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            format!("dlp-scan: configuration: {}:{expected}\n", file.display()),
+        );
+    }
+}
+
+#[test]
+fn check_config_says_a_valid_configuration_is_valid() {
+    let t = Tree::new();
+    let cfg = t.dir.path().join("good.toml");
+    std::fs::write(&cfg, "[rules]\ndisabled = [\"weak_encryption\"]\n[detectors]\ndisabled = [\"uk_postcode\"]\n")
+        .unwrap();
+    let out = t.command().arg("--config").arg(&cfg).arg("--check-config").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("dlp-scan: {}: the configuration is valid\n", cfg.display())
+    );
+}
+
 #[test]
 fn user_detectors_are_loaded_and_a_malformed_one_fails_with_its_line() {
     let t = Tree::new();

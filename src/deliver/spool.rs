@@ -33,12 +33,11 @@ use crate::private::{self, DIR_MODE, FILE_MODE};
 const SEGMENT_BYTES: u64 = 8 << 20;
 
 /// What a full spool does with a new event (`[delivery] spool_full`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SpoolFull {
-    /// Make room by dropping the oldest undelivered events (the default: the newest say most
-    /// about the laptop now).
-    #[default]
+    /// Make room by dropping the oldest undelivered events (the default, in `config/default.toml`:
+    /// the newest say most about the laptop now).
     DropOldest,
     /// Keep what is spooled and drop the new event.
     DropNewest,

@@ -45,11 +45,15 @@ fn bad(path: &Path, what: impl std::fmt::Display) -> DeliveryError {
     DeliveryError::Tls(format!("{}: {what}", path.display()))
 }
 
+/// Reads one of our TLS files (certificates, key) whole, capped: they are small, and a file that
+/// is not must not take the program's memory.
+fn read_capped(path: &Path) -> Result<Vec<u8>, DeliveryError> {
+    crate::fsutil::read_small_bytes(path).map_err(|e| bad(path, e))
+}
+
 fn certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, DeliveryError> {
-    let certs: Vec<_> = CertificateDer::pem_file_iter(path)
-        .map_err(|e| bad(path, e))?
-        .collect::<Result<_, _>>()
-        .map_err(|e| bad(path, e))?;
+    let pem = read_capped(path)?;
+    let certs: Vec<_> = CertificateDer::pem_slice_iter(&pem).collect::<Result<_, _>>().map_err(|e| bad(path, e))?;
     if certs.is_empty() {
         return Err(bad(path, "no PEM certificate in the file"));
     }
@@ -72,7 +76,7 @@ impl TlsFiles {
         let client = match (&self.client_cert, &self.client_key) {
             (Some(cert), Some(key)) => {
                 let chain = certificates(cert)?;
-                let key_pem = std::fs::read(key).map_err(|e| bad(key, e))?;
+                let key_pem = read_capped(key)?;
                 let parsed = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| bad(key, e))?;
                 Some(ClientIdentity { chain, key: Arc::new(parsed), key_pem: Arc::new(key_pem) })
             }
@@ -102,5 +106,20 @@ impl TlsMaterial {
             None => builder.with_no_client_auth(),
         };
         Ok(Arc::new(config))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_oversized_certificate_file_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.pem");
+        std::fs::write(&big, vec![b'A'; 5 << 20]).unwrap();
+        let ca = TlsFiles { ca_file: Some(big.clone()), ..TlsFiles::default() };
+        let Err(err) = ca.load() else { panic!("an oversized CA file is refused") };
+        assert_eq!(err.to_string(), format!("TLS: {}: file is larger than 4 MiB", big.display()));
     }
 }

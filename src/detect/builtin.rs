@@ -55,6 +55,11 @@ pub(crate) const EMBEDDED: &[(&str, &str)] = &[
     ("uk_utr.toml", include_str!("../../detectors/uk_utr.toml")),
 ];
 
+/// The ids of the embedded detectors: their file names without `.toml`, which each id must equal.
+pub(crate) fn embedded_ids() -> impl Iterator<Item = &'static str> {
+    EMBEDDED.iter().map(|(name, _)| name.strip_suffix(".toml").unwrap_or(name))
+}
+
 /// Parses the embedded detector files.
 pub(crate) fn embedded_sources() -> Result<Vec<DetectorSource>, ConfigError> {
     EMBEDDED

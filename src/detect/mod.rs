@@ -17,7 +17,7 @@
 //! Detection does no I/O and cannot fail on its input. It does not know about files, formats or
 //! policy: `extract` feeds it text, `classify` weighs what it found.
 
-mod builtin;
+pub(crate) mod builtin;
 mod compile;
 mod context;
 pub mod finding;

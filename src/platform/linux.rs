@@ -18,6 +18,22 @@ pub(super) fn no_atime() -> OFlags {
     OFlags::NOATIME
 }
 
+/// Opens a folder on the way to a file as a place in the tree only (`O_PATH`): no permission to
+/// read it is needed.
+pub(super) fn folder_only() -> OFlags {
+    OFlags::PATH
+}
+
+/// A request to a worker never raises SIGPIPE when the worker is gone (`MSG_NOSIGNAL`).
+pub(super) fn send_flags() -> rustix::net::SendFlags {
+    rustix::net::SendFlags::NOSIGNAL
+}
+
+/// A received descriptor is closed on exec (`MSG_CMSG_CLOEXEC`).
+pub(super) fn receive_flags() -> rustix::net::RecvFlags {
+    rustix::net::RecvFlags::CMSG_CLOEXEC
+}
+
 /// Resolves `relative` below `root` with no symbolic link: one `openat2` with
 /// `RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS`, or one `openat(O_NOFOLLOW)` per component on kernels
 /// before 5.6.

@@ -17,6 +17,24 @@ pub(super) fn no_atime() -> OFlags {
     OFlags::empty()
 }
 
+/// There is no `O_PATH`: a folder on the way to a file is opened read-only (the agent runs as
+/// root).
+pub(super) fn folder_only() -> OFlags {
+    OFlags::RDONLY
+}
+
+/// There is no `MSG_NOSIGNAL`: Rust programs ignore SIGPIPE, so a request to a worker that is
+/// gone fails with `EPIPE` instead.
+pub(super) fn send_flags() -> rustix::net::SendFlags {
+    rustix::net::SendFlags::empty()
+}
+
+/// There is no `MSG_CMSG_CLOEXEC`: a worker runs no other program, so a received descriptor
+/// cannot leak through an exec.
+pub(super) fn receive_flags() -> rustix::net::RecvFlags {
+    rustix::net::RecvFlags::empty()
+}
+
 /// Resolves `relative` below `root` with one `openat(O_NOFOLLOW)` per component.
 pub(super) fn resolve_beneath(root: &RootDir, relative: &Path, flags: OFlags) -> rustix::io::Result<OwnedFd> {
     root.resolve_by_components(relative, flags)

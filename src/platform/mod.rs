@@ -8,7 +8,8 @@
 //! - `macos.rs`: the other Unix systems (macOS first): what Linux has and they lack, done
 //!   without, and their default paths.
 //! - `windows.rs`: Windows (files opened sharing read, write and delete, identity from
-//!   `GetFileInformationByHandle`, handles duplicated into workers, `%ProgramData%`).
+//!   `GetFileInformationByHandle`, handles duplicated into workers held in Job Objects, access
+//!   lists for our own files, the agent as a service, `%ProgramData%`).
 //!
 //! What each item does is documented where it is defined, once per system.
 

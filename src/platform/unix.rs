@@ -3,7 +3,7 @@
 //! as bytes, signals.
 
 use std::borrow::Cow;
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::fs::{self, File, Metadata, OpenOptions, Permissions};
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
@@ -11,7 +11,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
@@ -92,7 +92,7 @@ impl RootDir {
     pub fn folder_owner(&self, relative: Option<&Path>) -> Result<Option<u32>, FileError> {
         let folder = match relative {
             Some(parent) => self
-                .resolve(parent, OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC)
+                .resolve(parent, super::folder_only() | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC)
                 .map_err(link_error)?,
             None => self.dir.try_clone()?,
         };
@@ -104,12 +104,14 @@ impl RootDir {
         super::resolve_beneath(self, relative, flags)
     }
 
-    /// True when files on other file systems below the root are refused.
+    /// True when files on other file systems below the root are refused (for `openat2`).
+    #[cfg(target_os = "linux")]
     pub(super) fn one_file_system(&self) -> bool {
         self.one_file_system
     }
 
-    /// The root's descriptor.
+    /// The root's descriptor (for `openat2`).
+    #[cfg(target_os = "linux")]
     pub(super) fn dir(&self) -> &OwnedFd {
         &self.dir
     }
@@ -125,7 +127,7 @@ impl RootDir {
             let next = rustix::fs::openat(
                 at,
                 *name,
-                OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                super::folder_only() | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
                 Mode::empty(),
             )?;
             folder = Some(next);
@@ -151,8 +153,9 @@ fn link_error(errno: rustix::io::Errno) -> FileError {
 /// The parent's end of a worker's request channel: a Unix socket, the worker's standard input.
 pub type Requests = UnixStream;
 
-/// Starts `command` with a request socket as its standard input.
-pub fn spawn_worker(command: &mut Command) -> io::Result<(Child, Requests)> {
+/// Starts `command` with a request socket as its standard input. (`memory` is the worker's to
+/// enforce: `setrlimit` limits the process that calls it, see `limit_memory`.)
+pub fn spawn_worker(command: &mut Command, _memory: u64) -> io::Result<(Child, Requests)> {
     let (requests, theirs) = UnixStream::pair()?;
     let child = command.stdin(Stdio::from(OwnedFd::from(theirs))).spawn()?;
     Ok((child, requests))
@@ -160,14 +163,14 @@ pub fn spawn_worker(command: &mut Command) -> io::Result<(Child, Requests)> {
 
 /// Passes `file`'s descriptor to the worker with a one-byte message (`SCM_RIGHTS`).
 pub fn send_file(requests: &Requests, _worker: &Child, file: &File) -> io::Result<()> {
-    use rustix::net::{SendAncillaryBuffer, SendAncillaryMessage, SendFlags};
+    use rustix::net::{SendAncillaryBuffer, SendAncillaryMessage};
     let fds = [file.as_fd()];
     let mut space = [std::mem::MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
     let mut control = SendAncillaryBuffer::new(&mut space);
     if !control.push(SendAncillaryMessage::ScmRights(&fds)) {
         return Err(io::Error::other("no room for the descriptor"));
     }
-    rustix::net::sendmsg(requests, &[io::IoSlice::new(b"F")], &mut control, SendFlags::NOSIGNAL)?;
+    rustix::net::sendmsg(requests, &[io::IoSlice::new(b"F")], &mut control, super::send_flags())?;
     Ok(())
 }
 
@@ -196,16 +199,12 @@ impl WorkerInput {
 
     /// Receives the next file's descriptor; `None` at the end of requests.
     pub fn receive_file(&mut self) -> io::Result<Option<File>> {
-        use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags};
+        use rustix::net::{RecvAncillaryBuffer, RecvAncillaryMessage};
         let mut byte = [0u8; 1];
         let mut space = [std::mem::MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
         let mut control = RecvAncillaryBuffer::new(&mut space);
-        let received = rustix::net::recvmsg(
-            &self.0,
-            &mut [io::IoSliceMut::new(&mut byte)],
-            &mut control,
-            RecvFlags::CMSG_CLOEXEC,
-        )?;
+        let received =
+            rustix::net::recvmsg(&self.0, &mut [io::IoSliceMut::new(&mut byte)], &mut control, super::receive_flags())?;
         if received.bytes == 0 {
             return Ok(None);
         }
@@ -218,10 +217,10 @@ impl WorkerInput {
     }
 }
 
-/// The effective user id of this process. `/proc/self` is owned by it, which avoids an unsafe
-/// `geteuid` call; `None` where there is no `/proc`.
+/// The effective user id of this process (rustix's safe `geteuid`; macOS has no `/proc/self`
+/// to read it from, so root's defaults were the user's there).
 pub fn effective_uid() -> Option<u32> {
-    fs::metadata("/proc/self").ok().map(|m| m.uid())
+    Some(rustix::process::geteuid().as_raw())
 }
 
 /// True when running as root: defaults are then the system's, not the user's.
@@ -249,6 +248,11 @@ pub fn with_mode(options: &mut OpenOptions, mode: u32) -> &mut OpenOptions {
 /// it has them already or is not ours.
 pub fn narrowed(meta: &Metadata, mode: u32) -> Option<Permissions> {
     (meta.mode() & 0o777 != mode && Some(meta.uid()) == effective_uid()).then(|| Permissions::from_mode(mode))
+}
+
+/// Modes make our files private on Unix ([`narrowed`]): nothing more to do.
+pub fn make_private(_path: &Path) -> io::Result<()> {
+    Ok(())
 }
 
 /// Takes group and other permissions away from the existing file `path` when this process owns
@@ -301,6 +305,13 @@ pub fn on_stop_and_reload(stop: &Arc<AtomicBool>, reload: &Arc<AtomicBool>) -> i
     }
     signal_hook::flag::register(SIGHUP, reload.clone())?;
     Ok(())
+}
+
+/// Runs the agent in the foreground: `agent` is called with this program's arguments and
+/// returns the exit status. (Running as a Windows service, `--service`, is Windows's alone;
+/// systemd and launchd start the agent as a plain process.)
+pub fn run_agent(agent: impl FnOnce(Vec<OsString>) -> u8 + Send + 'static) -> ExitCode {
+    ExitCode::from(agent(std::env::args_os().collect()))
 }
 
 #[cfg(test)]

@@ -8,9 +8,13 @@
 //! with share modes and flags, so only the calls std has no wrapper for are `unsafe`, each in
 //! the smallest function.
 //!
-//! Not yet here: access control lists for our own files (they inherit `%ProgramData%`'s), an
-//! owner check for hard links, a memory limit and sandbox for workers (a Job Object; the
-//! deadline stands alone), the Windows service (`windows-service`).
+//! dlp-agent runs as a Windows service through `windows-service` ([`run_agent`]); parser workers
+//! run in a Job Object each (memory limit, killed with the parent).
+//!
+//! What dlp-scan writes for itself is private to SYSTEM, Administrators and its owner (access
+//! control lists, as modes 0600/0700 on Unix).
+//!
+//! Not yet here: an owner check for hard links, a sandbox for workers (a restricted token or AppContainer).
 
 use std::borrow::Cow;
 use std::ffi::OsString;
@@ -20,7 +24,7 @@ use std::os::windows::ffi::{OsStrExt, OsStringExt};
 use std::os::windows::fs::{MetadataExt, OpenOptionsExt};
 use std::os::windows::io::{AsRawHandle, FromRawHandle, OwnedHandle, RawHandle};
 use std::path::{Component, Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitCode, Stdio};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
@@ -162,14 +166,91 @@ impl RootDir {
     }
 }
 
-/// The parent's end of a worker's request channel: the worker's standard input (a pipe).
-pub type Requests = ChildStdin;
+/// The parent's end of a worker's request channel: the worker's standard input (a pipe), and
+/// the Job Object that holds the worker.
+#[derive(Debug)]
+pub struct Requests {
+    stdin: ChildStdin,
+    /// Closed with the channel (the worker dropped, or this process gone however it ended): the
+    /// job's kill-on-close then ends the worker, whatever it is doing.
+    _job: OwnedHandle,
+}
 
-/// Starts `command` with a pipe as its standard input.
-pub fn spawn_worker(command: &mut Command) -> io::Result<(Child, Requests)> {
+impl Write for &Requests {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        (&self.stdin).write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        (&self.stdin).flush()
+    }
+}
+
+/// Starts `command` with a pipe as its standard input, in a Job Object of its own that limits
+/// its committed memory to `memory` bytes (an allocation past it fails, and a parser that
+/// cannot allocate aborts: one file lost, not the machine's memory), kills it when the parent's
+/// handle closes, and ends it on an unhandled exception instead of showing an error dialog that
+/// would hold it until its deadline. The worker runs its own start-up code for a moment before
+/// it is assigned; it reads no file until the parent sends one.
+///
+/// Errors: the worker could not be started or put in its job (it is then killed).
+pub fn spawn_worker(command: &mut Command, memory: u64) -> io::Result<(Child, Requests)> {
     let mut child = command.stdin(Stdio::piped()).spawn()?;
-    let requests = child.stdin.take().ok_or_else(|| io::Error::other("worker has no stdin"))?;
-    Ok((child, requests))
+    let held = job_holding(&child, memory).and_then(|job| {
+        let stdin = child.stdin.take().ok_or_else(|| io::Error::other("worker has no stdin"))?;
+        Ok(Requests { stdin, _job: job })
+    });
+    match held {
+        Ok(requests) => Ok((child, requests)),
+        Err(e) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(e)
+        }
+    }
+}
+
+/// A new Job Object with the workers' limits, holding `child`.
+#[allow(unsafe_code, reason = "Job Objects have no safe wrapper in std or windows-sys")]
+fn job_holding(child: &Child, memory: u64) -> io::Result<OwnedHandle> {
+    use windows_sys::Win32::System::JobObjects::{
+        AssignProcessToJobObject, CreateJobObjectW, JobObjectExtendedLimitInformation, SetInformationJobObject,
+        JOBOBJECT_EXTENDED_LIMIT_INFORMATION, JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION,
+        JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE, JOB_OBJECT_LIMIT_PROCESS_MEMORY,
+    };
+    // SAFETY: no security attributes and no name: a new anonymous job, whose handle is ours alone.
+    let raw = unsafe { CreateJobObjectW(std::ptr::null(), std::ptr::null()) };
+    if raw.is_null() {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `raw` is a valid handle just created and owned by nothing else.
+    let job = unsafe { OwnedHandle::from_raw_handle(raw) };
+    // SAFETY: a plain-data structure of integers, for which all zeroes is valid.
+    let mut limits: JOBOBJECT_EXTENDED_LIMIT_INFORMATION = unsafe { std::mem::zeroed() };
+    limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_PROCESS_MEMORY
+        | JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE
+        | JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION;
+    limits.ProcessMemoryLimit = usize::try_from(memory).unwrap_or(usize::MAX);
+    let size = u32::try_from(std::mem::size_of_val(&limits)).map_err(io::Error::other)?;
+    // SAFETY: the job's handle, the class naming the structure passed, a pointer to it and its
+    // size; the call only reads it.
+    let set = unsafe {
+        SetInformationJobObject(
+            job.as_raw_handle(),
+            JobObjectExtendedLimitInformation,
+            std::ptr::from_ref(&limits).cast(),
+            size,
+        )
+    };
+    if set == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: the job's handle and the child's process handle (we created it, with every
+    // access), both borrowed for the call.
+    if unsafe { AssignProcessToJobObject(job.as_raw_handle(), child.as_raw_handle()) } == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(job)
 }
 
 /// Duplicates `file`'s handle into `worker` and tells it the handle's value (`F` and eight
@@ -261,23 +342,205 @@ pub fn user_home() -> Option<PathBuf> {
     std::env::var_os("USERPROFILE").map(PathBuf::from)
 }
 
-/// Creates the folder `dir` (its parent exists); it inherits its parent's access control list.
+/// What dlp-scan makes for itself (state store, key, spools, event files): full control for
+/// LocalSystem, Administrators and the object's owner (the account that made it: SYSTEM for the
+/// service, the user for their own run of dlp-scan), nobody else, and nothing inherited from the
+/// folder above (`P`): `%ProgramData%` lets every user read what is made in it. A folder passes
+/// its entries on to what is made in it (`OICI`). (Unix: folders 0700, files 0600.)
+const PRIVATE_FOLDER: &str = "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;FA;;;OW)";
+/// [`PRIVATE_FOLDER`] for a file.
+const PRIVATE_FILE: &str = "D:P(A;;FA;;;SY)(A;;FA;;;BA)(A;;FA;;;OW)";
+/// The trustees a private object's entries may name, as SDDL names them.
+const PRIVATE_TRUSTEES: [&str; 3] = ["SY", "BA", "OW"];
+
+/// Creates the folder `dir` (its parent exists), private ([`PRIVATE_FOLDER`]) whatever its
+/// parent allows.
 pub fn create_dir_with_mode(dir: &Path, _mode: u32) -> io::Result<()> {
-    fs::create_dir(dir)
+    create_directory(dir, &security_descriptor(PRIVATE_FOLDER)?)
 }
 
-/// Unix modes do not apply: the file inherits its folder's access control list.
+/// Unix modes do not apply: a file made in a folder of ours inherits its private access list;
+/// one made elsewhere is made private by [`make_private`].
 pub fn with_mode(options: &mut OpenOptions, _mode: u32) -> &mut OpenOptions {
     options
 }
 
-/// Unix modes do not apply: nothing to narrow.
+/// Unix modes do not apply: access lists are narrowed by [`make_private`].
 pub fn narrowed(_meta: &Metadata, _mode: u32) -> Option<Permissions> {
     None
 }
 
-/// Unix modes do not apply: access control lists are left as they are.
-pub fn tighten(_path: &Path) -> io::Result<()> {
+/// Makes the existing file or folder of ours at `path` private ([`PRIVATE_FOLDER`]) unless its
+/// access list already names no one but SYSTEM, Administrators and its owner. (Called for each
+/// file and folder dlp-scan writes; a file made in a private folder already is.)
+pub fn make_private(path: &Path) -> io::Result<()> {
+    if names_only_private_trustees(&access_list(path)?) {
+        return Ok(());
+    }
+    let sddl = if fs::metadata(path)?.is_dir() { PRIVATE_FOLDER } else { PRIVATE_FILE };
+    set_access_list(path, &security_descriptor(sddl)?)?;
+    tracing::info!(path = %path.display(), "made private to SYSTEM, Administrators and its owner");
+    Ok(())
+}
+
+/// Makes the existing file `path` (a key, a state store) private as [`make_private`] does; when
+/// this account may not change it, logs a warning and leaves it as it is.
+pub fn tighten(path: &Path) -> io::Result<()> {
+    match make_private(path) {
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+            tracing::warn!(path = %path.display(), "other users may read this file and it is not ours to tighten");
+            Ok(())
+        }
+        other => other,
+    }
+}
+
+/// True when the access list (SDDL, `D:` part) has entries and each names SYSTEM,
+/// Administrators or the owner: `D:P(A;OICI;FA;;;SY)(A;ID;FA;;;OW)`, each entry's last field.
+fn names_only_private_trustees(sddl: &str) -> bool {
+    let Some(list) = sddl.strip_prefix("D:") else { return false };
+    let mut entries = list.split('(').skip(1).map(|entry| entry.trim_end_matches(')')).peekable();
+    entries.peek().is_some()
+        && entries.all(|entry| entry.rsplit(';').next().is_some_and(|t| PRIVATE_TRUSTEES.contains(&t)))
+}
+
+/// `path` as a nul-terminated UTF-16 string.
+fn wide(path: &Path) -> Vec<u16> {
+    path.as_os_str().encode_wide().chain([0]).collect()
+}
+
+/// A security descriptor the system allocated; freed with `LocalFree`.
+struct LocalDescriptor(windows_sys::Win32::Security::PSECURITY_DESCRIPTOR);
+
+impl Drop for LocalDescriptor {
+    #[allow(unsafe_code, reason = "LocalFree has no safe wrapper")]
+    fn drop(&mut self) {
+        // SAFETY: allocated by the system with LocalAlloc for us, freed once, here.
+        unsafe { windows_sys::Win32::Foundation::LocalFree(self.0) };
+    }
+}
+
+/// The security descriptor an SDDL string describes.
+#[allow(unsafe_code, reason = "the security descriptor calls have no safe wrapper in std or windows-sys")]
+fn security_descriptor(sddl: &str) -> io::Result<LocalDescriptor> {
+    use windows_sys::Win32::Security::Authorization::{
+        ConvertStringSecurityDescriptorToSecurityDescriptorW, SDDL_REVISION_1,
+    };
+    let text: Vec<u16> = sddl.encode_utf16().chain([0]).collect();
+    let mut descriptor = std::ptr::null_mut();
+    // SAFETY: a nul-terminated string, and a pointer the call fills with a descriptor it allocates.
+    let ok = unsafe {
+        ConvertStringSecurityDescriptorToSecurityDescriptorW(
+            text.as_ptr(),
+            SDDL_REVISION_1,
+            &mut descriptor,
+            std::ptr::null_mut(),
+        )
+    };
+    if ok == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(LocalDescriptor(descriptor))
+}
+
+/// Creates the folder `dir` with `descriptor`.
+#[allow(unsafe_code, reason = "CreateDirectoryW with security attributes has no safe wrapper")]
+fn create_directory(dir: &Path, descriptor: &LocalDescriptor) -> io::Result<()> {
+    use windows_sys::Win32::Security::SECURITY_ATTRIBUTES;
+    use windows_sys::Win32::Storage::FileSystem::CreateDirectoryW;
+    let attributes = SECURITY_ATTRIBUTES {
+        nLength: u32::try_from(std::mem::size_of::<SECURITY_ATTRIBUTES>()).map_err(io::Error::other)?,
+        lpSecurityDescriptor: descriptor.0,
+        bInheritHandle: 0,
+    };
+    let name = wide(dir);
+    // SAFETY: a nul-terminated path and attributes pointing at a valid descriptor, both alive
+    // for the call, which only reads them.
+    if unsafe { CreateDirectoryW(name.as_ptr(), &attributes) } == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// The access list of the file or folder at `path`, as SDDL (`D:...`).
+#[allow(unsafe_code, reason = "the security descriptor calls have no safe wrapper in std or windows-sys")]
+fn access_list(path: &Path) -> io::Result<String> {
+    use std::ptr::null_mut;
+    use windows_sys::Win32::Foundation::LocalFree;
+    use windows_sys::Win32::Security::Authorization::{
+        ConvertSecurityDescriptorToStringSecurityDescriptorW, GetNamedSecurityInfoW, SDDL_REVISION_1, SE_FILE_OBJECT,
+    };
+    use windows_sys::Win32::Security::DACL_SECURITY_INFORMATION;
+    let name = wide(path);
+    let mut descriptor = null_mut();
+    // SAFETY: a nul-terminated path; the call allocates the descriptor and writes its address.
+    let rc = unsafe {
+        GetNamedSecurityInfoW(
+            name.as_ptr(),
+            SE_FILE_OBJECT,
+            DACL_SECURITY_INFORMATION,
+            null_mut(),
+            null_mut(),
+            null_mut(),
+            null_mut(),
+            &mut descriptor,
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::from_raw_os_error(rc as i32));
+    }
+    let descriptor = LocalDescriptor(descriptor);
+    let (mut text, mut length) = (null_mut(), 0u32);
+    // SAFETY: a valid descriptor; the call allocates the string and writes its address and length.
+    let ok = unsafe {
+        ConvertSecurityDescriptorToStringSecurityDescriptorW(
+            descriptor.0,
+            SDDL_REVISION_1,
+            DACL_SECURITY_INFORMATION,
+            &mut text,
+            &mut length,
+        )
+    };
+    if ok == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: the call wrote `length` UTF-16 units at `text`; freed once, after the copy.
+    let sddl = String::from_utf16_lossy(unsafe { std::slice::from_raw_parts(text, length as usize) });
+    unsafe { LocalFree(text.cast()) };
+    Ok(sddl.trim_end_matches('\0').to_string())
+}
+
+/// Gives the file or folder at `path` the access list of `descriptor`, protected from its
+/// parent's (a folder's new entries pass on to what it holds).
+#[allow(unsafe_code, reason = "the security descriptor calls have no safe wrapper in std or windows-sys")]
+fn set_access_list(path: &Path, descriptor: &LocalDescriptor) -> io::Result<()> {
+    use windows_sys::Win32::Security::Authorization::{SetNamedSecurityInfoW, SE_FILE_OBJECT};
+    use windows_sys::Win32::Security::{
+        GetSecurityDescriptorDacl, DACL_SECURITY_INFORMATION, PROTECTED_DACL_SECURITY_INFORMATION,
+    };
+    let (mut present, mut list, mut defaulted) = (0, std::ptr::null_mut(), 0);
+    // SAFETY: a valid descriptor; the call writes a pointer into it (alive as long as it is).
+    if unsafe { GetSecurityDescriptorDacl(descriptor.0, &mut present, &mut list, &mut defaulted) } == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let name = wide(path);
+    let null = std::ptr::null_mut;
+    // SAFETY: a nul-terminated path and the access list inside `descriptor`, alive for the call
+    // (no owner, group or audit list: only the access list is set).
+    let rc = unsafe {
+        SetNamedSecurityInfoW(
+            name.as_ptr(),
+            SE_FILE_OBJECT,
+            DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
+            null(),
+            null(),
+            list,
+            std::ptr::null(),
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::from_raw_os_error(rc as i32));
+    }
     Ok(())
 }
 
@@ -297,13 +560,75 @@ pub fn path_from_bytes(bytes: &[u8]) -> PathBuf {
     PathBuf::from(OsString::from_wide(&wide))
 }
 
-/// Ctrl-C and Ctrl-Break (SIGINT, SIGBREAK as SIGTERM) set `stop`; there is nothing to reload by.
-pub fn on_stop_and_reload(stop: &Arc<AtomicBool>, _reload: &Arc<AtomicBool>) -> io::Result<()> {
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    for signal in [SIGTERM, SIGINT] {
-        signal_hook::flag::register(signal, stop.clone())?;
-    }
+/// Ctrl-C and Ctrl-Break in the console set `stop`; as the service, Stop, Preshutdown and
+/// Shutdown set `stop` and ParamChange (`sc control dlp-agent paramchange`) sets `reload`.
+pub fn on_stop_and_reload(stop: &Arc<AtomicBool>, reload: &Arc<AtomicBool>) -> io::Result<()> {
+    console::on_ctrl_c(stop)?;
+    service::set_flags(stop, reload);
     Ok(())
+}
+
+/// Ctrl-C and Ctrl-Break by a console control handler (`SetConsoleCtrlHandler`), not the C
+/// runtime's signal emulation that signal-hook uses: under Wine 8 a Ctrl-C through that
+/// emulation jumped to address 2 (the number of SIGINT) and killed the agent.
+mod console {
+    use std::io;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex, PoisonError};
+
+    use windows_sys::core::BOOL;
+    use windows_sys::Win32::System::Console::{SetConsoleCtrlHandler, CTRL_BREAK_EVENT, CTRL_C_EVENT};
+
+    /// The flag Ctrl-C sets; the handler is registered with the first.
+    static STOP: Mutex<Option<Arc<AtomicBool>>> = Mutex::new(None);
+
+    /// Makes Ctrl-C and Ctrl-Break set `stop` (instead of ending the process).
+    pub(super) fn on_ctrl_c(stop: &Arc<AtomicBool>) -> io::Result<()> {
+        let first = STOP.lock().unwrap_or_else(PoisonError::into_inner).replace(stop.clone()).is_none();
+        if first {
+            register()?;
+        }
+        Ok(())
+    }
+
+    #[allow(unsafe_code, reason = "SetConsoleCtrlHandler has no safe wrapper in std or windows-sys")]
+    fn register() -> io::Result<()> {
+        // SAFETY: a function that lives as long as the program, added to the process's list.
+        if unsafe { SetConsoleCtrlHandler(Some(on_control), 1) } == 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// Called by the system on a thread of its own: Ctrl-C and Ctrl-Break are handled (the
+    /// flag set, the process kept); closing the console, log-off and shutdown are left to the
+    /// next handler (the default ends the process).
+    extern "system" fn on_control(kind: u32) -> BOOL {
+        match kind {
+            CTRL_C_EVENT | CTRL_BREAK_EVENT => {
+                if let Some(stop) = STOP.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
+                    stop.store(true, Ordering::SeqCst);
+                }
+                1
+            }
+            _ => 0,
+        }
+    }
+}
+
+/// Runs the agent: `agent` is called with this program's arguments and returns the exit status.
+/// Started by the service manager with `--service` (as the MSI registers it), the flag is taken
+/// out, `agent` runs as the `dlp-agent` service (status reported, Stop and Shutdown handled) and
+/// its status becomes the service's exit code; otherwise it runs in the foreground.
+pub fn run_agent(agent: impl FnOnce(Vec<OsString>) -> u8 + Send + 'static) -> ExitCode {
+    let mut args: Vec<OsString> = std::env::args_os().collect();
+    match args.iter().skip(1).position(|arg| arg == service::FLAG) {
+        Some(at) => {
+            args.remove(at + 1);
+            service::run(Box::new(move || agent(args)))
+        }
+        None => ExitCode::from(agent(args)),
+    }
 }
 
 /// `%ProgramData%\dlp-scan` (normally `C:\ProgramData\dlp-scan`).
@@ -339,7 +664,8 @@ pub fn confine() -> io::Result<()> {
     Ok(())
 }
 
-/// No memory limit yet (a Job Object would give one): the worker's deadline stands alone.
+/// Nothing to do in the worker: the parent put it in a Job Object with its memory limit
+/// ([`spawn_worker`]).
 pub fn limit_memory(_bytes: u64) -> io::Result<()> {
     Ok(())
 }
@@ -352,11 +678,15 @@ pub fn unacknowledged_bytes(_stream: &std::net::TcpStream) -> u64 {
     0
 }
 
-/// Not a service yet: nothing to tell.
+/// Nothing to tell: the service reports `Running` as soon as it starts, because it accepts Stop
+/// during its baseline walk (which may take longer than the service manager waits for a start).
 pub fn service_ready() {}
 
-/// Not a service yet: nothing to tell.
-pub fn service_stopping() {}
+/// Tells the service manager, when running as the service, that the agent is stopping (it is
+/// flushing its sinks); nothing from a console.
+pub fn service_stopping() {
+    service::report_stopping(2);
+}
 
 /// No watchdog.
 pub fn watchdog_interval() -> Option<Duration> {
@@ -365,3 +695,171 @@ pub fn watchdog_interval() -> Option<Duration> {
 
 /// No watchdog.
 pub fn watchdog_ping() {}
+
+/// dlp-agent as a Windows service (`windows-service`): the dispatcher on the main thread, the
+/// agent on the service's thread, a control handler that turns Stop, Preshutdown and Shutdown
+/// into the agent's stop flag (it then finishes its batch, says `stopped` and flushes its sinks
+/// and state) and ParamChange into a reload.
+mod service {
+    use std::ffi::OsString;
+    use std::process::ExitCode;
+    use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+    use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+    use std::time::Duration;
+
+    use windows_service::service::{
+        ServiceControl, ServiceControlAccept, ServiceExitCode, ServiceState, ServiceStatus, ServiceType,
+    };
+    use windows_service::service_control_handler::{self, ServiceControlHandlerResult, ServiceStatusHandle};
+    use windows_service::{define_windows_service, service_dispatcher};
+
+    /// The argument the service is registered with.
+    pub(super) const FLAG: &str = "--service";
+    /// The service's name, as the MSI installs it.
+    const NAME: &str = "dlp-agent";
+    /// How long stopping may take: the current file, the `stopped` event, the sinks' flush.
+    const STOP_WAIT: Duration = Duration::from_secs(30);
+
+    type Agent = Box<dyn FnOnce() -> u8 + Send>;
+
+    /// The agent to run on the service's thread, put here before the dispatcher starts.
+    static AGENT: Mutex<Option<Agent>> = Mutex::new(None);
+    /// The agent's exit status, for the process's.
+    static STATUS: AtomicU8 = AtomicU8::new(0);
+    /// Where status reports go, once the control handler is registered.
+    static HANDLE: OnceLock<StatusHandle> = OnceLock::new();
+    /// The agent's stop and reload flags, and a stop asked for before they were set.
+    static FLAGS: Mutex<Flags> = Mutex::new(Flags { stop_asked: false, stop: None, reload: None });
+
+    struct Flags {
+        stop_asked: bool,
+        stop: Option<Arc<AtomicBool>>,
+        reload: Option<Arc<AtomicBool>>,
+    }
+
+    /// A status handle the control handler and the agent's thread both report through.
+    struct StatusHandle(ServiceStatusHandle);
+
+    // SAFETY: a service status handle is a token the service manager hands out for the life of
+    // the service; SetServiceStatus may be called with it from any thread.
+    #[allow(unsafe_code, reason = "the handle wraps a raw pointer, so it is not Send or Sync by itself")]
+    unsafe impl Send for StatusHandle {}
+    #[allow(unsafe_code, reason = "the handle wraps a raw pointer, so it is not Send or Sync by itself")]
+    unsafe impl Sync for StatusHandle {}
+
+    fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+        mutex.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Hands `agent` to the service manager's dispatcher and returns its exit status once the
+    /// service has stopped; 2 when the dispatcher cannot start (not started by the service
+    /// manager).
+    pub(super) fn run(agent: Agent) -> ExitCode {
+        *lock(&AGENT) = Some(agent);
+        match service_dispatcher::start(NAME, ffi_service_main) {
+            Ok(()) => ExitCode::from(STATUS.load(Ordering::SeqCst)),
+            Err(e) => {
+                tracing::error!(error = %e, "--service: not started by the service manager");
+                ExitCode::from(2)
+            }
+        }
+    }
+
+    define_windows_service!(ffi_service_main, service_main);
+
+    /// The service's main, on the thread the dispatcher starts: register, report `Running`, run
+    /// the agent, report `Stopped` with its status (service-specific code when not 0).
+    fn service_main(_start_arguments: Vec<OsString>) {
+        let Some(agent) = lock(&AGENT).take() else { return };
+        match service_control_handler::register(NAME, on_control) {
+            Ok(handle) => {
+                let _ = HANDLE.set(StatusHandle(handle));
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "registering the service control handler");
+                STATUS.store(2, Ordering::SeqCst);
+                return;
+            }
+        }
+        let accepted = ServiceControlAccept::STOP
+            | ServiceControlAccept::PRESHUTDOWN
+            | ServiceControlAccept::SHUTDOWN
+            | ServiceControlAccept::PARAM_CHANGE;
+        report(ServiceState::Running, accepted, ServiceExitCode::NO_ERROR, 0, Duration::ZERO);
+        let status = agent();
+        STATUS.store(status, Ordering::SeqCst);
+        let exit_code = match status {
+            0 => ServiceExitCode::NO_ERROR,
+            other => ServiceExitCode::ServiceSpecific(u32::from(other)),
+        };
+        report(ServiceState::Stopped, ServiceControlAccept::empty(), exit_code, 0, Duration::ZERO);
+    }
+
+    /// Called by the service manager on its own thread for each control.
+    fn on_control(control: ServiceControl) -> ServiceControlHandlerResult {
+        match control {
+            ServiceControl::Stop | ServiceControl::Preshutdown | ServiceControl::Shutdown => {
+                let mut flags = lock(&FLAGS);
+                flags.stop_asked = true;
+                if let Some(stop) = &flags.stop {
+                    stop.store(true, Ordering::SeqCst);
+                }
+                drop(flags);
+                report_stopping(1);
+                ServiceControlHandlerResult::NoError
+            }
+            ServiceControl::ParamChange => {
+                if let Some(reload) = &lock(&FLAGS).reload {
+                    reload.store(true, Ordering::SeqCst);
+                }
+                ServiceControlHandlerResult::NoError
+            }
+            ServiceControl::Interrogate => ServiceControlHandlerResult::NoError,
+            _ => ServiceControlHandlerResult::NotImplemented,
+        }
+    }
+
+    /// Gives the control handler the agent's flags; a stop asked for while the agent was
+    /// starting is passed on at once.
+    pub(super) fn set_flags(stop: &Arc<AtomicBool>, reload: &Arc<AtomicBool>) {
+        let mut flags = lock(&FLAGS);
+        if flags.stop_asked {
+            stop.store(true, Ordering::SeqCst);
+        }
+        flags.stop = Some(stop.clone());
+        flags.reload = Some(reload.clone());
+    }
+
+    /// Reports `StopPending` at step `checkpoint` when running as the service.
+    pub(super) fn report_stopping(checkpoint: u32) {
+        report(
+            ServiceState::StopPending,
+            ServiceControlAccept::empty(),
+            ServiceExitCode::NO_ERROR,
+            checkpoint,
+            STOP_WAIT,
+        );
+    }
+
+    fn report(
+        state: ServiceState,
+        accepted: ServiceControlAccept,
+        exit_code: ServiceExitCode,
+        checkpoint: u32,
+        wait_hint: Duration,
+    ) {
+        let Some(StatusHandle(handle)) = HANDLE.get() else { return };
+        let status = ServiceStatus {
+            service_type: ServiceType::OWN_PROCESS,
+            current_state: state,
+            controls_accepted: accepted,
+            exit_code,
+            checkpoint,
+            wait_hint,
+            process_id: None,
+        };
+        if let Err(e) = handle.set_service_status(status) {
+            tracing::warn!(error = %e, ?state, "reporting the service's status");
+        }
+    }
+}

@@ -12,15 +12,12 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::{CommandFactory, Parser};
 use dlp_scan::agent::{Agent, Control, Rules};
+use dlp_scan::cli::Exit;
 use dlp_scan::config::Config;
-use dlp_scan::deliver::{Delivery, DeliveryConfig, SinkKind, SinkSpec};
+use dlp_scan::deliver::{SinkKind, SinkSpec};
 use dlp_scan::detect::FingerprintKey;
-use dlp_scan::keyfile::{self, KeySource};
-use dlp_scan::report::encode::EventFormat;
-use dlp_scan::report::event::Origin;
-use dlp_scan::scan::Scanner;
+use dlp_scan::keyfile::KeySource;
 use dlp_scan::{platform, worker};
-use sha2::Digest;
 
 /// Watch folders, cloud-sync folders and removable drives; report personal data and policy
 /// breaches as they appear.
@@ -43,22 +40,31 @@ struct Args {
     /// Write the man page or a shell's completion script to standard output, then exit.
     #[arg(long, value_enum, value_name = "KIND")]
     generate: Option<dlp_scan::cli::Generate>,
+
+    /// Serve as a parser worker of the running program (`worker::WORKER_FLAG`).
+    #[arg(long, hide = true, exclusive = true)]
+    internal_worker: bool,
 }
 
 fn main() -> ExitCode {
     dlp_scan::cli::quiet_panics("dlp-agent");
-    if let Some(status) = worker::serve_if_asked() {
-        return ExitCode::from(status);
-    }
-    dlp_scan::cli::init_logging(tracing::Level::INFO);
-    let args = Args::parse();
-    match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            let _ = writeln!(io::stderr(), "dlp-agent: {e:#}");
-            ExitCode::from(2)
+    // Registered as a Windows service with `--service`, the platform layer runs this under the
+    // service manager (status, Stop, Shutdown), with that flag taken out of the arguments;
+    // everywhere else it runs here, in the foreground.
+    platform::run_agent(|args| {
+        let args = Args::parse_from(args);
+        if args.internal_worker {
+            return worker::worker_main();
         }
-    }
+        dlp_scan::cli::init_logging(tracing::Level::INFO);
+        match run(&args) {
+            Ok(()) => Exit::Clean as u8,
+            Err(e) => {
+                let _ = writeln!(io::stderr(), "dlp-agent: {e:#}");
+                Exit::Fatal as u8
+            }
+        }
+    })
 }
 
 /// The configuration to read: `--config`, or the system's (`platform::system_config`) when it
@@ -75,60 +81,22 @@ fn load_config(path: Option<&Path>) -> Result<Config> {
     Ok(config)
 }
 
-/// Detectors, policy and roots from a configuration. The version hashes the configuration text
-/// and the scanner's analysis version (program, detector files, key), so a change to any
-/// re-judges every file.
+/// Detectors, policy and roots from the configuration at `path` (read again on each reload).
 fn rules(path: Option<&Path>, key: &FingerprintKey) -> Result<Rules> {
     let config = load_config(path)?;
-    let mut scanner = Scanner::new(&config, key.clone()).context("detectors")?;
-    if config.scan.isolate_parsers {
-        let settings = worker::WorkerSettings {
-            source: config.source.clone(),
-            key_hex: key.to_hex(),
-            memory: config.scan.worker_memory,
-        };
-        let command =
-            worker::WorkerCommand::this_program(settings).context("finding this program to start parser workers")?;
-        scanner.isolate_parsers(command);
-    }
-    let mut hash = sha2::Sha256::new();
-    hash.update(scanner.analysis_version().as_bytes());
-    hash.update(config.source.text.as_bytes());
-    let version = hash.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let scanner = config.scanner(key)?;
     Ok(Rules {
+        version: config.rules_version(&scanner),
         scanner,
-        version,
         declared: config.locations.iter().map(|l| l.path.clone()).collect(),
-        own_files: own_files(&config),
+        own_files: config.agent_own_files(),
         config: config.agent,
     })
 }
 
-/// What the agent writes itself: its state store, key, spools and event files.
-fn own_files(config: &Config) -> Vec<PathBuf> {
-    let state_dir = keyfile::default_state_dir();
-    let mut own: Vec<PathBuf> = [
-        state_file(config),
-        config.fingerprint_key_file.clone().or_else(keyfile::default_key_path),
-        config.delivery.spool_dir.clone().or_else(|| state_dir.map(|d| d.join("spool"))),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    own.extend(delivery_config(config).sinks.into_iter().filter_map(|s| match s.kind {
-        SinkKind::File { path, .. } => Some(path),
-        _ => None,
-    }));
-    own
-}
-
-fn state_file(config: &Config) -> Option<PathBuf> {
-    config.agent.state_file.clone().or_else(|| keyfile::default_state_dir().map(|d| d.join("agent.redb")))
-}
-
 /// Says what the agent watches and where its events go (at start, on reload, and for
 /// `--check-config`).
-fn describe(config_name: &str, rules: &Rules, delivery: &DeliveryConfig) -> String {
+fn describe(config_name: &str, rules: &Rules, sinks: &[SinkSpec]) -> String {
     let list = |paths: Vec<String>| if paths.is_empty() { "none".to_string() } else { paths.join(", ") };
     let roots = list(rules.config.roots_or_homes().iter().map(|p| p.display().to_string()).collect());
     let places = list(
@@ -146,7 +114,7 @@ fn describe(config_name: &str, rules: &Rules, delivery: &DeliveryConfig) -> Stri
             })
             .collect(),
     );
-    let sinks = list(delivery.sinks.iter().map(describe_sink).collect());
+    let sinks = list(sinks.iter().map(describe_sink).collect());
     format!(
         "dlp-agent {}: configuration {config_name}; watching {roots}; known places {places}; events to {sinks}",
         env!("CARGO_PKG_VERSION")
@@ -165,26 +133,6 @@ fn describe_sink(sink: &SinkSpec) -> String {
     }
 }
 
-/// The configured sinks, or by default a rotating JSON Lines file in the log folder.
-fn delivery_config(config: &Config) -> DeliveryConfig {
-    let mut delivery = config.delivery.clone();
-    if delivery.sinks.is_empty() {
-        let dir = platform::default_log_dir().unwrap_or_else(|| PathBuf::from("."));
-        delivery.sinks.push(SinkSpec {
-            name: "events".to_string(),
-            format: EventFormat::Json,
-            kind: SinkKind::File {
-                path: dir.join("events.jsonl"),
-                max_bytes: 50 << 20,
-                keep: 5,
-                fsync: dlp_scan::deliver::durable::FsyncPolicy::Interval,
-                mode: dlp_scan::private::FILE_MODE,
-            },
-        });
-    }
-    delivery
-}
-
 fn run(args: &Args) -> Result<()> {
     if let Some(kind) = args.generate {
         let written = dlp_scan::cli::generate(kind, Args::command(), &mut io::stdout().lock());
@@ -192,22 +140,22 @@ fn run(args: &Args) -> Result<()> {
     }
     let path = config_path(args);
     let config = load_config(path.as_deref()).context("configuration")?;
-    let (key, source) = keyfile::load_or_create(config.fingerprint_key_file.as_deref());
+    let (key, source) = config.fingerprint_key();
     let name = path.as_deref().map_or_else(|| "the embedded default".to_string(), |p| p.display().to_string());
     if args.check_config {
         let rules = rules(path.as_deref(), &key).context("configuration")?;
         writeln!(io::stdout(), "dlp-agent: {name}: the configuration is valid")?;
-        writeln!(io::stdout(), "{}", describe(&name, &rules, &delivery_config(&config)))?;
+        writeln!(io::stdout(), "{}", describe(&name, &rules, &config.agent_sinks()))?;
         return Ok(());
     }
     if let KeySource::Ephemeral(reason) = &source {
         tracing::warn!(%reason, "fingerprints use a one-off key and are comparable within this run only");
     }
     let initial = rules(path.as_deref(), &key).context("configuration")?;
-    let delivery_config = delivery_config(&config);
-    let delivery = Delivery::start(&delivery_config, Origin::this_machine()).context("sinks")?;
-    let state_file = state_file(&config).context("no folder for the state store: set agent.state_file")?;
-    tracing::info!("{}", describe(&name, &initial, &delivery_config));
+    let sinks = config.agent_sinks();
+    let delivery = config.delivery(sinks.clone())?;
+    let state_file = config.agent_state_file().context("no folder for the state store: set agent.state_file")?;
+    tracing::info!("{}", describe(&name, &initial, &sinks));
     let control = Control::default();
     platform::on_stop_and_reload(&control.stop, &control.reload).context("signal handler")?;
     let sink_counters = || {
@@ -229,7 +177,7 @@ fn run(args: &Args) -> Result<()> {
     // Sinks are set at start; a reload changes what is watched and judged.
     let mut reload = || match rules(path.as_deref(), &key) {
         Ok(rules) => {
-            tracing::info!("reloaded: {}", describe(&name, &rules, &delivery_config));
+            tracing::info!("reloaded: {}", describe(&name, &rules, &sinks));
             Ok(rules)
         }
         Err(e) => {

@@ -10,13 +10,13 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::{CommandFactory, Parser, ValueEnum};
 use dlp_scan::classify::Category;
+use dlp_scan::cli::Exit;
 use dlp_scan::config::Config;
-use dlp_scan::deliver::{Delivery, DeliveryConfig, SinkKind, SinkSpec, SinkStatus};
-use dlp_scan::keyfile::{self, KeySource};
+use dlp_scan::deliver::{Delivery, SinkKind, SinkSpec, SinkStatus};
+use dlp_scan::keyfile::KeySource;
 use dlp_scan::policy::Severity;
 use dlp_scan::report::collect::Collected;
 use dlp_scan::report::encode::EventFormat;
-use dlp_scan::report::event::Origin;
 use dlp_scan::report::human::{self, Style};
 use dlp_scan::report::view::{Shown, View};
 use dlp_scan::report::{self, Fanout, Record, RecordSink, SummaryRecord};
@@ -32,7 +32,7 @@ use dlp_scan::worker;
 struct Args {
     /// Files or directories to scan.
     #[arg(
-        required_unless_present_any = ["send_spooled", "generate", "list_detectors", "files_from"],
+        required_unless_present_any = ["send_spooled", "generate", "list_detectors", "files_from", "check_config", "internal_worker"],
         value_name = "PATH"
     )]
     paths: Vec<PathBuf>,
@@ -112,6 +112,15 @@ struct Args {
     /// Write the man page or a shell's completion script to standard output, then exit.
     #[arg(long, value_enum, value_name = "KIND", conflicts_with_all = ["paths", "send_spooled"])]
     generate: Option<dlp_scan::cli::Generate>,
+
+    /// Check the configuration and the detectors (their examples too), say whether they are
+    /// valid, and exit: 0 valid, 2 not (the file, line and column of what is wrong on stderr).
+    #[arg(long, conflicts_with_all = ["paths", "send_spooled", "list_detectors", "generate"])]
+    check_config: bool,
+
+    /// Serve as a parser worker of the running program (`worker::WORKER_FLAG`).
+    #[arg(long, hide = true, exclusive = true)]
+    internal_worker: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -203,34 +212,25 @@ enum Stdout {
     Shared(Vec<SinkSpec>),
     /// Events through these stdout sinks, stamped apart from the configured sinks' so that the
     /// view filters them alone.
-    Apart(DeliveryConfig),
+    Apart(Vec<SinkSpec>),
     /// A report written when the scan ends.
     Report(Format),
     /// Nothing (`--quiet`).
     Nothing,
 }
 
-/// The process exit status, as documented in `--help`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Exit {
-    Clean = 0,
-    Violations = 1,
-    Fatal = 2,
-    Incomplete = 3,
-}
-
 fn main() -> ExitCode {
     dlp_scan::cli::quiet_panics("dlp-scan");
-    if let Some(status) = worker::serve_if_asked() {
-        return ExitCode::from(status);
+    let args = Args::parse();
+    if args.internal_worker {
+        return ExitCode::from(worker::worker_main());
     }
     dlp_scan::cli::init_logging(tracing::Level::WARN);
-    let args = Args::parse();
     match run(&args) {
-        Ok(exit) => ExitCode::from(exit as u8),
+        Ok(exit) => exit.into(),
         Err(e) => {
             let _ = writeln!(io::stderr(), "dlp-scan: {e:#}");
-            ExitCode::from(Exit::Fatal as u8)
+            Exit::Fatal.into()
         }
     }
 }
@@ -252,10 +252,8 @@ fn load_config(args: &Args) -> Result<Config> {
 }
 
 /// The configured sinks other than standard output (which `--format` and the filters decide).
-fn delivery_config(config: &Config) -> DeliveryConfig {
-    let mut delivery = config.delivery.clone();
-    delivery.sinks.retain(|s| s.kind != SinkKind::Stdout);
-    delivery
+fn sinks_besides_stdout(config: &Config) -> Vec<SinkSpec> {
+    config.delivery.sinks.iter().filter(|s| s.kind != SinkKind::Stdout).cloned().collect()
 }
 
 /// What standard output receives: `--format` when given, else a configured stdout sink's
@@ -273,7 +271,7 @@ fn stdout_of(args: &Args, config: &Config, view: &View) -> Stdout {
     if view.shows_everything() {
         Stdout::Shared(sinks)
     } else {
-        Stdout::Apart(DeliveryConfig { sinks, ..config.delivery.clone() })
+        Stdout::Apart(sinks)
     }
 }
 
@@ -318,16 +316,21 @@ fn run(args: &Args) -> Result<Exit> {
         dlp_scan::cli::unless_reader_gone(written).context("writing")?;
         return Ok(Exit::Clean);
     }
-    if args.list_detectors {
+    if args.list_detectors || args.check_config {
         let config = load_config(args).context("configuration")?;
-        let (key, _) = keyfile::load_or_create(config.fingerprint_key_file.as_deref());
-        let scanner = Scanner::new(&config, key).context("detectors")?;
-        dlp_scan::cli::unless_reader_gone(list_detectors(&scanner, &mut io::stdout().lock())).context("writing")?;
+        let (key, _) = config.fingerprint_key();
+        let scanner = config.scanner(&key)?;
+        if args.check_config {
+            let name = args.config.as_deref().map_or("the embedded default".into(), |p| p.display().to_string());
+            writeln!(io::stdout(), "dlp-scan: {name}: the configuration is valid").context("writing")?;
+        } else {
+            dlp_scan::cli::unless_reader_gone(list_detectors(&scanner, &mut io::stdout().lock())).context("writing")?;
+        }
         return Ok(Exit::Clean);
     }
     if args.send_spooled {
         let config = load_config(args).context("configuration")?;
-        let delivery = Delivery::start(&delivery_config(&config), Origin::this_machine()).context("sinks")?;
+        let delivery = config.delivery(sinks_besides_stdout(&config))?;
         let statuses = delivery.finish();
         for s in statuses.iter().filter(|s| s.sent > 0 || s.queued == 0) {
             let _ = writeln!(io::stderr(), "dlp-scan: sink \"{}\": {} spooled events sent", s.name, s.sent);
@@ -342,30 +345,22 @@ fn run(args: &Args) -> Result<Exit> {
     // A path that does not exist is an error record and the scan goes on (exit 2 at the end).
     let missing = paths.iter().filter(|p| std::fs::symlink_metadata(p).is_err()).count();
     let config = load_config(args).context("configuration")?;
-    let (key, source) = keyfile::load_or_create(config.fingerprint_key_file.as_deref());
+    let (key, source) = config.fingerprint_key();
     if let KeySource::Ephemeral(reason) = &source {
         tracing::warn!(%reason, "fingerprints use a one-off key and are comparable within this run only");
     }
-    let key_hex = key.to_hex();
-    let mut scanner = Scanner::new(&config, key).context("detectors")?;
-    if config.scan.isolate_parsers {
-        let settings =
-            worker::WorkerSettings { source: config.source.clone(), key_hex, memory: config.scan.worker_memory };
-        let command =
-            worker::WorkerCommand::this_program(settings).context("finding this program to start parser workers")?;
-        scanner.isolate_parsers(command);
-    }
+    let scanner = config.scanner(&key)?;
     let view = view_of(args);
     let stdout = stdout_of(args, &config, &view);
-    let mut sinks = delivery_config(&config);
+    let mut sinks = sinks_besides_stdout(&config);
     if let Stdout::Shared(events) = &stdout {
-        sinks.sinks.extend(events.iter().cloned());
+        sinks.extend(events.iter().cloned());
     }
-    let delivery = Delivery::start(&sinks, Origin::this_machine()).context("sinks")?;
+    let delivery = config.delivery(sinks)?;
     let summary = match stdout {
         Stdout::Shared(_) => scan_with_progress(&scanner, &paths, &delivery),
         Stdout::Apart(stdout) => {
-            let events = Delivery::start(&stdout, Origin::this_machine()).context("sinks")?;
+            let events = config.delivery(stdout)?;
             let summary =
                 scan_with_progress(&scanner, &paths, &Fanout(vec![&delivery, &Shown { view: &view, sink: &events }]));
             report_delivery(&events.finish());
