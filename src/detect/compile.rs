@@ -20,7 +20,7 @@ use super::shape::needs_word_boundaries;
 use super::validate::{normalise, Normalisation, ValidatorKind};
 use super::{
     builtin, merge_ranges, Confidence, DetectorClass, Engine, Finding, Fingerprint, FingerprintKey, MaskStyle,
-    CANDIDATE_MARGIN,
+    CANDIDATE_MARGIN, WINDOW_TAIL,
 };
 use crate::error::ConfigError;
 
@@ -42,6 +42,10 @@ pub struct Detector {
     pub(super) demote: Vec<ContextMatcher>,
     pub(super) gated: bool,
     pub(super) keyword_window: usize,
+    /// Bytes past a window's end that its search runs on for: [`WINDOW_TAIL`], or the longest
+    /// match the pattern can make when that is shorter (an identifier is a few dozen bytes). Only
+    /// matches that start in the window count, and none of those ends further out.
+    pub(super) tail: usize,
     pub(super) allowlist: HashSet<Vec<u8>>,
     pub(super) mask: MaskStyle,
     pub(super) examples: Vec<(usize, Example)>,
@@ -211,13 +215,18 @@ impl Prefilter {
 }
 
 /// One multi-pattern regex (lazy DFA) over `patterns`; `None` when there are none.
+///
+/// No automatic prefilter: the union's patterns start with classes (`\b\d`, a keyword's
+/// non-letter boundary), so no literal set can stand before it, and looking for one (literal
+/// extraction over every pattern) cost 76 million instructions at every start, a third of
+/// building the unions (callgrind).
 fn build_union(patterns: &[String]) -> Result<Option<Regex>, ConfigError> {
     if patterns.is_empty() {
         return Ok(None);
     }
     Regex::builder()
         .syntax(syntax_config())
-        .configure(Regex::config().utf8_empty(false).hybrid_cache_capacity(16 << 20))
+        .configure(Regex::config().utf8_empty(false).auto_prefilter(false).hybrid_cache_capacity(16 << 20))
         .build_many(patterns)
         .map(Some)
         .map_err(|e| ConfigError::Invalid {
@@ -232,6 +241,12 @@ fn syntax_config() -> syntax::Config {
     // Identifiers are ASCII: byte-oriented classes keep the lazy DFA small and fast, and let `\b` run
     // in the DFA (a Unicode `\b` would force the slow engines).
     syntax::Config::new().unicode(false).utf8(false)
+}
+
+/// The longest match `pattern` can make, in bytes; `None` when unbounded (or unparsable, which
+/// compiling it reports).
+fn longest_match(pattern: &str) -> Option<usize> {
+    regex_automata::util::syntax::parse_with(pattern, &syntax_config()).ok()?.properties().maximum_len()
 }
 
 /// One detector's regex; an error is [`regex_error`]'s reason and place.
@@ -446,6 +461,7 @@ fn compile_detector(source: &DetectorSource) -> Result<Detector, ConfigError> {
         demote,
         gated: !spec.keywords.is_empty(),
         keyword_window: spec.keyword_window,
+        tail: longest_match(spec.regex.get_ref()).map_or(WINDOW_TAIL, |n| n.min(WINDOW_TAIL)),
         allowlist,
         mask: spec.mask,
         examples,

@@ -358,12 +358,10 @@ impl Engine {
         out: &mut dyn FnMut(Finding, Range<usize>),
     ) {
         let d = &self.detectors[index];
-        let search_end = (window.end + WINDOW_TAIL).min(chunk.text.len());
+        let search_end = (window.end + d.tail).min(chunk.text.len());
         let input = Input::new(chunk.text).range(window.start..search_end);
         let mut emit = |span: Range<usize>, whole: Range<usize>, needs_context: bool| {
-            let starts_in_window = whole.start < window.end;
-            if !starts_in_window || !chunk.owned.contains(&whole.start) || is_part_of_longer_number(chunk.text, &whole)
-            {
+            if !chunk.owned.contains(&whole.start) || is_part_of_longer_number(chunk.text, &whole) {
                 return;
             }
             if d.requires_person && is_inside_email_address(chunk.text, whole.start, whole.end) {
@@ -377,7 +375,8 @@ impl Engine {
             }
         };
         if d.value_groups.is_empty() {
-            for m in d.regex.find_iter(input) {
+            // Matches come in order of where they start: past the window's end none counts.
+            for m in d.regex.find_iter(input).take_while(|m| m.start() < window.end) {
                 emit(m.range(), m.range(), false);
             }
             return;
@@ -385,6 +384,9 @@ impl Engine {
         // An alternative without a value group is its whole match.
         for caps in d.regex.captures_iter(input) {
             let Some(whole) = caps.get_match() else { continue };
+            if whole.start() >= window.end {
+                break;
+            }
             let (value, needs_context) = d
                 .value_groups
                 .iter()

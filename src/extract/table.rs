@@ -37,12 +37,17 @@ impl TableHeader {
     pub fn find(text: &[u8]) -> Option<TableHeader> {
         let searched = &text[..text.len().min(MAX_HEADER_SEARCH)];
         let lines: Vec<(usize, &[u8])> = Lines { text: searched, pos: 0 }.take(MAX_HEADER_LINE).collect();
+        // Each line's delimiters are counted once, when first needed, though it is weighed as a
+        // header and as a row below one or two others: this runs on every text's first lines.
+        let mut counts: Vec<[usize; DELIMITERS.len()]> = Vec::with_capacity(lines.len());
         let mut first = true;
         for (i, &(start, line)) in lines.iter().enumerate() {
             let rows_needed = if first { 1 } else { 2 };
-            let rows: Vec<&[u8]> = lines[i + 1..].iter().take(rows_needed).map(|(_, l)| *l).collect();
-            if rows.len() == rows_needed {
-                if let Some(header) = Self::header_row(line, &rows, first) {
+            while counts.len() < (i + 1 + rows_needed).min(lines.len()) {
+                counts.push(delimiter_counts(trim_cr(lines[counts.len()].1)));
+            }
+            if let Some(rows) = counts.get(i + 1..i + 1 + rows_needed) {
+                if let Some(header) = Self::header_row(line, &counts[i], rows, first) {
                     let body_start = (start + line.len() + 1).min(text.len()) as u64;
                     return Some(TableHeader { body_start, ..header });
                 }
@@ -52,15 +57,20 @@ impl TableHeader {
         None
     }
 
-    /// `line` as a header row over `rows`, if it is one. `first`: nothing but blank lines above it.
-    fn header_row(line: &[u8], rows: &[&[u8]], first: bool) -> Option<TableHeader> {
+    /// `line` as a header row over the rows below it, if it is one, from the delimiters counted in
+    /// `line` (`counts`) and in those rows. `first`: nothing but blank lines above it.
+    fn header_row(
+        line: &[u8],
+        counts: &[usize; DELIMITERS.len()],
+        rows: &[[usize; DELIMITERS.len()]],
+        first: bool,
+    ) -> Option<TableHeader> {
         let line = trim_cr(line);
         // Below the first line, two columns split by a comma are as often prose or code.
         let fewest = |d: u8| if first || d != b',' { 1 } else { 2 };
-        let delimiter = DELIMITERS.into_iter().find(|&d| {
-            let n = count_unquoted(line, d);
-            n >= fewest(d) && rows.iter().all(|row| count_unquoted(trim_cr(row), d) == n)
-        })?;
+        let column = (0..DELIMITERS.len())
+            .find(|&k| counts[k] >= fewest(DELIMITERS[k]) && rows.iter().all(|row| row[k] == counts[k]))?;
+        let delimiter = DELIMITERS[column];
         let digits = line.iter().filter(|b| b.is_ascii_digit()).count();
         let letters = line.iter().filter(|b| b.is_ascii_alphabetic()).count();
         if letters == 0 || digits > letters {
@@ -171,6 +181,15 @@ impl<'a> Iterator for Lines<'a> {
 
 fn trim_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// How many of each of [`DELIMITERS`] `line` holds outside quotes. Most lines hold no quote: each
+/// is then a plain count.
+fn delimiter_counts(line: &[u8]) -> [usize; DELIMITERS.len()] {
+    if line.contains(&b'"') {
+        return DELIMITERS.map(|d| count_unquoted(line, d));
+    }
+    DELIMITERS.map(|d| super::count_bytes(line, |b| b == d))
 }
 
 fn count_unquoted(line: &[u8], delimiter: u8) -> usize {

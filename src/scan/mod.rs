@@ -417,6 +417,11 @@ impl Scanner {
         if extracted.partial.contains(&PartialReason::Corrupt) {
             return FileOutcome::Failed(FileError::Corrupt { format: extracted.format });
         }
+        // Every rule needs something found, something left unread or encryption: a file with none
+        // of them has nothing to say wherever it is, so it is neither located nor judged.
+        if tally.is_empty() && extracted.partial.is_empty() && !extracted.encryption.encrypted {
+            return FileOutcome::Clean(size);
+        }
         let named_attribution = candidate.path.file_name().and_then(|n| n.to_str());
         let classification = if named_attribution.is_some_and(|n| is_attribution_file(n, extracted.format)) {
             classify_attribution(&tally)
@@ -439,11 +444,6 @@ impl Scanner {
         };
         let tuned = crate::policy::apply_rules_config(evaluate(&facts), &absolute, &self.rules);
         let violations = tuned.violations;
-        let nothing_to_say =
-            tally.is_empty() && violations.is_empty() && extracted.partial.is_empty() && !encryption.encrypted;
-        if nothing_to_say {
-            return FileOutcome::Clean(size);
-        }
         let role = KeyRole::of(encryption.encrypted, tally.detectors().map(|t| t.class));
         let pairing = Pairing::of(role, &location);
         let (path, path_base64) = path_fields(&candidate.path);

@@ -1,15 +1,25 @@
 #!/usr/bin/env python3
-"""Generates the benchmark corpora for dlp-scan, deterministically.
+"""Generates the text benchmark corpora for dlp-scan, deterministically, one folder per shape.
 
-  text/   ~1 GiB of mixed text (prose, CSV exports, logs, source code) in 8 MiB files, with
-          identifiers planted sparsely (about one per 64 KiB) next to realistic labels.
-  small/  100,000 small files (0.5-3 KiB) in 200 folders, 1 in 50 holding one planted value.
+  sparse/  mixed text (prose, CSV exports, logs, source code) in 8 MiB files, one planted value and
+           one decoy per 64 KiB on average.
+  dense/   the same kinds of text in 512 KiB files (2,000 of them at --full), about 50 planted
+           values and 50 decoys per MiB: every file has findings.
+  small/   100,000 files of 1-8 KiB in 200 folders; 13 % hold one or two planted values, 10 % a decoy.
+  large/   one file of the sparse shape.
+  utf16/   sparse-shaped text in UTF-16LE with a byte-order mark, 8 MiB of characters a file.
+  cp1252/  sparse-shaped text in Windows-1252 (café, naïve, £, –), 8 MiB a file.
 
-The background text is built so that it contains no identifier by accident; manifest.json lists
-how many values of each detector were planted in each corpus, and the benchmark checks that
-dlp-scan finds exactly those. Every planted value is synthetic: generated to pass its checksum.
+A decoy is a look-alike that must not count: a checksum that fails (NHS number, card), a NI
+number with a prefix never issued, a documentation address (example.com) or an Ofcom drama number.
+The background text is built so that it contains no identifier by accident; manifest.json lists,
+per shape, how many values of each detector were planted, and the benchmark checks that dlp-scan
+finds exactly those. Every planted value is synthetic: generated to pass its checksum.
 
-Usage: gen_corpus.py OUT_DIR [--text-mib N] [--small-files N]
+Sizes: by default each big shape is 256 MiB (the encoded shapes 64 MiB of characters) so that a
+run takes minutes on two cores; --full gives the 1 GiB shapes (256 MiB for the encoded ones).
+
+Usage: gen_corpus.py OUT_DIR [--full] [--mib N] [--small-files N] [--shapes sparse,dense,...]
 """
 import argparse
 import json
@@ -19,14 +29,14 @@ import random
 rng = random.Random(20261122)
 
 WORDS = ("the of and to in a is that for it as was with be by on not he this are or his from at which "
-         "but have an they you were her all she there would their we him been has when who will more no "
+         "but have an they you were her all she there would their we him been has when who will more "
          "if out so said what up its about into than them can only other new some could time these two "
          "may then do first any my now such like our over man me even most made after also did many "
          "before must through back years where much your way well down should because each just those "
          "people how too little state good very make world still own see men work long get here between "
          "both life being under never day same another know while last might us great old year off come "
          "since against go came right used take three university research module student assessment "
-         "committee budget meeting draft report teaching timetable laboratory seminar deadline review "
+         "committee budget meeting report teaching timetable laboratory seminar deadline review "
          "café naïve façade résumé coöperate").split()
 FIRST = ["ann", "bob", "carol", "david", "emma", "farah", "george", "hannah", "ivan", "julia", "kwame", "li",
          "maria", "nikhil", "olivia", "pawel", "qing", "rachel", "sam", "tomasz", "uma", "victor", "wei", "yusuf"]
@@ -82,29 +92,45 @@ POOLS = {
     "code": (".py", pool(code_line, 4000)),
 }
 HEADERS = {"csv": "id,name,department,amount,date,status\n"}
+# Windows-1252 has these and UTF-8 spells them in two or three bytes: the cp1252 shape needs them.
+CP1252_LINES = ["Fees for the café budget: £{} – approved by the naïve committee…\n".format(n) for n in range(100, 400)]
 
 
 # ---- planted identifiers, each valid for its validator -------------------------------------------
-def nhs_number():
+def nhs_digits():
     while True:
         d = [rng.choice([4, 6, 7])] + [rng.randint(0, 9) for _ in range(8)]
         c = 11 - sum(v * (10 - i) for i, v in enumerate(d)) % 11
         if c == 11:
             c = 0
         if c != 10:
-            s = "".join(map(str, d + [c]))
-            return f"{s[:3]} {s[3:6]} {s[6:]}"
+            return d, c
+
+
+def spaced_nhs(digits):
+    s = "".join(map(str, digits))
+    return f"{s[:3]} {s[3:6]} {s[6:]}"
+
+
+def nhs_number():
+    d, c = nhs_digits()
+    return spaced_nhs(d + [c])
+
+
+NINO_NEVER_ISSUED = ("BG", "GB", "KN", "NK", "NT", "TN", "ZZ")
+# Administrative prefixes: valid in shape, reported at low confidence, so neither planted nor decoys.
+NINO_ADMINISTRATIVE = ("CR", "MW", "NC", "PP", "PY", "PZ")
 
 
 def nino():
     first = rng.choice("ABCEGHJKLMNPRSTWXYZ")
     second = rng.choice("ABCEGHJKLMNPRSTWXYZ")
-    if first + second in ("BG", "GB", "KN", "NK", "NT", "TN", "ZZ", "CR", "MW", "NC", "PP", "PY", "PZ"):
+    if first + second in NINO_NEVER_ISSUED + NINO_ADMINISTRATIVE:
         return nino()
     return f"{first}{second}{rng.randint(0, 999999):06d}{rng.choice('ABCD')}"
 
 
-def luhn_complete(prefix, length):
+def luhn_digits(prefix, length):
     digits = [int(c) for c in prefix] + [rng.randint(0, 9) for _ in range(length - len(prefix) - 1)]
     total = 0
     for i, v in enumerate(reversed(digits)):
@@ -112,21 +138,32 @@ def luhn_complete(prefix, length):
             v *= 2
             v = v - 9 if v > 9 else v
         total += v
-    return "".join(map(str, digits)) + str((10 - total % 10) % 10)
+    return digits, (10 - total % 10) % 10
 
 
-def card():
-    n = luhn_complete(rng.choice(["4", "51", "53", "55"]), 16)
+def grouped_card(digits):
+    n = "".join(map(str, digits))
     return " ".join(n[i:i + 4] for i in range(0, 16, 4))
 
 
-def iban():
+def card():
+    d, check = luhn_digits(rng.choice(["4", "51", "53", "55"]), 16)
+    return grouped_card(d + [check])
+
+
+def iban_parts():
     bban = rng.choice(["BARC", "NWBK", "MIDL", "LOYD"]) + "".join(str(rng.randint(0, 9)) for _ in range(14))
-    rearranged = bban + "GB00"
-    num = int("".join(str(int(c, 36)) for c in rearranged))
-    check = 98 - num % 97
+    num = int("".join(str(int(c, 36)) for c in bban + "GB00"))
+    return bban, 98 - num % 97
+
+
+def grouped_iban(bban, check):
     s = f"GB{check:02d}{bban}"
     return " ".join(s[i:i + 4] for i in range(0, len(s), 4))
+
+
+def iban():
+    return grouped_iban(*iban_parts())
 
 
 def email():
@@ -147,63 +184,137 @@ PLANTERS = [
 ]
 
 
+# ---- decoys: the same shapes and labels, and none of them may count ------------------------------
+def bad_nhs():
+    d, c = nhs_digits()
+    return spaced_nhs(d + [(c + rng.randint(1, 9)) % 10])
+
+
+def bad_card():
+    d, check = luhn_digits(rng.choice(["4", "51", "53", "55"]), 16)
+    return grouped_card(d + [(check + rng.randint(1, 9)) % 10])
+
+
+def bad_nino():
+    return f"{rng.choice(NINO_NEVER_ISSUED)}{rng.randint(0, 999999):06d}{rng.choice('ABCD')}"
+
+
+DECOYS = [
+    lambda: f"Patient NHS number: {bad_nhs()} (ward 7)\n",
+    lambda: f"National Insurance number {bad_nino()} recorded\n",
+    lambda: f"Card number {bad_card()} expiry 09/28\n",
+    lambda: f"Contact: {rng.choice(FIRST)}.{rng.choice(LAST)}@example.com\n",
+    lambda: f"Mobile: 07700 900{rng.randint(0, 999):03d}\n",
+]
+
+
 def plant(counts):
     detector, make = rng.choice(PLANTERS)
     counts[detector] = counts.get(detector, 0) + 1
     return make()
 
 
-def body(kind, size, counts, plant_every):
-    ext, lines = POOLS[kind]
+def decoy():
+    return rng.choice(DECOYS)()
+
+
+def body(kind, size, counts, plant_every, decoy_every=0, lines=None):
+    """About `size` bytes (as UTF-8) of one kind of text, a value planted every `plant_every` bytes
+    and a decoy every `decoy_every` bytes on average (0: none)."""
+    ext, pool_lines = POOLS[kind]
+    lines = lines or pool_lines
     out = [HEADERS.get(kind, "")]
     n = len(out[0])
-    next_plant = plant_every and rng.randint(plant_every // 2, plant_every)
+    next_plant = plant_every and rng.randint(plant_every // 2, plant_every * 3 // 2)
+    next_decoy = decoy_every and rng.randint(decoy_every // 2, decoy_every * 3 // 2)
     while n < size:
-        line = rng.choice(lines)
         if plant_every and n >= next_plant:
             line = plant(counts)
             next_plant = n + rng.randint(plant_every // 2, plant_every * 3 // 2)
+        elif decoy_every and n >= next_decoy:
+            line = decoy()
+            next_decoy = n + rng.randint(decoy_every // 2, decoy_every * 3 // 2)
+        else:
+            line = rng.choice(lines)
         out.append(line)
         n += len(line.encode())
     return "".join(out), ext
 
 
-def write_text_corpus(root, total_mib, counts):
+def write_text_shape(root, total_bytes, file_size, counts, plant_every, decoy_every, encoding="utf-8"):
     os.makedirs(root, exist_ok=True)
     kinds = list(POOLS)
-    file_size = 8 << 20
-    for i in range(max(1, (total_mib << 20) // file_size)):
+    for i in range(max(1, total_bytes // file_size)):
         kind = kinds[i % len(kinds)]
-        text, ext = body(kind, file_size, counts, 64 << 10)
-        with open(os.path.join(root, f"{kind}-{i:04d}{ext}"), "w", encoding="utf-8") as f:
+        lines = None
+        if encoding == "cp1252":
+            lines = POOLS[kind][1] + CP1252_LINES
+        text, ext = body(kind, file_size, counts, plant_every, decoy_every, lines)
+        # newline="" keeps "\n": the shapes are Unix text, whatever the platform.
+        with open(os.path.join(root, f"{kind}-{i:04d}{ext}"), "w", encoding=encoding, newline="") as f:
+            if encoding == "utf-16-le":
+                f.write("\ufeff")
             f.write(text)
 
 
-def write_small_corpus(root, n_files, counts):
+def write_small_shape(root, n_files, counts):
     kinds = list(POOLS)
     for i in range(n_files):
         folder = os.path.join(root, f"dir{i % 200:03d}")
         os.makedirs(folder, exist_ok=True)
         kind = kinds[i % len(kinds)]
-        text, ext = body(kind, rng.randint(500, 3000), {}, 0)
-        if i % 50 == 7:
+        text, ext = body(kind, rng.randint(1024, 8192), {}, 0)
+        roll = rng.random()
+        if roll < 0.13:
             text += plant(counts)
+            if roll < 0.03:
+                text += plant(counts)
+        elif roll < 0.23:
+            text += decoy()
         with open(os.path.join(folder, f"f{i:06d}{ext}"), "w", encoding="utf-8") as f:
             f.write(text)
+
+
+SHAPES = ("sparse", "dense", "small", "large", "utf16", "cp1252")
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
-    ap.add_argument("--text-mib", type=int, default=1024)
+    ap.add_argument("--full", action="store_true", help="the issue's sizes: 1 GiB text shapes")
+    ap.add_argument("--mib", type=int, help="size of the sparse, dense and large shapes (MiB)")
     ap.add_argument("--small-files", type=int, default=100_000)
+    ap.add_argument("--shapes", default=",".join(SHAPES))
     a = ap.parse_args()
-    manifest = {"text": {}, "small": {}}
-    write_text_corpus(os.path.join(a.out, "text"), a.text_mib, manifest["text"])
-    write_small_corpus(os.path.join(a.out, "small"), a.small_files, manifest["small"])
-    with open(os.path.join(a.out, "manifest.json"), "w") as f:
+    mib = a.mib or (1024 if a.full else 256)
+    big = mib << 20
+    manifest_path = os.path.join(a.out, "manifest.json")
+    manifest = {}
+    if os.path.exists(manifest_path):
+        with open(manifest_path) as f:
+            manifest = json.load(f)
+    for shape in a.shapes.split(","):
+        counts = {}
+        root = os.path.join(a.out, shape)
+        if shape == "sparse":
+            write_text_shape(root, big, 8 << 20, counts, 64 << 10, 64 << 10)
+        elif shape == "dense":
+            write_text_shape(root, big, 512 << 10, counts, 20 << 10, 20 << 10)
+        elif shape == "small":
+            write_small_shape(root, a.small_files, counts)
+        elif shape == "large":
+            write_text_shape(root, big, big, counts, 64 << 10, 64 << 10)
+        elif shape == "utf16":
+            write_text_shape(root, big // 4, 8 << 20, counts, 64 << 10, 64 << 10, "utf-16-le")
+        elif shape == "cp1252":
+            write_text_shape(root, big // 4, 8 << 20, counts, 64 << 10, 64 << 10, "cp1252")
+        else:
+            ap.error(f"no shape {shape!r}: one of {', '.join(SHAPES)}")
+        manifest[shape] = counts
+        print(shape, json.dumps(counts, sort_keys=True), flush=True)
+    os.makedirs(a.out, exist_ok=True)
+    with open(manifest_path, "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
-    print(json.dumps(manifest, sort_keys=True))
 
 
 if __name__ == "__main__":

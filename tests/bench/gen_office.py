@@ -5,9 +5,12 @@ packed into zips and some of those zips nested in another zip.
 
 Each .docx letter plants a NI number and a passport number; each .xlsx staff list plants many rows
 of NHS numbers, NI numbers and e-mail addresses (sheet rows appended to the template's sheet).
-manifest.json holds, per physical file, the distinct values planted per detector.
+With --pdfs N (default 200), N further letters are converted to PDF by LibreOffice
+(`soffice --headless --convert-to pdf`, one process for all), so the tree also holds real PDFs.
+office-manifest.json holds, per physical file, the distinct values planted per detector.
 
-Usage: gen_office.py OUT_DIR [--files N]
+Usage: gen_office.py OUT_DIR [--files N] [--pdfs N]
+Needs: LibreOffice Writer for the PDFs (`apt-get install libreoffice-writer-nogui`).
 """
 import argparse
 import io
@@ -15,7 +18,10 @@ import json
 import os
 import random
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -86,11 +92,37 @@ def merge(total, part):
         total[k] = max(total.get(k, 0), v) if k == "uk_bank_account" else total.get(k, 0) + v
 
 
+def write_pdfs(root, n, manifest):
+    """N letters as PDFs written by LibreOffice from the same .docx letters."""
+    folder = os.path.join(root, "pdf")
+    os.makedirs(folder, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        planted = {}
+        for i in range(n):
+            data, planted[i] = letter()
+            with open(os.path.join(tmp, f"letter{i:05d}.docx"), "wb") as f:
+                f.write(data)
+        docs = sorted(os.path.join(tmp, name) for name in os.listdir(tmp))
+        subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp}/profile",
+                        "--convert-to", "pdf", "--outdir", folder] + docs,
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for i in range(n):
+        path = os.path.join(folder, f"letter{i:05d}.pdf")
+        if not os.path.exists(path):
+            sys.exit(f"LibreOffice did not write {path}")
+        manifest[path] = planted[i]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
     ap.add_argument("--files", type=int, default=2000)
+    ap.add_argument("--pdfs", type=int, default=200)
     a = ap.parse_args()
+    # The manifest names files by absolute path, whatever folder the benchmark runs from.
+    a.out = os.path.abspath(a.out)
+    if a.pdfs and not shutil.which("soffice"):
+        sys.exit("soffice (LibreOffice) is needed for the PDFs; or give --pdfs 0")
     root = os.path.join(a.out, "office")
     os.makedirs(root, exist_ok=True)
     manifest = {}
@@ -118,9 +150,11 @@ def main():
         with open(os.path.join(folder, name), "wb") as f:
             f.write(blob)
         manifest[os.path.join(folder, name)] = planted
+    if a.pdfs:
+        write_pdfs(root, a.pdfs, manifest)
     with open(os.path.join(a.out, "office-manifest.json"), "w") as f:
         json.dump(manifest, f)
-    print(f"{len(manifest)} files, {a.files} documents")
+    print(f"{len(manifest)} files, {a.files + a.pdfs} documents")
 
 
 if __name__ == "__main__":
