@@ -6,6 +6,20 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use serde::Deserialize;
+
+/// What the agent does while the laptop runs on battery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnBattery {
+    /// Nothing different.
+    Ignore,
+    /// Read at a quarter of `max_read_rate` (or 4 MiB/s when there is no cap).
+    Slow,
+    /// Scan nothing; changes wait (and a walk catches up) until power returns.
+    Pause,
+}
+
 /// The longest sleep between two looks at whether to go on waiting.
 const MAX_WAIT_SLICE: Duration = Duration::from_secs(1);
 

@@ -38,14 +38,13 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::config::{AgentConfig, OnBattery};
 use crate::error::AgentError;
 use crate::fsutil::Beneath;
 use crate::platform::FolderIdentity;
 use crate::report::{AgentEvent, AgentRecord, Record, RecordSink, SCHEMA_VERSION};
 use crate::scan::Scanner;
 use crate::walk::{WalkConfig, WalkItem};
-use etiquette::ReadRate;
+use etiquette::{OnBattery, ReadRate};
 use judge::Judging;
 use pulse::Pulse;
 use state::{FileState, SetAside, StateStore};
@@ -67,6 +66,27 @@ const STALL_MARGIN: Duration = Duration::from_secs(20);
 const POWER_SUPPLY: &str = "/sys/class/power_supply";
 /// The read rate on battery with `on_battery = "slow"` and no cap of its own.
 const SLOW_READ_RATE: u64 = 4 << 20;
+
+/// The `[agent]` settings (`dlp-agent` only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentConfig {
+    /// Folders to watch; empty means every home folder. A root ending in `/*` stands for each
+    /// folder in its parent, each a root of its own (`/home/*`: every home, on whatever file
+    /// system it is), looked at again every second.
+    pub roots: Vec<PathBuf>,
+    /// The state store (default: the state folder's `agent.redb`).
+    pub state_file: Option<PathBuf>,
+    /// How often a heartbeat is sent.
+    pub heartbeat: Duration,
+    /// How long a file must be quiet before it is scanned.
+    pub settle: Duration,
+    /// How often every root is walked to catch what events missed.
+    pub reconcile: Duration,
+    /// Bytes read per second at most while scanning; 0 for no cap.
+    pub max_read_rate: u64,
+    /// What to do on battery.
+    pub on_battery: OnBattery,
+}
 
 impl AgentConfig {
     /// The roots to watch: the configured ones, or the home folders (all of them for root, the

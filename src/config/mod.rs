@@ -15,14 +15,18 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::agent::etiquette::OnBattery;
+use crate::agent::AgentConfig;
 use crate::detect::DetectorFile;
 use crate::error::ConfigError;
 use crate::policy::Rule;
+use crate::scan::ScanConfig;
 pub use parts::BuildError;
 use sinks::{RawDelivery, RawSink};
 
 mod parts;
 mod sinks;
+pub mod worker;
 
 /// The embedded default configuration.
 pub const DEFAULT_CONFIG: &str = include_str!("../../config/default.toml");
@@ -67,60 +71,6 @@ pub struct ConfigSource {
     pub text: String,
     /// The user's detector files (`detectors.custom_dir`), as read.
     pub detector_files: Vec<crate::detect::DetectorFile>,
-}
-
-/// Settings for walking and reading.
-#[derive(Debug, Clone)]
-pub struct ScanConfig {
-    /// Follow symbolic links (with loop detection).
-    pub follow_symlinks: bool,
-    /// Files larger than this are reported as skipped.
-    pub max_file_size: u64,
-    /// Worker threads; 0 means one per core.
-    pub threads: usize,
-    /// Paths (files or directories) matching these globs are not scanned.
-    pub exclude: GlobSet,
-    /// The globs `exclude` was built from.
-    pub exclude_globs: Vec<String>,
-    /// Caps on reading documents and archives (the time budget comes from `scan.file_time_budget_secs`).
-    pub limits: crate::extract::ExtractLimits,
-    /// Parse container formats in worker processes.
-    pub isolate_parsers: bool,
-    /// Address-space limit of a worker process, in bytes.
-    pub worker_memory: u64,
-}
-
-/// The `[agent]` settings (`dlp-agent` only).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AgentConfig {
-    /// Folders to watch; empty means every home folder. A root ending in `/*` stands for each
-    /// folder in its parent, each a root of its own (`/home/*`: every home, on whatever file
-    /// system it is), looked at again every second.
-    pub roots: Vec<PathBuf>,
-    /// The state store (default: the state folder's `agent.redb`).
-    pub state_file: Option<PathBuf>,
-    /// How often a heartbeat is sent.
-    pub heartbeat: Duration,
-    /// How long a file must be quiet before it is scanned.
-    pub settle: Duration,
-    /// How often every root is walked to catch what events missed.
-    pub reconcile: Duration,
-    /// Bytes read per second at most while scanning; 0 for no cap.
-    pub max_read_rate: u64,
-    /// What to do on battery.
-    pub on_battery: OnBattery,
-}
-
-/// What the agent does while the laptop runs on battery.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OnBattery {
-    /// Nothing different.
-    Ignore,
-    /// Read at a quarter of `max_read_rate` (or 4 MiB/s when there is no cap).
-    Slow,
-    /// Scan nothing; changes wait (and a walk catches up) until power returns.
-    Pause,
 }
 
 /// Keys of a configuration file, each optional: a user's file and the embedded default are both

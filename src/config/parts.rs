@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use super::sinks::file_sink;
+use super::worker::WorkerSettings;
 use super::Config;
 use crate::deliver::{Delivery, DeliveryConfig, SinkKind, SinkSpec};
 use crate::detect::FingerprintKey;
@@ -13,8 +14,7 @@ use crate::keyfile::{self, KeySource};
 use crate::paths;
 use crate::report::encode::EventFormat;
 use crate::report::event::Origin;
-use crate::scan::serve::WorkerSettings;
-use crate::scan::Scanner;
+use crate::scan::{Scanner, ScannerSettings};
 use crate::worker::WorkerCommand;
 
 /// Why a configuration's parts could not be built. Each names the part; `{:#}` adds the cause.
@@ -43,7 +43,7 @@ impl Config {
     /// container formats in worker processes when `scan.isolate_parsers` is on. Workers start
     /// when the first such file comes, told this configuration's texts and `key`.
     pub fn scanner(&self, key: &FingerprintKey) -> Result<Scanner, BuildError> {
-        let mut scanner = Scanner::new(self, key.clone()).map_err(BuildError::Detectors)?;
+        let mut scanner = Scanner::new(self.scanner_settings(), key.clone()).map_err(BuildError::Detectors)?;
         if self.scan.isolate_parsers {
             let settings =
                 WorkerSettings { source: self.source.clone(), key_hex: key.to_hex(), memory: self.scan.worker_memory };
@@ -51,6 +51,19 @@ impl Config {
                 .isolate_parsers(WorkerCommand::this_program(&settings, settings.memory).map_err(BuildError::Workers)?);
         }
         Ok(scanner)
+    }
+
+    /// What the scanner is built from, borrowed from this configuration.
+    pub fn scanner_settings(&self) -> ScannerSettings<'_> {
+        ScannerSettings {
+            detectors: &self.detectors,
+            allowed_fingerprints: &self.allowed_fingerprints,
+            locations: &self.locations,
+            managed_onedrive_tenants: &self.managed_onedrive_tenants,
+            scan: &self.scan,
+            rules: &self.rules,
+            labels: &self.labels,
+        }
     }
 
     /// Delivery to `sinks` with this configuration's spool settings, stamping events as this

@@ -27,7 +27,6 @@ use summary::{add_to_summary, count_error, count_skip, error_record, lock, Progr
 
 use crate::analysis::{Analysis, PortableAnalysis, UnknownDetector};
 use crate::classify::{classify, classify_attribution, is_attribution_file, FileTally};
-use crate::config::{Config, ScanConfig};
 use crate::detect::{DetectorClass, Engine, FingerprintKey};
 use crate::error::{ConfigError, FileError};
 use crate::extract::{extract, ContentKind, PartialReason};
@@ -40,6 +39,47 @@ use crate::walk::{walk, FileCandidate, SkipReason, WalkConfig, WalkItem};
 
 /// Archive members with findings listed per record.
 const MAX_MEMBERS_LISTED: usize = 50;
+
+/// Settings for walking and reading.
+#[derive(Debug, Clone)]
+pub struct ScanConfig {
+    /// Follow symbolic links (with loop detection).
+    pub follow_symlinks: bool,
+    /// Files larger than this are reported as skipped.
+    pub max_file_size: u64,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+    /// Paths (files or directories) matching these globs are not scanned.
+    pub exclude: globset::GlobSet,
+    /// The globs `exclude` was built from.
+    pub exclude_globs: Vec<String>,
+    /// Caps on reading documents and archives (the time budget comes from `scan.file_time_budget_secs`).
+    pub limits: crate::extract::ExtractLimits,
+    /// Parse container formats in worker processes.
+    pub isolate_parsers: bool,
+    /// Address-space limit of a worker process, in bytes.
+    pub worker_memory: u64,
+}
+
+/// What a [`Scanner`] is built from: the parts of a validated configuration it needs (the
+/// configuration hands this out, so scanning never reads configuration itself).
+#[derive(Debug, Clone, Copy)]
+pub struct ScannerSettings<'a> {
+    /// Which detectors run: built-in, disabled, the user's files.
+    pub detectors: &'a crate::detect::DetectorSelection,
+    /// Keyed fingerprints of values the institution allows (`[[allow]] fingerprint`).
+    pub allowed_fingerprints: &'a [crate::detect::Fingerprint],
+    /// Folders whose location kind is declared rather than discovered.
+    pub locations: &'a [crate::locate::DeclaredLocation],
+    /// Organisations whose business OneDrive counts as managed.
+    pub managed_onedrive_tenants: &'a [String],
+    /// Walking and reading.
+    pub scan: &'a ScanConfig,
+    /// How the policy rules are tuned.
+    pub rules: &'a crate::policy::RulesConfig,
+    /// Sensitivity label names and what they mean.
+    pub labels: &'a crate::extract::LabelNames,
+}
 
 /// Everything needed to scan files, built once from the configuration.
 pub struct Scanner {
@@ -80,12 +120,12 @@ enum FileOutcome {
 }
 
 impl Scanner {
-    /// Loads detectors and policy from a validated configuration.
-    pub fn new(config: &Config, key: FingerprintKey) -> Result<Scanner, ConfigError> {
-        let mut engine = Engine::load(&config.detectors, key)?;
+    /// Loads detectors and policy from a validated configuration's settings.
+    pub fn new(config: ScannerSettings<'_>, key: FingerprintKey) -> Result<Scanner, ConfigError> {
+        let mut engine = Engine::load(config.detectors, key)?;
         engine.check_user_examples()?;
         engine.allow_fingerprints(config.allowed_fingerprints.iter().copied());
-        let locator = Locator::discover(&config.locations, &config.managed_onedrive_tenants);
+        let locator = Locator::discover(config.locations, config.managed_onedrive_tenants);
         let analysis_version = analysis_version(&engine, config);
         Ok(Scanner {
             engine,
@@ -499,7 +539,7 @@ struct ReadFile {
 }
 
 /// The [`Scanner::analysis_version`] for an engine and a configuration.
-fn analysis_version(engine: &Engine, config: &Config) -> String {
+fn analysis_version(engine: &Engine, config: ScannerSettings<'_>) -> String {
     use sha2::Digest;
     let mut labels: Vec<_> = config.labels.iter().collect();
     labels.sort();

@@ -13,12 +13,12 @@ use anyhow::{Context, Result};
 use clap::{CommandFactory, Parser};
 use dlp_scan::agent::{Agent, Control, Rules};
 use dlp_scan::cli::Exit;
+use dlp_scan::config::worker;
 use dlp_scan::config::Config;
 use dlp_scan::deliver::{SinkKind, SinkSpec};
 use dlp_scan::detect::FingerprintKey;
 use dlp_scan::keyfile::KeySource;
 use dlp_scan::platform;
-use dlp_scan::scan::serve;
 
 /// Watch folders, cloud-sync folders and removable drives; report personal data and policy
 /// breaches as they appear.
@@ -55,7 +55,7 @@ fn main() -> ExitCode {
     platform::run_agent(|args| {
         let args = Args::parse_from(args);
         if args.internal_worker {
-            return serve::worker_main();
+            return worker::worker_main();
         }
         dlp_scan::cli::init_logging(tracing::Level::INFO);
         match run(&args) {

@@ -11,6 +11,7 @@ use anyhow::{Context, Result};
 use clap::{CommandFactory, Parser, ValueEnum};
 use dlp_scan::classify::Category;
 use dlp_scan::cli::Exit;
+use dlp_scan::config::worker;
 use dlp_scan::config::Config;
 use dlp_scan::deliver::{Delivery, SinkKind, SinkSpec, SinkStatus};
 use dlp_scan::keyfile::KeySource;
@@ -21,7 +22,7 @@ use dlp_scan::report::human::{self, Style};
 use dlp_scan::report::view::{Shown, View};
 use dlp_scan::report::{self, Fanout, Record, RecordSink, SummaryRecord};
 use dlp_scan::scan::summary::Progress;
-use dlp_scan::scan::{serve, Scanner};
+use dlp_scan::scan::Scanner;
 
 /// Find personal data, credentials and policy breaches in files.
 ///
@@ -223,7 +224,7 @@ fn main() -> ExitCode {
     dlp_scan::cli::quiet_panics("dlp-scan");
     let args = Args::parse();
     if args.internal_worker {
-        return ExitCode::from(serve::worker_main());
+        return ExitCode::from(worker::worker_main());
     }
     dlp_scan::cli::init_logging(tracing::Level::WARN);
     match run(&args) {
