@@ -1360,6 +1360,56 @@ fn files_from_reads_paths_by_line_or_by_nul_and_from_standard_input() {
     assert_eq!(file_paths(&parse_lines(&out.stdout)), expected, "NUL-separated, a name with a new line whole");
 }
 
+#[cfg(target_os = "linux")]
+#[test]
+fn a_dash_scans_standard_input_and_a_named_pipe_says_why_it_is_not_read() {
+    let t = Tree::new();
+    let piped = |args: &[&str], input: &[u8]| {
+        let mut child = t
+            .command()
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // A scan that stops reading early closes the pipe: a failed write is its business.
+        let _ = child.stdin.take().unwrap().write_all(input);
+        child.wait_with_output().unwrap()
+    };
+
+    let out = piped(&["--format", "json", "-"], NINO_LINE.as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let records = parse_lines(&out.stdout);
+    let record = file_record(&records, "<stdin>");
+    assert_eq!(record["path"], "<stdin>");
+    assert_eq!(record["location"]["kind"], "local");
+    assert!(finding(record, "uk_nino").is_some());
+    assert_eq!(summary(&records)["files_scanned"], 1);
+
+    let docx = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/fixtures/letter.docx")).unwrap();
+    let records = parse_lines(&piped(&["--format", "json", "-"], &docx).stdout);
+    assert_eq!(file_record(&records, "<stdin>")["format"], "docx", "sniffed like a file");
+
+    let small = t.dir.path().join("small.toml");
+    std::fs::write(&small, "[scan]\nmax_file_size = \"32 B\"\n").unwrap();
+    let config = small.to_str().unwrap();
+    let out = piped(&["--format", "json", "--config", config, "--fail-on-incomplete", "-"], NINO_LINE.as_bytes());
+    assert_eq!(out.status.code(), Some(3), "over the cap is incomplete, never clean");
+    let records = parse_lines(&out.stdout);
+    assert_eq!(errors_of_kind(&records, "too_large")[0]["path"], "<stdin>");
+    assert_eq!(summary(&records)["skipped"]["too_large"], 1);
+
+    let out = piped(&["--format", "json", "/dev/stdin"], NINO_LINE.as_bytes());
+    assert_eq!(out.status.code(), Some(0));
+    let records = parse_lines(&out.stdout);
+    assert_eq!(errors_of_kind(&records, "special_file")[0]["path"], "/dev/stdin", "said, not silent");
+    assert_eq!(summary(&records)["skipped"]["special_file"], 1);
+
+    let out = piped(&["--files-from", "-", "-"], b"");
+    assert_eq!(out.status.code(), Some(2), "standard input cannot be read twice");
+}
+
 /// Debian's `chromium` on PATH, for the HTML report's tests.
 fn chromium() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
