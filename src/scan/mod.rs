@@ -70,7 +70,7 @@ enum FileOutcome {
     Record {
         /// The file's record.
         record: Box<FileRecord>,
-        /// Values suppressed as documentation or test values.
+        /// Values suppressed: documentation or test values, and values `[[allow]]`ed by fingerprint.
         suppressed: u64,
         /// (rule, reason) of the violations an allowance suppressed.
         allowed: Vec<(&'static str, String)>,
@@ -78,7 +78,13 @@ enum FileOutcome {
         pairing: Option<Pairing>,
     },
     /// Read, nothing to report.
-    Clean(u64),
+    Clean {
+        /// Its size.
+        size: u64,
+        /// Values suppressed in it (a file whose only values were allowed is clean, and they
+        /// still count).
+        suppressed: u64,
+    },
     /// Not scanned, and why.
     Skipped(SkipReason),
     /// Could not be read.
@@ -246,9 +252,10 @@ impl Scanner {
             FileOutcome::Skipped(reason) => {
                 *s.skipped.entry(reason.as_str()).or_default() += 1;
             }
-            FileOutcome::Clean(size) => {
+            FileOutcome::Clean { size, suppressed } => {
                 s.files_scanned += 1;
                 s.bytes_scanned += size;
+                s.suppressed += suppressed;
                 progress.files.fetch_add(1, Ordering::Relaxed);
                 progress.bytes.fetch_add(size, Ordering::Relaxed);
             }
@@ -447,7 +454,7 @@ impl Scanner {
         // Every rule needs something found, something left unread or encryption: a file with none
         // of them has nothing to say wherever it is, so it is neither located nor judged.
         if tally.is_empty() && extracted.partial.is_empty() && !extracted.encryption.encrypted {
-            return FileOutcome::Clean(size);
+            return FileOutcome::Clean { size, suppressed };
         }
         let named_attribution = candidate.path.file_name().and_then(|n| n.to_str());
         let classification = if named_attribution.is_some_and(|n| is_attribution_file(n, extracted.format)) {
@@ -554,6 +561,6 @@ fn verdict_of(path: &Path, outcome: FileOutcome) -> Verdict {
         FileOutcome::Failed(error) => {
             Verdict { record: Some(Record::Error(error_record(path, &error))), pairing: None }
         }
-        FileOutcome::Clean(_) | FileOutcome::Skipped(_) => Verdict::default(),
+        FileOutcome::Clean { .. } | FileOutcome::Skipped(_) => Verdict::default(),
     }
 }
