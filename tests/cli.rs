@@ -503,6 +503,7 @@ fn the_human_report_leads_with_action_and_fits_the_terminal() {
         let first = |prefix: &str| {
             lines.iter().position(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("no {prefix:?} in\n{report}"))
         };
+        assert!(lines[0].starts_with("Host ") && lines[0].contains(", scan started 20"), "what it is of: {report}");
         let critical = first("CRITICAL  highly_confidential_in_unmanaged_cloud");
         assert!(lines[critical + 1].trim_start().ends_with("2024 referrals/patients.csv"), "path on its own line");
         assert!(lines[critical + 2].starts_with("  Why:  highly confidential material is stored"), "{report}");
@@ -1419,14 +1420,15 @@ fn chromium() -> Option<PathBuf> {
 }
 
 /// Runs headless Chromium, isolated from the network and the user's profile, on `page` with
-/// `what` (`--dump-dom`, `--screenshot=...`); its stdout.
-fn headless(chromium: &std::path::Path, page: &std::path::Path, what: &str) -> Vec<u8> {
+/// `what` (`--dump-dom`, `--screenshot=...`) in a window of `size` (`1400,1600`); its stdout.
+fn headless(chromium: &std::path::Path, page: &std::path::Path, what: &str, size: &str) -> Vec<u8> {
     let profile = tempfile::tempdir().unwrap();
     let out = Command::new("timeout")
         .arg("120")
         .arg(chromium)
         .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        .args(["--disable-component-update", "--no-first-run", "--hide-scrollbars", "--window-size=1400,1600"])
+        .args(["--disable-component-update", "--no-first-run", "--hide-scrollbars"])
+        .arg(format!("--window-size={size}"))
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(what)
         .arg(format!("file://{}", page.display()))
@@ -1443,6 +1445,8 @@ fn the_html_report_opens_in_a_browser_with_the_violations_first() {
         return;
     };
     let t = audit_tree();
+    let long_name = "alice/Documents/an_export_folder_named_without_any_spaces_by_a_script/2024_staff_list_with_national_insurance_numbers.csv";
+    t.write(long_name, "Name,NI number\nAnn,AB 12 34 56 C\n");
     let out = t.command().args(["--format", "html"]).arg(t.root()).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let page = t.dir.path().join("report.html");
@@ -1452,20 +1456,33 @@ fn the_html_report_opens_in_a_browser_with_the_violations_first() {
         assert!(!source.contains(external), "the page references {external:?}");
     }
 
-    let dom = String::from_utf8(headless(&chromium, &page, "--dump-dom")).unwrap();
+    let dom = String::from_utf8(headless(&chromium, &page, "--dump-dom", "1400,1600")).unwrap();
+    assert!(dom.contains("<p id=\"origin\">Host ") && dom.contains("scan started 20"), "what the report is of");
     let violations = dom.find("<table id=\"violations\">").expect("a violations table");
     let inventory = dom.find("<table id=\"inventory\"").expect("an inventory table");
     assert!(violations < inventory, "violations before the inventory");
     let violations_table = &dom[violations..dom[violations..].find("</table>").unwrap() + violations];
-    let first_row = violations_table.split("<tr>").nth(2).expect("a violation");
+    // Paths may break after each `/` (a <wbr>), which a person does not see.
+    let first_row = violations_table.split("<tr>").nth(2).expect("a violation").replace("<wbr>", "");
     assert!(first_row.contains("critical") && first_row.contains("2024 referrals/patients.csv"), "{first_row}");
     assert!(first_row.contains("move it to the university"), "with what to do: {first_row}");
     assert!(dom.contains("<svg id=\"chart\""), "the chart of categories by location");
 
     let shot = t.dir.path().join("report.png");
-    headless(&chromium, &page, &format!("--screenshot={}", shot.display()));
+    headless(&chromium, &page, &format!("--screenshot={}", shot.display()), "1400,1600");
     let png = std::fs::read(&shot).expect("a screenshot");
     assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "a page was drawn");
+
+    // In a 1200 px window nothing is wider than the window: long paths wrap in their cells. The
+    // page's own script may run inline (its Content-Security-Policy), so a copy measures itself.
+    let measure =
+        "<script>var d = document.documentElement; var tables = Array.from(document.querySelectorAll('table')); \
+        document.body.dataset.fits = d.scrollWidth <= d.clientWidth && tables.every(function (t) { \
+        return t.getBoundingClientRect().right <= d.clientWidth; });</script></body>";
+    let measured = t.dir.path().join("measured.html");
+    std::fs::write(&measured, source.replace("</body>", measure)).unwrap();
+    let dom = String::from_utf8(headless(&chromium, &measured, "--dump-dom", "1200,900")).unwrap();
+    assert!(dom.contains("data-fits=\"true\""), "the page fits a 1200 px window");
 }
 
 #[test]
