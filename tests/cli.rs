@@ -838,6 +838,11 @@ fn the_man_page_and_completions_come_from_the_argument_definitions() {
     let man = t.command().args(["--generate", "man"]).output().unwrap();
     let page = String::from_utf8(man.stdout).unwrap();
     assert!(page.contains(".TH dlp-scan 1") && page.contains("fail\\-on\\-incomplete"), "{page}");
+    let files = page.find(".SH FILES").expect("a FILES section");
+    let examples = page.find(".SH EXAMPLES").expect("an EXAMPLES section");
+    assert!(files < examples && examples < page.find(".SH VERSION").unwrap(), "where man pages have them");
+    assert!(page.contains("fingerprint.key") && page.contains("/etc/dlp\\-scan/config.toml"), "{page}");
+    assert!(page.contains("| dlp\\-scan \\-\\fR"), "standard input among the examples: {page}");
     let bash = t.command().args(["--generate", "bash"]).output().unwrap();
     assert!(String::from_utf8(bash.stdout).unwrap().contains("--list-detectors"));
     let agent = Command::new(env!("CARGO_BIN_EXE_dlp-agent")).args(["--generate", "zsh"]).output().unwrap();

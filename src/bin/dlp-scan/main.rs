@@ -220,6 +220,16 @@ enum Stdout {
     Nothing,
 }
 
+/// The man page's EXAMPLES: a command line, and what it does.
+const EXAMPLES: &[(&str, &str)] = &[
+    ("dlp-scan ~/", "Scan a home folder; the report leads with what to act on."),
+    ("dlp-scan --format html ~/ > report.html", "A self-contained page to open or hand on."),
+    ("dlp-scan --format csv --min-severity high /srv/share > violations.csv", "A spreadsheet of the serious cases."),
+    ("find ~ -name '*.xlsx' -print0 | dlp-scan --files-from -", "Scan the files another command lists."),
+    ("curl -s https://example.org/export.docx | dlp-scan -", "Scan standard input as one file."),
+    ("dlp-scan --quiet --fail-on-incomplete ~/ || echo attention", "Only the exit status, for a script."),
+];
+
 fn main() -> ExitCode {
     dlp_scan::cli::quiet_panics("dlp-scan");
     let args = Args::parse();
@@ -313,7 +323,7 @@ fn report_delivery(statuses: &[SinkStatus]) {
 
 fn run(args: &Args) -> Result<Exit> {
     if let Some(kind) = args.generate {
-        let written = dlp_scan::cli::generate(kind, Args::command(), &mut io::stdout().lock());
+        let written = dlp_scan::cli::generate(kind, Args::command(), EXAMPLES, &mut io::stdout().lock());
         dlp_scan::cli::unless_reader_gone(written).context("writing")?;
         return Ok(Exit::Clean);
     }
