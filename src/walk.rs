@@ -162,6 +162,10 @@ impl Iterator for RootWalk<'_> {
             } else {
                 file_type
             };
+            // A root link to a folder: walkdir enters it.
+            if file_type.is_dir() {
+                continue;
+            }
             if file_type.is_symlink() {
                 return Some(skipped(entry.into_path(), SkipReason::Symlink));
             }

@@ -1416,6 +1416,21 @@ fn a_dash_scans_standard_input_and_a_named_pipe_says_why_it_is_not_read() {
     assert_eq!(errors_of_kind(&records, "special_file")[0]["path"], "/dev/stdin", "said, not silent");
     assert_eq!(summary(&records)["skipped"]["special_file"], 1);
 
+    let folder_link = t.dir.path().join("folder-link");
+    std::os::unix::fs::symlink(t.root(), &folder_link).unwrap();
+    t.write("a.txt", NINO_LINE);
+    let out = t.command().args(["--format", "json"]).arg(&folder_link).output().unwrap();
+    let records = parse_lines(&out.stdout);
+    assert!(errors_of_kind(&records, "special_file").is_empty(), "a root link to a folder is entered");
+    assert_eq!(summary(&records)["files_scanned"], 1);
+    let file_link = t.dir.path().join("file-link.txt");
+    std::os::unix::fs::symlink(t.root().join("a.txt"), &file_link).unwrap();
+    let out = t.command().args(["--format", "json"]).arg(&file_link).output().unwrap();
+    assert!(
+        finding(file_record(&parse_lines(&out.stdout), "file-link.txt"), "uk_nino").is_some(),
+        "a named link is followed"
+    );
+
     let out = piped(&["--files-from", "-", "-"], b"");
     assert_eq!(out.status.code(), Some(2), "standard input cannot be read twice");
 }
