@@ -70,13 +70,44 @@ pub enum Generate {
     Powershell,
 }
 
+/// Where dlp-scan keeps its files when the configuration names no other place, on each system
+/// (`paths` and `platform` decide them; this is what the man page tells a person).
+const FILES: &[(&str, &str)] = &[
+    (
+        "/etc/dlp-scan/config.toml",
+        "The agent's configuration (macOS: /Library/Application Support/dlp-scan/config.toml; \
+         Windows: %ProgramData%\\dlp-scan\\config.toml). dlp-scan reads one only when given --config.",
+    ),
+    (
+        "STATE/fingerprint.key",
+        "The installation's fingerprint key (0600). STATE is /var/lib/dlp-scan for root and \
+         $XDG_DATA_HOME/dlp-scan (~/.local/share/dlp-scan) for a user on Linux; \
+         /Library/Application Support/dlp-scan, or ~/Library/Application Support/dlp-scan for a user, \
+         on macOS; %ProgramData%\\dlp-scan on Windows.",
+    ),
+    ("STATE/spool/", "Events waiting for a network sink, a folder per sink."),
+    ("STATE/agent.redb", "The agent's state: what it judged of each file."),
+    (
+        "/var/log/dlp-scan/events.jsonl",
+        "The agent's event file when no sink is configured (a user's: STATE/events.jsonl; macOS: \
+         /Library/Logs/dlp-scan; Windows: %ProgramData%\\dlp-scan\\events).",
+    ),
+];
+
 /// Writes what `kind` names for `command` (built from the binary's argument definitions, so
-/// the man page and completions never disagree with `--help`) to `out`.
+/// the man page and completions never disagree with `--help`) to `out`. The man page also has
+/// FILES and EXAMPLES (`examples`: a command line and what it does) sections, which no argument
+/// definition holds.
 ///
 /// Errors: writing to `out` failed.
-pub fn generate(kind: Generate, mut command: clap::Command, out: &mut dyn Write) -> io::Result<()> {
+pub fn generate(
+    kind: Generate,
+    mut command: clap::Command,
+    examples: &[(&str, &str)],
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let shell = match kind {
-        Generate::Man => return clap_mangen::Man::new(command).render(out),
+        Generate::Man => return man_page(command, examples, out),
         Generate::Bash => clap_complete::Shell::Bash,
         Generate::Zsh => clap_complete::Shell::Zsh,
         Generate::Fish => clap_complete::Shell::Fish,
@@ -85,6 +116,38 @@ pub fn generate(kind: Generate, mut command: clap::Command, out: &mut dyn Write)
     let name = command.get_name().to_string();
     clap_complete::generate(shell, &mut command, name, out);
     Ok(())
+}
+
+/// clap_mangen's sections, with FILES and EXAMPLES before VERSION, where man pages have them.
+fn man_page(command: clap::Command, examples: &[(&str, &str)], out: &mut dyn Write) -> io::Result<()> {
+    let has_version = command.get_version().is_some();
+    let man = clap_mangen::Man::new(command);
+    man.render_title(out)?;
+    man.render_name_section(out)?;
+    man.render_synopsis_section(out)?;
+    man.render_description_section(out)?;
+    man.render_options_section(out)?;
+    for (title, entries) in [("FILES", FILES), ("EXAMPLES", examples)] {
+        writeln!(out, ".SH {title}")?;
+        for (term, text) in entries {
+            writeln!(out, ".TP\n\\fB{}\\fR\n{}", roff_text(term), roff_text(text))?;
+        }
+    }
+    if has_version {
+        man.render_version_section(out)?;
+    }
+    Ok(())
+}
+
+/// `text` as roff shows it: a backslash as `\e`, a hyphen as `\-` (so `--config` stays two
+/// ASCII hyphens and can be searched for), and no line read as a request.
+fn roff_text(text: &str) -> String {
+    let text = text.replace('\\', "\\e").replace('-', "\\-");
+    if text.starts_with(['.', '\'']) {
+        format!("\\&{text}")
+    } else {
+        text
+    }
 }
 
 /// A write to standard output whose reader went away (`dlp-scan --list-detectors | head`) is

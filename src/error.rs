@@ -79,6 +79,10 @@ pub enum FileError {
     /// The path stopped being a regular file between listing and opening.
     #[error("not a regular file when opened")]
     NotRegular,
+    /// A path given to scan is a pipe, socket or device (`/dev/stdin` among them): never opened,
+    /// since reading one may block or never end.
+    #[error("not a regular file (a pipe, socket or device), so not read; `-` scans standard input")]
+    SpecialFile,
     /// A document parser failed on the file's content (a crafted or corrupt file).
     #[error("a document parser failed on this file's content")]
     ParserFailure,
@@ -133,6 +137,7 @@ impl FileError {
             FileError::NoSuchPath => "not_found",
             FileError::TooLarge { .. } => "too_large",
             FileError::NotRegular => "not_regular",
+            FileError::SpecialFile => "special_file",
             FileError::SymlinkLoop { .. } => "symlink_loop",
             FileError::LinkRefused => "link_refused",
             FileError::ForeignHardLink { .. } => "foreign_hard_link",

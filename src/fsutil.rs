@@ -65,6 +65,23 @@ pub fn open_following_links(path: &Path) -> Result<OpenedFile, FileError> {
     OpenedFile::checked(platform::open_read_only(path)?)
 }
 
+/// Standard input, read into a file held in memory (at most `limit` bytes), so that it is sniffed,
+/// extracted and judged as any file is, in a parser worker too (which is handed a descriptor).
+///
+/// Errors: [`FileError::TooLarge`] when more than `limit` bytes arrive (only `limit + 1` are read:
+/// the stream may not end); [`FileError::Io`] when the system has no memory-only file or reading fails.
+pub fn standard_input(limit: u64) -> Result<OpenedFile, FileError> {
+    use std::io::{Seek, Write};
+    let mut file = platform::memory_file()?;
+    let copied = io::copy(&mut io::stdin().lock().take(limit.saturating_add(1)), &mut file)?;
+    if copied > limit {
+        return Err(FileError::TooLarge { size: copied, limit });
+    }
+    file.flush()?;
+    file.rewind()?;
+    OpenedFile::checked(file)
+}
+
 /// A folder below which files are opened without following any symbolic link: the root of a
 /// walk or a folder the agent watches. The root itself may be reached through links (an
 /// administrator or the user named it); nothing below it is.

@@ -90,6 +90,13 @@ pub struct Location {
     pub volume_encryption: Option<&'static str>,
 }
 
+impl Location {
+    /// This machine's own disk, in no sync folder or removable volume.
+    pub fn local() -> Location {
+        Location { kind: LocationKind::Local, provider: None, root: None, volume_encryption: None }
+    }
+}
+
 /// Resolves paths to locations; built once per run.
 #[derive(Debug)]
 pub struct Locator {
@@ -160,7 +167,7 @@ impl Locator {
                 return Location { root: Some(dir.to_path_buf()), ..unmanaged("dropbox") };
             }
         }
-        Location { kind: LocationKind::Local, provider: None, root: None, volume_encryption: None }
+        Location::local()
     }
 
     fn by_folder_name(&self, name: &str, dir: &Path) -> Option<Location> {

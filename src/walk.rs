@@ -153,8 +153,24 @@ impl Iterator for RootWalk<'_> {
             if file_type.is_dir() {
                 continue;
             }
+            // A root the user named is what its link leads to (walkdir follows a root link only
+            // to enter a folder), and a pipe or device named there is said to be one, not
+            // counted silently.
+            let named = entry.depth() == 0 && self.config.follow_root_link;
+            let file_type = if named && file_type.is_symlink() {
+                std::fs::metadata(entry.path()).map_or(file_type, |target| target.file_type())
+            } else {
+                file_type
+            };
+            // A root link to a folder: walkdir enters it.
+            if file_type.is_dir() {
+                continue;
+            }
             if file_type.is_symlink() {
                 return Some(skipped(entry.into_path(), SkipReason::Symlink));
+            }
+            if !file_type.is_file() && named {
+                return Some(WalkItem::Error { path: entry.into_path(), error: FileError::SpecialFile });
             }
             if !file_type.is_file() {
                 return Some(skipped(entry.into_path(), SkipReason::SpecialFile));

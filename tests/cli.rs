@@ -503,6 +503,7 @@ fn the_human_report_leads_with_action_and_fits_the_terminal() {
         let first = |prefix: &str| {
             lines.iter().position(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("no {prefix:?} in\n{report}"))
         };
+        assert!(lines[0].starts_with("Host ") && lines[0].contains(", scan started 20"), "what it is of: {report}");
         let critical = first("CRITICAL  highly_confidential_in_unmanaged_cloud");
         assert!(lines[critical + 1].trim_start().ends_with("2024 referrals/patients.csv"), "path on its own line");
         assert!(lines[critical + 2].starts_with("  Why:  highly confidential material is stored"), "{report}");
@@ -684,11 +685,13 @@ fn a_value_allowed_by_its_fingerprint_is_no_longer_reported() {
     let cfg = t.dir.path().join("allow.toml");
     std::fs::write(&cfg, format!("[[allow]]\nfingerprint = \"{phone}\"\nreason = \"university switchboard\"\n"))
         .unwrap();
+    t.write("switchboard.txt", "Switchboard: Tel 01509 263171\n");
     let (records, _) = t.scan_json(&["--config", cfg.to_str().unwrap()]);
     let record = file_record(&records, "footer.txt");
     assert!(finding(record, "uk_phone").is_none());
     assert!(finding(record, "uk_nino").is_some(), "other values are still reported");
-    assert_eq!(summary(&records)["suppressed"], 1);
+    assert!(!records.iter().any(|r| r["path"].as_str().is_some_and(|p| p.ends_with("switchboard.txt"))));
+    assert_eq!(summary(&records)["suppressed"], 2, "allowed values count, in a file left clean too");
     std::fs::write(&cfg, "[[allow]]\nreason = \"no target\"\n").unwrap();
     let out = t.command().arg("--config").arg(&cfg).arg(t.root()).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "an allowance needs a path or a fingerprint");
@@ -835,6 +838,11 @@ fn the_man_page_and_completions_come_from_the_argument_definitions() {
     let man = t.command().args(["--generate", "man"]).output().unwrap();
     let page = String::from_utf8(man.stdout).unwrap();
     assert!(page.contains(".TH dlp-scan 1") && page.contains("fail\\-on\\-incomplete"), "{page}");
+    let files = page.find(".SH FILES").expect("a FILES section");
+    let examples = page.find(".SH EXAMPLES").expect("an EXAMPLES section");
+    assert!(files < examples && examples < page.find(".SH VERSION").unwrap(), "where man pages have them");
+    assert!(page.contains("fingerprint.key") && page.contains("/etc/dlp\\-scan/config.toml"), "{page}");
+    assert!(page.contains("| dlp\\-scan \\-\\fR"), "standard input among the examples: {page}");
     let bash = t.command().args(["--generate", "bash"]).output().unwrap();
     assert!(String::from_utf8(bash.stdout).unwrap().contains("--list-detectors"));
     let agent = Command::new(env!("CARGO_BIN_EXE_dlp-agent")).args(["--generate", "zsh"]).output().unwrap();
@@ -1322,7 +1330,9 @@ fn summary_shows_only_the_totals() {
     let t = audit_tree();
     let out = t.command().arg("--summary").arg(t.root()).output().unwrap();
     let report = String::from_utf8(out.stdout).unwrap();
-    assert!(report.starts_with("TOTALS") && report.contains("Violations: 3 (1 critical"), "{report}");
+    let (origin, totals) = report.split_once("\n\n").unwrap_or_default();
+    assert!(origin.starts_with("Host "), "what the totals are of: {report}");
+    assert!(totals.starts_with("TOTALS") && report.contains("Violations: 3 (1 critical"), "{report}");
     assert!(!report.contains("patients.csv"), "{report}");
     let (records, out) = t.scan_json(&["--summary"]);
     assert_eq!(records.len(), 1, "only the summary record");
@@ -1360,6 +1370,71 @@ fn files_from_reads_paths_by_line_or_by_nul_and_from_standard_input() {
     assert_eq!(file_paths(&parse_lines(&out.stdout)), expected, "NUL-separated, a name with a new line whole");
 }
 
+#[cfg(target_os = "linux")]
+#[test]
+fn a_dash_scans_standard_input_and_a_named_pipe_says_why_it_is_not_read() {
+    let t = Tree::new();
+    let piped = |args: &[&str], input: &[u8]| {
+        let mut child = t
+            .command()
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // A scan that stops reading early closes the pipe: a failed write is its business.
+        let _ = child.stdin.take().unwrap().write_all(input);
+        child.wait_with_output().unwrap()
+    };
+
+    let out = piped(&["--format", "json", "-"], NINO_LINE.as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let records = parse_lines(&out.stdout);
+    let record = file_record(&records, "<stdin>");
+    assert_eq!(record["path"], "<stdin>");
+    assert_eq!(record["location"]["kind"], "local");
+    assert!(finding(record, "uk_nino").is_some());
+    assert_eq!(summary(&records)["files_scanned"], 1);
+
+    let docx = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/fixtures/letter.docx")).unwrap();
+    let records = parse_lines(&piped(&["--format", "json", "-"], &docx).stdout);
+    assert_eq!(file_record(&records, "<stdin>")["format"], "docx", "sniffed like a file");
+
+    let small = t.dir.path().join("small.toml");
+    std::fs::write(&small, "[scan]\nmax_file_size = \"32 B\"\n").unwrap();
+    let config = small.to_str().unwrap();
+    let out = piped(&["--format", "json", "--config", config, "--fail-on-incomplete", "-"], NINO_LINE.as_bytes());
+    assert_eq!(out.status.code(), Some(3), "over the cap is incomplete, never clean");
+    let records = parse_lines(&out.stdout);
+    assert_eq!(errors_of_kind(&records, "too_large")[0]["path"], "<stdin>");
+    assert_eq!(summary(&records)["skipped"]["too_large"], 1);
+
+    let out = piped(&["--format", "json", "/dev/stdin"], NINO_LINE.as_bytes());
+    assert_eq!(out.status.code(), Some(0));
+    let records = parse_lines(&out.stdout);
+    assert_eq!(errors_of_kind(&records, "special_file")[0]["path"], "/dev/stdin", "said, not silent");
+    assert_eq!(summary(&records)["skipped"]["special_file"], 1);
+
+    let folder_link = t.dir.path().join("folder-link");
+    std::os::unix::fs::symlink(t.root(), &folder_link).unwrap();
+    t.write("a.txt", NINO_LINE);
+    let out = t.command().args(["--format", "json"]).arg(&folder_link).output().unwrap();
+    let records = parse_lines(&out.stdout);
+    assert!(errors_of_kind(&records, "special_file").is_empty(), "a root link to a folder is entered");
+    assert_eq!(summary(&records)["files_scanned"], 1);
+    let file_link = t.dir.path().join("file-link.txt");
+    std::os::unix::fs::symlink(t.root().join("a.txt"), &file_link).unwrap();
+    let out = t.command().args(["--format", "json"]).arg(&file_link).output().unwrap();
+    assert!(
+        finding(file_record(&parse_lines(&out.stdout), "file-link.txt"), "uk_nino").is_some(),
+        "a named link is followed"
+    );
+
+    let out = piped(&["--files-from", "-", "-"], b"");
+    assert_eq!(out.status.code(), Some(2), "standard input cannot be read twice");
+}
+
 /// Debian's `chromium` on PATH, for the HTML report's tests.
 fn chromium() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
@@ -1367,14 +1442,15 @@ fn chromium() -> Option<PathBuf> {
 }
 
 /// Runs headless Chromium, isolated from the network and the user's profile, on `page` with
-/// `what` (`--dump-dom`, `--screenshot=...`); its stdout.
-fn headless(chromium: &std::path::Path, page: &std::path::Path, what: &str) -> Vec<u8> {
+/// `what` (`--dump-dom`, `--screenshot=...`) in a window of `size` (`1400,1600`); its stdout.
+fn headless(chromium: &std::path::Path, page: &std::path::Path, what: &str, size: &str) -> Vec<u8> {
     let profile = tempfile::tempdir().unwrap();
     let out = Command::new("timeout")
         .arg("120")
         .arg(chromium)
         .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        .args(["--disable-component-update", "--no-first-run", "--hide-scrollbars", "--window-size=1400,1600"])
+        .args(["--disable-component-update", "--no-first-run", "--hide-scrollbars"])
+        .arg(format!("--window-size={size}"))
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(what)
         .arg(format!("file://{}", page.display()))
@@ -1391,6 +1467,8 @@ fn the_html_report_opens_in_a_browser_with_the_violations_first() {
         return;
     };
     let t = audit_tree();
+    let long_name = "alice/Documents/an_export_folder_named_without_any_spaces_by_a_script/2024_staff_list_with_national_insurance_numbers.csv";
+    t.write(long_name, "Name,NI number\nAnn,AB 12 34 56 C\n");
     let out = t.command().args(["--format", "html"]).arg(t.root()).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let page = t.dir.path().join("report.html");
@@ -1400,20 +1478,33 @@ fn the_html_report_opens_in_a_browser_with_the_violations_first() {
         assert!(!source.contains(external), "the page references {external:?}");
     }
 
-    let dom = String::from_utf8(headless(&chromium, &page, "--dump-dom")).unwrap();
+    let dom = String::from_utf8(headless(&chromium, &page, "--dump-dom", "1400,1600")).unwrap();
+    assert!(dom.contains("<p id=\"origin\">Host ") && dom.contains("scan started 20"), "what the report is of");
     let violations = dom.find("<table id=\"violations\">").expect("a violations table");
     let inventory = dom.find("<table id=\"inventory\"").expect("an inventory table");
     assert!(violations < inventory, "violations before the inventory");
     let violations_table = &dom[violations..dom[violations..].find("</table>").unwrap() + violations];
-    let first_row = violations_table.split("<tr>").nth(2).expect("a violation");
+    // Paths may break after each `/` (a <wbr>), which a person does not see.
+    let first_row = violations_table.split("<tr>").nth(2).expect("a violation").replace("<wbr>", "");
     assert!(first_row.contains("critical") && first_row.contains("2024 referrals/patients.csv"), "{first_row}");
     assert!(first_row.contains("move it to the university"), "with what to do: {first_row}");
     assert!(dom.contains("<svg id=\"chart\""), "the chart of categories by location");
 
     let shot = t.dir.path().join("report.png");
-    headless(&chromium, &page, &format!("--screenshot={}", shot.display()));
+    headless(&chromium, &page, &format!("--screenshot={}", shot.display()), "1400,1600");
     let png = std::fs::read(&shot).expect("a screenshot");
     assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "a page was drawn");
+
+    // In a 1200 px window nothing is wider than the window: long paths wrap in their cells. The
+    // page's own script may run inline (its Content-Security-Policy), so a copy measures itself.
+    let measure =
+        "<script>var d = document.documentElement; var tables = Array.from(document.querySelectorAll('table')); \
+        document.body.dataset.fits = d.scrollWidth <= d.clientWidth && tables.every(function (t) { \
+        return t.getBoundingClientRect().right <= d.clientWidth; });</script></body>";
+    let measured = t.dir.path().join("measured.html");
+    std::fs::write(&measured, source.replace("</body>", measure)).unwrap();
+    let dom = String::from_utf8(headless(&chromium, &measured, "--dump-dom", "1200,900")).unwrap();
+    assert!(dom.contains("data-fits=\"true\""), "the page fits a 1200 px window");
 }
 
 #[test]

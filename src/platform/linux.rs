@@ -276,6 +276,13 @@ fn denied_calls() -> Vec<i64> {
     calls
 }
 
+/// An empty file held in memory only (`memfd_create`), to hold what a pipe gave: bytes read from
+/// standard input go through the same extraction as a file's, never to a disk.
+pub fn memory_file() -> std::io::Result<std::fs::File> {
+    let fd = rustix::fs::memfd_create("dlp-scan-stdin", rustix::fs::MemfdFlags::CLOEXEC)?;
+    Ok(std::fs::File::from(fd))
+}
+
 #[cfg(test)]
 mod tests {
     use std::process::Command;

@@ -109,3 +109,9 @@ pub fn watchdog_interval() -> Option<Duration> {
 
 /// launchd has no watchdog.
 pub fn watchdog_ping() {}
+
+/// macOS has no memory-only file (`memfd_create`), and standard input must not be copied to a
+/// disk to be read: scanning it is not offered here.
+pub fn memory_file() -> std::io::Result<std::fs::File> {
+    Err(std::io::Error::new(std::io::ErrorKind::Unsupported, "standard input cannot be scanned on macOS"))
+}

@@ -863,3 +863,9 @@ mod service {
         }
     }
 }
+
+/// Windows has no memory-only file descriptor (`memfd_create`), and standard input must not be
+/// copied to a disk to be read: scanning it is not offered here.
+pub fn memory_file() -> io::Result<File> {
+    Err(io::Error::new(io::ErrorKind::Unsupported, "standard input cannot be scanned on Windows"))
+}

@@ -123,6 +123,8 @@ pub struct Report {
     pub errors: Vec<ErrorRecord>,
     /// Totals over everything scanned, shown or not.
     pub totals: Totals,
+    /// Which machine was scanned, and when: a report handed on must say what it is of.
+    pub origin: String,
     view: View,
 }
 
@@ -155,7 +157,13 @@ impl Collected {
             self.errors.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner)
         };
         errors.sort_by(|a, b| a.path.cmp(&b.path));
-        Report { files, errors, totals, view: view.clone() }
+        // The summary is made as the scan ends and holds its duration: it started that long ago.
+        let started = std::time::SystemTime::now()
+            .checked_sub(std::time::Duration::from_millis(totals.summary.duration_ms))
+            .unwrap_or(std::time::UNIX_EPOCH);
+        let started = crate::clock::rfc3339_millis(started)[..19].replace('T', " ");
+        let origin = format!("Host {}, scan started {started} UTC", crate::platform::host_name());
+        Report { files, errors, totals, origin, view: view.clone() }
     }
 }
 

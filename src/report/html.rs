@@ -16,12 +16,20 @@ use super::{ErrorRecord, FileRecord};
 /// Writes the page.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(HEAD.as_bytes())?;
+    writeln!(out, "<p id=\"origin\">{}</p>", escape(&report.origin))?;
     totals(&report.totals, out)?;
     violations(&report.actions(), out)?;
     chart(&report.files, out)?;
     inventory(&report.files, out)?;
     errors(&report.errors, out)?;
     out.write_all(TAIL.as_bytes())
+}
+
+/// `text` escaped, with a line-break opportunity after each `/`, `\\` and `_`: long paths and
+/// rule or detector ids wrap between their parts in a narrow cell, not in the middle of a name.
+fn breakable(text: &str) -> String {
+    // The escaped text holds no separator of its own (entities are `&...;`).
+    escape(text).replace('/', "/<wbr>").replace('\\', "\\<wbr>").replace('_', "_<wbr>")
 }
 
 /// `text` safe in HTML element content and in quoted attribute values.
@@ -49,11 +57,13 @@ const HEAD: &str = r#"<!DOCTYPE html>
 <title>dlp-scan report</title>
 <style>
 body { font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }
-table { border-collapse: collapse; margin-bottom: 2em; }
+table { border-collapse: collapse; margin-bottom: 2em; max-width: 100%; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
 th { background: #eee; }
 table.sortable th { cursor: pointer; }
-td.path { font-family: monospace; word-break: break-all; min-width: 18em; }
+/* Paths wrap after a separator (<wbr>); a part too long for the cell is cut anywhere rather
+   than widen the table past the window. */
+td.path { font-family: monospace; min-width: 16em; overflow-wrap: anywhere; }
 .critical { color: #fff; background: #b00020; font-weight: bold; }
 .high { color: #fff; background: #d9480f; }
 .medium { background: #ffd43b; }
@@ -111,8 +121,8 @@ fn violations(actions: &[Action<'_>], out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "<tr><td class=\"{severity}\">{severity}</td><td>{}</td><td class=\"path\">{}</td><td>{}</td><td>{}</td></tr>",
-            escape(a.violation.rule),
-            escape(&a.file.path),
+            breakable(a.violation.rule),
+            breakable(&a.file.path),
             escape(&a.violation.reason),
             escape(a.violation.remediation)
         )?;
@@ -215,9 +225,9 @@ fn inventory_row(f: &FileRecord, out: &mut dyn Write) -> io::Result<()> {
         sensitivity as usize,
         sensitivity.words(),
         escape(&place_words(&f.location)),
-        escape(&f.path),
-        escape(&findings.join(", ")),
-        escape(&violations.join(", ")),
+        breakable(&f.path),
+        breakable(&findings.join(", ")),
+        breakable(&violations.join(", ")),
         escape(&encryption_words(f).unwrap_or_default()),
         escape(&f.partial_reasons.join(", ").replace('_', " "))
     )
@@ -230,7 +240,7 @@ fn errors(errors: &[ErrorRecord], out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "<h2>Could not be read ({})</h2>\n<table id=\"errors\">", errors.len())?;
     writeln!(out, "<thead><tr><th>File</th><th>Problem</th></tr></thead><tbody>")?;
     for e in errors {
-        writeln!(out, "<tr><td class=\"path\">{}</td><td>{}</td></tr>", escape(&e.path), escape(&e.message))?;
+        writeln!(out, "<tr><td class=\"path\">{}</td><td>{}</td></tr>", breakable(&e.path), escape(&e.message))?;
     }
     writeln!(out, "</tbody></table>")
 }
@@ -254,7 +264,8 @@ mod tests {
         let hostile = "/h/Dropbox/<script>alert('x')</script>&\"q\".csv";
         let html = page(vec![file(hostile, Category::Confidential, &[Severity::High])]);
         assert!(!html.contains("<script>alert"), "{html}");
-        assert!(html.contains("/h/Dropbox/&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;q&quot;.csv"));
+        let unbroken = html.replace("<wbr>", "");
+        assert!(unbroken.contains("/h/Dropbox/&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;q&quot;.csv"));
         assert_eq!(html.matches("<script>").count(), 1, "only the page's own sorting script");
     }
 

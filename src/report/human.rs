@@ -30,6 +30,7 @@ pub struct Style {
 /// Writes the whole report to `out`.
 pub fn write(report: &Report, style: Style, out: &mut dyn Write) -> io::Result<()> {
     let mut w = Writer { style, out };
+    writeln!(w.out, "{}\n", sanitise(&report.origin))?;
     w.actions(report)?;
     w.inventory(&report.files)?;
     w.errors(&report.errors)?;

@@ -37,6 +37,12 @@ use crate::policy::{evaluate, FileFacts};
 use crate::report::{path_fields, FileRecord, FindingRecord, Record, RecordSink, SummaryRecord, SCHEMA_VERSION};
 use crate::walk::{walk, FileCandidate, SkipReason, WalkConfig, WalkItem};
 
+/// The root that names standard input (`dlp-scan -`, as ripgrep and clamscan take it).
+pub const STDIN_ROOT: &str = "-";
+
+/// The path standard input has in records.
+pub const STDIN_NAME: &str = "<stdin>";
+
 /// Archive members with findings listed per record.
 const MAX_MEMBERS_LISTED: usize = 50;
 
@@ -104,7 +110,7 @@ enum FileOutcome {
     Record {
         /// The file's record.
         record: Box<FileRecord>,
-        /// Values suppressed as documentation or test values.
+        /// Values suppressed: documentation or test values, and values `[[allow]]`ed by fingerprint.
         suppressed: u64,
         /// (rule, reason) of the violations an allowance suppressed.
         allowed: Vec<(&'static str, String)>,
@@ -112,7 +118,13 @@ enum FileOutcome {
         pairing: Option<Pairing>,
     },
     /// Read, nothing to report.
-    Clean(u64),
+    Clean {
+        /// Its size.
+        size: u64,
+        /// Values suppressed in it (a file whose only values were allowed is clean, and they
+        /// still count).
+        suppressed: u64,
+    },
     /// Not scanned, and why.
     Skipped(SkipReason),
     /// Could not be read.
@@ -157,12 +169,18 @@ impl Scanner {
     }
 
     /// Scans every root, sending records to `sink` as they are made; returns the summary (also sent).
+    /// A root [`STDIN_ROOT`] is standard input, read once (up to `scan.max_file_size`) and
+    /// scanned as one file named [`STDIN_NAME`].
     pub fn run(&self, roots: &[PathBuf], sink: &dyn RecordSink, progress: &Progress) -> SummaryRecord {
         let started = Instant::now();
         // Absolute paths in every record: a SIEM cannot place `./staff.csv`, and `[[allow]]`
         // globs and locations are written as absolute paths.
         let walk_config = WalkConfig {
-            roots: roots.iter().map(|r| std::path::absolute(r).unwrap_or_else(|_| r.clone())).collect(),
+            roots: roots
+                .iter()
+                .filter(|r| r.as_os_str() != STDIN_ROOT)
+                .map(|r| std::path::absolute(r).unwrap_or_else(|_| r.clone()))
+                .collect(),
             follow_symlinks: self.scan.follow_symlinks,
             exclude: self.scan.exclude.clone(),
             one_file_system: false,
@@ -173,6 +191,11 @@ impl Scanner {
             held: Mutex::new(Vec::new()),
         };
         let work = || {
+            if roots.iter().any(|r| r.as_os_str() == STDIN_ROOT) {
+                let stdin = FileCandidate { path: PathBuf::from(STDIN_NAME), beneath: None };
+                let opened = crate::fsutil::standard_input(self.scan.max_file_size);
+                self.count_outcome(&stdin, self.scan_from(&stdin, opened), sink, &totals, progress);
+            }
             walk(&walk_config).par_bridge().for_each(|item| self.handle(item, sink, &totals, progress));
         };
         match rayon::ThreadPoolBuilder::new().num_threads(self.scan.threads).build() {
@@ -231,14 +254,29 @@ impl Scanner {
             WalkItem::Skipped { reason, .. } => count_skip(summary, reason),
             WalkItem::Error { path, error } => {
                 sink.record(&Record::Error(error_record(&path, &error)));
-                count_error(&mut lock(summary), &error);
+                // A pipe or device named to scan is reported, but counted as skipped like those
+                // found in folders.
+                match error {
+                    FileError::SpecialFile => count_skip(summary, SkipReason::SpecialFile),
+                    _ => count_error(&mut lock(summary), &error),
+                }
             }
-            WalkItem::File(candidate) => self.handle_file(&candidate, sink, totals, progress),
+            WalkItem::File(candidate) => {
+                let outcome = self.scan_from(&candidate, candidate.open());
+                self.count_outcome(&candidate, outcome, sink, totals, progress);
+            }
         }
     }
 
-    fn handle_file(&self, candidate: &FileCandidate, sink: &dyn RecordSink, totals: &Totals, progress: &Progress) {
-        let outcome = self.scan_file(candidate);
+    /// Counts what scanning one file gave and sends its record (or holds it, for pairing).
+    fn count_outcome(
+        &self,
+        candidate: &FileCandidate,
+        outcome: FileOutcome,
+        sink: &dyn RecordSink,
+        totals: &Totals,
+        progress: &Progress,
+    ) {
         let mut s = lock(&totals.summary);
         s.files_seen += 1;
         match outcome {
@@ -254,9 +292,10 @@ impl Scanner {
             FileOutcome::Skipped(reason) => {
                 *s.skipped.entry(reason.as_str()).or_default() += 1;
             }
-            FileOutcome::Clean(size) => {
+            FileOutcome::Clean { size, suppressed } => {
                 s.files_scanned += 1;
                 s.bytes_scanned += size;
+                s.suppressed += suppressed;
                 progress.files.fetch_add(1, Ordering::Relaxed);
                 progress.bytes.fetch_add(size, Ordering::Relaxed);
             }
@@ -349,17 +388,12 @@ impl Scanner {
         self.scan.exclude.is_match(path)
     }
 
-    fn scan_file(&self, candidate: &FileCandidate) -> FileOutcome {
-        match self.read_file(candidate) {
+    /// Analyses and judges one file, given as it was opened (from a walk, or standard input).
+    fn scan_from(&self, candidate: &FileCandidate, opened: Result<OpenedFile, FileError>) -> FileOutcome {
+        match opened.map_err(FileOutcome::Failed).and_then(|opened| self.read_opened(opened)) {
             Ok(read) => self.judge(candidate, read.size, read.age_days, read.analysis),
             Err(outcome) => outcome,
         }
-    }
-
-    /// Opens and analyses one file; the outcome instead when there is nothing to judge.
-    fn read_file(&self, candidate: &FileCandidate) -> Result<ReadFile, FileOutcome> {
-        let opened = candidate.open().map_err(FileOutcome::Failed)?;
-        self.read_opened(opened)
     }
 
     /// Analyses an open file, at its start (freshly opened, or rewound by whoever read it
@@ -460,7 +494,7 @@ impl Scanner {
         // Every rule needs something found, something left unread or encryption: a file with none
         // of them has nothing to say wherever it is, so it is neither located nor judged.
         if tally.is_empty() && extracted.partial.is_empty() && !extracted.encryption.encrypted {
-            return FileOutcome::Clean(size);
+            return FileOutcome::Clean { size, suppressed };
         }
         let named_attribution = candidate.path.file_name().and_then(|n| n.to_str());
         let classification = if named_attribution.is_some_and(|n| is_attribution_file(n, extracted.format)) {
@@ -469,8 +503,13 @@ impl Scanner {
             classify(&tally)
         };
         // Judged on the absolute path: `dlp-scan .` run inside `~/Dropbox` is still in Dropbox.
+        // Standard input is in no folder: it is judged where the scan runs, on this machine.
         let absolute = std::path::absolute(&candidate.path).unwrap_or_else(|_| candidate.path.clone());
-        let location = self.locator.locate(&absolute);
+        let location = if candidate.path.as_os_str() == STDIN_NAME {
+            crate::locate::Location::local()
+        } else {
+            self.locator.locate(&absolute)
+        };
         let encryption = extracted.encryption;
         let classes: Vec<DetectorClass> =
             tally.detectors().filter(|t| !t.distinct_counting.is_empty()).map(|t| t.class).collect();
@@ -562,6 +601,6 @@ fn verdict_of(path: &Path, outcome: FileOutcome) -> Verdict {
         FileOutcome::Failed(error) => {
             Verdict { record: Some(Record::Error(error_record(path, &error))), pairing: None }
         }
-        FileOutcome::Clean(_) | FileOutcome::Skipped(_) => Verdict::default(),
+        FileOutcome::Clean { .. } | FileOutcome::Skipped(_) => Verdict::default(),
     }
 }

@@ -47,6 +47,13 @@ struct Args {
     internal_worker: bool,
 }
 
+/// The man page's EXAMPLES: a command line, and what it does.
+const EXAMPLES: &[(&str, &str)] = &[
+    ("dlp-agent --check-config", "Check /etc/dlp-scan/config.toml and show what would be watched and where events go."),
+    ("systemctl enable --now dlp-agent", "Start the agent as a service (the Debian package's unit)."),
+    ("systemctl reload dlp-agent", "Read the configuration again (SIGHUP) without stopping."),
+];
+
 fn main() -> ExitCode {
     dlp_scan::cli::quiet_panics("dlp-agent");
     // Registered as a Windows service with `--service`, the platform layer runs this under the
@@ -136,7 +143,7 @@ fn describe_sink(sink: &SinkSpec) -> String {
 
 fn run(args: &Args) -> Result<()> {
     if let Some(kind) = args.generate {
-        let written = dlp_scan::cli::generate(kind, Args::command(), &mut io::stdout().lock());
+        let written = dlp_scan::cli::generate(kind, Args::command(), EXAMPLES, &mut io::stdout().lock());
         return dlp_scan::cli::unless_reader_gone(written).context("writing");
     }
     let path = config_path(args);

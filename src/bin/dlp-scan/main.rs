@@ -31,7 +31,8 @@ use dlp_scan::scan::Scanner;
 #[derive(Parser, Debug)]
 #[command(name = "dlp-scan", version)]
 struct Args {
-    /// Files or directories to scan.
+    /// Files or directories to scan; `-` scans standard input as one file (named `<stdin>` in
+    /// the report, up to `scan.max_file_size` bytes; Linux only).
     #[arg(
         required_unless_present_any = ["send_spooled", "generate", "list_detectors", "files_from", "check_config", "internal_worker"],
         value_name = "PATH"
@@ -220,6 +221,16 @@ enum Stdout {
     Nothing,
 }
 
+/// The man page's EXAMPLES: a command line, and what it does.
+const EXAMPLES: &[(&str, &str)] = &[
+    ("dlp-scan ~/", "Scan a home folder; the report leads with what to act on."),
+    ("dlp-scan --format html ~/ > report.html", "A self-contained page to open or hand on."),
+    ("dlp-scan --format csv --min-severity high /srv/share > violations.csv", "A spreadsheet of the serious cases."),
+    ("find ~ -name '*.xlsx' -print0 | dlp-scan --files-from -", "Scan the files another command lists."),
+    ("curl -s https://example.org/export.docx | dlp-scan -", "Scan standard input as one file."),
+    ("dlp-scan --quiet --fail-on-incomplete ~/ || echo attention", "Only the exit status, for a script."),
+];
+
 fn main() -> ExitCode {
     dlp_scan::cli::quiet_panics("dlp-scan");
     let args = Args::parse();
@@ -313,7 +324,7 @@ fn report_delivery(statuses: &[SinkStatus]) {
 
 fn run(args: &Args) -> Result<Exit> {
     if let Some(kind) = args.generate {
-        let written = dlp_scan::cli::generate(kind, Args::command(), &mut io::stdout().lock());
+        let written = dlp_scan::cli::generate(kind, Args::command(), EXAMPLES, &mut io::stdout().lock());
         dlp_scan::cli::unless_reader_gone(written).context("writing")?;
         return Ok(Exit::Clean);
     }
@@ -344,7 +355,10 @@ fn run(args: &Args) -> Result<Exit> {
     }
     let paths = scan_paths(args)?;
     // A path that does not exist is an error record and the scan goes on (exit 2 at the end).
-    let missing = paths.iter().filter(|p| std::fs::symlink_metadata(p).is_err()).count();
+    let missing = paths
+        .iter()
+        .filter(|p| p.as_os_str() != dlp_scan::scan::STDIN_ROOT && std::fs::symlink_metadata(p).is_err())
+        .count();
     let config = load_config(args).context("configuration")?;
     let (key, source) = config.fingerprint_key();
     if let KeySource::Ephemeral(reason) = &source {
@@ -442,6 +456,10 @@ const MIN_WIDTH: usize = 50;
 fn scan_paths(args: &Args) -> Result<Vec<PathBuf>> {
     let mut paths = args.paths.clone();
     if let Some(list) = &args.files_from {
+        let stdin_scanned = paths.iter().any(|p| p.as_os_str() == dlp_scan::scan::STDIN_ROOT);
+        if list.as_os_str() == "-" && stdin_scanned {
+            anyhow::bail!("standard input cannot be both a file to scan (`-`) and the path list (`--files-from -`)");
+        }
         let bytes = if list.as_os_str() == "-" {
             let mut bytes = Vec::new();
             io::stdin().lock().read_to_end(&mut bytes).context("reading the path list from standard input")?;
