@@ -832,7 +832,13 @@ fn check_password_value(n: &[u8]) -> Verdict {
     let is_code_literal = lower
         .strip_prefix(b"0x")
         .is_some_and(|hex| !hex.is_empty() && hex.iter().all(|b| b.is_ascii_hexdigit() || matches!(b, b'u' | b'l')));
-    let is_excluded = is_template || is_mask || is_reference || is_path_or_command || is_structure || is_code_literal;
+    let is_excluded = is_template
+        || is_mask
+        || is_reference
+        || is_path_or_command
+        || is_structure
+        || is_code_literal
+        || is_declared_type(n);
     if DOCUMENTATION_PASSWORDS.contains(&lower.as_slice()) {
         return Verdict::Suppressed;
     }
@@ -879,6 +885,25 @@ const DOCUMENTATION_PASSWORDS: [&[u8]; 23] = [
     b"changeit",
     b"geheim$parole",
 ];
+
+/// The type of a field or parameter named for a password in code, not its value: a raw pointer
+/// or a reference (`password: *mut u8` in libc, `password: &str`), a generic type
+/// (`password: Option<String>`), or a name reserved to the implementation or made by a binding
+/// generator (`log_passwd: __u32` in Linux headers, `IFLA_DPLL_PIN: _bindgen_ty_4` in
+/// linux-raw-sys; C11 §7.1.3 reserves names starting with `_` for the implementation).
+fn is_declared_type(value: &[u8]) -> bool {
+    let pointer = value.starts_with(b"*mut") || value.starts_with(b"*const");
+    let reference = value.strip_prefix(b"&").is_some_and(|rest| {
+        let rest = rest.strip_prefix(b"'").unwrap_or(rest);
+        is_identifier(rest)
+    });
+    let generic = value
+        .strip_suffix(b">")
+        .and_then(|v| v.iter().position(|&b| b == b'<').map(|i| &v[..i]))
+        .is_some_and(|name| name.first().is_some_and(u8::is_ascii_alphabetic) && is_identifier(name));
+    let reserved = value.first() == Some(&b'_') && is_identifier(value) && !value.iter().any(u8::is_ascii_uppercase);
+    pointer || reference || generic || reserved
+}
 
 /// Letters, digits and `_`: a variable's name (`$DB_PASS`, `PASSWORD_FILE`).
 fn is_identifier(value: &[u8]) -> bool {
@@ -1316,6 +1341,16 @@ mod tests {
                 ("form[", BAD),
                 ("fallback_getpass(prompt", BAD),
                 ("handler.password", BAD),
+                ("*mut", BAD),
+                ("*const", BAD),
+                ("&str", BAD),
+                ("&CFString", BAD),
+                ("Option<String>", BAD),
+                ("Option<&CFString>", BAD),
+                ("__u32", BAD),
+                ("_bindgen_ty_4", BAD),
+                ("_Secret99", VALID),
+                ("Pass<word>9", VALID),
                 ("$ftp->pwd", BAD),
                 ("scmVersion=", BAD),
                 ("password123", SUPPRESSED),
