@@ -12,7 +12,8 @@
 //! build end to end under Wine.
 #![cfg(unix)]
 
-mod swap;
+use crate::swap;
+use crate::util::{free_port, json_lines, write_file, Tree};
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -24,44 +25,46 @@ use serde_json::Value;
 const SECRET: &str = "Name,NI number,Email\nEve,HR 98 76 54 B,eve.private@z.ac.uk\n";
 const STAFF: &str = "Name,NI number,Email\nAnn,AB 12 34 56 C,ann@x.ac.uk\nBob,JG103942A,bob@y.org\n";
 
-/// A home folder with a Dropbox, the agent's configuration, state and event file.
+/// A home folder with a Dropbox and the agent's configuration; its state and event files beside
+/// the home folder, in the tree.
 struct Home {
-    dir: tempfile::TempDir,
+    tree: Tree,
+}
+
+/// The tree's paths and writes are the home's.
+impl std::ops::Deref for Home {
+    type Target = Tree;
+    fn deref(&self) -> &Tree {
+        &self.tree
+    }
 }
 
 impl Home {
     fn new(extra_config: &str) -> Home {
-        let home = Home { dir: tempfile::tempdir().unwrap() };
-        std::fs::create_dir_all(home.path("home/Dropbox")).unwrap();
+        let home = Home { tree: Tree::new() };
+        home.write("Dropbox/.dropbox", "");
         std::fs::create_dir_all(home.path("home/Documents")).unwrap();
-        std::fs::write(home.path("home/Dropbox/.dropbox"), "").unwrap();
-        std::fs::write(home.path("key"), [7u8; 32]).unwrap();
         home.write_config(extra_config);
         home
     }
 
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
     fn write_config(&self, extra: &str) {
-        let config = format!(
+        self.config(&format!(
             "[fingerprint]\nkey_file = \"{key}\"\n[agent]\nroots = [\"{home}\"]\nstate_file = \"{state}\"\n\
              heartbeat_secs = 1\nsettle_ms = 200\n[[sinks]]\ntype = \"file\"\npath = \"{events}\"\nformat = \"json\"\n\
              fsync = \"always\"\n{extra}",
-            key = self.path("key").display(),
-            home = self.path("home").display(),
+            key = self.key().display(),
+            home = self.root().display(),
             state = self.path("state.redb").display(),
             events = self.path("events.jsonl").display(),
-        );
-        std::fs::write(self.path("config.toml"), config).unwrap();
+        ));
     }
 
     fn start(&self) -> Agent {
         self.start_with_umask("022")
     }
 
-    /// Starts the agent under `umask` (what a careless service manager or shell might give it).
+    /// Starts the agent under `umask`.
     fn start_with_umask(&self, umask: &str) -> Agent {
         self.start_with(umask, &[])
     }
@@ -73,27 +76,12 @@ impl Home {
 
     /// Starts the agent, whose configuration sends events to `events`, and waits for its baseline.
     fn launch(&self, umask: &str, env: &[(&str, &std::ffi::OsStr)], events: PathBuf) -> Agent {
-        let child = Command::new("sh")
-            .arg("-c")
-            .arg(format!("umask {umask} && exec \"$0\" --config \"$1\""))
-            .arg(env!("CARGO_BIN_EXE_dlp-agent"))
-            .arg(self.path("config.toml"))
-            .envs(env.iter().copied())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
+        let child = self.agent(umask).envs(env.iter().copied()).stdout(Stdio::null()).spawn().unwrap();
         let agent = Agent { child, events };
         // Each start says when its baseline is done (earlier runs' lines stay in the file).
         let already = agent.events().iter().filter(|e| is_baseline_done(e)).count();
         agent.wait_for(|_| agent.events().iter().filter(|e| is_baseline_done(e)).count() > already, "baseline done");
         agent
-    }
-
-    fn write(&self, rel: &str, text: &str) -> PathBuf {
-        let path = self.path(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, text).unwrap();
-        path
     }
 }
 
@@ -106,9 +94,8 @@ struct Agent {
 /// The events written so far to a JSON Lines file: complete lines only, as a shipper reads it
 /// (the agent may be writing the next line at this moment).
 fn read_events(path: &Path) -> Vec<Value> {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let complete = &text[..text.rfind('\n').map_or(0, |i| i + 1)];
-    complete.lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect()
+    let text = std::fs::read(path).unwrap_or_default();
+    json_lines(&text[..text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)])
 }
 
 impl Agent {
@@ -170,7 +157,7 @@ fn a_file_written_into_dropbox_is_reported_within_two_seconds() {
     let home = Home::new("");
     let agent = home.start();
     let written = Instant::now();
-    let path = home.write("home/Dropbox/staff.csv", STAFF);
+    let path = home.write("Dropbox/staff.csv", STAFF);
     let event = agent.wait_for(|e| is_violation_at(e, &path), "violation");
     let latency = written.elapsed();
     assert!(latency < Duration::from_secs(2), "reported after {latency:?}");
@@ -188,8 +175,8 @@ fn moving_into_dropbox_raises_the_violation_and_moving_out_resolves_it() {
         home.path("events-ocsf.jsonl").display()
     );
     home.write_config(&other_formats);
-    let local = home.write("home/Documents/staff.csv", STAFF);
-    home.write("home/Documents/hr/leavers.csv", STAFF);
+    let local = home.write("Documents/staff.csv", STAFF);
+    home.write("Documents/hr/leavers.csv", STAFF);
     let agent = home.start();
     let first = agent.wait_for(|e| e["type"] == "file" && e["path"] == local.display().to_string(), "baseline");
     assert!(first["violations"].as_array().unwrap().is_empty(), "confidential data in Documents breaks no rule");
@@ -200,7 +187,7 @@ fn moving_into_dropbox_raises_the_violation_and_moving_out_resolves_it() {
     let resolved = agent.wait_for(|e| is_resolution_of(e, &in_dropbox), "resolution after the move out");
     assert_eq!(resolved["rules"][0], "unencrypted_confidential_in_unmanaged_cloud");
     // Deleting a violating file resolves it too.
-    let other = home.write("home/Dropbox/other.csv", STAFF);
+    let other = home.write("Dropbox/other.csv", STAFF);
     agent.wait_for(|e| is_violation_at(e, &other), "second violation");
     std::fs::remove_file(&other).unwrap();
     agent.wait_for(|e| is_resolution_of(e, &other), "resolution after deletion");
@@ -231,7 +218,7 @@ fn names_rule(event: &Value, field: &str, rule: &str) -> bool {
 fn a_password_beside_encrypted_data_is_reported_and_resolved_when_the_data_goes() {
     let home = Home::new("");
     let agent = home.start();
-    let note = home.write("home/Dropbox/HR/notes.txt", "zip password: Tr0ub4dor&3\n");
+    let note = home.write("Dropbox/HR/notes.txt", "zip password: Tr0ub4dor&3\n");
     let alone = agent.wait_for(|e| e["type"] == "file" && e["path"] == note.display().to_string(), "the note");
     assert!(!names_rule(&alone, "violations", "key_stored_with_data"), "no encrypted data yet: {alone}");
     let aes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/fixtures/zip-aes256.zip")).unwrap();
@@ -240,7 +227,7 @@ fn a_password_beside_encrypted_data_is_reported_and_resolved_when_the_data_goes(
     let paired = |e: &Value, p: &Path| is_violation_at(e, p) && names_rule(e, "violations", "key_stored_with_data");
     agent.wait_for(|e| paired(e, &note), "the note judged again once the archive arrived");
     // A note written after the archive is judged with it at once.
-    let second = home.write("home/Dropbox/HR/more-notes.txt", "zip password: Tr0ub4dor&3\n");
+    let second = home.write("Dropbox/HR/more-notes.txt", "zip password: Tr0ub4dor&3\n");
     let first_event = agent.wait_for(|e| e["type"] == "file" && e["path"] == second.display().to_string(), "note 2");
     assert!(paired(&first_event, &second), "{first_event}");
     std::fs::remove_file(&zip).unwrap();
@@ -264,7 +251,7 @@ fn a_password_arriving_with_encrypted_data_is_reported_once() {
     let home = Home::new("");
     let agent = home.start();
     let aes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/fixtures/zip-aes256.zip")).unwrap();
-    home.write("outside/HR/notes.txt", "zip password: Tr0ub4dor&3\n");
+    write_file(home.path("outside/HR/notes.txt"), "zip password: Tr0ub4dor&3\n");
     std::fs::write(home.path("outside/HR/staff-2024.zip"), aes).unwrap();
     std::fs::rename(home.path("outside/HR"), home.path("home/Dropbox/HR")).unwrap();
     let note = home.path("home/Dropbox/HR/notes.txt");
@@ -280,7 +267,7 @@ fn a_password_arriving_with_encrypted_data_is_reported_once() {
 fn a_restart_reports_nothing_new_and_reads_nothing_unchanged() {
     let home = Home::new("");
     for i in 0..20 {
-        home.write(&format!("home/Dropbox/staff-{i}.csv"), STAFF);
+        home.write(&format!("Dropbox/staff-{i}.csv"), STAFF);
     }
     let agent = home.start();
     let stopped = agent.stop();
@@ -297,7 +284,7 @@ fn a_restart_reports_nothing_new_and_reads_nothing_unchanged() {
 #[test]
 fn a_file_rewritten_with_the_same_content_is_not_scanned_or_reported_again() {
     let home = Home::new("");
-    let path = home.write("home/Dropbox/staff.csv", STAFF);
+    let path = home.write("Dropbox/staff.csv", STAFF);
     let agent = home.start();
     let reports = || agent.events().iter().filter(|e| is_violation_at(e, &path)).count();
     assert_eq!(reports(), 1);
@@ -319,7 +306,7 @@ fn kill_9_in_a_burst_of_changes_loses_no_change() {
     let agent = home.start();
     let mut written = Vec::new();
     for i in 0..300 {
-        written.push(home.write(&format!("home/Dropbox/burst/staff-{i}.csv"), STAFF));
+        written.push(home.write(&format!("Dropbox/burst/staff-{i}.csv"), STAFF));
     }
     // Killed while the burst is being worked through.
     agent.wait_for(|e| e["type"] == "file", "the first reports");
@@ -350,7 +337,7 @@ fn an_event_storm_larger_than_the_queue_is_recovered_by_a_walk() {
     let storm = queue / 2 + 500;
     let mut written = Vec::new();
     for i in 0..storm {
-        written.push(home.write(&format!("home/Dropbox/storm-{i}.csv"), STAFF));
+        written.push(home.write(&format!("Dropbox/storm-{i}.csv"), STAFF));
     }
     agent.signal("CONT");
     let health = agent.wait_for(|e| e["event"] == "health" && e["status"] == "degraded", "health (degraded)");
@@ -377,7 +364,7 @@ fn a_declared_usb_volume_is_watched_while_it_is_mounted() {
     ));
     let agent = home.start();
     std::fs::create_dir_all(&usb).unwrap();
-    let on_stick = home.write("media/KINGSTON/staff.csv", STAFF);
+    let on_stick = write_file(home.path("media/KINGSTON/staff.csv"), STAFF);
     let event = agent.wait_for(|e| is_violation_at(e, &on_stick), "violation on the stick");
     assert_eq!(event["location"]["kind"], "removable");
     std::fs::remove_dir_all(&usb).unwrap();
@@ -400,7 +387,7 @@ fn sighup_with_a_broken_configuration_keeps_the_old_one() {
     agent.signal("HUP");
     let rejected = agent.wait_for(|e| e["event"] == "health" && e["status"] == "error", "health (rejected)");
     assert!(rejected["message"].as_str().unwrap().contains("colour"), "{rejected}");
-    let path = home.write("home/Dropbox/after-reload.csv", STAFF);
+    let path = home.write("Dropbox/after-reload.csv", STAFF);
     agent.wait_for(|e| is_violation_at(e, &path), "violation under the old configuration");
     agent.stop();
 }
@@ -449,7 +436,7 @@ fn a_new_policy_rejudges_stored_analyses_and_new_detectors_read_again() {
         home.path("home/Documents/hr").display()
     );
     home.write_config(&format!("[detectors]\ncustom_dir = \"{}\"\n", detectors.display()));
-    let path = home.write("home/Documents/hr/staff.csv", STAFF);
+    let path = home.write("Documents/hr/staff.csv", STAFF);
     let agent = home.start();
     // Policy only: the HR folder is declared a USB stick. Judged again without reading.
     home.write_config(&declared_stick);
@@ -531,7 +518,7 @@ fn a_damaged_state_store_is_set_aside_and_rebuilt_and_the_agent_goes_on() {
     for (how, damage) in damages {
         let home = Home::new("");
         for i in 0..150 {
-            home.write(&format!("home/Documents/staff-{i}.txt"), &format!("Staff {i}\nnat ins AB 12 34 56 C\n"));
+            home.write(&format!("Documents/staff-{i}.txt"), format!("Staff {i}\nnat ins AB 12 34 56 C\n"));
         }
         home.start_with_umask("000").stop();
         let db = home.path("state.redb");
@@ -544,30 +531,18 @@ fn a_damaged_state_store_is_set_aside_and_rebuilt_and_the_agent_goes_on() {
             "health (state store damaged)",
         );
         assert_eq!(health["status"], "degraded", "{how}: {health}");
-        let kept = std::fs::read_dir(home.dir.path())
+        let kept = std::fs::read_dir(home.dir())
             .unwrap()
             .filter_map(Result::ok)
             .filter(|e| e.file_name().to_string_lossy().starts_with("state.redb.damaged-"))
             .count();
         assert_eq!(kept, 1, "{how}: the damaged copy is kept beside the store");
         // Rebuilt by the baseline walk, and working: a new file is reported.
-        let path = home.write("home/Dropbox/after-repair.csv", STAFF);
+        let path = home.write("Dropbox/after-repair.csv", STAFF);
         agent.wait_for(|e| is_violation_at(e, &path), "violation after the repair");
         let stopped = agent.stop();
         assert!(stopped["counters"]["files_known"].as_u64() > Some(150), "{how}: {stopped}");
     }
-}
-
-/// The fingerprints `dlp-scan` gives the values in `path`, with the agent's key.
-fn fingerprints_in(home: &Home, path: &Path) -> Vec<String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_dlp-scan"))
-        .arg("--fingerprint-key")
-        .arg(home.path("key"))
-        .args(["--format", "json"])
-        .arg(path)
-        .output()
-        .unwrap();
-    swap::fingerprints_in_records(&out.stdout)
 }
 
 /// Every event line that carries one of `secret`'s fingerprints.
@@ -581,19 +556,19 @@ fn links_planted_in_a_watched_folder_are_never_followed() {
     let outside = home.path("outside");
     std::fs::create_dir_all(outside.join("private")).unwrap();
     std::fs::write(outside.join("private/secret.csv"), SECRET).unwrap();
-    let secret = fingerprints_in(&home, &outside);
+    let secret = swap::fingerprints_in(&home, &outside);
     // One link there before the start (the baseline walk), two made while it runs (events).
     std::os::unix::fs::symlink(outside.join("private"), home.path("home/Documents/before")).unwrap();
     let agent = home.start();
     std::os::unix::fs::symlink(outside.join("private"), home.path("home/Documents/innocent_folder")).unwrap();
     std::os::unix::fs::symlink(outside.join("private/secret.csv"), home.path("home/Dropbox/note.csv")).unwrap();
-    let marker = home.write("home/Dropbox/marker.csv", STAFF);
+    let marker = home.write("Dropbox/marker.csv", STAFF);
     agent.wait_for(|e| is_violation_at(e, &marker), "the file written after the links");
     // A folder moved in that holds a link.
     std::fs::create_dir_all(home.path("moving")).unwrap();
     std::os::unix::fs::symlink(outside.join("private"), home.path("moving/inner")).unwrap();
     std::fs::rename(home.path("moving"), home.path("home/Documents/moved")).unwrap();
-    let marker2 = home.write("home/Dropbox/marker2.csv", STAFF);
+    let marker2 = home.write("Dropbox/marker2.csv", STAFF);
     agent.wait_for(|e| is_violation_at(e, &marker2), "the file written after the move");
     assert!(leaks(&agent, &secret).is_empty(), "{:#?}", leaks(&agent, &secret));
     let through_links = agent
@@ -613,11 +588,11 @@ fn files_and_folders_swapped_for_links_are_never_read_through_them() {
     std::fs::create_dir_all(outside.join("folder")).unwrap();
     std::fs::write(outside.join("secret.csv"), SECRET).unwrap();
     std::fs::write(outside.join("folder/victim.csv"), SECRET).unwrap();
-    let secret = fingerprints_in(&home, &outside);
+    let secret = swap::fingerprints_in(&home, &outside);
     let mut pairs = Vec::new();
     for i in 0..10 {
-        pairs.push((home.write(&format!("home/Dropbox/victim-{i}.csv"), STAFF), outside.join("secret.csv")));
-        home.write(&format!("home/Dropbox/folder-{i}/victim.csv"), STAFF);
+        pairs.push((home.write(&format!("Dropbox/victim-{i}.csv"), STAFF), outside.join("secret.csv")));
+        home.write(&format!("Dropbox/folder-{i}/victim.csv"), STAFF);
         pairs.push((home.path(&format!("home/Dropbox/folder-{i}")), outside.join("folder")));
     }
     let agent = home.start();
@@ -626,7 +601,7 @@ fn files_and_folders_swapped_for_links_are_never_read_through_them() {
         std::thread::sleep(Duration::from_millis(100));
     }
     drop(swapper);
-    let marker = home.write("home/Dropbox/marker.csv", STAFF);
+    let marker = home.write("Dropbox/marker.csv", STAFF);
     agent.wait_for(|e| is_violation_at(e, &marker), "the file written after the swaps");
     assert!(leaks(&agent, &secret).is_empty(), "{:#?}", leaks(&agent, &secret));
     agent.stop();
@@ -668,7 +643,7 @@ fn a_huge_sparse_file_is_not_read_and_never_delays_the_watchdog_or_a_heartbeat()
     // Text at its start (so it is not judged from its header like a disk image), then 64 GiB.
     std::fs::write(&sparse, "nat ins AB 12 34 56 C\n".repeat(500)).unwrap();
     std::fs::OpenOptions::new().write(true).open(&sparse).unwrap().set_len(64 << 30).unwrap();
-    let marker = home.write("home/Dropbox/after.csv", STAFF);
+    let marker = home.write("Dropbox/after.csv", STAFF);
     agent.wait_for(|e| is_violation_at(e, &marker), "the file written after the sparse one");
     let too_large = agent.wait_for(|e| e["type"] == "error" && e["path"] == sparse.display().to_string(), "error");
     assert_eq!(too_large["kind"], "too_large");
@@ -736,7 +711,7 @@ fn a_volume_unmounted_and_mounted_again_at_the_same_place_is_watched_again() {
     mount_command(&["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", point]);
     let _unmount = Unmount(point);
     let agent = home.start();
-    let first = home.write("media/STICK/one.csv", STAFF);
+    let first = write_file(home.path("media/STICK/one.csv"), STAFF);
     agent.wait_for(|e| is_violation_at(e, &first), "violation on the first mount");
     mount_command(&["umount", point]);
     mount_command(&["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", point]);
@@ -744,7 +719,7 @@ fn a_volume_unmounted_and_mounted_again_at_the_same_place_is_watched_again() {
         |e| e["event"] == "health" && e["message"].as_str().is_some_and(|m| m.contains("not the folder it was")),
         "health (mounted again)",
     );
-    let second = home.write("media/STICK/two.csv", STAFF);
+    let second = write_file(home.path("media/STICK/two.csv"), STAFF);
     agent.wait_for(|e| is_violation_at(e, &second), "violation on the second mount");
     mount_command(&["umount", point]);
     agent.stop();
@@ -752,7 +727,7 @@ fn a_volume_unmounted_and_mounted_again_at_the_same_place_is_watched_again() {
 
 #[test]
 fn a_receiver_that_stays_down_never_silences_the_agent() {
-    let closed_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let closed_port = free_port();
     let home = Home::new("");
     home.write_config(&format!(
         "[delivery]\nspool_dir = \"{}\"\nspool_max_size = \"64 KiB\"\ndrain_timeout_secs = 1\n\
@@ -762,9 +737,7 @@ fn a_receiver_that_stays_down_never_silences_the_agent() {
     ));
     let agent = home.start();
     let files: Vec<PathBuf> = (0..300)
-        .map(|i| {
-            home.write(&format!("home/Documents/f{i:03}.txt"), &format!("Staff record {i}\nnat ins AB 12 34 56 C\n"))
-        })
+        .map(|i| home.write(&format!("Documents/f{i:03}.txt"), format!("Staff record {i}\nnat ins AB 12 34 56 C\n")))
         .collect();
     let reported = |events: &[Value]| {
         files
@@ -827,7 +800,7 @@ fn a_missing_root_is_said_and_watched_once_it_appears() {
     agent.wait_for(|e| mentions(e, "degraded"), "health (root missing)");
     std::fs::create_dir_all(&later).unwrap();
     agent.wait_for(|e| mentions(e, "ok"), "health (root found)");
-    let file = home.write("later/staff.csv", STAFF);
+    let file = write_file(home.path("later/staff.csv"), STAFF);
     agent.wait_for(|e| e["type"] == "file" && e["path"] == file.display().to_string(), "a file in it");
     agent.stop();
 }
@@ -838,7 +811,7 @@ fn the_agent_never_judges_its_own_state_key_or_event_files() {
     // A user's agent keeps everything in its home, the folder it watches.
     let own = home.path("home/.local/share/dlp-scan");
     std::fs::create_dir_all(&own).unwrap();
-    std::fs::rename(home.path("key"), own.join("fingerprint.key")).unwrap();
+    std::fs::rename(home.key(), own.join("fingerprint.key")).unwrap();
     let config = format!(
         "[fingerprint]\nkey_file = \"{own}/fingerprint.key\"\n[agent]\nroots = [\"{home}\"]\n\
          state_file = \"{own}/agent.redb\"\nheartbeat_secs = 1\nsettle_ms = 200\n[[sinks]]\ntype = \"file\"\n\
@@ -848,7 +821,7 @@ fn the_agent_never_judges_its_own_state_key_or_event_files() {
     );
     std::fs::write(home.path("config.toml"), config).unwrap();
     let agent = home.launch("022", &[], own.join("events.jsonl"));
-    let marker = home.write("home/Dropbox/marker.csv", STAFF);
+    let marker = home.write("Dropbox/marker.csv", STAFF);
     agent.wait_for(|e| is_violation_at(e, &marker), "the marker");
     std::thread::sleep(Duration::from_secs(3));
     let about_own =

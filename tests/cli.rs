@@ -4,74 +4,17 @@
 //! build end to end under Wine.
 #![cfg(unix)]
 
-mod swap;
+use crate::swap;
+use crate::util::{file_record, json_lines, summary, Tree};
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::Value;
 
-/// A temporary tree plus a fixed fingerprint key, so output is deterministic.
-struct Tree {
-    dir: tempfile::TempDir,
-    key: PathBuf,
-}
-
-impl Tree {
-    fn new() -> Tree {
-        let dir = tempfile::tempdir().unwrap();
-        let key = dir.path().join("fingerprint.key");
-        std::fs::write(&key, [7u8; 32]).unwrap();
-        let tree = Tree { dir, key };
-        std::fs::create_dir(tree.root()).unwrap();
-        tree
-    }
-
-    /// Where scanned files go (the key sits beside it, not in it).
-    fn root(&self) -> PathBuf {
-        self.dir.path().join("home")
-    }
-
-    fn write(&self, rel: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
-        let path = self.root().join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, bytes).unwrap();
-        path
-    }
-
-    fn command(&self) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dlp-scan"));
-        cmd.arg("--fingerprint-key").arg(&self.key);
-        cmd
-    }
-
-    /// Runs `dlp-scan --format json ARGS... ROOT` and parses the output lines.
-    fn scan_json(&self, extra: &[&str]) -> (Vec<Value>, Output) {
-        let out = self.command().arg("--format").arg("json").args(extra).arg(self.root()).output().unwrap();
-        (parse_lines(&out.stdout), out)
-    }
-}
-
-fn parse_lines(stdout: &[u8]) -> Vec<Value> {
-    String::from_utf8_lossy(stdout).lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect()
-}
-
-fn file_record<'a>(records: &'a [Value], name: &str) -> &'a Value {
-    records
-        .iter()
-        .find(|r| r["type"] == "file" && r["path"].as_str().unwrap().ends_with(name))
-        .unwrap_or_else(|| panic!("no file record for {name}"))
-}
-
 fn finding<'a>(record: &'a Value, detector: &str) -> Option<&'a Value> {
     record["findings"].as_array().unwrap().iter().find(|f| f["detector"] == detector)
-}
-
-fn summary(records: &[Value]) -> &Value {
-    let last = records.last().expect("output is not empty");
-    assert_eq!(last["type"], "summary", "the summary is the last line");
-    last
 }
 
 fn errors_of_kind<'a>(records: &'a [Value], kind: &str) -> Vec<&'a Value> {
@@ -185,10 +128,10 @@ fn an_unreadable_file_is_an_error_record_and_the_scan_goes_on() {
     t.write("readable.txt", NINO_LINE);
     let secret = t.write("secret.txt", NINO_LINE);
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
-    for p in [t.dir.path(), t.root().as_path()] {
+    for p in [t.dir(), t.root().as_path()] {
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
-    std::fs::set_permissions(&t.key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::set_permissions(t.key(), std::fs::Permissions::from_mode(0o644)).unwrap();
     // root reads everything; drop to an unprivileged user the way an ordinary member of staff runs it.
     let running_as_root =
         std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false);
@@ -199,8 +142,8 @@ fn an_unreadable_file_is_an_error_record_and_the_scan_goes_on() {
     } else {
         Command::new(env!("CARGO_BIN_EXE_dlp-scan"))
     };
-    let out = cmd.arg("--fingerprint-key").arg(&t.key).args(["--format", "json"]).arg(t.root()).output().unwrap();
-    let records = parse_lines(&out.stdout);
+    let out = cmd.arg("--fingerprint-key").arg(t.key()).args(["--format", "json"]).arg(t.root()).output().unwrap();
+    let records = json_lines(&out.stdout);
     let denied = errors_of_kind(&records, "permission_denied");
     assert_eq!(denied.len(), 1, "stderr: {}", String::from_utf8_lossy(&out.stderr));
     assert!(denied[0]["path"].as_str().unwrap().ends_with("secret.txt"));
@@ -225,7 +168,7 @@ fn a_file_deleted_during_the_scan_is_an_error_record() {
     std::thread::sleep(std::time::Duration::from_millis(150));
     std::fs::remove_file(&victim).unwrap();
     let out = child.wait_with_output().unwrap();
-    let records = parse_lines(&out.stdout);
+    let records = json_lines(&out.stdout);
     assert_eq!(errors_of_kind(&records, "not_found").len(), 1, "{records:?}");
     assert_eq!(summary(&records)["files_scanned"], 1);
 }
@@ -296,7 +239,7 @@ fn planted_values_never_appear_in_any_output() {
          IBAN GB60 BARC 2000 0055 7799 11\nemail j.bloggs@lboro.ac.uk\npassword: Tr0ub4dor&3\n\
          Driving licence MORGA753116SM9IJ\nPassport number 925076473\nDOB: 15/03/1985\nMobile 07911 123456\n",
     );
-    let declared = t.dir.path().join("config.toml");
+    let declared = t.path("config.toml");
     std::fs::write(&declared, format!("[[locations]]\npath = \"{}\"\nkind = \"removable\"\n", t.root().display()))
         .unwrap();
     for format in ["json", "human"] {
@@ -324,14 +267,14 @@ fn exit_codes_follow_grep_and_clamscan() {
     let (_, out) = t.scan_json(&[]);
     assert_eq!(out.status.code(), Some(0), "findings on local disk break no rule");
 
-    let cfg = t.dir.path().join("usb.toml");
+    let cfg = t.path("usb.toml");
     std::fs::write(&cfg, format!("[[locations]]\npath = \"{}\"\nkind = \"removable\"\n", t.root().display())).unwrap();
     let (records, out) = t.scan_json(&["--config", cfg.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let v = &file_record(&records, "doc.txt")["violations"][0];
     assert_eq!(v["rule"], "unencrypted_confidential_on_removable");
 
-    let small = t.dir.path().join("small.toml");
+    let small = t.path("small.toml");
     std::fs::write(&small, "[scan]\nmax_file_size = \"10 B\"\n").unwrap();
     let (records, out) = t.scan_json(&["--config", small.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "too large is reported, not fatal");
@@ -347,7 +290,7 @@ fn exit_codes_follow_grep_and_clamscan() {
 #[test]
 fn a_bad_config_fails_at_start_with_file_and_line() {
     let t = Tree::new();
-    let cfg = t.dir.path().join("bad.toml");
+    let cfg = t.path("bad.toml");
     std::fs::write(&cfg, "[scan]\nfollow_symlinks = true\nmax_file_sise = \"1 GiB\"\n").unwrap();
     let out = t.command().arg("--config").arg(&cfg).arg(t.root()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -384,7 +327,7 @@ fn invalid_configurations_fail_with_their_exact_message() {
 #[test]
 fn check_config_says_a_valid_configuration_is_valid() {
     let t = Tree::new();
-    let cfg = t.dir.path().join("good.toml");
+    let cfg = t.path("good.toml");
     std::fs::write(&cfg, "[rules]\ndisabled = [\"weak_encryption\"]\n[detectors]\ndisabled = [\"uk_postcode\"]\n")
         .unwrap();
     let out = t.command().arg("--config").arg(&cfg).arg("--check-config").output().unwrap();
@@ -398,7 +341,7 @@ fn check_config_says_a_valid_configuration_is_valid() {
 #[test]
 fn user_detectors_are_loaded_and_a_malformed_one_fails_with_its_line() {
     let t = Tree::new();
-    let dir = t.dir.path().join("detectors");
+    let dir = t.path("detectors");
     std::fs::create_dir(&dir).unwrap();
     let student = r#"id = "student_number"
 description = "University student number (B + 7 digits)"
@@ -433,7 +376,7 @@ text = "Student XB1234567 has a prefix"
 match = []
 "#;
     std::fs::write(dir.join("student_number.toml"), student).unwrap();
-    let cfg = t.dir.path().join("c.toml");
+    let cfg = t.path("c.toml");
     std::fs::write(&cfg, format!("[detectors]\ncustom_dir = \"{}\"\n", dir.display())).unwrap();
     let out = t.command().arg("--config").arg(&cfg).arg(t.root()).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "an example that does not hold stops the start");
@@ -588,7 +531,7 @@ fn sync_folders_are_found_by_name_and_marker_and_their_rules_fire() {
     t.write("alice/Sync/staff.csv", staff);
     let zipcrypto = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/fixtures/zipcrypto.zip")).unwrap();
     t.write("alice/Dropbox/backup.zip", zipcrypto);
-    let cfg = t.dir.path().join("tenant.toml");
+    let cfg = t.path("tenant.toml");
     std::fs::write(&cfg, "managed_onedrive_tenants = [\"Loughborough University\"]\n").unwrap();
     let (records, out) = t.scan_json(&["--config", cfg.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "violations give exit status 1");
@@ -682,7 +625,7 @@ fn a_value_allowed_by_its_fingerprint_is_no_longer_reported() {
         .as_str()
         .unwrap()
         .to_string();
-    let cfg = t.dir.path().join("allow.toml");
+    let cfg = t.path("allow.toml");
     std::fs::write(&cfg, format!("[[allow]]\nfingerprint = \"{phone}\"\nreason = \"university switchboard\"\n"))
         .unwrap();
     t.write("switchboard.txt", "Switchboard: Tel 01509 263171\n");
@@ -714,7 +657,7 @@ fn large_binary_files_are_judged_by_content_not_reported_as_too_large() {
     video[4..12].copy_from_slice(b"ftypisom");
     t.write("holiday.mp4", &video);
     t.write("big.txt", "NI number AB 12 34 56 C\n".repeat(4000));
-    let small = t.dir.path().join("small.toml");
+    let small = t.path("small.toml");
     std::fs::write(&small, "[scan]\nmax_file_size = \"32 KiB\"\n").unwrap();
     let (records, out) = t.scan_json(&["--config", small.to_str().unwrap(), "--fail-on-incomplete"]);
     let too_large: Vec<&str> =
@@ -725,22 +668,16 @@ fn large_binary_files_are_judged_by_content_not_reported_as_too_large() {
     assert_eq!(out.status.code(), Some(3));
 }
 
-/// The fingerprints `dlp-scan` (with the tree's key) gives the values in `path`.
-fn fingerprints_in(tree: &Tree, path: &std::path::Path) -> Vec<String> {
-    let out = tree.command().arg("--format").arg("json").arg(path).output().unwrap();
-    swap::fingerprints_in_records(&out.stdout)
-}
-
 /// Files and folders of the tree swapped with links to a secret outside it, back and forth,
 /// while dlp-scan runs over the tree again and again: the secret is never read.
 #[test]
 fn files_and_folders_swapped_for_links_while_scanning_are_never_read_through_them() {
     let t = Tree::new();
-    let outside = t.dir.path().join("outside");
+    let outside = t.path("outside");
     std::fs::create_dir_all(outside.join("folder")).unwrap();
     std::fs::write(outside.join("secret.txt"), "nat ins JG 10 39 42 A\n").unwrap();
     std::fs::write(outside.join("folder/victim.txt"), "nat ins JG 10 39 42 A\n").unwrap();
-    let secret = fingerprints_in(&t, &outside);
+    let secret = swap::fingerprints_in(&t, &outside);
     let mut pairs = Vec::new();
     for i in 0..20 {
         pairs.push((t.write(&format!("victim-{i}.txt"), NINO_LINE), outside.join("secret.txt")));
@@ -772,9 +709,9 @@ fn a_hard_link_of_another_users_file_is_reported_without_being_read() {
         return;
     }
     let t = Tree::new();
-    let alice = t.dir.path().join("alice.txt");
+    let alice = t.path("alice.txt");
     std::fs::write(&alice, "nat ins JG 10 39 42 A\n").unwrap();
-    let secret = fingerprints_in(&t, &alice);
+    let secret = swap::fingerprints_in(&t, &alice);
     let mallory = t.root().join("mallory");
     std::fs::create_dir(&mallory).unwrap();
     std::os::unix::fs::chown(&alice, Some(5002), Some(5002)).unwrap();
@@ -791,12 +728,11 @@ fn a_hard_link_of_another_users_file_is_reported_without_being_read() {
 fn a_missing_path_is_an_error_record_the_scan_goes_on_and_paths_are_absolute() {
     let t = Tree::new();
     t.write("staff.txt", NINO_LINE);
-    let out =
-        t.command().current_dir(t.dir.path()).args(["--format", "json", "no-such-folder", "home"]).output().unwrap();
-    let records = parse_lines(&out.stdout);
+    let out = t.command().current_dir(t.dir()).args(["--format", "json", "no-such-folder", "home"]).output().unwrap();
+    let records = json_lines(&out.stdout);
     let missing = errors_of_kind(&records, "not_found");
     assert_eq!(missing.len(), 1, "{records:#?}");
-    assert_eq!(missing[0]["path"], t.dir.path().join("no-such-folder").display().to_string());
+    assert_eq!(missing[0]["path"], t.path("no-such-folder").display().to_string());
     let staff = file_record(&records, "staff.txt");
     assert_eq!(staff["path"], t.root().join("staff.txt").display().to_string(), "absolute, though given relative");
     assert_eq!(out.status.code(), Some(2), "exit 2 at the end, as ripgrep does");
@@ -1078,7 +1014,7 @@ fn credentials_are_found_as_people_keep_them() {
 #[test]
 fn private_keys_are_found_in_every_serialisation() {
     let t = Tree::new();
-    let keys = t.dir.path().join("keys");
+    let keys = t.path("keys");
     std::fs::create_dir(&keys).unwrap();
     let pem = keys.join("sa.pem");
     let pem_arg = pem.to_str().unwrap();
@@ -1311,7 +1247,7 @@ fn severity_and_category_filters_shape_what_is_shown_not_what_is_counted() {
 #[test]
 fn quiet_prints_nothing_on_stdout_and_names_unreadable_paths_on_stderr() {
     let t = audit_tree();
-    let missing = t.dir.path().join("no-such-folder");
+    let missing = t.path("no-such-folder");
     for format in [None, Some("json")] {
         let mut cmd = t.command();
         cmd.arg("--quiet").args(format.map(|f| ["--format", f]).into_iter().flatten());
@@ -1347,11 +1283,11 @@ fn files_from_reads_paths_by_line_or_by_nul_and_from_standard_input() {
     let a = t.write("a.txt", NINO_LINE);
     let b = t.write("b\nwith a new line.txt", NINO_LINE);
     t.write("not-listed.txt", NINO_LINE);
-    let list = t.dir.path().join("list.txt");
+    let list = t.path("list.txt");
     std::fs::write(&list, format!("{}\r\n\n", a.display())).unwrap();
     let (records, _) = {
         let out = t.command().args(["--format", "json", "--files-from"]).arg(&list).output().unwrap();
-        (parse_lines(&out.stdout), out)
+        (json_lines(&out.stdout), out)
     };
     assert_eq!(file_paths(&records), [a.display().to_string()], "one per line, a Windows line end dropped");
 
@@ -1367,7 +1303,7 @@ fn files_from_reads_paths_by_line_or_by_nul_and_from_standard_input() {
     let out = child.wait_with_output().unwrap();
     let mut expected = vec![a.display().to_string(), b.display().to_string()];
     expected.sort();
-    assert_eq!(file_paths(&parse_lines(&out.stdout)), expected, "NUL-separated, a name with a new line whole");
+    assert_eq!(file_paths(&json_lines(&out.stdout)), expected, "NUL-separated, a name with a new line whole");
 }
 
 #[cfg(target_os = "linux")]
@@ -1390,7 +1326,7 @@ fn a_dash_scans_standard_input_and_a_named_pipe_says_why_it_is_not_read() {
 
     let out = piped(&["--format", "json", "-"], NINO_LINE.as_bytes());
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let records = parse_lines(&out.stdout);
+    let records = json_lines(&out.stdout);
     let record = file_record(&records, "<stdin>");
     assert_eq!(record["path"], "<stdin>");
     assert_eq!(record["location"]["kind"], "local");
@@ -1398,36 +1334,36 @@ fn a_dash_scans_standard_input_and_a_named_pipe_says_why_it_is_not_read() {
     assert_eq!(summary(&records)["files_scanned"], 1);
 
     let docx = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/fixtures/letter.docx")).unwrap();
-    let records = parse_lines(&piped(&["--format", "json", "-"], &docx).stdout);
+    let records = json_lines(&piped(&["--format", "json", "-"], &docx).stdout);
     assert_eq!(file_record(&records, "<stdin>")["format"], "docx", "sniffed like a file");
 
-    let small = t.dir.path().join("small.toml");
+    let small = t.path("small.toml");
     std::fs::write(&small, "[scan]\nmax_file_size = \"32 B\"\n").unwrap();
     let config = small.to_str().unwrap();
     let out = piped(&["--format", "json", "--config", config, "--fail-on-incomplete", "-"], NINO_LINE.as_bytes());
     assert_eq!(out.status.code(), Some(3), "over the cap is incomplete, never clean");
-    let records = parse_lines(&out.stdout);
+    let records = json_lines(&out.stdout);
     assert_eq!(errors_of_kind(&records, "too_large")[0]["path"], "<stdin>");
     assert_eq!(summary(&records)["skipped"]["too_large"], 1);
 
     let out = piped(&["--format", "json", "/dev/stdin"], NINO_LINE.as_bytes());
     assert_eq!(out.status.code(), Some(0));
-    let records = parse_lines(&out.stdout);
+    let records = json_lines(&out.stdout);
     assert_eq!(errors_of_kind(&records, "special_file")[0]["path"], "/dev/stdin", "said, not silent");
     assert_eq!(summary(&records)["skipped"]["special_file"], 1);
 
-    let folder_link = t.dir.path().join("folder-link");
+    let folder_link = t.path("folder-link");
     std::os::unix::fs::symlink(t.root(), &folder_link).unwrap();
     t.write("a.txt", NINO_LINE);
     let out = t.command().args(["--format", "json"]).arg(&folder_link).output().unwrap();
-    let records = parse_lines(&out.stdout);
+    let records = json_lines(&out.stdout);
     assert!(errors_of_kind(&records, "special_file").is_empty(), "a root link to a folder is entered");
     assert_eq!(summary(&records)["files_scanned"], 1);
-    let file_link = t.dir.path().join("file-link.txt");
+    let file_link = t.path("file-link.txt");
     std::os::unix::fs::symlink(t.root().join("a.txt"), &file_link).unwrap();
     let out = t.command().args(["--format", "json"]).arg(&file_link).output().unwrap();
     assert!(
-        finding(file_record(&parse_lines(&out.stdout), "file-link.txt"), "uk_nino").is_some(),
+        finding(file_record(&json_lines(&out.stdout), "file-link.txt"), "uk_nino").is_some(),
         "a named link is followed"
     );
 
@@ -1471,7 +1407,7 @@ fn the_html_report_opens_in_a_browser_with_the_violations_first() {
     t.write(long_name, "Name,NI number\nAnn,AB 12 34 56 C\n");
     let out = t.command().args(["--format", "html"]).arg(t.root()).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
-    let page = t.dir.path().join("report.html");
+    let page = t.path("report.html");
     std::fs::write(&page, &out.stdout).unwrap();
     let source = String::from_utf8(out.stdout).unwrap();
     for external in ["http:", "https:", "//", "src=", "href=", "url(", "@import"] {
@@ -1490,7 +1426,7 @@ fn the_html_report_opens_in_a_browser_with_the_violations_first() {
     assert!(first_row.contains("move it to the university"), "with what to do: {first_row}");
     assert!(dom.contains("<svg id=\"chart\""), "the chart of categories by location");
 
-    let shot = t.dir.path().join("report.png");
+    let shot = t.path("report.png");
     headless(&chromium, &page, &format!("--screenshot={}", shot.display()), "1400,1600");
     let png = std::fs::read(&shot).expect("a screenshot");
     assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "a page was drawn");
@@ -1501,7 +1437,7 @@ fn the_html_report_opens_in_a_browser_with_the_violations_first() {
         "<script>var d = document.documentElement; var tables = Array.from(document.querySelectorAll('table')); \
         document.body.dataset.fits = d.scrollWidth <= d.clientWidth && tables.every(function (t) { \
         return t.getBoundingClientRect().right <= d.clientWidth; });</script></body>";
-    let measured = t.dir.path().join("measured.html");
+    let measured = t.path("measured.html");
     std::fs::write(&measured, source.replace("</body>", measure)).unwrap();
     let dom = String::from_utf8(headless(&chromium, &measured, "--dump-dom", "1200,900")).unwrap();
     assert!(dom.contains("data-fits=\"true\""), "the page fits a 1200 px window");
@@ -1510,20 +1446,20 @@ fn the_html_report_opens_in_a_browser_with_the_violations_first() {
 #[test]
 fn filters_leave_the_configured_sinks_whole_and_unfiltered_stdout_shares_their_event_ids() {
     let t = audit_tree();
-    let events = t.dir.path().join("events.jsonl");
-    let cfg = t.dir.path().join("sink.toml");
+    let events = t.path("events.jsonl");
+    let cfg = t.path("sink.toml");
     std::fs::write(&cfg, format!("[[sinks]]\ntype = \"file\"\npath = \"{}\"\nformat = \"json\"\n", events.display()))
         .unwrap();
     let ids = |records: &[Value]| -> Vec<String> {
         records.iter().map(|r| r["event_id"].as_str().unwrap().to_string()).collect()
     };
     let (printed, _) = t.scan_json(&["--config", cfg.to_str().unwrap()]);
-    let written = parse_lines(&std::fs::read(&events).unwrap());
+    let written = json_lines(&std::fs::read(&events).unwrap());
     assert_eq!(ids(&printed), ids(&written), "one event, one id, on stdout and in the sink");
 
     std::fs::remove_file(&events).unwrap();
     let (printed, _) = t.scan_json(&["--config", cfg.to_str().unwrap(), "--min-severity", "critical"]);
-    let written = parse_lines(&std::fs::read(&events).unwrap());
+    let written = json_lines(&std::fs::read(&events).unwrap());
     assert_eq!(file_paths(&printed).len(), 1, "stdout filtered");
     assert_eq!(file_paths(&written).len(), 5, "the sink receives every file record");
 }
@@ -1539,12 +1475,12 @@ fn progress_shows_whenever_stderr_is_a_terminal() {
     let t = Tree::new();
     // Enough text for one thread to take over a second (the progress line waits a second).
     t.write("export.txt", NINO_LINE.repeat(60_000));
-    let report = t.dir.path().join("report.json");
-    let typescript = t.dir.path().join("typescript");
+    let report = t.path("report.json");
+    let typescript = t.path("typescript");
     let command = format!(
         "{} --threads 1 --fingerprint-key {} --format json {} > {}",
         env!("CARGO_BIN_EXE_dlp-scan"),
-        t.key.display(),
+        t.key().display(),
         t.root().display(),
         report.display()
     );
@@ -1552,6 +1488,6 @@ fn progress_shows_whenever_stderr_is_a_terminal() {
     assert!(ran.status.success(), "{}", String::from_utf8_lossy(&ran.stderr));
     let shown = std::fs::read_to_string(&typescript).unwrap();
     assert!(shown.contains("scanning: "), "a progress line on the terminal: {shown:?}");
-    let records = parse_lines(&std::fs::read(&report).unwrap());
+    let records = json_lines(&std::fs::read(&report).unwrap());
     assert_eq!(summary(&records)["files_scanned"], 1, "the report went to the file, whole");
 }

@@ -9,26 +9,15 @@ use std::process::Command;
 
 use serde_json::Value;
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fixtures").join(name)
-}
+use crate::util::{fixture, json_lines, Tree};
 
 /// Scans `paths` and returns the file records by file name, and the summary.
 fn scan(paths: &[PathBuf], extra: &[&str]) -> (BTreeMap<String, Value>, Value) {
-    let key = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(key.path(), [9u8; 32]).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_dlp-scan"))
-        .args(["--format", "json", "--fingerprint-key"])
-        .arg(key.path())
-        .args(extra)
-        .args(paths)
-        .output()
-        .unwrap();
+    let out = Tree::new().command().args(["--format", "json"]).args(extra).args(paths).output().unwrap();
     assert!(out.status.code().is_some(), "dlp-scan was killed");
     let mut files = BTreeMap::new();
     let mut summary = Value::Null;
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let record: Value = serde_json::from_str(line).unwrap();
+    for record in json_lines(&out.stdout) {
         match record["type"].as_str() {
             Some("file") => {
                 let name =
@@ -313,18 +302,9 @@ fn a_parser_that_aborts_costs_one_file_and_the_scan_goes_on() {
         "[scan]\nworker_memory = \"300 MiB\"\n[limits]\nmax_member_size = \"4 GiB\"\nmax_expanded_size = \"8 GiB\"\nmax_expansion_ratio = 100000000\n",
     )
     .unwrap();
-    let key = dir.path().join("key");
-    std::fs::write(&key, [9u8; 32]).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_dlp-scan"))
-        .args(["--format", "json", "--fingerprint-key"])
-        .arg(&key)
-        .arg("--config")
-        .arg(&config)
-        .arg(&tree)
-        .output()
-        .unwrap();
-    let records: Vec<Value> =
-        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let out =
+        Tree::new().command().args(["--format", "json"]).arg("--config").arg(&config).arg(&tree).output().unwrap();
+    let records = json_lines(&out.stdout);
     let failure = records
         .iter()
         .find(|r| r["type"] == "error" && r["path"].as_str().unwrap().ends_with("zeros.zip"))
@@ -554,16 +534,8 @@ fn what_is_not_read_is_said_never_silently_clean() {
     .concat();
     std::fs::write(dir.path().join("notes.rar"), rar).unwrap();
     let paths = vec![dir.path().to_path_buf(), fixture("7z-deflate64.7z")];
-    let key = dir.path().join("key");
-    std::fs::write(&key, [9u8; 32]).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_dlp-scan"))
-        .args(["--format", "json", "--fingerprint-key"])
-        .arg(&key)
-        .args(&paths)
-        .output()
-        .unwrap();
-    let records: Vec<Value> =
-        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let out = Tree::new().command().args(["--format", "json"]).args(&paths).output().unwrap();
+    let records = json_lines(&out.stdout);
     let of = |name: &str| {
         records
             .iter()

@@ -6,53 +6,50 @@
 #![cfg(unix)]
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use serde_json::Value;
+
+use crate::util::{fixture, Tree};
 
 const PLANTED: [&str; 3] = ["AB 12 34 56 C", "JG103942A", "ann.smith@lboro.ac.uk"];
 
 /// A tree with one of each kind of event: a violation in Dropbox, a staff list on a declared USB
 /// stick, an encrypted archive, an unreadable link loop (an error) and the run's summary.
-struct Tree {
-    dir: tempfile::TempDir,
+struct Planted {
+    tree: Tree,
 }
 
-impl Tree {
-    fn new() -> Tree {
-        let dir = tempfile::tempdir().unwrap();
-        let home = dir.path().join("home");
+impl Planted {
+    fn new() -> Planted {
+        let tree = Tree::new();
         let staff =
             format!("Name,NI number,Email\nAnn,{},{}\nBob,{},bob@example.org\n", PLANTED[0], PLANTED[2], PLANTED[1]);
         for folder in ["Dropbox", "usb"] {
-            std::fs::create_dir_all(home.join(folder)).unwrap();
-            std::fs::write(home.join(folder).join("staff = \"list\" | 2024.csv"), &staff).unwrap();
+            tree.write(&format!("{folder}/staff = \"list\" | 2024.csv"), &staff);
         }
-        std::fs::write(home.join("Dropbox/.dropbox"), "").unwrap();
-        std::fs::copy(fixture("zip-aes256.zip"), home.join("usb/export.zip")).unwrap();
-        std::os::unix::fs::symlink("loop-b", home.join("loop-a")).unwrap();
-        std::os::unix::fs::symlink("loop-a", home.join("loop-b")).unwrap();
-        std::fs::write(dir.path().join("fingerprint.key"), [7u8; 32]).unwrap();
-        let config = format!(
+        tree.write("Dropbox/.dropbox", "");
+        std::fs::copy(fixture("zip-aes256.zip"), tree.root().join("usb/export.zip")).unwrap();
+        std::os::unix::fs::symlink("loop-b", tree.root().join("loop-a")).unwrap();
+        std::os::unix::fs::symlink("loop-a", tree.root().join("loop-b")).unwrap();
+        tree.config(&format!(
             "[[locations]]\npath = \"{}\"\nkind = \"removable\"\nprovider = \"usb\"\n\
              [[sinks]]\ntype = \"file\"\npath = \"{}\"\nformat = \"ecs\"\n",
-            home.join("usb").display(),
-            dir.path().join("events.jsonl").display()
-        );
-        std::fs::write(dir.path().join("config.toml"), config).unwrap();
-        Tree { dir }
+            tree.root().join("usb").display(),
+            tree.path("events.jsonl").display()
+        ));
+        Planted { tree }
     }
 
     /// stdout lines of a scan in `format`, after checking nothing planted is anywhere in them.
     fn events(&self, format: &str) -> Vec<String> {
-        let out = Command::new(env!("CARGO_BIN_EXE_dlp-scan"))
+        let out = self
+            .tree
+            .command()
             .arg("--config")
-            .arg(self.dir.path().join("config.toml"))
-            .arg("--fingerprint-key")
-            .arg(self.dir.path().join("fingerprint.key"))
+            .arg(self.tree.path("config.toml"))
             .args(["--follow", "--format", format])
-            .arg(self.dir.path().join("home"))
+            .arg(self.tree.root())
             .output()
             .unwrap();
         let stdout = String::from_utf8(out.stdout).unwrap();
@@ -65,16 +62,12 @@ impl Tree {
 
     /// The file sink's content, after checking nothing planted is in it.
     fn event_file(&self) -> String {
-        let text = std::fs::read_to_string(self.dir.path().join("events.jsonl")).unwrap();
+        let text = std::fs::read_to_string(self.tree.path("events.jsonl")).unwrap();
         for value in PLANTED {
             assert!(!text.contains(value), "the event file carries a planted value");
         }
         text
     }
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fixtures").join(name)
 }
 
 struct EcsField {
@@ -127,7 +120,7 @@ fn type_fits(kind: &str, value: &Value) -> bool {
 
 #[test]
 fn ecs_documents_use_ecs_fields_with_ecs_types_and_values() {
-    let tree = Tree::new();
+    let tree = Planted::new();
     let defs = ecs_definitions();
     let lines = tree.events("ecs");
     let docs: Vec<Value> = lines.iter().map(|l| serde_json::from_str(l).unwrap()).collect();
@@ -215,7 +208,7 @@ fn check_ocsf(doc: &Value) {
 
 #[test]
 fn ocsf_events_are_data_security_findings_with_their_required_attributes() {
-    let tree = Tree::new();
+    let tree = Planted::new();
     let docs: Vec<Value> = tree.events("ocsf").iter().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert!(docs.iter().any(|d| d["class_uid"] == 2006 && d["is_alert"] == true));
     assert!(docs.iter().any(|d| d["data_security"]["status_id"] == 3), "an unreadable file is a failed finding");
@@ -261,7 +254,7 @@ const CEF_KEYS: [&str; 31] = [
 
 #[test]
 fn cef_lines_have_a_seven_field_header_and_dictionary_keys() {
-    let tree = Tree::new();
+    let tree = Planted::new();
     for line in tree.events("cef") {
         assert!(line.starts_with("CEF:0|dlp-scan|dlp-scan|"), "{line}");
         // Seven unescaped pipes end the header.

@@ -9,6 +9,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
+use crate::util::{json_lines, Tree};
+
 #[derive(Default)]
 struct Counts {
     true_positive: u32,
@@ -48,27 +50,24 @@ impl Counts {
 #[test]
 #[allow(clippy::print_stdout, reason = "the test reports the figures it measured (cargo test -- --nocapture)")]
 fn rules_and_categories_reach_095_precision_and_recall_on_the_labelled_corpus() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("corpus");
+    let tree = Tree::new();
+    let out = tree.path("corpus");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/make-policy-corpus.py");
     assert!(Command::new("python3").arg(&script).arg(&out).status().unwrap().success());
     let truth: BTreeMap<String, Value> =
         serde_json::from_str(&std::fs::read_to_string(out.join("truth.json")).unwrap()).unwrap();
     assert!(truth.len() >= 150, "the corpus has {} files", truth.len());
-    let key = dir.path().join("key");
-    std::fs::write(&key, [5u8; 32]).unwrap();
-    let scan = Command::new(env!("CARGO_BIN_EXE_dlp-scan"))
-        .args(["--format", "json", "--fingerprint-key"])
-        .arg(&key)
+    let scan = tree
+        .command()
+        .args(["--format", "json"])
         .arg("--config")
         .arg(out.join("config.toml"))
         .arg(out.join("home"))
         .arg(out.join("usb"))
         .output()
         .unwrap();
-    let records: BTreeMap<String, Value> = String::from_utf8_lossy(&scan.stdout)
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+    let records: BTreeMap<String, Value> = json_lines(&scan.stdout)
+        .into_iter()
         .filter(|r| r["type"] == "file")
         .map(|r| (r["path"].as_str().unwrap().to_string(), r))
         .collect();

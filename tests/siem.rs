@@ -18,12 +18,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::util::{free_port, json_lines, write_file, Tree};
+
 /// Values planted in the scanned files; none may reach any receiver.
 const PLANTED: [&str; 4] = ["AB 12 34 56 C", "AB123456C", "JG103942A", "ann.smith@lboro.ac.uk"];
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 fn run(cmd: &mut Command) -> Output {
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
@@ -196,49 +194,42 @@ impl Drop for Rsyslog {
 
 /// A scanned tree, a fingerprint key and a configuration with the given sinks.
 struct Setup {
-    dir: tempfile::TempDir,
+    tree: Tree,
 }
 
 impl Setup {
     fn new() -> Setup {
-        let setup = Setup { dir: tempfile::tempdir().unwrap() };
-        std::fs::write(setup.path("fingerprint.key"), [7u8; 32]).unwrap();
-        setup
+        Setup { tree: Tree::new() }
     }
 
     fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
+        self.tree.path(rel)
     }
 
     /// `files` staff lists under `tree`, each with planted values: one event per file.
     fn plant(&self, tree: &str, files: usize) -> PathBuf {
         let root = self.path(tree);
         for i in 0..files {
-            let dir = root.join(format!("Dropbox/dept-{}", i / 500));
-            std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(
-                dir.join(format!("staff \"{i}\" | a=b.csv")),
+            write_file(
+                root.join(format!("Dropbox/dept-{}/staff \"{i}\" | a=b.csv", i / 500)),
                 format!(
                     "Name,NI number,Email\nAnn,{},{}\nBob,{},x{i}@example.org\n",
                     PLANTED[0], PLANTED[3], PLANTED[2]
                 ),
-            )
-            .unwrap();
+            );
         }
         std::fs::write(root.join("Dropbox/.dropbox"), "").unwrap();
         root
     }
 
     fn config(&self, delivery: &str, sinks: &str) -> PathBuf {
-        let path = self.path("config.toml");
         let spool = self.path("spool");
-        std::fs::write(&path, format!("[delivery]\nspool_dir = \"{}\"\n{delivery}\n{sinks}", spool.display())).unwrap();
-        path
+        self.tree.config(&format!("[delivery]\nspool_dir = \"{}\"\n{delivery}\n{sinks}", spool.display()))
     }
 
     fn command(&self, config: &Path) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dlp-scan"));
-        cmd.arg("--config").arg(config).arg("--fingerprint-key").arg(self.path("fingerprint.key"));
+        let mut cmd = self.tree.command();
+        cmd.arg("--config").arg(config);
         cmd
     }
 
@@ -246,11 +237,7 @@ impl Setup {
     fn scan(&self, config: &Path, tree: &Path) -> (Vec<String>, String) {
         let out = self.command(config).args(["--format", "json"]).arg(tree).output().unwrap();
         assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
-        let ids = String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str::<Value>(l).unwrap()["event_id"].as_str().unwrap().to_string())
-            .collect();
+        let ids = json_lines(&out.stdout).iter().map(|r| r["event_id"].as_str().unwrap().to_string()).collect();
         (ids, String::from_utf8(out.stderr).unwrap())
     }
 }
@@ -279,8 +266,8 @@ fn syslog_sink(transport: &str, port: u16, certs: &Certificates, format: &str) -
 #[test]
 fn events_arrive_intact_over_udp_tcp_and_tls() {
     let setup = Setup::new();
-    let certs = Certificates::new(setup.dir.path());
-    let mut rsyslog = Rsyslog::new(setup.dir.path(), &certs);
+    let certs = Certificates::new(setup.tree.dir());
+    let mut rsyslog = Rsyslog::new(setup.tree.dir(), &certs);
     rsyslog.start();
     let tree = setup.plant("home", 5);
     let mut expected = 0;
@@ -306,8 +293,8 @@ fn events_arrive_intact_over_udp_tcp_and_tls() {
 #[test]
 fn a_receiver_that_asks_for_a_client_certificate_gets_one() {
     let setup = Setup::new();
-    let certs = Certificates::new(setup.dir.path());
-    let mut rsyslog = Rsyslog::new(setup.dir.path(), &certs);
+    let certs = Certificates::new(setup.tree.dir());
+    let mut rsyslog = Rsyslog::new(setup.tree.dir(), &certs);
     rsyslog.start();
     let tree = setup.plant("home", 3);
     let without = syslog_sink("tls", rsyslog.mutual_tls, &certs, "json");
@@ -328,8 +315,8 @@ fn a_receiver_that_asks_for_a_client_certificate_gets_one() {
 #[test]
 fn events_spooled_while_rsyslog_is_down_all_arrive_in_order_after_it_restarts() {
     let setup = Setup::new();
-    let certs = Certificates::new(setup.dir.path());
-    let mut rsyslog = Rsyslog::new(setup.dir.path(), &certs);
+    let certs = Certificates::new(setup.tree.dir());
+    let mut rsyslog = Rsyslog::new(setup.tree.dir(), &certs);
     let sink = syslog_sink("tcp", rsyslog.tcp, &certs, "cef");
     // Receiver down: the run gives up after a second and leaves everything spooled.
     let config = setup.config("drain_timeout_secs = 1", &sink);
@@ -354,8 +341,8 @@ fn events_spooled_while_rsyslog_is_down_all_arrive_in_order_after_it_restarts() 
 #[test]
 fn rsyslog_restarting_mid_stream_costs_duplicates_at_most() {
     let setup = Setup::new();
-    let certs = Certificates::new(setup.dir.path());
-    let mut rsyslog = Rsyslog::new(setup.dir.path(), &certs);
+    let certs = Certificates::new(setup.tree.dir());
+    let mut rsyslog = Rsyslog::new(setup.tree.dir(), &certs);
     rsyslog.start();
     let config = setup.config("drain_timeout_secs = 60", &syslog_sink("tcp", rsyslog.tcp, &certs, "json"));
     let tree = setup.plant("home", 3000);
@@ -393,8 +380,8 @@ fn rsyslog_restarting_mid_stream_costs_duplicates_at_most() {
 #[test]
 fn kill_9_during_delivery_loses_no_spooled_event() {
     let setup = Setup::new();
-    let certs = Certificates::new(setup.dir.path());
-    let mut rsyslog = Rsyslog::new(setup.dir.path(), &certs);
+    let certs = Certificates::new(setup.tree.dir());
+    let mut rsyslog = Rsyslog::new(setup.tree.dir(), &certs);
     rsyslog.start();
     // The syslog sink comes first, so an event in the local file was spooled before it.
     let sinks = format!(
@@ -578,7 +565,7 @@ fn http_sink(kind: &str, port: u16, certs: &Certificates, secret: &str) -> Strin
 #[test]
 fn splunk_hec_gets_valid_batches_with_its_token_and_retries_503_and_timeouts() {
     let setup = Setup::new();
-    let certs = Certificates::new(setup.dir.path());
+    let certs = Certificates::new(setup.tree.dir());
     let server = HttpServer::start(&certs, "hec", 2, 1);
     std::fs::write(setup.path("hec.token"), "test-hec-token\n").unwrap();
     // A token file others could read is refused at start.
@@ -600,7 +587,7 @@ fn splunk_hec_gets_valid_batches_with_its_token_and_retries_503_and_timeouts() {
 #[test]
 fn elasticsearch_bulk_gets_create_actions_with_event_ids_and_duplicates_are_harmless() {
     let setup = Setup::new();
-    let certs = Certificates::new(setup.dir.path());
+    let certs = Certificates::new(setup.tree.dir());
     // The stalled request is processed by nobody; the retry resends the same batch.
     let server = HttpServer::start(&certs, "bulk", 1, 1);
     let config = setup.config(
@@ -629,7 +616,7 @@ fn elasticsearch_bulk_gets_create_actions_with_event_ids_and_duplicates_are_harm
 #[test]
 fn a_missing_token_or_bad_certificate_fails_at_start() {
     let setup = Setup::new();
-    let certs = Certificates::new(setup.dir.path());
+    let certs = Certificates::new(setup.tree.dir());
     let config = setup.config("", &http_sink("splunk_hec", 1, &certs, "token_env = \"DLP_TEST_UNSET_TOKEN\""));
     let out = setup.command(&config).env_remove("DLP_TEST_UNSET_TOKEN").arg(setup.plant("home", 1)).output().unwrap();
     assert_eq!(out.status.code(), Some(2));

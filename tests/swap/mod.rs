@@ -1,13 +1,15 @@
 //! An attacker's tools for the tests. [`Swapper`] swaps paths in a scanned tree with symbolic
 //! links to a file or folder the scanner must never read through them, back and forth, as fast
 //! as it can, with `renameat2(RENAME_EXCHANGE)` (each swap is atomic, so the scanner meets either
-//! the real thing or the link at any moment); [`fingerprints_in_records`] says what the secret
+//! the real thing or the link at any moment); [`fingerprints_in`] says what the secret
 //! looks like in events, to look for it in every later one.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
+
+use crate::util::{json_lines, Tree};
 
 /// Swapping in progress; stopped when dropped.
 pub struct Swapper {
@@ -61,15 +63,16 @@ impl Drop for Swapper {
     }
 }
 
-/// The keyed fingerprints in `dlp-scan --format json` output: what the secret looks like in
-/// events, to search every later event for it. At least one, or the secret was not found.
-pub fn fingerprints_in_records(stdout: &[u8]) -> Vec<String> {
-    let fingerprints: Vec<String> = String::from_utf8_lossy(stdout)
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+/// The keyed fingerprints `dlp-scan` gives the values in `path`, with the tree's key: what the
+/// secret looks like in events, to search every later event for it. At least one, or the secret
+/// was not found.
+pub fn fingerprints_in(tree: &Tree, path: &Path) -> Vec<String> {
+    let out = tree.command().args(["--format", "json"]).arg(path).output().unwrap();
+    let fingerprints: Vec<String> = json_lines(&out.stdout)
+        .iter()
         .filter(|r| r["type"] == "file")
-        .flat_map(|r| r["findings"].as_array().unwrap().clone())
-        .flat_map(|f| f["fingerprints"].as_array().unwrap().clone())
+        .flat_map(|r| r["findings"].as_array().unwrap())
+        .flat_map(|f| f["fingerprints"].as_array().unwrap())
         .map(|f| f.as_str().unwrap().to_string())
         .collect();
     assert!(!fingerprints.is_empty(), "the secret must be found when scanned directly");

@@ -1,0 +1,16 @@
+//! The integration tests, one module per theme, in one binary: one link instead of one per file,
+//! and one harness (`util`) shared by all. Run one theme with `cargo test --test tests cli::`.
+
+mod util;
+
+#[cfg(unix)]
+mod swap;
+
+mod agent;
+mod architecture;
+mod cli;
+mod detectors;
+mod documents;
+mod event_formats;
+mod policy_corpus;
+mod siem;
