@@ -52,7 +52,7 @@ impl ContextMatcher {
     pub fn is_near(&self, text: &[u8], matched: Range<usize>) -> bool {
         let mut start = matched.start.saturating_sub(self.before);
         if self.same_field {
-            start = start.max(field_start(text, matched.start));
+            start = field_start(text, start, matched.start);
         }
         let end = (matched.end + self.after).min(text.len());
         let window = &text[start..end];
@@ -67,11 +67,13 @@ impl ContextMatcher {
 }
 
 /// Start of the line holding `pos`, moved up over folded continuation lines (a line starting with
-/// a space or a tab continues the header field above it, RFC 5322 §2.2.3).
-fn field_start(text: &[u8], pos: usize) -> usize {
-    let line_start = |end: usize| text[..end].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+/// a space or a tab continues the header field above it, RFC 5322 §2.2.3), but never before
+/// `floor`: only `floor..pos` is searched, so a value on a line of megabytes (a one-line JSON
+/// export, a minified file) costs the window, not the line.
+fn field_start(text: &[u8], floor: usize, pos: usize) -> usize {
+    let line_start = |end: usize| memchr::memrchr(b'\n', &text[floor..end]).map_or(floor, |i| floor + i + 1);
     let mut start = line_start(pos);
-    while start > 0 && matches!(text.get(start), Some(b' ' | b'\t')) {
+    while start > floor && matches!(text.get(start), Some(b' ' | b'\t')) {
         start = line_start(start - 1);
     }
     start
@@ -85,8 +87,11 @@ mod tests {
     fn a_header_field_runs_over_its_folded_lines() {
         let text = b"From: a@b.org\nReferences: <1@x.org>\n <2@x.org>\n\t<3@x.org>\nTo: c@d.org\n";
         let at = |s: &str| text.windows(s.len()).position(|w| w == s.as_bytes()).unwrap();
-        assert_eq!(field_start(text, at("3@x")), at("References"));
-        assert_eq!(field_start(text, at("c@d")), at("To:"));
-        assert_eq!(field_start(text, at("a@b")), 0);
+        assert_eq!(field_start(text, 0, at("3@x")), at("References"));
+        assert_eq!(field_start(text, 0, at("c@d")), at("To:"));
+        assert_eq!(field_start(text, 0, at("a@b")), 0);
+        // The floor clips the search: a field starting before it starts, for the window, there.
+        assert_eq!(field_start(text, at("<2@x"), at("3@x")), at("<2@x"));
+        assert_eq!(field_start(text, at("@x.org>\n <2"), at("3@x")), at("@x.org>\n <2"));
     }
 }
