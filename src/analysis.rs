@@ -72,6 +72,8 @@ struct PortableEncryption {
     strong: Option<bool>,
     cipher: Option<String>,
     note: Option<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    partly: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,6 +105,7 @@ impl PortableAnalysis {
                 strong: e.strong,
                 cipher: e.cipher.clone(),
                 note: e.note.clone(),
+                partly: e.partly,
             }),
             tallies: a
                 .tally
@@ -168,6 +171,7 @@ impl PortableAnalysis {
             strong: e.strong,
             cipher: e.cipher.clone(),
             note: e.note.clone(),
+            partly: e.partly,
         });
         let extracted = Extracted {
             // Only "binary or not" matters once text has been scanned.

@@ -176,6 +176,29 @@ fn every_encryption_scheme_is_named_with_its_strength() {
 }
 
 #[test]
+fn an_archive_only_partly_encrypted_is_not_encrypted_at_rest() {
+    // AES-256 members beside a member added in clear: what is found was read in clear.
+    let dropbox = tempfile::tempdir().unwrap();
+    let dir = dropbox.path().join("Dropbox");
+    std::fs::create_dir(&dir).unwrap();
+    for name in ["zip-aes256-partly.zip", "zip-aes256.zip"] {
+        std::fs::copy(fixture(name), dir.join(name)).unwrap();
+    }
+    let (files, _) = scan(&[dir], &[]);
+    let rules = |r: &Value| -> Vec<String> {
+        r["violations"].as_array().unwrap().iter().map(|v| v["rule"].as_str().unwrap().to_string()).collect()
+    };
+    let partly = &files["zip-aes256-partly.zip"];
+    assert_eq!(partly["encryption"]["method"], "zip-aes256");
+    assert_eq!(partly["encryption"]["partly"], true);
+    assert_eq!(partly["classification"], "confidential", "{partly}");
+    assert_eq!(rules(partly), ["unencrypted_confidential_in_unmanaged_cloud"], "{partly}");
+    let whole = &files["zip-aes256.zip"];
+    assert!(whole["encryption"].get("partly").is_none(), "{whole}");
+    assert!(rules(whole).is_empty(), "{whole}");
+}
+
+#[test]
 fn a_pdf_with_only_an_owner_password_is_not_encrypted_and_says_so() {
     let (files, _) = scan(&[fixture("pdf-owner-only.pdf")], &[]);
     let e = &files["pdf-owner-only.pdf"]["encryption"];

@@ -56,17 +56,22 @@ pub struct Encryption {
     /// Anything else worth knowing (file names encrypted too, opens without a password, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// True when only part of a container is encrypted and the rest was read in clear: an archive
+    /// holding encrypted and unencrypted members, a message with an encrypted attachment beside
+    /// its body. What was found was found in the clear part, so it is not encrypted at rest.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub partly: bool,
 }
 
 impl Encryption {
     /// A file with no sign of encryption.
     pub fn none() -> Self {
-        Encryption { encrypted: false, method: None, strong: None, cipher: None, note: None }
+        Encryption { encrypted: false, method: None, strong: None, cipher: None, note: None, partly: false }
     }
 
     /// An encrypted file using `method`.
     pub fn with(method: &'static str, strong: Option<bool>) -> Self {
-        Encryption { encrypted: true, method: Some(method), strong, cipher: None, note: None }
+        Encryption { encrypted: true, method: Some(method), strong, cipher: None, note: None, partly: false }
     }
 
     /// Adds the cipher name.

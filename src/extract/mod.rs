@@ -243,6 +243,17 @@ impl<'s, 'k> Ctx<'s, 'k> {
         usize::try_from(left / parts_left.max(1) as u64).unwrap_or(usize::MAX)
     }
 
+    /// What was learned of the file. A container (archive, message) with encrypted members whose
+    /// other members or body gave text is only partly encrypted; a document encrypted as a whole
+    /// (PDF, encrypted Office) is not, even when its clear properties gave a title.
+    fn finish(self, kind: ContentKind, format: &'static str) -> Extracted {
+        let mut encryption = self.encryption;
+        let container =
+            matches!(format, "zip" | "7z" | "tar" | "tar.gz" | "gzip" | "eml" | "mbox" | "tnef" | "msg" | "rar");
+        encryption.partly = encryption.encrypted && container && self.text > 0;
+        Extracted { kind, format, text_bytes: self.text, partial: self.partial, encryption }
+    }
+
     fn add_encryption(&mut self, found: Encryption) {
         let current = std::mem::replace(&mut self.encryption, Encryption::none());
         self.encryption = if current.encrypted { current.weakest(found) } else { found };
@@ -428,7 +439,7 @@ pub fn extract(
             read_content(file, size, kind, &head, None, 0, &mut ctx)
         }
     };
-    Ok(Extracted { kind, format, text_bytes: ctx.text, partial: ctx.partial, encryption: ctx.encryption })
+    Ok(ctx.finish(kind, format))
 }
 
 /// Extracts content held in memory (a fuzzing entry point, and for content that is not a file).
@@ -438,7 +449,7 @@ pub fn extract_bytes(bytes: &[u8], limits: ExtractLimits, labels: &LabelNames, s
     let mut ctx = Ctx::new(limits, labels, sink);
     let mut cursor = Cursor::new(bytes);
     let format = read_content(&mut cursor, bytes.len() as u64, kind, head, None, 0, &mut ctx);
-    Extracted { kind, format, text_bytes: ctx.text, partial: ctx.partial, encryption: ctx.encryption }
+    ctx.finish(kind, format)
 }
 
 /// Reads one piece of content of a known kind (the file itself, or an archive member) from the

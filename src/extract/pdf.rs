@@ -59,6 +59,7 @@ pub(super) fn read<R: Read + Seek>(reader: &mut R, size: u64, ctx: &mut Ctx<'_, 
                 strong: None,
                 cipher: scheme.cipher,
                 note: Some(format!("{method} with an owner password only: opens without a password, so not encrypted")),
+                ..Encryption::none()
             });
             emit(parsed, ctx);
         }

@@ -238,8 +238,10 @@ pub fn evaluate(file: &FileFacts<'_>) -> Vec<Violation> {
     let category = file.classification.category;
     let bulk = file.classification.distinct_identifiers >= BULK_DISTINCT;
     let severity = if category == Category::HighlyConfidential || bulk { Severity::Critical } else { Severity::High };
-    // On an encrypted volume (LUKS, BitLocker To Go) the content is encrypted at rest.
-    let encrypted_at_rest = file.encryption.encrypted || file.location.volume_encryption.is_some();
+    // On an encrypted volume (LUKS, BitLocker To Go) the content is encrypted at rest. A container
+    // only partly encrypted is not: what was found was read from its clear part.
+    let encrypted_file = file.encryption.encrypted && !file.encryption.partly;
+    let encrypted_at_rest = encrypted_file || file.location.volume_encryption.is_some();
     let highly_confidential_in_cloud =
         category == Category::HighlyConfidential && file.location.kind == LocationKind::UnmanagedCloud;
     if highly_confidential_in_cloud {

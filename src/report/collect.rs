@@ -102,7 +102,8 @@ pub fn encryption_words(file: &FileRecord) -> Option<String> {
         Some(false) => "weak",
         None => "strength unknown",
     };
-    Some(format!("encrypted: {method} ({strength})"))
+    let part = if file.encryption.partly { ", only part of the content; the rest is in clear" } else { "" };
+    Some(format!("encrypted: {method} ({strength}{part})"))
 }
 
 /// One violation to act on, with the file it is about.
@@ -341,6 +342,7 @@ pub(crate) mod tests {
             strong: Some(true),
             cipher: None,
             note: None,
+            partly: false,
         };
         let public = file("/a/prospectus.txt", Category::Public, &[]);
         let r =

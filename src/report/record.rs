@@ -207,6 +207,9 @@ pub struct EncryptionRecord {
     /// Anything else worth knowing (names encrypted, opens without a password, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Only part of a container is encrypted; the rest was read in clear (present only when true).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub partly: bool,
 }
 
 impl From<Encryption> for EncryptionRecord {
@@ -217,6 +220,7 @@ impl From<Encryption> for EncryptionRecord {
             strong: e.strong,
             cipher: e.cipher,
             note: e.note,
+            partly: e.partly,
         }
     }
 }

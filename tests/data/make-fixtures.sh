@@ -166,6 +166,10 @@ for bits in 128 192 256; do
 done
 (cd tree && 7z a -bd -bso0 -p"$pw" "$out/7z-aes256.7z" . >/dev/null)
 (cd tree && 7z a -bd -bso0 -p"$pw" -mhe=on "$out/7z-aes256-names.7z" . >/dev/null)
+# Only part encrypted: the AES-256 members, then staff.csv added in clear (7-Zip's "add to archive"
+# without a password).
+(cd tree && 7z a -bd -bso0 -tzip -p"$pw" -mem=AES256 "$out/zip-aes256-partly.zip" . >/dev/null)
+7z a -bd -bso0 -tzip "$out/zip-aes256-partly.zip" staff.csv >/dev/null
 qpdf --allow-weak-crypto --encrypt "$pw" "$pw-owner" 40 -- letter.pdf "$out/pdf-rc4-40.pdf"
 qpdf --allow-weak-crypto --encrypt "$pw" "$pw-owner" 128 --use-aes=n -- letter.pdf "$out/pdf-rc4-128.pdf"
 qpdf --encrypt "$pw" "$pw-owner" 128 --use-aes=y -- letter.pdf "$out/pdf-aes128.pdf"

@@ -161,7 +161,14 @@ pub(crate) mod tests {
                 root: Some("/home/ab/Dropbox".to_string()),
                 volume_encryption: None,
             },
-            encryption: EncryptionRecord { encrypted: false, method: None, strong: None, cipher: None, note: None },
+            encryption: EncryptionRecord {
+                encrypted: false,
+                method: None,
+                strong: None,
+                cipher: None,
+                note: None,
+                partly: false,
+            },
             findings: vec![FindingRecord {
                 detector: "uk_nino".to_string(),
                 count: 14,
