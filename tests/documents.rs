@@ -195,6 +195,7 @@ fn an_archive_only_partly_encrypted_is_not_encrypted_at_rest() {
     assert_eq!(rules(partly), ["unencrypted_confidential_in_unmanaged_cloud"], "{partly}");
     let whole = &files["zip-aes256.zip"];
     assert!(whole["encryption"].get("partly").is_none(), "{whole}");
+    assert!(whole["reasons"][0].as_str().unwrap().starts_with("encrypted: the content cannot be read"), "{whole}");
     assert!(rules(whole).is_empty(), "{whole}");
 }
 

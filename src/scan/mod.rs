@@ -497,11 +497,17 @@ impl Scanner {
             return FileOutcome::Clean { size, suppressed };
         }
         let named_attribution = candidate.path.file_name().and_then(|n| n.to_str());
-        let classification = if named_attribution.is_some_and(|n| is_attribution_file(n, extracted.format)) {
+        let mut classification = if named_attribution.is_some_and(|n| is_attribution_file(n, extracted.format)) {
             classify_attribution(&tally)
         } else {
             classify(&tally)
         };
+        if tally.is_empty() && extracted.encryption.encrypted && !extracted.encryption.partly {
+            // Nothing was found because nothing could be read: say so, not "no identifier found".
+            classification.reasons = vec![
+                "encrypted: the content cannot be read without its key, so its sensitivity is unknown".to_string(),
+            ];
+        }
         // Judged on the absolute path: `dlp-scan .` run inside `~/Dropbox` is still in Dropbox.
         // Standard input is in no folder: it is judged where the scan runs, on this machine.
         let absolute = std::path::absolute(&candidate.path).unwrap_or_else(|_| candidate.path.clone());
