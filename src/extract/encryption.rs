@@ -3,7 +3,8 @@
 //! The vocabulary of `method` is fixed (reports and SIEM rules depend on it): `zip-aes256`,
 //! `zip-aes192`, `zip-aes128`, `zipcrypto`, `7z-aes256`, `rar-aes256`, `rar-legacy`, `pdf-aes256`,
 //! `pdf-aes128`, `pdf-rc4-128`, `pdf-rc4-40`, `ooxml-agile`, `ooxml-standard`, `office-rc4`,
-//! `odf-aes256`, `odf-blowfish`, `openpgp`, `age`, `luks`, `kdbx`, `encrypted-container-suspected`.
+//! `odf-aes256`, `odf-blowfish`, `openpgp`, `age`, `luks`, `kdbx`, `encrypted-container-suspected`,
+//! and for a private key file protected by a passphrase `openssh-key`, `pem-key`, `putty-key`.
 //! `strong` is true only for 256-bit AES or a modern AEAD (age); it is `None` when the strength
 //! cannot be seen without the key.
 //!
@@ -12,7 +13,7 @@
 use serde::Serialize;
 
 /// The fixed vocabulary of `method`.
-pub const METHODS: [&str; 21] = [
+pub const METHODS: [&str; 24] = [
     "zip-aes256",
     "zip-aes192",
     "zip-aes128",
@@ -34,6 +35,9 @@ pub const METHODS: [&str; 21] = [
     "luks",
     "kdbx",
     "encrypted-container-suspected",
+    "openssh-key",
+    "pem-key",
+    "putty-key",
 ];
 
 /// The vocabulary entry spelled `name`.
@@ -225,6 +229,78 @@ pub fn openpgp(bytes: &[u8]) -> Encryption {
         }
         None => Encryption::with("openpgp", None),
     }
+}
+
+/// A private key file protected by a passphrase, from its own header (the file starts with the key):
+/// OpenSSH's `openssh-key-v1` cipher name (OpenSSH PROTOCOL.key), a legacy PEM key's `Proc-Type:
+/// 4,ENCRYPTED` and `DEK-Info` (RFC 1421 section 4.6.1), a PKCS#8 `ENCRYPTED PRIVATE KEY` (RFC 5958)
+/// with its PBES2 cipher's object identifier, PuTTY's `Encryption:` line. `None` for a key in clear
+/// or a file that is not a key.
+pub fn private_key(head: &[u8]) -> Option<Encryption> {
+    let text = std::str::from_utf8(&head[..head.len().min(4096)]).ok()?.trim_start();
+    if let Some(body) = text.strip_prefix("-----BEGIN OPENSSH PRIVATE KEY-----") {
+        let key = armoured_prefix(body)?;
+        let cipher = openssh_cipher(&key)?;
+        return (cipher != "none").then(|| {
+            let strong = cipher.starts_with("aes256") || cipher.starts_with("chacha20-poly1305");
+            Encryption::with("openssh-key", Some(strong)).cipher(cipher)
+        });
+    }
+    if let Some(body) = text.strip_prefix("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
+        let der = armoured_prefix(body)?;
+        let has = |oid: &[u8]| der.windows(oid.len()).any(|w| w == oid);
+        // aes256-CBC 2.16.840.1.101.3.4.1.42 and aes128-CBC ...1.2 (NIST), des-ede3-cbc 1.2.840.113549.3.7.
+        let (cipher, strong) = if has(&[0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2A]) {
+            (Some("AES-256-CBC"), Some(true))
+        } else if has(&[0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x02]) {
+            (Some("AES-128-CBC"), Some(false))
+        } else if has(&[0x06, 0x08, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x03, 0x07]) {
+            (Some("DES-EDE3-CBC"), Some(false))
+        } else {
+            (None, None)
+        };
+        let found = Encryption::with("pem-key", strong);
+        return Some(match cipher {
+            Some(cipher) => found.cipher(cipher),
+            None => found,
+        });
+    }
+    if text.starts_with("-----BEGIN ") && text.lines().next()?.ends_with(" PRIVATE KEY-----") {
+        let mut headers = text.lines().skip(1).take_while(|l| l.contains(':'));
+        if !headers.clone().any(|l| l.trim() == "Proc-Type: 4,ENCRYPTED") {
+            return None;
+        }
+        let cipher = headers.find_map(|l| l.strip_prefix("DEK-Info:"))?.split(',').next()?.trim();
+        return Some(Encryption::with("pem-key", Some(cipher.starts_with("AES-256"))).cipher(cipher));
+    }
+    if text.starts_with("PuTTY-User-Key-File-") {
+        let cipher = text.lines().take(4).find_map(|l| l.strip_prefix("Encryption:"))?.trim();
+        return (cipher != "none")
+            .then(|| Encryption::with("putty-key", Some(cipher.starts_with("aes256"))).cipher(cipher));
+    }
+    None
+}
+
+/// The first bytes of an armoured key's base64 body (enough for its header), skipping any
+/// `Name: value` header lines.
+fn armoured_prefix(body: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    let b64: String = body
+        .lines()
+        .filter(|l| !l.contains(':'))
+        .take_while(|l| !l.starts_with("-----"))
+        .flat_map(|l| l.trim().chars())
+        .take(512)
+        .collect();
+    let whole_quads = &b64[..b64.len() / 4 * 4];
+    base64::engine::general_purpose::STANDARD.decode(whole_quads.as_bytes()).ok()
+}
+
+/// The cipher name of an `openssh-key-v1` key: the magic, then a length-prefixed string.
+fn openssh_cipher(key: &[u8]) -> Option<&str> {
+    let rest = key.strip_prefix(b"openssh-key-v1\0")?;
+    let len = usize::try_from(u32::from_be_bytes(rest.get(..4)?.try_into().ok()?)).ok()?;
+    std::str::from_utf8(rest.get(4..4 + len)?).ok()
 }
 
 fn dearmour(bytes: &[u8]) -> Option<Vec<u8>> {
@@ -442,6 +518,33 @@ fn chi_square(sample: &[u8]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The first lines of keys written by ssh-keygen 9 (`-N`), `openssl genpkey -aes256|-des3` and
+    /// `openssl genrsa -aes256 -traditional`: enough for the header, no key material.
+    #[test]
+    fn a_private_key_protected_by_a_passphrase_is_encrypted_with_its_cipher() {
+        let named = |head: &str| private_key(head.as_bytes()).map(|e| (e.method.unwrap(), e.strong, e.cipher));
+        let ssh = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAACmFlczI1Ni1jdHIAAAAGYmNyeXB0AAAAGAAAABDTpyLbUX\n";
+        assert_eq!(named(ssh), Some(("openssh-key", Some(true), Some("aes256-ctr".into()))));
+        let ssh_clear = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n";
+        assert_eq!(named(ssh_clear), None);
+        let p8_aes256 =
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIGbMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAjx0KjnEZu4fgICCAAw\n\
+                         DAYIKoZIhvcNAgkFADAdBglghkgBZQMEASoEEEdGFgPpsNSGC/+rQ4+k+FsEQHI4\n";
+        assert_eq!(named(p8_aes256), Some(("pem-key", Some(true), Some("AES-256-CBC".into()))));
+        let p8_des3 =
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIGKME4GCSqGSIb3DQEFDTBBMCkGCSqGSIb3DQEFDDAcBAi6VUDBwFEbhwICCAAw\n\
+                       DAYIKoZIhvcNAgkFADAUBggqhkiG9w0DBwQIoNB5GptUzg4EOFphm63Va/NXpAxk\n";
+        assert_eq!(named(p8_des3), Some(("pem-key", Some(false), Some("DES-EDE3-CBC".into()))));
+        let legacy = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-256-CBC,D038C1DF86727C1BB751CCF6CD638102\n\nMIIC";
+        assert_eq!(named(legacy), Some(("pem-key", Some(true), Some("AES-256-CBC".into()))));
+        assert_eq!(named("-----BEGIN RSA PRIVATE KEY-----\nMIICXAIBAAKBgQC\n"), None);
+        let putty = "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: aes256-cbc\nComment: x\n";
+        assert_eq!(named(putty), Some(("putty-key", Some(true), Some("aes256-cbc".into()))));
+        assert_eq!(named("PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\n"), None);
+        // A key quoted inside other text is not the file's encryption.
+        assert_eq!(named(&format!("notes\n{ssh}")), None);
+    }
 
     fn local_header(flags: u16, method: u16, extra: &[u8]) -> Vec<u8> {
         let mut h = vec![0u8; 30];

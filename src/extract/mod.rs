@@ -254,6 +254,14 @@ impl<'s, 'k> Ctx<'s, 'k> {
         Extracted { kind, format, text_bytes: self.text, partial: self.partial, encryption }
     }
 
+    /// A text file that is a private key protected by a passphrase is encrypted with its cipher;
+    /// the key is still read, as its detector reports it.
+    fn add_private_key_encryption(&mut self, head: &[u8]) {
+        if let Some(found) = encryption::private_key(head) {
+            self.add_encryption(found);
+        }
+    }
+
     fn add_encryption(&mut self, found: Encryption) {
         let current = std::mem::replace(&mut self.encryption, Encryption::none());
         self.encryption = if current.encrypted { current.weakest(found) } else { found };
@@ -431,6 +439,7 @@ pub fn extract(
     let format = match kind {
         // Plain text continues from where sniffing stopped; everything else re-reads from the start.
         ContentKind::Text(_) => {
+            ctx.add_private_key_encryption(&head);
             ctx.stream_capped(&head, file, size, kind, None, false);
             "text"
         }
@@ -465,6 +474,7 @@ fn read_content<R: Read + Seek>(
 ) -> &'static str {
     match kind {
         ContentKind::Text(_) => {
+            ctx.add_private_key_encryption(head);
             ctx.stream(&[], reader, size, kind, member);
             "text"
         }
