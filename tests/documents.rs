@@ -49,6 +49,8 @@ fn planted() -> Vec<(&'static str, &'static str, BTreeMap<String, u64>)> {
     let letter = expect(&[("uk_bank_account", 1), ("uk_nino", 1), ("uk_passport", 1)]);
     let staff = expect(&[("email", 3), ("nhs_number", 3), ("uk_nino", 3)]);
     let staff_alone = staff.clone();
+    // staff.csv's first and last rows, as two members.
+    let halves = expect(&[("email", 2), ("nhs_number", 2), ("uk_nino", 2)]);
     let slides = expect(&[("email", 1), ("nhs_number", 1)]);
     let archive =
         expect(&[("email", 3), ("nhs_number", 3), ("uk_bank_account", 1), ("uk_nino", 3), ("uk_passport", 1)]);
@@ -80,9 +82,15 @@ fn planted() -> Vec<(&'static str, &'static str, BTreeMap<String, u64>)> {
         ("zip-lzma.zip", "zip", staff_alone.clone()),
         ("zip-ppmd.zip", "zip", staff_alone.clone()),
         ("7z-lzma.7z", "7z", staff_alone.clone()),
+        ("7z-lzma2.7z", "7z", staff_alone.clone()),
         ("7z-bzip2.7z", "7z", staff_alone.clone()),
         ("7z-deflate.7z", "7z", staff_alone.clone()),
+        ("7z-deflate64.7z", "7z", staff_alone.clone()),
         ("7z-ppmd.7z", "7z", staff_alone.clone()),
+        ("7z-deflate64-solid.7z", "7z", halves.clone()),
+        ("7z-deflate64-blocks.7z", "7z", halves.clone()),
+        ("rar5.rar", "rar", staff_alone.clone()),
+        ("rar5-solid.rar", "rar", halves),
         ("zip-cp437-names.zip", "zip", staff_alone),
         ("message.eml", "eml", expect(&[("email", 5), ("nhs_number", 3), ("uk_nino", 3)])),
         ("mailbox.mbox", "mbox", expect(&[("email", 1), ("nhs_number", 3)])),
@@ -145,6 +153,9 @@ fn every_encryption_scheme_is_named_with_its_strength() {
         ("zip-aes256.zip", "zip-aes256", Some(true)),
         ("7z-aes256.7z", "7z-aes256", Some(true)),
         ("7z-aes256-names.7z", "7z-aes256", Some(true)),
+        ("rar5-aes256.rar", "rar-aes256", Some(true)),
+        ("rar5-aes256-names.rar", "rar-aes256", Some(true)),
+        ("rar4-winrar-encrypted.rar", "rar-legacy", Some(false)),
         ("pdf-rc4-40.pdf", "pdf-rc4-40", Some(false)),
         ("pdf-rc4-128.pdf", "pdf-rc4-128", Some(false)),
         ("pdf-aes128.pdf", "pdf-aes128", Some(false)),
@@ -171,6 +182,7 @@ fn every_encryption_scheme_is_named_with_its_strength() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert_eq!(files["7z-aes256-names.7z"]["encryption"]["note"], "file names encrypted");
+    assert_eq!(files["rar5-aes256-names.rar"]["encryption"]["note"], "file names encrypted");
     assert_eq!(files["gpg-CAST5.gpg"]["encryption"]["cipher"], "CAST5");
     assert_eq!(files["letter-encrypted.docx"]["encryption"]["cipher"], "AES-256");
 }
@@ -275,18 +287,20 @@ fn bombs_are_stopped_with_a_reason() {
          open(sys.argv[1], 'wb').write(raw[:cd_at] + entries + eocd)\n",
         &overlapping,
     );
-    let (files, summary) = scan(&[ratio, nested, overlapping], &[]);
+    let (files, summary) = scan(&[ratio, nested, overlapping, fixture("rar5-zeros.rar"), fixture("7z-zeros.7z")], &[]);
     let reasons = |name: &str| -> Vec<String> {
         files[name]["partial_reasons"].as_array().unwrap().iter().map(|r| r.as_str().unwrap().to_string()).collect()
     };
-    assert!(reasons("zeros.zip").contains(&"expansion_ratio".to_string()), "{:?}", reasons("zeros.zip"));
+    for zeros in ["zeros.zip", "rar5-zeros.rar", "7z-zeros.7z"] {
+        assert!(reasons(zeros).contains(&"expansion_ratio".to_string()), "{zeros}: {:?}", reasons(zeros));
+    }
     assert!(reasons("nested.zip").contains(&"nesting_depth".to_string()), "{:?}", reasons("nested.zip"));
     let overlap = reasons("overlap.zip");
     assert!(
         overlap.contains(&"overlapping_entries".to_string()) || overlap.contains(&"unreadable_part".to_string()),
         "{overlap:?}"
     );
-    assert_eq!(summary["partial"], 3);
+    assert_eq!(summary["partial"], 5);
 }
 
 #[test]
@@ -525,8 +539,9 @@ fn pdf_text_is_read_as_a_reader_sees_it() {
 #[test]
 fn archives_made_with_any_method_or_name_encoding_are_read_whole() {
     let zips = ["zip-deflate64.zip", "zip-bzip2.zip", "zip-lzma.zip", "zip-ppmd.zip"];
-    let sevens = ["7z-lzma.7z", "7z-bzip2.7z", "7z-deflate.7z", "7z-ppmd.7z", "7z-bcj2.7z"];
-    let names: Vec<&str> = zips.iter().chain(&sevens).copied().chain(["zip-cp437-names.zip"]).collect();
+    let sevens = ["7z-lzma.7z", "7z-lzma2.7z", "7z-bzip2.7z", "7z-deflate.7z", "7z-deflate64.7z", "7z-ppmd.7z"];
+    let more = ["7z-bcj2.7z", "7z-deflate64-solid.7z", "7z-deflate64-blocks.7z", "rar5.rar", "rar5-solid.rar"];
+    let names: Vec<&str> = zips.iter().chain(&sevens).chain(&more).copied().chain(["zip-cp437-names.zip"]).collect();
     let (files, summary) = scan(&names.iter().map(|n| fixture(n)).collect::<Vec<_>>(), &[]);
     for name in &names {
         let record = &files[*name];
@@ -537,6 +552,10 @@ fn archives_made_with_any_method_or_name_encoding_are_read_whole() {
     // "Compressed (zipped) folder" writes it: shown decoded, and the archive read whole.
     let members = &files["zip-cp437-names.zip"]["members_with_findings"];
     assert_eq!(*members, serde_json::json!(["A_staff.csv", "B_Zoë.txt", "C_staff.csv"]));
+    // A solid block is cut into its members by their sizes; each block of a non-solid one is read.
+    for name in ["7z-deflate64-solid.7z", "7z-deflate64-blocks.7z", "rar5-solid.rar"] {
+        assert_eq!(files[name]["members_with_findings"], serde_json::json!(["A_staff.csv", "C_staff.csv"]), "{name}");
+    }
     assert_eq!(summary["partial"], 0);
 }
 
@@ -550,14 +569,14 @@ fn what_is_not_read_is_said_never_silently_clean() {
     // A 7z whose headers are gone: nothing can be read, so an error of kind `corrupt`.
     let seven = std::fs::read(fixture("7z-lzma.7z")).unwrap();
     std::fs::write(dir.path().join("cut.7z"), &seven[..40]).unwrap();
-    // A RAR 5 archive (signature, main archive header): recognised, content not read here.
+    // A RAR 5 signature and main archive header, and nothing after it: no member, so nothing unread.
     let rar = [
         b"Rar!\x1a\x07\x01\x00".as_slice(),
         &[0x33, 0x92, 0xb5, 0xe5, 0x0a, 0x01, 0x05, 0x06, 0x00, 0x05, 0x01, 0x01, 0x80, 0x80, 0x00],
     ]
     .concat();
     std::fs::write(dir.path().join("notes.rar"), rar).unwrap();
-    let paths = vec![dir.path().to_path_buf(), fixture("7z-deflate64.7z")];
+    let paths = vec![dir.path().to_path_buf(), fixture("rar4-winrar-volume1.rar"), fixture("rar4-winrar.rar")];
     let out = Tree::new().command().args(["--format", "json"]).args(&paths).output().unwrap();
     let records = json_lines(&out.stdout);
     let of = |name: &str| {
@@ -569,11 +588,15 @@ fn what_is_not_read_is_said_never_silently_clean() {
     assert_eq!(of("cut.zip")["partial_reasons"], serde_json::json!(["truncated"]));
     assert_eq!(of("cut.zip")["members_with_findings"], serde_json::json!(["A_staff.csv"]));
     assert_eq!((&of("cut.7z")["type"], &of("cut.7z")["kind"]), (&"error".into(), &"corrupt".into()));
-    assert_eq!(of("notes.rar")["partial_reasons"], serde_json::json!(["unsupported_format"]));
-    // Deflate64 inside .7z has no decoder here: not read, and said so.
-    assert_eq!(of("7z-deflate64.7z")["partial_reasons"], serde_json::json!(["unsupported_format"]));
+    // The first volume of a RAR 4 set (WinRAR): its members are read, the one that goes on in the
+    // next volume is not, and said so. A whole RAR 4 archive (WinRAR, compressed) and the RAR 5
+    // archive without members are read whole and hold nothing: no record.
+    assert_eq!(of("rar4-winrar-volume1.rar")["partial_reasons"], serde_json::json!(["truncated"]));
+    for clean in ["notes.rar", "rar4-winrar.rar"] {
+        assert!(!records.iter().any(|r| r["path"].as_str().is_some_and(|p| p.ends_with(clean))), "{clean}");
+    }
     let summary = records.last().unwrap();
-    assert_eq!(summary["partial_reasons"], serde_json::json!({"truncated": 1, "unsupported_format": 2}));
+    assert_eq!(summary["partial_reasons"], serde_json::json!({"truncated": 2}));
     assert_eq!(summary["error_kinds"], serde_json::json!({"corrupt": 1}));
 }
 

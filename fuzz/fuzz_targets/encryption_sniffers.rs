@@ -11,6 +11,4 @@ fuzz_target!(|data: &[u8]| {
     let _ = encryption::openpgp(data);
     let _ = encryption::is_openpgp_message(data);
     let _ = encryption::luks(data);
-    let _ = encryption::rar(data, true);
-    let _ = encryption::rar(data, false);
 });

@@ -430,75 +430,6 @@ fn json_number(json: &str, key: &str) -> Option<usize> {
     rest[..rest.find(|c: char| !c.is_ascii_digit())?].parse().ok()
 }
 
-/// RAR: RAR 5 archives use AES-256 (with encrypted headers when the first header after the
-/// signature is an archive encryption header); RAR 1.5–4 use AES-128 or older ciphers.
-pub fn rar(head: &[u8], rar5: bool) -> Option<Encryption> {
-    if !rar5 {
-        // RAR 4: main header at 7: CRC (2), type 0x73, flags (2); 0x0080 = headers encrypted.
-        let flags = u16_le(head, 10)?;
-        if head.get(9) == Some(&0x73) && flags & 0x0080 != 0 {
-            return Some(Encryption::with("rar-legacy", Some(false)).note("file names encrypted"));
-        }
-        // File headers (type 0x74) carry flag 0x0004 when the file is encrypted.
-        let encrypted_file = head.windows(5).any(|w| w[2] == 0x74 && u16::from_le_bytes([w[3], w[4]]) & 0x0004 != 0);
-        return encrypted_file.then(|| Encryption::with("rar-legacy", Some(false)));
-    }
-    // RAR 5 headers: CRC32, size (vint), then `size` bytes: type, flags, [extra size if flags & 1],
-    // [data size if flags & 2], fields, extra records. Type 4 is the archive encryption header
-    // (everything after it encrypted); extra record 1 in a file header means that file is encrypted.
-    let mut at = 8;
-    for _ in 0..256 {
-        let (size, n) = read_vint(head.get(at + 4..)?)?;
-        let body = head.get(at + 4 + n..at + 4 + n + usize::try_from(size).ok()?)?;
-        let mut fields = VintReader { bytes: body, at: 0 };
-        let (kind, flags) = (fields.next()?, fields.next()?);
-        let extra_size = if flags & 1 != 0 { fields.next()? } else { 0 };
-        let data_size = if flags & 2 != 0 { fields.next()? } else { 0 };
-        match kind {
-            4 => {
-                return Some(Encryption::with("rar-aes256", Some(true)).cipher("AES-256").note("file names encrypted"))
-            }
-            2 | 3 if extra_size > 0 => {
-                let extra = body.get(body.len().checked_sub(usize::try_from(extra_size).ok()?)?..)?;
-                let mut records = VintReader { bytes: extra, at: 0 };
-                let (_record_size, record_type) = (records.next()?, records.next()?);
-                if record_type == 1 {
-                    return Some(Encryption::with("rar-aes256", Some(true)).cipher("AES-256"));
-                }
-            }
-            5 => return None,
-            _ => {}
-        }
-        at += 4 + n + body.len() + usize::try_from(data_size).ok()?;
-    }
-    None
-}
-
-/// Reads consecutive RAR variable-length integers.
-struct VintReader<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl VintReader<'_> {
-    fn next(&mut self) -> Option<u64> {
-        let (value, n) = read_vint(self.bytes.get(self.at..)?)?;
-        self.at += n;
-        Some(value)
-    }
-}
-
-fn read_vint(b: &[u8]) -> Option<(u64, usize)> {
-    let mut value = 0u64;
-    for (i, &byte) in b.iter().enumerate().take(10) {
-        value |= u64::from(byte & 0x7F) << (7 * i);
-        if byte & 0x80 == 0 {
-            return Some((value, i + 1));
-        }
-    }
-    None
-}
-
 /// A VeraCrypt-style container has no magic: only its statistics give it away. Samples taken at
 /// the start, middle and end must all look uniformly random (chi-square against a uniform byte
 /// distribution, 255 degrees of freedom: ciphertext lands near 255, compressed data far higher).
@@ -595,18 +526,6 @@ mod tests {
         assert_eq!(odf_manifest(aes).map(|e| (e.method, e.strong)), Some((Some("odf-aes256"), Some(true))));
         assert_eq!(odf_manifest(blowfish).map(|e| (e.method, e.strong)), Some((Some("odf-blowfish"), Some(false))));
         assert_eq!(odf_manifest("<manifest:manifest/>"), None);
-    }
-
-    #[test]
-    fn rar_headers_show_encryption() {
-        // RAR 5: signature, then an archive encryption header (CRC32, size 2, type 4, flags 0).
-        let rar5 = [b"Rar!\x1a\x07\x01\x00".as_slice(), &[0, 0, 0, 0, 2, 4, 0]].concat();
-        assert_eq!(rar(&rar5, true).map(|e| e.method), Some(Some("rar-aes256")));
-        // RAR 4: main header with flag 0x0080 (headers encrypted).
-        let rar4 = [b"Rar!\x1a\x07\x00".as_slice(), &[0, 0, 0x73, 0x80, 0x00, 13, 0]].concat();
-        assert_eq!(rar(&rar4, false).map(|e| e.method), Some(Some("rar-legacy")));
-        let plain4 = [b"Rar!\x1a\x07\x00".as_slice(), &[0, 0, 0x73, 0, 0, 13, 0]].concat();
-        assert_eq!(rar(&plain4, false), None);
     }
 
     #[test]

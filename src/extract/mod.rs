@@ -2,9 +2,9 @@
 //!
 //! [`sniff_file`] reads the first bytes and names the content (never by the file name); [`extract`]
 //! then picks a reader: plain text in any supported
-//! encoding; Office Open XML and OpenDocument; zip, tar and gzip archives, recursively; compound
-//! files (legacy Office encryption, encrypted OOXML, Outlook messages); PDF encryption; and the
-//! headers of encrypted formats (7-Zip, RAR, OpenPGP, age, LUKS, KeePass). Text is pushed into a
+//! encoding; Office Open XML and OpenDocument; zip, tar, gzip, 7-Zip and RAR archives, recursively;
+//! compound files (legacy Office encryption, encrypted OOXML, Outlook messages); PDF encryption; and
+//! the headers of encrypted formats (OpenPGP, age, LUKS, KeePass). Text is pushed into a
 //! sink chunk by chunk, tagged with the archive member it came from.
 //!
 //! Everything untrusted is capped ([`ExtractLimits`]): nesting depth, members per archive, bytes
@@ -23,6 +23,7 @@ mod olps;
 mod pdf;
 pub mod plain;
 mod ppt;
+mod rar;
 pub mod sniff;
 mod stream;
 pub mod table;
@@ -388,6 +389,7 @@ impl Sniffed {
                 | ContentKind::Gzip
                 | ContentKind::Tar
                 | ContentKind::SevenZip
+                | ContentKind::Rar(_)
                 | ContentKind::Email
                 | ContentKind::Tnef
                 | ContentKind::Mailbox
@@ -408,7 +410,6 @@ impl Sniffed {
                 | ContentKind::Age
                 | ContentKind::KeePass
                 | ContentKind::OpenPgp
-                | ContentKind::Rar(_)
                 | ContentKind::Unsupported(_)
         )
     }
@@ -528,15 +529,7 @@ fn read_content<R: Read + Seek>(
         ContentKind::Pdf => pdf::read(reader, size, ctx),
         ContentKind::Gzip | ContentKind::Tar => stream::read(reader, kind, member, depth, ctx),
         ContentKind::SevenZip => stream::seven_zip(reader, member, depth, ctx),
-        ContentKind::Rar(rar5) => {
-            // No maintained RAR decoder in safe Rust (`unrar` binds the C++ library): the headers
-            // tell the encryption; unencrypted content is reported as not read.
-            match encryption::rar(head, rar5) {
-                Some(found) => ctx.add_encryption(found),
-                None => ctx.mark(PartialReason::UnsupportedFormat),
-            }
-            "rar"
-        }
+        ContentKind::Rar(rar5) => rar::read(reader, rar5, member, depth, ctx),
         ContentKind::OpenPgp => {
             ctx.add_encryption(encryption::openpgp(head));
             "openpgp"

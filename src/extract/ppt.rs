@@ -27,10 +27,40 @@ enum Ending {
     Truncated,
 }
 
-/// Emits the text of every text atom of the presentation, one atom per line.
+/// Emits the text of a presentation. PowerPoint 95 files (a `Header` stream beside the document)
+/// are read from the PowerPoint 97 copy a dual-format save keeps in `PP97_DUALSTORAGE`, or else
+/// from `Text_Content`, the slides' text PowerPoint 95 stores in the ANSI code page for search
+/// (Apache POI's PPT95.ppt: every word of its slides that LibreOffice's conversion gives).
 pub(super) fn read<R: Read + Seek>(file: &mut cfb::CompoundFile<R>, member: Option<&str>, ctx: &mut Ctx<'_, '_>) {
-    let current_user = super::ole::stream_head(file, "/Current User", 4096).unwrap_or_default();
-    let Ok(mut stream) = file.open_stream("/PowerPoint Document") else {
+    if !file.exists("/Header") {
+        return read_97(file, "", member, ctx);
+    }
+    if file.exists("/PP97_DUALSTORAGE/PowerPoint Document") {
+        return read_97(file, "/PP97_DUALSTORAGE", member, ctx);
+    }
+    let cap = ctx.limits.max_member_bytes;
+    match super::ole::stream_head(file, "/Text_Content", cap) {
+        Some(text) => {
+            if text.len() as u64 >= cap {
+                ctx.mark(PartialReason::ExpandedBytes);
+            }
+            let (text, _, _) = encoding_rs::WINDOWS_1252.decode(&text);
+            ctx.emit(&text.replace('\r', "\n"), member);
+        }
+        None => ctx.mark(PartialReason::UnsupportedFormat),
+    }
+}
+
+/// Emits the text of every text atom of a PowerPoint 97-2003 presentation in `storage` (the root,
+/// or a dual-format file's copy), one atom per line.
+fn read_97<R: Read + Seek>(
+    file: &mut cfb::CompoundFile<R>,
+    storage: &str,
+    member: Option<&str>,
+    ctx: &mut Ctx<'_, '_>,
+) {
+    let current_user = super::ole::stream_head(file, format!("{storage}/Current User"), 4096).unwrap_or_default();
+    let Ok(mut stream) = file.open_stream(format!("{storage}/PowerPoint Document")) else {
         ctx.mark(PartialReason::UnreadablePart);
         return;
     };
@@ -201,6 +231,59 @@ mod tests {
 
     fn utf16(s: &str) -> Vec<u8> {
         s.encode_utf16().flat_map(u16::to_le_bytes).collect()
+    }
+
+    /// The text extraction gives for a compound file holding `streams`.
+    fn text_of_compound_file(streams: &[(&str, &[u8])]) -> (String, Vec<PartialReason>) {
+        let mut file = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
+        for (name, bytes) in streams {
+            if let Some((storage, _)) = name.rsplit_once('/').filter(|(s, _)| !s.is_empty()) {
+                file.create_storage_all(storage).unwrap();
+            }
+            std::io::Write::write_all(&mut file.create_stream(name).unwrap(), bytes).unwrap();
+        }
+        let bytes = file.into_inner().into_inner();
+        let limits = crate::extract::ExtractLimits {
+            time_budget: std::time::Duration::from_secs(60),
+            max_depth: 5,
+            max_members: 100,
+            max_expanded_bytes: 1 << 30,
+            max_member_bytes: 64 << 20,
+            max_ratio: 1000,
+            max_text_bytes: 64 << 20,
+        };
+        let mut text = String::new();
+        let labels = crate::extract::LabelNames::new();
+        let extracted = crate::extract::extract_bytes(&bytes, limits, &labels, &mut |chunk| {
+            text.push_str(std::str::from_utf8(&chunk.text[chunk.owned.clone()]).unwrap());
+            std::ops::ControlFlow::Continue(())
+        });
+        (text, extracted.partial.into_iter().collect())
+    }
+
+    #[test]
+    fn powerpoint_95_is_read_from_its_97_copy_or_its_search_text() {
+        let header = b"Microsoft (R) PowerPoint (R) Windows  \0";
+        let ppt95 = b"\x0b\0\0\0not records PowerPoint 97 can read";
+        // PowerPoint 95 alone: the slides' text it stores for search, in the ANSI code page.
+        let (text, partial) = text_of_compound_file(&[
+            ("/Header", header),
+            ("/PowerPoint Document", ppt95),
+            ("/Text_Content", b"K\xfcndigung\r\rContact ann.smith@lboro.ac.uk\r"),
+        ]);
+        assert_eq!((text.as_str(), partial), ("K\u{fc}ndigung\n\nContact ann.smith@lboro.ac.uk\n", vec![]));
+        // Saved as "PowerPoint 97-2003 & 95": the PowerPoint 97 copy, notes and all.
+        let copy = record(0x0F, 0x03EE, &record(0, TEXT_CHARS_ATOM, &utf16("Speaker notes: call Ann")));
+        let (text, partial) = text_of_compound_file(&[
+            ("/Header", header),
+            ("/PowerPoint Document", ppt95),
+            ("/Text_Content", b"search text"),
+            ("/PP97_DUALSTORAGE/PowerPoint Document", &copy),
+        ]);
+        assert_eq!((text.as_str(), partial), ("Speaker notes: call Ann\n", vec![]));
+        // Neither: not read, and said so.
+        let (_, partial) = text_of_compound_file(&[("/Header", header), ("/PowerPoint Document", ppt95)]);
+        assert_eq!(partial, vec![PartialReason::UnsupportedFormat]);
     }
 
     #[test]

@@ -126,7 +126,8 @@ fn parse(bytes: &[u8]) -> Tnef<'_> {
         return tnef;
     }
     let mut encoding = encoding_rs::WINDOWS_1252;
-    while !input.rest.is_empty() {
+    // A stream saved from a MIME part may end with the part's line break: no attribute, nothing lost.
+    while !input.rest.iter().all(|b| matches!(b, b'\r' | b'\n' | b' ' | b'\t' | 0)) {
         let attribute = (|| {
             let level = input.take(1)?[0];
             let id = input.u32()?;
@@ -388,5 +389,17 @@ mod tests {
         huge[8..12].copy_from_slice(&u32::MAX.to_le_bytes());
         assert!(parse(&stream(&[attribute(1, ATT_MSG_PROPS, &huge)])).truncated);
         assert!(parse(b"not tnef").truncated);
+    }
+
+    #[test]
+    fn a_line_break_after_the_last_attribute_is_no_truncation() {
+        // As Apache POI's bug52400 winmail.dat files end: saved from a MIME part with its CRLF.
+        let mut s = stream(&[attribute(1, ATT_SUBJECT, b"Kept\0")]);
+        s.extend_from_slice(b"\r\n");
+        assert!(!parse(&s).truncated);
+        // Two bytes of a next attribute (its level and the first byte of its id) are a cut.
+        s.truncate(s.len() - 2);
+        s.extend_from_slice(&[1, 0x04]);
+        assert!(parse(&s).truncated);
     }
 }

@@ -15,6 +15,9 @@ Needs: `apt-get install libreoffice-writer-nogui libreoffice-impress-nogui`,
 
   tests/bench/legacy_office.py CORPUS --bin before=/tmp/dlp-scan-before --bin after=target/debug/dlp-scan
 
+With `--refs DIR` the reference texts are kept in DIR (one JSON file) and reused by the next run, so
+comparing a new binary does not convert the corpus again.
+
 Per format and binary it prints: files, files with a record, partial, errors, and e-mail recall:
 the reference addresses whose keyed fingerprint the record lists (records list at most 20
 fingerprints per detector; past that the count stands in). No address is printed.
@@ -107,6 +110,20 @@ def references(files, work):
     return refs
 
 
+def cached_references(files, work, folder):
+    """The reference texts, from `folder` when an earlier run left them there."""
+    cache = os.path.join(folder, "references.json") if folder else None
+    if cache and os.path.exists(cache):
+        stored = json.load(open(cache))
+        if sorted(stored) == files:
+            return {f: None if t is None else t.encode("latin-1") for f, t in stored.items()}
+    refs = references(files, work)
+    if cache:
+        os.makedirs(folder, exist_ok=True)
+        json.dump({f: None if t is None else t.decode("latin-1") for f, t in refs.items()}, open(cache, "w"))
+    return refs
+
+
 def scan(binary, corpus, key):
     out = subprocess.run([binary, "--format", "json", "--fingerprint-key", key, corpus],
                          capture_output=True, timeout=3600).stdout
@@ -126,6 +143,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("corpus")
     ap.add_argument("--bin", action="append", required=True, help="LABEL=PATH of a dlp-scan binary")
+    ap.add_argument("--refs", help="folder keeping the reference texts between runs")
     args = ap.parse_args()
     files = sorted(os.path.realpath(os.path.join(d, f)) for d, _, fs in os.walk(args.corpus) for f in fs
                    if os.path.splitext(f)[1].lower() in EXTENSIONS)
@@ -133,7 +151,7 @@ def main():
         key_path = os.path.join(work, "key")
         key = os.urandom(32)
         open(key_path, "wb").write(key)
-        refs = references(files, work)
+        refs = cached_references(files, work, args.refs)
         print(f"{'binary':8} {'format':6} {'files':>5} {'records':>7} {'partial':>7} {'errors':>6} "
               f"{'ref files':>9} {'ref addr':>8} {'found':>6} {'recall':>6} {'short':>5}")
         for label, binary in (b.split("=", 1) for b in args.bin):

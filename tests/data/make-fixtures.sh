@@ -3,7 +3,7 @@
 # writers, so the tests (and CI) need none of these tools. Run it again after changing it:
 #
 #   apt-get install libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui \
-#       zip p7zip-full qpdf gnupg age cryptsetup-bin
+#       zip p7zip-full qpdf gnupg age cryptsetup-bin rar
 #   pip install msoffcrypto-tool
 #   tests/data/make-fixtures.sh
 #
@@ -141,13 +141,33 @@ cp plain.7z "$out/"
 
 # --- every compression method 7-Zip writes, and names as Windows writes them ------------------------
 # staff.csv alone, with each method 7-Zip offers in .zip (as Windows and WinZip read them) and in
-# .7z. Deflate64 in .7z has no decoder here: it must come out `unsupported_format`.
+# .7z; two halves of it in one solid Deflate64 block and in two blocks.
 for method in Deflate64 BZip2 LZMA PPMd; do
   7z a -bd -bso0 -tzip -mm=$method "$out/zip-$(echo $method | tr A-Z a-z).zip" staff.csv >/dev/null
 done
-for method in LZMA BZip2 Deflate PPMd Deflate64; do
+for method in LZMA LZMA2 BZip2 Deflate PPMd Deflate64; do
   7z a -bd -bso0 -t7z -m0=$method "$out/7z-$(echo $method | tr A-Z a-z).7z" staff.csv >/dev/null
 done
+mkdir halves && head -2 staff.csv > halves/A_staff.csv && sed -n '1p;4p' staff.csv > halves/C_staff.csv
+(cd halves && 7z a -bd -bso0 -t7z -m0=Deflate64 -ms=on "$out/7z-deflate64-solid.7z" A_staff.csv C_staff.csv >/dev/null)
+(cd halves && 7z a -bd -bso0 -t7z -m0=Deflate64 -ms=off "$out/7z-deflate64-blocks.7z" A_staff.csv C_staff.csv >/dev/null)
+# RAR 5 by RARLab's rar (Debian non-free; RAR 7 no longer writes RAR 4): plain, solid, with
+# encrypted content and with encrypted names.
+rar a -idq "$out/rar5.rar" staff.csv
+(cd halves && rar a -idq -s "$out/rar5-solid.rar" A_staff.csv C_staff.csv)
+rar a -idq -p"fixture-password" "$out/rar5-aes256.rar" staff.csv
+rar a -idq -hp"fixture-password" "$out/rar5-aes256-names.rar" staff.csv
+# 32 MiB of zeros, a few kilobytes packed: stopped by the expansion ratio, declared sizes first.
+head -c 33554432 /dev/zero > zeros.bin
+rar a -idq "$out/rar5-zeros.rar" zeros.bin
+7z a -bd -bso0 "$out/7z-zeros.7z" zeros.bin >/dev/null
+# RAR 4 written by WinRAR, from the test data of the unrar crate (MIT OR Apache-2.0; `cargo info
+# unrar@0.5.8` puts it in the registry): compressed, encrypted, and the first volume of a set whose
+# last member goes on in the next.
+unrar_data=$(ls -d ~/.cargo/registry/src/*/unrar-0.5.8/data | head -1)
+cp "$unrar_data/version.rar" "$out/rar4-winrar.rar"
+cp "$unrar_data/crypted.rar" "$out/rar4-winrar-encrypted.rar"
+cp "$unrar_data/archive.part1.rar" "$out/rar4-winrar-volume1.rar"
 # BCJ2, the x86 branch filter 7-Zip puts before LZMA for executables, with its four streams.
 7z a -bd -bso0 -t7z -m0=BCJ2 -m1=LZMA "$out/7z-bcj2.7z" staff.csv >/dev/null
 # Windows' "Compressed (zipped) folder" writes non-ASCII names in the OEM code page without the
