@@ -126,7 +126,10 @@ impl Locator {
         for home in home_folders() {
             discovered.extend(clients::roots(&home, &names));
         }
-        discovered.sort_by_key(|l| std::cmp::Reverse(l.path.as_os_str().len()));
+        // Most specific first; a root found twice (the same user's home listed twice, two
+        // settings naming one folder) is kept once, as first found.
+        discovered.sort_by(|a, b| b.path.as_os_str().len().cmp(&a.path.as_os_str().len()).then(a.path.cmp(&b.path)));
+        discovered.dedup_by(|a, b| a.path == b.path);
         known.extend(discovered);
         let mut locator = Locator::with_known(known, managed_tenants);
         locator.encrypted_volumes = crate::platform::encrypted_volumes();
