@@ -23,7 +23,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::platform::{ClientSettings, RecordedSettings};
+use crate::platform::{ClientSettings, RecordedOneDrive, RecordedSettings};
 
 use super::{DeclaredLocation, LocationKind, Locator};
 
@@ -31,11 +31,7 @@ use super::{DeclaredLocation, LocationKind, Locator};
 /// name and knows the managed OneDrive organisations.
 pub(super) fn roots(home: &Path, names: &Locator) -> Vec<DeclaredLocation> {
     let recorded = crate::platform::recorded_settings(home);
-    let mut roots: Vec<DeclaredLocation> = recorded
-        .onedrive
-        .iter()
-        .map(|a| onedrive_root(a.folder.clone(), &a.account, a.organisation.as_deref(), a.tenant_id.as_deref(), names))
-        .collect();
+    let mut roots: Vec<DeclaredLocation> = recorded.onedrive.iter().map(|a| recorded_onedrive(a, names)).collect();
     for (relative, settings) in crate::platform::CLIENT_SETTINGS {
         let path = relative.split('/').fold(home.to_path_buf(), |p, c| p.join(c));
         roots.extend(from_settings(&path, *settings, home, &recorded, names));
@@ -65,7 +61,7 @@ fn from_settings(
         ClientSettings::NextcloudConfig(provider) => {
             text().map(|t| nextcloud_paths(&t)).unwrap_or_default().into_iter().map(|p| cloud(p, provider)).collect()
         }
-        ClientSettings::OneDriveSettings => onedrive_settings(path, names),
+        ClientSettings::OneDriveSettings => onedrive_settings(path, &recorded.onedrive, names),
         ClientSettings::DriveFs if path.is_dir() => {
             google_drive_mounts(recorded).into_iter().map(|p| cloud(p, "google_drive")).collect()
         }
@@ -154,6 +150,12 @@ fn onedrive_root(
 
 /// Whether `folder`'s last component is `OneDrive - <managed organisation>` (split at either
 /// separator: the settings may name a Windows path while another system reads them).
+/// The folder of an account the registry records.
+fn recorded_onedrive(account: &RecordedOneDrive, names: &Locator) -> DeclaredLocation {
+    let (organisation, tenant_id) = (account.organisation.as_deref(), account.tenant_id.as_deref());
+    onedrive_root(account.folder.clone(), &account.account, organisation, tenant_id, names)
+}
+
 fn folder_says_managed(folder: &Path, names: &Locator) -> bool {
     folder
         .to_str()
@@ -163,9 +165,10 @@ fn folder_says_managed(folder: &Path, names: &Locator) -> bool {
 }
 
 /// Every account in OneDrive's `settings` folder (`Personal`, `Business1`, ...): the folders its
-/// `<cid>.ini` names, managed when the account is a business one whose main folder is
-/// `OneDrive - <managed organisation>` (the files do not name the organisation otherwise).
-fn onedrive_settings(settings: &Path, names: &Locator) -> Vec<DeclaredLocation> {
+/// `<cid>.ini` names, managed when the account is a business one of a managed organisation: the
+/// one the registry records for the account of the same name, else (the files do not name it)
+/// when one of its folders is `OneDrive - <managed organisation>`.
+fn onedrive_settings(settings: &Path, recorded: &[RecordedOneDrive], names: &Locator) -> Vec<DeclaredLocation> {
     let mut roots = Vec::new();
     for dir in crate::platform::subfolders(settings) {
         let Some(account) = dir.file_name().and_then(|n| n.to_str()).map(str::to_string) else { continue };
@@ -176,8 +179,11 @@ fn onedrive_settings(settings: &Path, names: &Locator) -> Vec<DeclaredLocation> 
         let read = |name: &str| crate::fsutil::read_small_bytes(&dir.join(name)).ok().map(|b| settings_text(&b));
         let Some(cid) = read("global.ini").and_then(|g| ini_value(&g, "cid")) else { continue };
         let Some(folders) = read(&format!("{cid}.ini")).map(|t| library_folders(&t)) else { continue };
-        let managed = business && folders.iter().any(|f| folder_says_managed(f, names));
-        let kind = if managed { LocationKind::ManagedCloud } else { LocationKind::UnmanagedCloud };
+        let kind = match recorded.iter().find(|a| a.account == account) {
+            Some(a) => recorded_onedrive(a, names).kind,
+            None if business && folders.iter().any(|f| folder_says_managed(f, names)) => LocationKind::ManagedCloud,
+            None => LocationKind::UnmanagedCloud,
+        };
         roots.extend(folders.into_iter().map(|path| DeclaredLocation {
             path,
             kind,
@@ -344,7 +350,7 @@ mod tests {
             "libraryScope = 0 af8c \"OneDrive - Other Trust\" 1 \"ann@other\" \"\" \"C:\\Users\\ann\\OneDrive - Other Trust\" 5\r\n",
         );
         std::fs::create_dir_all(settings.path().join("logs")).unwrap();
-        let mut found = kinds(&onedrive_settings(settings.path(), &names()));
+        let mut found = kinds(&onedrive_settings(settings.path(), &[], &names()));
         found.sort_by(|a, b| a.0.cmp(&b.0));
         assert_eq!(
             found,
@@ -355,6 +361,36 @@ mod tests {
                 (r"C:\Users\ann\OneDrive - Loughborough University".to_string(), LocationKind::ManagedCloud),
                 (r"C:\Users\ann\OneDrive - Other Trust".to_string(), LocationKind::UnmanagedCloud),
             ]
+        );
+    }
+
+    #[test]
+    fn the_registrys_organisation_decides_for_the_settings_folders_account_of_the_same_name() {
+        let settings = tempfile::tempdir().unwrap();
+        let dir = settings.path().join("Business1");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("global.ini"), utf16("cid = c1\r\n")).unwrap();
+        let ini = "libraryScope = 0 x \"Work files\" 1 \"D:\\Work files\" 5\r\n\
+                   libraryScope = 1 x \"Research\" 2 \"D:\\Research - Documents\" 5\r\n";
+        std::fs::write(dir.join("c1.ini"), utf16(ini)).unwrap();
+        let recorded = |organisation: &str| RecordedOneDrive {
+            account: "Business1".to_string(),
+            folder: PathBuf::from(r"D:\Work files"),
+            organisation: Some(organisation.to_string()),
+            tenant_id: None,
+        };
+        let kinds_with = |organisation: &str| {
+            kinds(&onedrive_settings(settings.path(), &[recorded(organisation)], &names()))
+                .into_iter()
+                .map(|(_, kind)| kind)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(kinds_with("Loughborough University"), [LocationKind::ManagedCloud; 2]);
+        assert_eq!(kinds_with("Other Trust"), [LocationKind::UnmanagedCloud; 2]);
+        assert_eq!(
+            kinds(&onedrive_settings(settings.path(), &[], &names())).into_iter().map(|(_, k)| k).collect::<Vec<_>>(),
+            [LocationKind::UnmanagedCloud; 2],
+            "no record and no telling folder name: not managed"
         );
     }
 
