@@ -2,21 +2,26 @@
 //!
 //! Found with no configuration, in this order (the first that applies wins):
 //! 1. folders declared in the configuration (`[[locations]]`, the longest path first);
-//! 2. removable volumes from the mount table (`/proc/self/mountinfo`: a USB bus in the block
-//!    device's sysfs path, or its `removable` flag) and the usual mount folders (`/media/<user>/<label>`,
-//!    `/run/media/<user>/<label>`, `/Volumes/<name>`);
-//! 3. sync clients' own configuration (Dropbox `info.json`, the Linux OneDrive client's `sync_dir`,
-//!    Nextcloud/ownCloud `localPath`) in every home folder: the scanning user's, each account's in
-//!    the password database, and each folder under `/home` and `/Users`, so a file gets the same
-//!    verdict whoever scans it (root auditing `/home/jsmith`, the agent watching `/home`, jsmith);
+//! 2. removable volumes as the system tells them (`platform::removable_volumes`: Linux's mount
+//!    table, a USB bus in the block device's sysfs path or its `removable` flag; Windows drive
+//!    letters of removable drives or on a USB or SD bus; macOS `/Volumes`) and the usual mount
+//!    folders (`/media/<user>/<label>`, `/run/media/<user>/<label>`, `/Volumes/<name>`);
+//! 3. sync clients' own settings in every home folder (`clients`: Dropbox `info.json`, OneDrive's
+//!    accounts in the Windows registry and its `settings` folder, the Linux OneDrive client's
+//!    `sync_dir`, Nextcloud/ownCloud `localPath`, Google Drive for desktop's drive, macOS
+//!    `~/Library/CloudStorage`, iCloud Drive, Box): the scanning user's, each account's in the
+//!    password database, and every home the system knows (`platform::all_homes`), so a file gets
+//!    the same verdict whoever scans it (root auditing `/home/jsmith`, the agent watching `/home`,
+//!    jsmith);
 //! 4. a sync root's marker files (`.dropbox`, `.dropbox.cache`), checked once per folder;
 //! 5. the standard folder names of the clients on Linux, macOS and Windows (`Dropbox`,
 //!    `Dropbox (Team)`, `GoogleDrive-<account>`, `Google Drive`, `SpiderOak Hive`, `Amazon Drive`,
 //!    `iCloud Drive`, `com~apple~CloudDocs`, `Box`, `OneDrive`, `OneDrive - <Organisation>`, ...),
 //!    wherever such a folder is found, including inside the tree being scanned.
 //!
-//! A business OneDrive (`OneDrive - <Organisation>`, `OneDrive-<Organisation>`) is managed only when
-//! its organisation is in `managed_onedrive_tenants`. A folder that merely contains a provider's name
+//! A business OneDrive (`OneDrive - <Organisation>`, `OneDrive-<Organisation>`, or an account the
+//! client records with its organisation or tenant id) is managed only when that organisation is in
+//! `managed_onedrive_tenants`. A folder that merely contains a provider's name
 //! (`Dropbox export`) is local.
 
 use std::collections::HashMap;
@@ -24,6 +29,8 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 
 use serde::Deserialize;
+
+mod clients;
 
 /// Where a file lives: the kind of place, which is what the policy judges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
@@ -111,14 +118,21 @@ impl Locator {
     pub fn discover(declared: &[DeclaredLocation], managed_tenants: &[String]) -> Locator {
         let mut known = declared.to_vec();
         known.sort_by_key(|l| std::cmp::Reverse(l.path.as_os_str().len()));
-        let mut discovered = removable_mounts();
+        let mut discovered: Vec<DeclaredLocation> = removable_mount_points()
+            .into_iter()
+            .map(|path| DeclaredLocation { path, kind: LocationKind::Removable, provider: Some("usb".into()) })
+            .collect();
+        let names = Locator::with_known(Vec::new(), managed_tenants);
         for home in home_folders() {
-            discovered.extend(sync_client_roots(&home));
+            discovered.extend(clients::roots(&home, &names));
         }
-        discovered.sort_by_key(|l| std::cmp::Reverse(l.path.as_os_str().len()));
+        // Most specific first; a root found twice (the same user's home listed twice, two
+        // settings naming one folder) is kept once, as first found.
+        discovered.sort_by(|a, b| b.path.as_os_str().len().cmp(&a.path.as_os_str().len()).then(a.path.cmp(&b.path)));
+        discovered.dedup_by(|a, b| a.path == b.path);
         known.extend(discovered);
         let mut locator = Locator::with_known(known, managed_tenants);
-        locator.encrypted_volumes = encrypted_volumes();
+        locator.encrypted_volumes = crate::platform::encrypted_volumes();
         locator.encrypted_volumes.sort_by_key(|(p, _)| std::cmp::Reverse(p.as_os_str().len()));
         locator
     }
@@ -197,9 +211,14 @@ impl Locator {
     /// `OneDrive - <Organisation>` (Windows, Linux clients) or `OneDrive-<Organisation>` (macOS).
     fn business_onedrive(&self, name: &str) -> Option<Location> {
         let organisation = name.strip_prefix("OneDrive - ").or_else(|| name.strip_prefix("OneDrive-"))?;
-        let managed = self.managed_tenants.contains(&organisation.trim().to_lowercase());
+        let managed = self.is_managed_tenant(organisation);
         let kind = if managed { LocationKind::ManagedCloud } else { LocationKind::UnmanagedCloud };
         Some(Location { kind, provider: Some("onedrive".into()), root: None, volume_encryption: None })
+    }
+
+    /// Whether `tenant` (an organisation's name or tenant id) is in `managed_onedrive_tenants`.
+    fn is_managed_tenant(&self, tenant: &str) -> bool {
+        self.managed_tenants.contains(&tenant.trim().to_lowercase())
     }
 
     fn has_dropbox_marker(&self, dir: &Path) -> bool {
@@ -219,6 +238,12 @@ fn unmanaged(provider: &str) -> Location {
         root: None,
         volume_encryption: None,
     }
+}
+
+/// Mount points of removable volumes now (USB sticks, memory cards, external disks), as the
+/// system tells them (`platform::removable_volumes`).
+pub fn removable_mount_points() -> Vec<PathBuf> {
+    crate::platform::removable_volumes()
 }
 
 fn parent_name(dir: &Path) -> Option<String> {
@@ -250,191 +275,20 @@ fn removable_by_mount_folder(path: &Path) -> Option<Location> {
     })
 }
 
-/// Removable volumes in the mount table: block devices on a USB bus or flagged removable.
-/// One line of the mount table: where, what file system, from which device.
-struct Mount {
-    point: PathBuf,
-    fs_type: String,
-    device: Option<String>,
-}
-
-fn mounts() -> Vec<Mount> {
-    let Ok(table) = crate::fsutil::read_small_text(Path::new("/proc/self/mountinfo")) else {
-        return Vec::new();
-    };
-    table
-        .lines()
-        .filter_map(|line| {
-            // id parent major:minor root mount-point options ... - fstype source options
-            let fields: Vec<&str> = line.split(' ').collect();
-            let dash = fields.iter().position(|f| *f == "-")?;
-            let device = fields.get(dash + 2)?.strip_prefix("/dev/").map(|d| {
-                // /dev/mapper/<name> links to ../dm-N.
-                std::fs::canonicalize(Path::new("/dev").join(d))
-                    .ok()
-                    .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-                    .unwrap_or_else(|| d.to_string())
-            });
-            Some(Mount {
-                point: PathBuf::from(unescape_mount(fields.get(4)?)),
-                fs_type: fields.get(dash + 1)?.to_string(),
-                device,
-            })
-        })
-        .collect()
-}
-
-/// Mount points of removable volumes now (USB sticks, memory cards), from the mount table.
-pub fn removable_mount_points() -> Vec<PathBuf> {
-    removable_mounts().into_iter().map(|l| l.path).collect()
-}
-
-fn removable_mounts() -> Vec<DeclaredLocation> {
-    mounts()
-        .into_iter()
-        .filter(|m| m.device.as_deref().is_some_and(block_device_is_removable))
-        .map(|m| DeclaredLocation { path: m.point, kind: LocationKind::Removable, provider: Some("usb".into()) })
-        .collect()
-}
-
-/// Mount points of encrypted volumes and their scheme: dm-crypt devices (LUKS, BitLocker,
-/// VeraCrypt, plain) and encrypting file systems.
-fn encrypted_volumes() -> Vec<(PathBuf, &'static str)> {
-    mounts()
-        .into_iter()
-        .filter_map(|m| {
-            let by_fs = match m.fs_type.as_str() {
-                "ecryptfs" => Some("ecryptfs"),
-                "fuse.gocryptfs" => Some("gocryptfs"),
-                "fuse.cryfs" => Some("cryfs"),
-                "fuse.encfs" => Some("encfs"),
-                _ => None,
-            };
-            let by_device = m.device.as_deref().and_then(|d| {
-                let uuid = crate::fsutil::read_small_text(&Path::new("/sys/block").join(d).join("dm/uuid")).ok()?;
-                dm_crypt_scheme(&uuid)
-            });
-            by_fs.or(by_device).map(|scheme| (m.point, scheme))
-        })
-        .collect()
-}
-
-/// The scheme named by a device-mapper uuid (`CRYPT-LUKS2-<uuid>-<name>`).
-fn dm_crypt_scheme(uuid: &str) -> Option<&'static str> {
-    let kind = uuid.trim().strip_prefix("CRYPT-")?;
-    Some(match kind.split('-').next()? {
-        "LUKS1" | "LUKS2" => "luks",
-        "BITLK" => "bitlocker",
-        "TCRYPT" => "veracrypt",
-        _ => "dm-crypt",
-    })
-}
-
-/// `/sys/block/<disk>` resolves to a path through `/usb` for USB storage; `removable` is 1 for
-/// sticks and card readers.
-fn block_device_is_removable(device: &str) -> bool {
-    // An encrypted volume (dm-N) is removable when the disk under it is.
-    if device.starts_with("dm-") {
-        let slaves = Path::new("/sys/block").join(device).join("slaves");
-        return std::fs::read_dir(slaves)
-            .map(|entries| entries.flatten().any(|e| block_device_is_removable(&e.file_name().to_string_lossy())))
-            .unwrap_or(false);
-    }
-    let disk: String = device.trim_end_matches(|c: char| c.is_ascii_digit()).trim_end_matches('p').to_string();
-    let sys = Path::new("/sys/block").join(&disk);
-    let on_usb = std::fs::canonicalize(&sys).is_ok_and(|p| p.to_string_lossy().contains("/usb"));
-    let flagged = crate::fsutil::read_small_text(&sys.join("removable")).is_ok_and(|s| s.trim() == "1");
-    on_usb || flagged
-}
-
-/// Mount points escape spaces and other characters as octal (`\040`).
-fn unescape_mount(field: &str) -> String {
-    let bytes = field.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'\\' && i + 4 <= bytes.len() && bytes[i + 1..i + 4].iter().all(|b| (b'0'..=b'7').contains(b)) {
-            let value = (bytes[i + 1] - b'0') * 64 + (bytes[i + 2] - b'0') * 8 + (bytes[i + 3] - b'0');
-            out.push(value);
-            i += 4;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// Home folders whose sync clients' configuration is read: `$HOME`, each account's home in the
-/// password database (`/etc/passwd`, field 6), and each folder under `/home` and `/Users`.
+/// Home folders whose sync clients' configuration is read: the user's, each account's home in
+/// the password database (`/etc/passwd`, field 6, where there is one), and every user's home
+/// folder the system knows (`platform::all_homes`: `/home/*`, `/Users/*`, `C:\Users\*`).
 fn home_folders() -> Vec<PathBuf> {
-    let mut homes: Vec<PathBuf> = std::env::var_os("HOME").map(PathBuf::from).into_iter().collect();
+    let mut homes: Vec<PathBuf> = crate::platform::user_home().into_iter().collect();
     if let Ok(passwd) = crate::fsutil::read_small_text(Path::new("/etc/passwd")) {
         homes.extend(
             passwd.lines().filter_map(|l| l.split(':').nth(5)).filter(|h| h.starts_with('/')).map(PathBuf::from),
         );
     }
-    for parent in ["/home", "/Users"] {
-        if let Ok(entries) = std::fs::read_dir(parent) {
-            homes.extend(entries.flatten().filter(|e| e.file_type().is_ok_and(|t| t.is_dir())).map(|e| e.path()));
-        }
-    }
+    homes.extend(crate::platform::all_homes());
     homes.sort();
     homes.dedup();
     homes
-}
-
-/// Sync roots named in the clients' own configuration under `home`.
-fn sync_client_roots(home: &Path) -> Vec<DeclaredLocation> {
-    let mut roots = Vec::new();
-    for info in [".dropbox/info.json", "Library/Application Support/Dropbox/info.json"] {
-        if let Ok(text) = crate::fsutil::read_small_text(&home.join(info)) {
-            roots.extend(dropbox_info_paths(&text).into_iter().map(|path| DeclaredLocation {
-                path,
-                kind: LocationKind::UnmanagedCloud,
-                provider: Some("dropbox".into()),
-            }));
-        }
-    }
-    if let Ok(text) = crate::fsutil::read_small_text(&home.join(".config/onedrive/config")) {
-        let dir = text
-            .lines()
-            .filter_map(|l| l.trim().strip_prefix("sync_dir"))
-            .filter_map(|rest| rest.trim().strip_prefix('=')?.trim().trim_matches('"').to_string().into())
-            .next()
-            .unwrap_or_else(|| "~/OneDrive".to_string());
-        let path = dir.strip_prefix("~/").map_or_else(|| PathBuf::from(&dir), |rest| home.join(rest));
-        roots.push(DeclaredLocation { path, kind: LocationKind::UnmanagedCloud, provider: Some("onedrive".into()) });
-    }
-    for (cfg, provider) in
-        [(".config/Nextcloud/nextcloud.cfg", "nextcloud"), (".config/ownCloud/owncloud.cfg", "owncloud")]
-    {
-        if let Ok(text) = crate::fsutil::read_small_text(&home.join(cfg)) {
-            for line in text.lines() {
-                if let Some((key, value)) = line.split_once('=') {
-                    if key.ends_with("\\localPath") {
-                        roots.push(DeclaredLocation {
-                            path: PathBuf::from(value.trim()),
-                            kind: LocationKind::UnmanagedCloud,
-                            provider: Some(provider.into()),
-                        });
-                    }
-                }
-            }
-        }
-    }
-    roots
-}
-
-/// The `path` values of Dropbox's `info.json` (`{"personal": {"path": ...}, "business": {...}}`).
-fn dropbox_info_paths(json: &str) -> Vec<PathBuf> {
-    let Ok(value) = serde_json::from_str::<serde_json::Value>(json) else {
-        return Vec::new();
-    };
-    value
-        .as_object()
-        .map(|accounts| accounts.values().filter_map(|a| a.get("path")?.as_str()).map(PathBuf::from).collect())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -450,38 +304,6 @@ mod tests {
             }],
             &["Loughborough University".to_string()],
         )
-    }
-
-    #[test]
-    fn another_users_sync_client_configuration_names_their_sync_root() {
-        let home = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(home.path().join(".dropbox")).unwrap();
-        let renamed = home.path().join("Work files");
-        let info = serde_json::json!({"personal": {"path": renamed}});
-        std::fs::write(home.path().join(".dropbox/info.json"), info.to_string()).unwrap();
-        std::fs::create_dir_all(home.path().join(".config/Nextcloud")).unwrap();
-        std::fs::write(
-            home.path().join(".config/Nextcloud/nextcloud.cfg"),
-            "[Accounts]\n0\\Folders\\1\\localPath=/srv/jsmith/cloud/\n",
-        )
-        .unwrap();
-        let roots: Vec<(PathBuf, Option<String>)> =
-            sync_client_roots(home.path()).into_iter().map(|l| (l.path, l.provider)).collect();
-        assert_eq!(
-            roots,
-            [
-                (renamed, Some("dropbox".to_string())),
-                (PathBuf::from("/srv/jsmith/cloud/"), Some("nextcloud".to_string()))
-            ]
-        );
-    }
-
-    #[test]
-    fn device_mapper_uuids_name_the_volume_encryption() {
-        assert_eq!(dm_crypt_scheme("CRYPT-LUKS2-5f3c0000000000000000000000000000-luks-5f3c\n"), Some("luks"));
-        assert_eq!(dm_crypt_scheme("CRYPT-BITLK-abc-usb"), Some("bitlocker"));
-        assert_eq!(dm_crypt_scheme("CRYPT-TCRYPT-x"), Some("veracrypt"));
-        assert_eq!(dm_crypt_scheme("LVM-abcdef"), None);
     }
 
     #[test]
@@ -544,18 +366,6 @@ mod tests {
         assert_eq!(at("/Volumes/USB STICK/x").0, LocationKind::Removable);
         assert_eq!(at("/Volumes/Macintosh HD/Users/x").0, LocationKind::Local);
         assert_eq!(at("/media/alice/KINGSTON/Dropbox/x").0, LocationKind::Removable);
-    }
-
-    #[test]
-    fn client_configuration_is_read() {
-        assert_eq!(
-            dropbox_info_paths(
-                r#"{"personal": {"path": "/home/a/Work Box", "host": 1}, "business": {"path": "/srv/db"}}"#
-            ),
-            vec![PathBuf::from("/srv/db"), PathBuf::from("/home/a/Work Box")],
-            "both accounts, business and personal"
-        );
-        assert_eq!(unescape_mount("/media/a/USB\\040STICK"), "/media/a/USB STICK");
     }
 
     #[test]

@@ -1491,3 +1491,22 @@ fn progress_shows_whenever_stderr_is_a_terminal() {
     let records = json_lines(&std::fs::read(&report).unwrap());
     assert_eq!(summary(&records)["files_scanned"], 1, "the report went to the file, whole");
 }
+
+#[test]
+fn the_users_own_sync_client_settings_name_a_renamed_sync_root() {
+    let t = Tree::new();
+    let staff = "Name,NI number\nAnn,AB 12 34 56 C\nBob,JG103942A\n";
+    let home = t.root().join("alice");
+    t.write("alice/Work files/staff.csv", staff);
+    t.write("alice/Elsewhere/staff.csv", staff);
+    let info = serde_json::json!({"personal": {"path": home.join("Work files")}});
+    t.write("alice/.dropbox/info.json", info.to_string());
+    let out = t.command().env("HOME", &home).args(["--format", "json"]).arg(t.root()).output().unwrap();
+    let records = json_lines(&out.stdout);
+    let place = |name: &str| {
+        let location = &file_record(&records, name)["location"];
+        (location["kind"].as_str().unwrap().to_string(), location["provider"].as_str().map(str::to_string))
+    };
+    assert_eq!(place("Work files/staff.csv"), ("unmanaged_cloud".to_string(), Some("dropbox".to_string())));
+    assert_eq!(place("Elsewhere/staff.csv"), ("local".to_string(), None));
+}

@@ -8,7 +8,7 @@
 //! rest is scanned. Records go to the same sinks as `dlp-scan`'s; a file whose violations
 //! disappear (deleted, moved away, cleaned) gets a `resolved` event naming them. When the
 //! watcher loses events, or periodically, a reconciliation walk catches up. Declared locations
-//! and removable volumes in the mount table are watched while they exist (checked every second);
+//! and removable volumes (`locate::removable_mount_points`) are watched while they exist (checked every second);
 //! a root that is no longer the folder it was (a volume unmounted and mounted again, a folder
 //! made anew) is watched and walked again.
 //!

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use rustix::fs::OFlags;
 
-use super::FolderIdentity;
+use super::{ClientSettings, FolderIdentity};
 
 use super::unix::RootDir;
 
@@ -95,11 +95,130 @@ pub fn system_config() -> PathBuf {
     PathBuf::from("/etc/dlp-scan/config.toml")
 }
 
+/// Where sync clients keep their settings, relative to a home folder.
+pub const CLIENT_SETTINGS: &[(&str, ClientSettings)] = &[
+    (".dropbox/info.json", ClientSettings::DropboxInfo),
+    (".config/onedrive/config", ClientSettings::OneDriveLinuxConfig),
+    (".config/Nextcloud/nextcloud.cfg", ClientSettings::NextcloudConfig("nextcloud")),
+    (".config/ownCloud/owncloud.cfg", ClientSettings::NextcloudConfig("owncloud")),
+];
+
 /// Every user's home folder (the agent's default roots when it runs as root).
 pub fn all_homes() -> Vec<PathBuf> {
     let mut homes = super::subfolders(Path::new("/home"));
     homes.push(PathBuf::from("/root"));
     homes
+}
+
+/// One line of the mount table: where, what file system, from which device.
+struct Mount {
+    point: PathBuf,
+    fs_type: String,
+    device: Option<String>,
+}
+
+fn mounts() -> Vec<Mount> {
+    let Ok(table) = std::fs::read_to_string("/proc/self/mountinfo") else {
+        return Vec::new();
+    };
+    table
+        .lines()
+        .filter_map(|line| {
+            // id parent major:minor root mount-point options ... - fstype source options
+            let fields: Vec<&str> = line.split(' ').collect();
+            let dash = fields.iter().position(|f| *f == "-")?;
+            let device = fields.get(dash + 2)?.strip_prefix("/dev/").map(|d| {
+                // /dev/mapper/<name> links to ../dm-N.
+                std::fs::canonicalize(Path::new("/dev").join(d))
+                    .ok()
+                    .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                    .unwrap_or_else(|| d.to_string())
+            });
+            Some(Mount {
+                point: PathBuf::from(unescape_mount(fields.get(4)?)),
+                fs_type: fields.get(dash + 1)?.to_string(),
+                device,
+            })
+        })
+        .collect()
+}
+
+/// Mount points of removable volumes now (USB sticks, memory cards), from the mount table
+/// (`/proc/self/mountinfo`): block devices on a USB bus or flagged removable.
+pub fn removable_volumes() -> Vec<PathBuf> {
+    mounts()
+        .into_iter()
+        .filter(|m| m.device.as_deref().is_some_and(block_device_is_removable))
+        .map(|m| m.point)
+        .collect()
+}
+
+/// Mount points of encrypted volumes and their scheme: dm-crypt devices (LUKS, BitLocker,
+/// VeraCrypt, plain) and encrypting file systems.
+pub fn encrypted_volumes() -> Vec<(PathBuf, &'static str)> {
+    mounts()
+        .into_iter()
+        .filter_map(|m| {
+            let by_fs = match m.fs_type.as_str() {
+                "ecryptfs" => Some("ecryptfs"),
+                "fuse.gocryptfs" => Some("gocryptfs"),
+                "fuse.cryfs" => Some("cryfs"),
+                "fuse.encfs" => Some("encfs"),
+                _ => None,
+            };
+            let by_device = m.device.as_deref().and_then(|d| {
+                let uuid = std::fs::read_to_string(Path::new("/sys/block").join(d).join("dm/uuid")).ok()?;
+                dm_crypt_scheme(&uuid)
+            });
+            by_fs.or(by_device).map(|scheme| (m.point, scheme))
+        })
+        .collect()
+}
+
+/// The scheme named by a device-mapper uuid (`CRYPT-LUKS2-<uuid>-<name>`).
+fn dm_crypt_scheme(uuid: &str) -> Option<&'static str> {
+    let kind = uuid.trim().strip_prefix("CRYPT-")?;
+    Some(match kind.split('-').next()? {
+        "LUKS1" | "LUKS2" => "luks",
+        "BITLK" => "bitlocker",
+        "TCRYPT" => "veracrypt",
+        _ => "dm-crypt",
+    })
+}
+
+/// `/sys/block/<disk>` resolves to a path through `/usb` for USB storage; `removable` is 1 for
+/// sticks and card readers.
+fn block_device_is_removable(device: &str) -> bool {
+    // An encrypted volume (dm-N) is removable when the disk under it is.
+    if device.starts_with("dm-") {
+        let slaves = Path::new("/sys/block").join(device).join("slaves");
+        return std::fs::read_dir(slaves)
+            .map(|entries| entries.flatten().any(|e| block_device_is_removable(&e.file_name().to_string_lossy())))
+            .unwrap_or(false);
+    }
+    let disk: String = device.trim_end_matches(|c: char| c.is_ascii_digit()).trim_end_matches('p').to_string();
+    let sys = Path::new("/sys/block").join(&disk);
+    let on_usb = std::fs::canonicalize(&sys).is_ok_and(|p| p.to_string_lossy().contains("/usb"));
+    let flagged = std::fs::read_to_string(sys.join("removable")).is_ok_and(|s| s.trim() == "1");
+    on_usb || flagged
+}
+
+/// Mount points escape spaces and other characters as octal (`\040`).
+fn unescape_mount(field: &str) -> String {
+    let bytes = field.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' && i + 4 <= bytes.len() && bytes[i + 1..i + 4].iter().all(|b| (b'0'..=b'7').contains(b)) {
+            let value = (bytes[i + 1] - b'0') * 64 + (bytes[i + 2] - b'0') * 8 + (bytes[i + 3] - b'0');
+            out.push(value);
+            i += 4;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Drops capabilities, sets `no_new_privs` and installs the system-call filter for this process
@@ -285,6 +404,20 @@ pub fn memory_file() -> std::io::Result<std::fs::File> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn device_mapper_uuids_name_the_volume_encryption() {
+        use super::dm_crypt_scheme;
+        assert_eq!(dm_crypt_scheme("CRYPT-LUKS2-5f3c0000000000000000000000000000-luks-5f3c\n"), Some("luks"));
+        assert_eq!(dm_crypt_scheme("CRYPT-BITLK-abc-usb"), Some("bitlocker"));
+        assert_eq!(dm_crypt_scheme("CRYPT-TCRYPT-x"), Some("veracrypt"));
+        assert_eq!(dm_crypt_scheme("LVM-abcdef"), None);
+    }
+
+    #[test]
+    fn mount_points_are_unescaped() {
+        assert_eq!(super::unescape_mount("/media/a/USB\\040STICK"), "/media/a/USB STICK");
+    }
+
     use std::process::Command;
 
     /// Set in the child process that confines itself.

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use rustix::fs::OFlags;
 
-use super::FolderIdentity;
+use super::{ClientSettings, FolderIdentity};
 
 use super::unix::RootDir;
 
@@ -76,6 +76,37 @@ pub fn system_config() -> PathBuf {
 /// Every user's home folder (the agent's default roots when it runs as root).
 pub fn all_homes() -> Vec<PathBuf> {
     super::subfolders(Path::new("/Users"))
+}
+
+/// Where sync clients keep their settings, relative to a home folder: Dropbox's `info.json`,
+/// OneDrive's settings (the App Store client's container, or the standalone client's), the
+/// File Provider folders (`~/Library/CloudStorage`: OneDrive, Google Drive, Box, Dropbox),
+/// iCloud Drive, and the Nextcloud and ownCloud clients' configuration.
+pub const CLIENT_SETTINGS: &[(&str, ClientSettings)] = &[
+    (".dropbox/info.json", ClientSettings::DropboxInfo),
+    ("Library/Application Support/Dropbox/info.json", ClientSettings::DropboxInfo),
+    (
+        "Library/Containers/com.microsoft.OneDrive-mac/Data/Library/Application Support/OneDrive/settings",
+        ClientSettings::OneDriveSettings,
+    ),
+    ("Library/Application Support/OneDrive/settings", ClientSettings::OneDriveSettings),
+    ("Library/CloudStorage", ClientSettings::CloudStorage),
+    ("Library/Mobile Documents/com~apple~CloudDocs", ClientSettings::SyncFolder),
+    ("Library/Preferences/Nextcloud/nextcloud.cfg", ClientSettings::NextcloudConfig("nextcloud")),
+    ("Library/Preferences/ownCloud/owncloud.cfg", ClientSettings::NextcloudConfig("owncloud")),
+];
+
+/// The volumes mounted under `/Volumes` (external disks, USB sticks, memory cards, disk images),
+/// except the links there (`Macintosh HD` links to `/`). Not asked of Disk Arbitration, so a
+/// network share mounted there counts too.
+pub fn removable_volumes() -> Vec<PathBuf> {
+    super::subfolders(Path::new("/Volumes"))
+}
+
+/// Not read: FileVault and APFS volume encryption are known to Disk Arbitration and `diskutil`,
+/// which this build does not ask.
+pub fn encrypted_volumes() -> Vec<(PathBuf, &'static str)> {
+    Vec::new()
 }
 
 /// No system-call filter yet (the worker keeps its memory limit and deadline).

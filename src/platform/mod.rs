@@ -78,6 +78,58 @@ pub fn subfolders(parent: &Path) -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
+/// A kind of sync-client settings, found at a path the system's table ([`CLIENT_SETTINGS`])
+/// gives relative to a home folder; `locate` reads and parses each kind the same way on every
+/// system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientSettings {
+    /// Dropbox's `info.json`: the `path` of each account.
+    DropboxInfo,
+    /// The Linux OneDrive client's `config`: `sync_dir`.
+    OneDriveLinuxConfig,
+    /// The OneDrive client's `settings` folder (Windows, macOS): `Personal` and `Business1`..
+    /// hold `global.ini` (`cid`) and `<cid>.ini` (the account's synced libraries).
+    OneDriveSettings,
+    /// A Nextcloud or ownCloud desktop client's `.cfg` (`localPath`), with the provider's name.
+    NextcloudConfig(&'static str),
+    /// Google Drive for desktop's own folder (Windows `%LOCALAPPDATA%\Google\DriveFS`): the
+    /// client is installed, so its drive (the registry's mount point, else `G:`) is a sync root.
+    DriveFs,
+    /// A folder whose entries are sync roots named by their provider (macOS
+    /// `~/Library/CloudStorage`: `OneDrive-<Organisation>`, `GoogleDrive-<account>`, `Box-Box`).
+    CloudStorage,
+    /// A client's standard sync folder (iCloud Drive, Box): a root when it exists, its kind by
+    /// its name.
+    SyncFolder,
+}
+
+/// A OneDrive account as the client records it in the user's registry hive (Windows):
+/// `Software\Microsoft\OneDrive\Accounts\<account>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedOneDrive {
+    /// The key's name: `Personal`, `Business1`, `Business2`, ...
+    pub account: String,
+    /// `UserFolder`: the account's sync root.
+    pub folder: PathBuf,
+    /// `DisplayName`: the organisation's name (business accounts).
+    pub organisation: Option<String>,
+    /// `ConfiguredTenantId`: the organisation's tenant id (business accounts).
+    pub tenant_id: Option<String>,
+}
+
+/// What sync clients record for a user in the system's own settings store (the Windows
+/// registry; nothing on other systems).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordedSettings {
+    /// OneDrive's accounts.
+    pub onedrive: Vec<RecordedOneDrive>,
+    /// Google Drive for desktop's `DefaultMountPoint` (a drive letter or a folder).
+    pub google_drive_mount: Option<String>,
+    /// Google Drive for desktop's `PerAccountPreferences` (JSON: each account's
+    /// `mount_point_path`).
+    pub google_drive_accounts: Option<String>,
+}
+
 /// This machine's host name: the kernel's (Linux), else `COMPUTERNAME` (Windows) or `HOSTNAME`
 /// from the environment, else `unknown`.
 pub fn host_name() -> String {

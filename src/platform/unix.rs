@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use rustix::fs::{Mode, OFlags};
 
-use super::FileIdentity;
+use super::{FileIdentity, RecordedSettings};
 use crate::error::FileError;
 
 /// Opens `path` (following links) read-only, never blocking (a FIFO swapped in cannot hang us),
@@ -226,6 +226,12 @@ pub fn effective_uid() -> Option<u32> {
 /// True when running as root: defaults are then the system's, not the user's.
 pub fn system_wide() -> bool {
     effective_uid() == Some(0)
+}
+
+/// Nothing: the clients on Unix systems record their settings in files only
+/// ([`super::CLIENT_SETTINGS`]).
+pub fn recorded_settings(_home: &Path) -> RecordedSettings {
+    RecordedSettings::default()
 }
 
 /// The user's home folder (`$HOME`).

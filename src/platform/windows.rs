@@ -34,7 +34,7 @@ use windows_sys::Win32::Storage::FileSystem::{
     FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE,
 };
 
-use super::{FileIdentity, FolderIdentity};
+use super::{ClientSettings, FileIdentity, FolderIdentity, RecordedOneDrive, RecordedSettings};
 use crate::error::FileError;
 
 /// Everyone else may go on reading, writing, renaming and deleting the files we hold open.
@@ -337,9 +337,29 @@ pub fn system_wide() -> bool {
     user_home().is_none_or(|home| home.ends_with("systemprofile"))
 }
 
-/// The user's profile folder (`%USERPROFILE%`).
+/// The user's profile folder, as the shell knows it (`FOLDERID_Profile`; not `%USERPROFILE%`,
+/// which the user can set to anything).
 pub fn user_home() -> Option<PathBuf> {
-    std::env::var_os("USERPROFILE").map(PathBuf::from)
+    known_folder(&windows_sys::Win32::UI::Shell::FOLDERID_Profile)
+}
+
+/// A known folder's path (`SHGetKnownFolderPath`, for this process's user).
+#[allow(unsafe_code, reason = "SHGetKnownFolderPath and CoTaskMemFree have no safe wrapper")]
+fn known_folder(id: &windows_sys::core::GUID) -> Option<PathBuf> {
+    use windows_sys::Win32::System::Com::CoTaskMemFree;
+    use windows_sys::Win32::UI::Shell::{SHGetKnownFolderPath, KF_FLAG_DEFAULT};
+    let mut path: windows_sys::core::PWSTR = std::ptr::null_mut();
+    // SAFETY: a valid folder id, no token (this process's user), and a pointer the call fills
+    // with a string it allocates (also on failure, when it may be null), freed below.
+    let result = unsafe { SHGetKnownFolderPath(id, KF_FLAG_DEFAULT as u32, std::ptr::null_mut(), &mut path) };
+    let found = (result >= 0 && !path.is_null()).then(|| {
+        // SAFETY: on success the call returned a nul-terminated string.
+        let units = unsafe { std::slice::from_raw_parts(path, (0..).take_while(|&i| *path.add(i) != 0).count()) };
+        PathBuf::from(OsString::from_wide(units))
+    });
+    // SAFETY: allocated by the call with CoTaskMemAlloc (or null, which it accepts), freed once.
+    unsafe { CoTaskMemFree(path.cast()) };
+    found
 }
 
 /// What dlp-scan makes for itself (state store, key, spools, event files): full control for
@@ -631,9 +651,12 @@ pub fn run_agent(agent: impl FnOnce(Vec<OsString>) -> u8 + Send + 'static) -> Ex
     }
 }
 
-/// `%ProgramData%\dlp-scan` (normally `C:\ProgramData\dlp-scan`).
+/// `%ProgramData%\dlp-scan` (normally `C:\ProgramData\dlp-scan`), the folder from the shell
+/// (`FOLDERID_ProgramData`), not from the environment.
 fn program_data() -> PathBuf {
-    std::env::var_os("ProgramData").map_or_else(|| PathBuf::from(r"C:\ProgramData"), PathBuf::from).join("dlp-scan")
+    known_folder(&windows_sys::Win32::UI::Shell::FOLDERID_ProgramData)
+        .unwrap_or_else(|| PathBuf::from(r"C:\ProgramData"))
+        .join("dlp-scan")
 }
 
 /// dlp-scan's own state folder: `%ProgramData%\dlp-scan`.
@@ -651,12 +674,183 @@ pub fn system_config() -> PathBuf {
     program_data().join("config.toml")
 }
 
-/// Every user's profile folder (`%SystemDrive%\Users\*`).
+/// Every user's profile folder: the folders in the shell's `FOLDERID_UserProfiles`
+/// (normally `C:\Users`).
 pub fn all_homes() -> Vec<PathBuf> {
-    let drive = std::env::var_os("SystemDrive").unwrap_or_else(|| "C:".into());
-    let mut users = PathBuf::from(drive);
-    users.push(r"\Users");
+    let users = known_folder(&windows_sys::Win32::UI::Shell::FOLDERID_UserProfiles)
+        .unwrap_or_else(|| PathBuf::from(r"C:\Users"));
     super::subfolders(&users)
+}
+
+/// Where sync clients keep their settings, relative to a profile folder: Dropbox's `info.json`
+/// (`%LOCALAPPDATA%` or `%APPDATA%`), OneDrive's `settings` folder, Google Drive for desktop's
+/// `DriveFS` folder, the Nextcloud and ownCloud clients' configuration, iCloud Drive and Box.
+/// (`AppData` redirected elsewhere by policy is not followed.)
+pub const CLIENT_SETTINGS: &[(&str, ClientSettings)] = &[
+    ("AppData/Local/Dropbox/info.json", ClientSettings::DropboxInfo),
+    ("AppData/Roaming/Dropbox/info.json", ClientSettings::DropboxInfo),
+    ("AppData/Local/Microsoft/OneDrive/settings", ClientSettings::OneDriveSettings),
+    ("AppData/Local/Google/DriveFS", ClientSettings::DriveFs),
+    ("AppData/Roaming/Nextcloud/nextcloud.cfg", ClientSettings::NextcloudConfig("nextcloud")),
+    ("AppData/Roaming/ownCloud/owncloud.cfg", ClientSettings::NextcloudConfig("owncloud")),
+    ("iCloudDrive", ClientSettings::SyncFolder),
+    ("Box", ClientSettings::SyncFolder),
+];
+
+/// What OneDrive and Google Drive for desktop record in the registry hive of the user whose
+/// profile is `home`: this process's user's (`HKEY_CURRENT_USER`), or another user's under
+/// `HKEY_USERS\<SID>` (the SID whose `ProfileList` entry names `home`), which is there only while
+/// that user is logged on; nothing otherwise (their settings files are still read). Read:
+/// `Software\Microsoft\OneDrive\Accounts\*` (`UserFolder`, `DisplayName`,
+/// `ConfiguredTenantId`), `Software\Google\DriveFS` (`DefaultMountPoint`,
+/// `PerAccountPreferences`; the machine's `DefaultMountPoint` when the user has none).
+pub fn recorded_settings(home: &Path) -> RecordedSettings {
+    use windows_registry::{CURRENT_USER, USERS};
+    let other;
+    let hive = if user_home().is_some_and(|h| same_folder(&h, home)) {
+        CURRENT_USER
+    } else {
+        let Some(key) = profile_sid(home).and_then(|sid| USERS.open(sid).ok()) else {
+            return RecordedSettings::default();
+        };
+        other = key;
+        &other
+    };
+    let drive = hive.open(r"Software\Google\DriveFS").ok();
+    let drive_value = |name: &str| drive.as_ref().and_then(|k| non_empty(k.get_string(name)));
+    RecordedSettings {
+        onedrive: onedrive_accounts(hive),
+        google_drive_mount: drive_value("DefaultMountPoint").or_else(|| {
+            windows_registry::LOCAL_MACHINE
+                .open(r"Software\Google\DriveFS")
+                .ok()
+                .and_then(|k| non_empty(k.get_string("DefaultMountPoint")))
+        }),
+        google_drive_accounts: drive_value("PerAccountPreferences"),
+    }
+}
+
+/// OneDrive's accounts in a user's hive, each with its folder.
+fn onedrive_accounts(hive: &windows_registry::Key) -> Vec<RecordedOneDrive> {
+    let Ok(accounts) = hive.open(r"Software\Microsoft\OneDrive\Accounts") else { return Vec::new() };
+    let Ok(names) = accounts.keys() else { return Vec::new() };
+    names
+        .filter_map(|account| {
+            let key = accounts.open(&account).ok()?;
+            Some(RecordedOneDrive {
+                folder: PathBuf::from(non_empty(key.get_string("UserFolder"))?),
+                organisation: non_empty(key.get_string("DisplayName")),
+                tenant_id: non_empty(key.get_string("ConfiguredTenantId")),
+                account,
+            })
+        })
+        .collect()
+}
+
+fn non_empty(value: windows_registry::Result<String>) -> Option<String> {
+    value.ok().filter(|v| !v.trim().is_empty())
+}
+
+/// The SID of the profile whose folder is `home`
+/// (`HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList\<SID>\ProfileImagePath`).
+fn profile_sid(home: &Path) -> Option<String> {
+    let list =
+        windows_registry::LOCAL_MACHINE.open(r"SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList").ok()?;
+    let mut sids = list.keys().ok()?;
+    sids.find(|sid| {
+        list.open(sid)
+            .and_then(|k| k.get_string("ProfileImagePath"))
+            .is_ok_and(|path| same_folder(Path::new(&path), home))
+    })
+}
+
+/// The same folder, as Windows compares names (case aside, a trailing separator aside).
+fn same_folder(a: &Path, b: &Path) -> bool {
+    let text = |p: &Path| p.to_string_lossy().trim_end_matches(['\\', '/']).to_lowercase();
+    text(a) == text(b)
+}
+
+/// The root folders (`E:\`) of removable drives now: drive letters whose drive type is removable
+/// (`GetDriveTypeW`: USB sticks, memory cards), or fixed but on a USB, SD or MMC bus (USB disks,
+/// which report themselves fixed), asked with `IOCTL_STORAGE_QUERY_PROPERTY` on the volume opened
+/// with no access rights (allowed without administrator rights).
+pub fn removable_volumes() -> Vec<PathBuf> {
+    use windows_sys::Win32::System::WindowsProgramming::{DRIVE_FIXED, DRIVE_REMOVABLE};
+    drive_letters()
+        .filter(|&letter| match drive_type(letter) {
+            DRIVE_REMOVABLE => true,
+            DRIVE_FIXED => on_removable_bus(letter),
+            _ => false,
+        })
+        .map(|letter| PathBuf::from(format!("{letter}:\\")))
+        .collect()
+}
+
+/// Not read: BitLocker's status is told by WMI (`Win32_EncryptableVolume`, administrators only)
+/// or by the shell's `System.Volume.BitLockerProtection` property (COM, values undocumented);
+/// this build asks neither, so a volume's own encryption is never claimed on Windows.
+pub fn encrypted_volumes() -> Vec<(PathBuf, &'static str)> {
+    Vec::new()
+}
+
+/// The drive letters in use (`GetLogicalDrives`).
+#[allow(unsafe_code, reason = "GetLogicalDrives has no safe wrapper")]
+fn drive_letters() -> impl Iterator<Item = char> {
+    // SAFETY: no arguments; returns a bit mask.
+    let mask = unsafe { windows_sys::Win32::Storage::FileSystem::GetLogicalDrives() };
+    (b'A'..=b'Z').filter(move |l| mask & (1 << (l - b'A')) != 0).map(char::from)
+}
+
+/// `GetDriveTypeW` of `letter:\`.
+#[allow(unsafe_code, reason = "GetDriveTypeW has no safe wrapper")]
+fn drive_type(letter: char) -> u32 {
+    let root = wide(Path::new(&format!("{letter}:\\")));
+    // SAFETY: a nul-terminated string alive for the call.
+    unsafe { windows_sys::Win32::Storage::FileSystem::GetDriveTypeW(root.as_ptr()) }
+}
+
+/// Whether the disk under `letter:` is on a USB, SD or MMC bus.
+fn on_removable_bus(letter: char) -> bool {
+    use windows_sys::Win32::Storage::FileSystem::{BusTypeMmc, BusTypeSd, BusTypeUsb};
+    let Ok(volume) = OpenOptions::new().access_mode(0).share_mode(SHARE_ALL).open(format!(r"\\.\{letter}:")) else {
+        return false;
+    };
+    bus_type(&volume).is_some_and(|bus| [BusTypeUsb, BusTypeSd, BusTypeMmc].contains(&bus))
+}
+
+/// The bus of the device under an open volume (`IOCTL_STORAGE_QUERY_PROPERTY`,
+/// `StorageDeviceProperty`).
+#[allow(unsafe_code, reason = "DeviceIoControl has no safe wrapper")]
+fn bus_type(volume: &File) -> Option<windows_sys::Win32::Storage::FileSystem::STORAGE_BUS_TYPE> {
+    use windows_sys::Win32::System::Ioctl::{
+        PropertyStandardQuery, StorageDeviceProperty, IOCTL_STORAGE_QUERY_PROPERTY, STORAGE_DEVICE_DESCRIPTOR,
+        STORAGE_PROPERTY_QUERY,
+    };
+    use windows_sys::Win32::System::IO::DeviceIoControl;
+    let query = STORAGE_PROPERTY_QUERY {
+        PropertyId: StorageDeviceProperty,
+        QueryType: PropertyStandardQuery,
+        ..STORAGE_PROPERTY_QUERY::default()
+    };
+    let mut descriptor = STORAGE_DEVICE_DESCRIPTOR::default();
+    let mut returned = 0u32;
+    let size = |n: usize| u32::try_from(n).unwrap_or(0);
+    // SAFETY: an open handle, a query and a descriptor alive for the call with their true sizes,
+    // no overlapped I/O (the handle is synchronous).
+    let ok = unsafe {
+        DeviceIoControl(
+            volume.as_raw_handle(),
+            IOCTL_STORAGE_QUERY_PROPERTY,
+            std::ptr::from_ref(&query).cast(),
+            size(std::mem::size_of::<STORAGE_PROPERTY_QUERY>()),
+            std::ptr::from_mut(&mut descriptor).cast(),
+            size(std::mem::size_of::<STORAGE_DEVICE_DESCRIPTOR>()),
+            &mut returned,
+            std::ptr::null_mut(),
+        )
+    };
+    let filled = std::mem::offset_of!(STORAGE_DEVICE_DESCRIPTOR, BusType) + std::mem::size_of_val(&descriptor.BusType);
+    (ok != 0 && returned as usize >= filled).then_some(descriptor.BusType)
 }
 
 /// No sandbox yet: the worker's deadline stands alone.
