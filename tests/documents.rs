@@ -75,6 +75,12 @@ fn planted() -> Vec<(&'static str, &'static str, BTreeMap<String, u64>)> {
         ("export.zip", "zip", archive.clone()),
         ("nested.zip", "zip", archive.clone()),
         ("export.tar.gz", "tar.gz", archive.clone()),
+        ("export.tar.xz", "tar.xz", archive.clone()),
+        ("export.tar.bz2", "tar.bz2", archive.clone()),
+        ("export.tar.zst", "tar.zst", archive.clone()),
+        ("staff.csv.xz", "xz", staff_alone.clone()),
+        ("staff.csv.bz2", "bzip2", staff_alone.clone()),
+        ("staff.csv.zst", "zstd", staff_alone.clone()),
         ("plain.7z", "7z", archive),
         // Every method 7-Zip writes (what Windows reads), and member names in CP437.
         ("zip-deflate64.zip", "zip", staff_alone.clone()),

@@ -329,7 +329,7 @@ impl<'s, 'k> Ctx<'s, 'k> {
 pub type LabelNames = std::collections::HashMap<String, String>;
 
 /// The format names [`Extracted::format`] takes.
-const FORMATS: [&str; 27] = [
+const FORMATS: [&str; 33] = [
     "text",
     "docx",
     "xlsx",
@@ -340,6 +340,12 @@ const FORMATS: [&str; 27] = [
     "tar",
     "tar.gz",
     "gzip",
+    "tar.xz",
+    "xz",
+    "tar.bz2",
+    "bzip2",
+    "tar.zst",
+    "zstd",
     "7z",
     "rar",
     "eml",
@@ -386,7 +392,7 @@ impl Sniffed {
             ContentKind::Zip
                 | ContentKind::CompoundFile
                 | ContentKind::Pdf
-                | ContentKind::Gzip
+                | ContentKind::Compressed(_)
                 | ContentKind::Tar
                 | ContentKind::SevenZip
                 | ContentKind::Rar(_)
@@ -527,7 +533,7 @@ fn read_content<R: Read + Seek>(
             name
         }
         ContentKind::Pdf => pdf::read(reader, size, ctx),
-        ContentKind::Gzip | ContentKind::Tar => stream::read(reader, kind, member, depth, ctx),
+        ContentKind::Compressed(_) | ContentKind::Tar => stream::read(reader, kind, member, depth, ctx),
         ContentKind::SevenZip => stream::seven_zip(reader, member, depth, ctx),
         ContentKind::Rar(rar5) => rar::read(reader, rar5, member, depth, ctx),
         ContentKind::OpenPgp => {

@@ -19,8 +19,8 @@ pub enum ContentKind {
     CompoundFile,
     /// A PDF document.
     Pdf,
-    /// gzip-compressed data.
-    Gzip,
+    /// One compressed stream (gzip, xz, bzip2, Zstandard): a compressed file or tarball.
+    Compressed(Codec),
     /// A POSIX tar archive.
     Tar,
     /// A 7-Zip archive.
@@ -59,6 +59,31 @@ pub enum ContentKind {
     Unsupported(&'static str),
     /// Not text and no reader for it: executables, images, media.
     Binary,
+}
+
+/// A compression of one stream, each with the format names of the file and of a tarball in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Codec {
+    /// gzip (RFC 1952), several members in a row allowed.
+    Gzip,
+    /// xz (the .xz file format 1.2.1).
+    Xz,
+    /// bzip2.
+    Bzip2,
+    /// Zstandard (RFC 8878).
+    Zstd,
+}
+
+impl Codec {
+    /// The format name of a compressed file, and of a compressed tarball.
+    pub fn format_names(self) -> (&'static str, &'static str) {
+        match self {
+            Codec::Gzip => ("gzip", "tar.gz"),
+            Codec::Xz => ("xz", "tar.xz"),
+            Codec::Bzip2 => ("bzip2", "tar.bz2"),
+            Codec::Zstd => ("zstd", "tar.zst"),
+        }
+    }
 }
 
 /// Sniffs the start of a file (the first 8 KiB are enough; tar needs 262 bytes).
@@ -154,7 +179,14 @@ fn sniff_magic(head: &[u8]) -> Option<ContentKind> {
         [b'P', b'K', 3, 4, ..] | [b'P', b'K', 5, 6, ..] => ContentKind::Zip,
         [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, ..] => ContentKind::CompoundFile,
         [0x78, 0x9F, 0x3E, 0x22, ..] => ContentKind::Tnef,
-        [0x1F, 0x8B, ..] => ContentKind::Gzip,
+        [0x1F, 0x8B, ..] => ContentKind::Compressed(Codec::Gzip),
+        // xz file format 1.2.1 section 2.1.1.1 (header magic); bzip2's stream header `BZh` with a
+        // block size digit and the first block's magic (pi in BCD); Zstandard frame magic (RFC 8878).
+        [0xFD, b'7', b'z', b'X', b'Z', 0x00, ..] => ContentKind::Compressed(Codec::Xz),
+        [b'B', b'Z', b'h', b'1'..=b'9', 0x31, 0x41, 0x59, 0x26, 0x53, 0x59, ..] => {
+            ContentKind::Compressed(Codec::Bzip2)
+        }
+        [0x28, 0xB5, 0x2F, 0xFD, ..] => ContentKind::Compressed(Codec::Zstd),
         // RTF 1.9.1 section "RTF Syntax": a document is one group opening with `{\rtf`. WordPad
         // pads what it writes with NUL bytes, and `\bin` embeds raw bytes: neither makes it binary.
         [b'{', b'\\', b'r', b't', b'f', ..] => ContentKind::Rtf,
@@ -367,7 +399,11 @@ mod tests {
         assert_eq!(sniff(b"PK\x03\x04\x14\x00"), ContentKind::Zip);
         assert_eq!(sniff(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00"), ContentKind::CompoundFile);
         assert_eq!(sniff(b"%PDF-1.7\n"), ContentKind::Pdf);
-        assert_eq!(sniff(b"\x1f\x8b\x08\x00"), ContentKind::Gzip);
+        assert_eq!(sniff(b"\x1f\x8b\x08\x00"), ContentKind::Compressed(Codec::Gzip));
+        assert_eq!(sniff(b"\xfd7zXZ\x00\x00\x04"), ContentKind::Compressed(Codec::Xz));
+        assert_eq!(sniff(b"BZh91AY&SY\x00"), ContentKind::Compressed(Codec::Bzip2));
+        assert_eq!(sniff(b"BZh9 a text"), ContentKind::Text(UTF_8));
+        assert_eq!(sniff(b"\x28\xb5\x2f\xfd\x24"), ContentKind::Compressed(Codec::Zstd));
         assert_eq!(sniff(b"7z\xbc\xaf\x27\x1c\x00\x04"), ContentKind::SevenZip);
         assert_eq!(sniff(b"\x78\x9f\x3e\x22\x01\x00\x01"), ContentKind::Tnef);
         assert_eq!(sniff(b"Rar!\x1a\x07\x01\x00"), ContentKind::Rar(true));

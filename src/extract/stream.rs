@@ -1,7 +1,8 @@
-//! Streamed archives: gzip (one member), tar and tar.gz (members in order), and 7-Zip.
+//! Streamed archives: compressed files (gzip, xz, bzip2, Zstandard: one stream), tar and compressed
+//! tarballs (members in order), and 7-Zip.
 //!
-//! gzip and tar are read as streams, so a large `.tar.gz` is never held in memory whole; each tar
-//! member is read (within the caps) and dispatched like any other content. A 7-Zip archive whose
+//! Compressed streams and tar are read as streams, so a large `.tar.xz` is never held in memory
+//! whole; each tar member is read (within the caps) and dispatched like any other content. A 7-Zip archive whose
 //! content or names are encrypted (AES-256) is reported as such; otherwise its members are read,
 //! block by block, with every method 7-Zip writes (LZMA, LZMA2, BZip2, Deflate, Deflate64, PPMd,
 //! the BCJ and BCJ2 filters); a block with another method (Zstandard and the other codecs of the
@@ -11,10 +12,11 @@ use std::io::{Cursor, Read, Seek};
 
 use flate2::read::MultiGzDecoder;
 
+use super::sniff::Codec;
 use super::{member_path, read_member, sniff, ContentKind, Ctx, PartialReason, SNIFF_BYTES};
 use crate::extract::Encryption;
 
-/// Reads gzip or tar content from the start of `reader`. Returns the format name.
+/// Reads compressed or tar content from the start of `reader`. Returns the format name.
 pub(super) fn read<R: Read + Seek>(
     reader: &mut R,
     kind: ContentKind,
@@ -23,41 +25,65 @@ pub(super) fn read<R: Read + Seek>(
     ctx: &mut Ctx<'_, '_>,
 ) -> &'static str {
     match kind {
-        ContentKind::Tar => {
+        ContentKind::Compressed(codec) => read_compressed(reader, codec, member, depth, ctx),
+        _ => {
             read_tar(reader, member, depth, ctx);
             "tar"
         }
-        _ => read_gzip(reader, member, depth, ctx),
     }
 }
 
-fn read_gzip<R: Read>(reader: &mut R, member: Option<&str>, depth: u32, ctx: &mut Ctx<'_, '_>) -> &'static str {
+/// The decompressed stream of `codec` over `reader`. xz is decoded with at most 256 MiB of
+/// dictionary (xz -9 uses 64 MiB), so a crafted header cannot make the decoder allocate more.
+fn decoder<'r, R: Read + 'r>(reader: R, codec: Codec) -> std::io::Result<Box<dyn Read + 'r>> {
+    Ok(match codec {
+        Codec::Gzip => Box::new(MultiGzDecoder::new(reader)),
+        Codec::Xz => Box::new(lzma_rust2::XzReader::new_mem_limit(reader, true, 256 << 10)),
+        Codec::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(reader)),
+        Codec::Zstd => Box::new(zstd::stream::read::Decoder::new(reader)?),
+    })
+}
+
+fn read_compressed<R: Read>(
+    reader: &mut R,
+    codec: Codec,
+    member: Option<&str>,
+    depth: u32,
+    ctx: &mut Ctx<'_, '_>,
+) -> &'static str {
+    let (format, tarball) = codec.format_names();
     if depth + 1 > ctx.limits.max_depth {
         ctx.mark(PartialReason::NestingDepth);
-        return "gzip";
+        return format;
     }
     let budget = ctx.limits.max_expanded_bytes.saturating_sub(ctx.expanded);
-    let mut inflated = MultiGzDecoder::new(reader).take(budget);
+    let mut inflated = match decoder(reader, codec) {
+        Ok(decoder) => decoder.take(budget),
+        Err(e) => {
+            ctx.mark_read_error(&e);
+            return format;
+        }
+    };
     let mut head = vec![0u8; SNIFF_BYTES.max(512)];
     let n = crate::fsutil::read_full(&mut inflated, &mut head).unwrap_or(0);
     head.truncate(n);
     let inner = sniff::sniff(&head);
-    let name = member.map_or_else(|| "(gzip)".to_string(), |m| format!("{m}!/(gzip)"));
+    let name = member.map_or_else(|| format!("({format})"), |m| format!("{m}!/({format})"));
     match inner {
         ContentKind::Tar => {
             let mut chained = Cursor::new(head).chain(&mut inflated);
             read_tar(&mut chained, member, depth + 1, ctx);
-            "tar.gz"
+            tarball
         }
         ContentKind::Text(_) => {
             // Text streams straight through: no need to hold it.
             ctx.stream(&head, &mut inflated, budget, inner, Some(&name));
-            "gzip"
+            format
         }
         _ => {
             let chained = Cursor::new(head).chain(&mut inflated);
             read_member(chained, None, &name, depth + 1, ctx);
-            "gzip"
+            format
         }
     }
 }

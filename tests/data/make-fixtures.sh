@@ -3,7 +3,7 @@
 # writers, so the tests (and CI) need none of these tools. Run it again after changing it:
 #
 #   apt-get install libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui \
-#       zip p7zip-full qpdf gnupg age cryptsetup-bin rar
+#       zip p7zip-full qpdf gnupg age cryptsetup-bin xz-utils bzip2 zstd rar
 #   pip install msoffcrypto-tool
 #   tests/data/make-fixtures.sh
 #
@@ -136,6 +136,13 @@ cp export.zip outer/archive/export.zip
 (cd outer && zip -qr ../nested.zip .)
 cp export.zip nested.zip "$out/"
 tar -C tree -czf "$out/export.tar.gz" .
+# The other compressions staff meet: tarballs and single files in xz, bzip2 and Zstandard.
+tar -C tree -cJf "$out/export.tar.xz" .
+tar -C tree -cjf "$out/export.tar.bz2" .
+tar -C tree --zstd -cf "$out/export.tar.zst" .
+xz -c staff.csv > "$out/staff.csv.xz"
+bzip2 -c staff.csv > "$out/staff.csv.bz2"
+zstd -q -c staff.csv > "$out/staff.csv.zst"
 (cd tree && 7z a -bd -bso0 ../plain.7z . >/dev/null)
 cp plain.7z "$out/"
 
