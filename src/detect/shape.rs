@@ -31,12 +31,40 @@ const IDENTITY_HEADERS: [&str; 16] = [
     "husid",
 ];
 
-/// True when the chunk is a table whose header names people: every row is a person's record.
+/// Header words that make a table a list of software (a package index, a dependency list): its
+/// `name` column names packages, and its rows are no one's record.
+const SOFTWARE_HEADERS: [&str; 7] = ["version", "package", "module", "license", "licence", "downloads", "repository"];
+
+/// True when the chunk is a table whose header names people: every row is a person's record. A
+/// table of software (`name`, `version`, `summary`) is not one, though its header has a name.
 pub(super) fn is_people_table(chunk: &TextChunk<'_>) -> bool {
     chunk.table.is_some_and(|t| {
-        t.cells().iter().any(|c| {
-            let c = c.to_ascii_lowercase();
-            IDENTITY_HEADERS.iter().any(|h| c.contains(h))
+        t.cells().iter().any(|c| header_has_word(c, &IDENTITY_HEADERS))
+            && !t.cells().iter().any(|c| header_has_word(c, &SOFTWARE_HEADERS))
+    })
+}
+
+/// True when a header cell holds one of `words` as a word of its own: `Name`, `first_name`,
+/// `FirstName`, `Students`, `Email 2`; not `Filename`, `mac-filename` or `hostname`, which name
+/// files and machines.
+fn header_has_word(cell: &str, words: &[&str]) -> bool {
+    let lower = cell.to_ascii_lowercase();
+    let (text, lower) = (cell.as_bytes(), lower.as_bytes());
+    words.iter().any(|h| {
+        lower.windows(h.len()).enumerate().filter(|(_, w)| w == &h.as_bytes()).any(|(i, _)| {
+            // A word starts after a non-letter, or where camel case starts one (`firstName`).
+            let starts = i == 0
+                || !text[i - 1].is_ascii_alphabetic()
+                || (text[i].is_ascii_uppercase() && text[i - 1].is_ascii_lowercase());
+            // It ends before a non-letter, a camel-case word or a plural `s`.
+            let end = i + h.len();
+            let rest = &text[end..];
+            let ends = match rest {
+                [] => true,
+                [b's' | b'S', after @ ..] => after.first().is_none_or(|b| !b.is_ascii_lowercase()),
+                [b, ..] => !b.is_ascii_lowercase(),
+            };
+            starts && ends
         })
     })
 }
@@ -152,7 +180,24 @@ fn is_inside_table_of_groups(text: &[u8], span: &Range<usize>) -> bool {
     let group_before =
         span.start > first && text[span.start - 1] == separator && is_group(span.start - 1 - first..span.start - 1);
     let group_after = text.get(span.end) == Some(&separator) && is_group(span.end + 1..span.end + 1 + first);
-    group_before || group_after
+    group_before || group_after || is_line_of_a_table_of_groups(text, span)
+}
+
+/// Hex groups on a line (`5414 5415 5416 5417 20BBF 20BC6 56DD ...`) beyond any card's grouping
+/// (at most five groups): the line is a row of a code-point or number table, wherever it breaks.
+const TABLE_ROW_GROUPS: usize = 8;
+
+/// True when the line holding `span` has [`TABLE_ROW_GROUPS`] or more words of 4 to 6 hex digits:
+/// a table whose rows wrap leaves a run of digit groups at the start or end of a line with no
+/// group beside it on that side.
+fn is_line_of_a_table_of_groups(text: &[u8], span: &Range<usize>) -> bool {
+    let start = text[..span.start].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let end = text[span.end..].iter().position(|&b| b == b'\n').map_or(text.len(), |i| span.end + i);
+    let groups = text[start..end]
+        .split(u8::is_ascii_whitespace)
+        .filter(|w| (4..=6).contains(&w.len()) && w.iter().all(u8::is_ascii_hexdigit))
+        .count();
+    groups >= TABLE_ROW_GROUPS
 }
 
 #[cfg(test)]
@@ -174,6 +219,16 @@ mod tests {
         assert!(!inside("NHS number 485 777 3456.", "485 777 3456"), "end of a sentence");
         assert!(!inside("away 12/03/2025-14/03/2025", "12/03/2025"), "a date range");
         assert!(!inside("2023-4857773456", "4857773456"), "a digit before the hyphen is a range or a date");
+    }
+
+    #[test]
+    fn header_cells_name_people_by_whole_words() {
+        for cell in ["Name", "first_name", "FirstName", "Surname", "Students", "Email 2", "E-mail", "Staff ID", "DOB"] {
+            assert!(header_has_word(cell, &IDENTITY_HEADERS), "{cell}");
+        }
+        for cell in ["Filename", "mac-filename", "hostname", "Rename", "namespace", "Dobby", "Staffing"] {
+            assert!(!header_has_word(cell, &IDENTITY_HEADERS), "{cell}");
+        }
     }
 
     #[test]
