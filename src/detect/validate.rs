@@ -781,9 +781,12 @@ fn check_password_value(n: &[u8]) -> Verdict {
     {
         return Verdict::Invalid;
     }
+    // What follows the value in its serialisation is not part of it: a JSON string's escaped line
+    // break (`proxy_pass: CLOUDSDK_PROXY_PASSWORD\n- proxy_rdns: ...`), a query string's next
+    // parameter (`password=password&from_page=/`).
+    let mut n = cut_before_next_field(n);
     // A closing quote of a manual's typography (`‘--password=PASSWORD’`), or a sentence's or a code
     // line's end (`if password is None:`), is not part of the value.
-    let mut n = n;
     while let Some(shorter) = [":", ".", "’", "”", "»"].iter().find_map(|end| n.strip_suffix(end.as_bytes())) {
         n = shorter;
     }
@@ -843,7 +846,9 @@ fn check_password_value(n: &[u8]) -> Verdict {
         || lower.starts_with(b"~/")
         || lower.starts_with(b"./")
         || lower.windows(3).any(|w| w == b"://")
-        || (lower.contains(&b'/') && lower.contains(&b'.'));
+        || (lower.contains(&b'/') && lower.contains(&b'.'))
+        // A resource name (`projects/12345/secrets/my-secret/versions/1`): a secret's address.
+        || lower.iter().filter(|&&b| b == b'/').count() >= 3;
     // A field list (`name:passwd:uid:gid`, `/etc/passwd:eli:x:2098`) or a date (`pin : 2014-12-18`).
     let is_structure = lower.iter().filter(|&&b| b == b':').count() >= 2 || looks_like_date(&lower);
     // A constant's value in code: `SUBSINFO_PASSWORD = 0x40,`, `KF_REDIRECT_PIN = 0x80`.
@@ -872,6 +877,20 @@ fn check_password_value(n: &[u8]) -> Verdict {
         return Verdict::Weak;
     }
     Verdict::Valid
+}
+
+/// `value` up to a JSON-escaped line break (`\n`, `\r`) or a query string's next `&key=`.
+fn cut_before_next_field(value: &[u8]) -> &[u8] {
+    let escaped_break = value.windows(2).position(|w| w == b"\\n" || w == b"\\r");
+    let next_parameter = value.iter().enumerate().position(|(i, &b)| {
+        b == b'&' && {
+            let rest = &value[i + 1..];
+            let key = rest.iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
+            key > 0 && rest.get(key) == Some(&b'=')
+        }
+    });
+    let end = [escaped_break, next_parameter].into_iter().flatten().min().unwrap_or(value.len());
+    &value[..end]
 }
 
 /// Settings a manual offers for an option (`ask_password = on/off`, "passcode is
@@ -1356,6 +1375,10 @@ mod tests {
                 ("Password2024!", VALID),
                 ("Xk9{q}Lm2#vT", VALID),
                 ("on/off", LOW),
+                ("projects/12345/secrets/my-sasl-secret/versions/1", BAD),
+                ("CLOUDSDK_PROXY_PASSWORD\\n-", BAD),
+                ("password&from_page=/", BAD),
+                ("Kx7&harbour", VALID),
                 ("supported/enabled/disabled", LOW),
                 ("cvs#password:", BAD),
                 ("Pa55/word2", VALID),
