@@ -11,7 +11,8 @@ use std::ops::Range;
 
 use crate::extract::TextChunk;
 
-/// Header words that make a table a list of people: any row is then a person's record.
+/// Header words that make a table a list of people: any row is then a person's record. `name`,
+/// first, is the one a table of software shares.
 const IDENTITY_HEADERS: [&str; 16] = [
     "name",
     "surname",
@@ -31,16 +32,18 @@ const IDENTITY_HEADERS: [&str; 16] = [
     "husid",
 ];
 
-/// Header words that make a table a list of software (a package index, a dependency list): its
-/// `name` column names packages, and its rows are no one's record.
-const SOFTWARE_HEADERS: [&str; 7] = ["version", "package", "module", "license", "licence", "downloads", "repository"];
+/// Header words that make a table a list of software (a package index, a dependency list): there
+/// a `name` column names packages, and its rows are no one's record. (Not `module`: a university's
+/// modules are courses, and a table of students' module marks is a table of people.)
+const SOFTWARE_HEADERS: [&str; 6] = ["version", "package", "license", "licence", "downloads", "repository"];
 
 /// True when the chunk is a table whose header names people: every row is a person's record. A
-/// table of software (`name`, `version`, `summary`) is not one, though its header has a name.
+/// bare `name` beside a software column (`name`, `version`, `summary`) names a package; any other
+/// identity header (`Email`, `Surname`, `Student`) still makes a table of people.
 pub(super) fn is_people_table(chunk: &TextChunk<'_>) -> bool {
     chunk.table.is_some_and(|t| {
-        t.cells().iter().any(|c| header_has_word(c, &IDENTITY_HEADERS))
-            && !t.cells().iter().any(|c| header_has_word(c, &SOFTWARE_HEADERS))
+        let has = |words: &[&str]| t.cells().iter().any(|c| header_has_word(c, words));
+        has(&IDENTITY_HEADERS[1..]) || (has(&IDENTITY_HEADERS[..1]) && !has(&SOFTWARE_HEADERS))
     })
 }
 
@@ -229,6 +232,27 @@ mod tests {
         for cell in ["Filename", "mac-filename", "hostname", "Rename", "namespace", "Dobby", "Staffing"] {
             assert!(!header_has_word(cell, &IDENTITY_HEADERS), "{cell}");
         }
+    }
+
+    #[test]
+    fn tables_of_people_are_told_from_tables_of_software() {
+        let people = |text: &str| {
+            let table = crate::extract::TableHeader::find(text.as_bytes());
+            let chunk = TextChunk {
+                text: text.as_bytes(),
+                owned: 0..text.len(),
+                offset: 0,
+                table: table.as_ref(),
+                member: None,
+                last: true,
+            };
+            is_people_table(&chunk)
+        };
+        assert!(!people("name\tversion\tsummary\nleft-pad\t1.3.0\tpads\nzod\t3.2.1\tschemas\n"));
+        assert!(!people("Name,Version,Licence\nlibfoo,1.0,MIT\nlibbar,2.1,BSD\n"));
+        assert!(people("Student ID,Name,Module,Mark\nB123,Ann Smith,MAA101,64\nB124,Bob Jones,MAA101,71\n"));
+        assert!(people("Participant,Email,Consent version\nP01,ann@uni.ac.uk,2\nP02,bob@uni.ac.uk,3\n"));
+        assert!(!people("Filename,Size\nreport.pdf,12\nnotes.txt,3\n"));
     }
 
     #[test]
