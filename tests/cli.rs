@@ -650,6 +650,55 @@ fn a_small_table_of_people_is_personal_data_but_two_addresses_in_prose_are_not()
     assert_eq!(file_record(&records, "minutes.txt")["classification"], "not_sensitive");
 }
 
+/// Software trees credit their people and document options; none of it is a list the university
+/// keeps. Each file is one kind found under /usr/share, rebuilt small; the staff list and the
+/// e-mail to many recipients beside them stay confidential.
+#[test]
+fn software_documentation_is_no_record_of_people_but_staff_lists_are() {
+    let t = Tree::new();
+    let people: Vec<(String, String)> =
+        (0..12).map(|i| (format!("Person Number{i}"), format!("p.number{i}@lboro.ac.uk"))).collect();
+    let credits: String = people.iter().map(|(n, a)| format!("    {n} <{a}>\n")).collect();
+    t.write(
+        "manual.txt",
+        format!("7.4.  Credits\n\nThe authors would like to thank the following people for their time:\n\n{credits}"),
+    );
+    t.write(
+        "os_help.txt",
+        "*os_mac.txt*\tFor Vim version 9.0\n\nNOTE: outdated.\n\n1. Filename Convention\t|mac-filename|\n\
+         2. Backspace\t|mac-backspace|\n3. Clipboard\t|mac-clipboard|\n\nEric Fischer\n<enf1@midway.uchicago.edu>\n\
+         \tmac@vim.org\n",
+    );
+    t.write(
+        "locale_VU",
+        "comment_char %\n\nLC_IDENTIFICATION\ntitle\t\t\"Bislama locale\"\nemail\t\t\"akhilesh.k@samsung.com & maninder1.s@samsung.com\"\ntel\t\t\"\"\nfax\t\t\"\"\n",
+    );
+    t.write(
+        "packages.tsv",
+        "name\tversion\tdownloads_a_month\tsummary\n@ka/wonder-blocks-birthday-picker\t4.1.68\t19203\t\n\
+         dob-bright\t1.2.11\t55\tjournal and time tracker\nhealth-kit\t1.0.2\t9\tdiabetes and cancer data for jo@example.net\n",
+    );
+    t.write("wget.info", "ask_password = on/off\n     Prompt for a password for each connection.\n");
+    let to: Vec<String> = people.iter().map(|(n, a)| format!("{n} <{a}>")).collect();
+    t.write(
+        "meeting.eml",
+        format!("From: Ann Smith <ann.smith@lboro.ac.uk>\nTo: {}\nSubject: Rota\n\nSee you.\n", to.join(", ")),
+    );
+    t.write("team.csv", "Name,Email,Room\nAnn Smith,ann.smith@lboro.ac.uk,B12\nBob Jones,bob.jones@lboro.ac.uk,B14\n");
+    let (records, _) = t.scan_json(&[]);
+    let category = |name: &str| {
+        records
+            .iter()
+            .find(|r| r["path"].as_str().is_some_and(|p| p.ends_with(name)))
+            .map_or("clean".to_string(), |r| r["classification"].as_str().unwrap().to_string())
+    };
+    for name in ["manual.txt", "os_help.txt", "locale_VU", "packages.tsv", "wget.info"] {
+        assert!(["not_sensitive", "clean"].contains(&category(name).as_str()), "{name}: {}", category(name));
+    }
+    assert_eq!(category("meeting.eml"), "confidential", "an e-mail to many recipients is a contact list");
+    assert_eq!(category("team.csv"), "confidential", "a staff list is a table of people");
+}
+
 #[test]
 fn large_binary_files_are_judged_by_content_not_reported_as_too_large() {
     let t = Tree::new();
@@ -1030,6 +1079,9 @@ fn private_keys_are_found_in_every_serialisation() {
     });
     t.write("alice/Dropbox/uni-research-etl-3f9c2a7d1e0b.json", serde_json::to_string_pretty(&json).unwrap());
     t.write("k8s-secret.yaml", format!("private_key: \"{}\"\n", key.replace('\n', "\\n")));
+    // Where a key lies does not make it an example: a key under a package's `examples/` folder is
+    // as usable as one in `~/.ssh`, and a copy of it may be in use. It is found, at high confidence.
+    t.write("share/doc/libfoo-perl/examples/server_key.pem", &key);
     let encrypted = keys.join("enc.pem");
     let args = ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-aes256", "-pass", "pass:x"];
     assert!(generate("openssl", &[&args[..], &["-out", encrypted.to_str().unwrap()]].concat()));
@@ -1059,8 +1111,14 @@ fn private_keys_are_found_in_every_serialisation() {
     );
     t.write("public.json", "{\"key\": \"-----BEGIN PUBLIC KEY-----\\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo\\n\"}\n");
     let (records, _) = t.scan_json(&[]);
-    let mut names =
-        vec!["uni-research-etl-3f9c2a7d1e0b.json", "k8s-secret.yaml", "encrypted.pem", "server.ppk", "secret-key.asc"];
+    let mut names = vec![
+        "uni-research-etl-3f9c2a7d1e0b.json",
+        "k8s-secret.yaml",
+        "encrypted.pem",
+        "server.ppk",
+        "secret-key.asc",
+        "examples/server_key.pem",
+    ];
     if std::path::Path::new(&t.root().join("id_ed25519")).exists() {
         names.push("id_ed25519");
     }

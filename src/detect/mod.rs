@@ -95,13 +95,31 @@ const CANDIDATE_MARGIN: usize = 48;
 const WINDOW_TAIL: usize = 512;
 
 /// Counts of candidates the engine threw away, so suppression is visible in summaries.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ChunkStats {
     /// Well-formed values on a documentation, test or allow list.
     pub suppressed: u64,
     /// The chunk is a table whose header names people: its rows are people's records.
     pub people_table: bool,
+    /// Per detector, well-formed candidates whose check digit passed and failed.
+    check_digits: Vec<CheckDigits>,
 }
+
+/// Well-formed candidates of one detector in a chunk, by their check digit.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct CheckDigits {
+    passed: u32,
+    failed: u32,
+}
+
+/// Failed check digits in a chunk from which passes are judged against chance: a handful of typos
+/// in a real list says nothing.
+const CHANCE_MIN_FAILED: u32 = 20;
+
+/// A check digit passes by chance about one time in ten (Luhn) or eleven (NHS modulus 11). A chunk
+/// where fewer than one candidate in four passes is a table of numbers (stroke counts of a collation
+/// table, measurements, ids): its passes are chance, not identifiers.
+const CHANCE_PASS_RATIO: u32 = 3;
 
 /// All detectors, compiled, with the union regex that finds candidates and keywords in one pass.
 pub struct Engine {
@@ -183,10 +201,12 @@ impl Engine {
             self.open_edge_windows(chunk, &mut windows);
         }
         let mut found: Vec<(Finding, Range<usize>)> = Vec::new();
+        stats.check_digits = vec![CheckDigits::default(); self.detectors.len()];
         self.scan_windows(chunk, &mut windows, &mut stats, &mut found);
         if let Some(table) = chunk.table {
             self.scan_column_values(table, chunk, &mut stats, &mut found);
         }
+        demote_chance_passes(&stats.check_digits, &mut found);
         // Outside tables of people, person-bound detectors look only near what was found.
         let mut person_windows: Vec<Vec<Range<usize>>> = vec![Vec::new(); self.detectors.len()];
         if !people && self.open_person_windows(&found, text.len(), chunk.text, &mut person_windows) {
@@ -410,6 +430,13 @@ impl Engine {
         let raw = &chunk.text[value.clone()];
         let normalised = normalise(raw, d.normalisation);
         let verdict = d.validator.check(raw, &normalised);
+        if let Some(count) = stats.check_digits.get_mut(index) {
+            match verdict {
+                Verdict::WrongCheckDigit => count.failed += 1,
+                Verdict::Invalid => {}
+                _ => count.passed += 1,
+            }
+        }
         let suppressed = verdict == Verdict::Suppressed || d.allowlist.contains(&normalised);
         if suppressed {
             stats.suppressed += 1;
@@ -425,7 +452,7 @@ impl Engine {
         };
         let has_context = || d.context.as_ref().is_some_and(near);
         let confidence = match verdict {
-            Verdict::Invalid | Verdict::Suppressed => return None,
+            Verdict::Invalid | Verdict::WrongCheckDigit | Verdict::Suppressed => return None,
             Verdict::Weak => Confidence::Low,
             Verdict::Strong => Confidence::High,
             Verdict::Valid => match &d.context {
@@ -454,6 +481,21 @@ impl Engine {
             value: Redacted::new(&normalised, d.mask, fingerprint),
             offset: chunk.offset + value.start as u64,
         })
+    }
+}
+
+/// Lowers to `Low` the findings, without context, of a detector whose check digits in this chunk
+/// passed no more often than chance ([`CHANCE_PASS_RATIO`]): numbers of a table that happen to
+/// pass. Findings with a context word (a card number beside "Visa") keep their tier.
+fn demote_chance_passes(counts: &[CheckDigits], found: &mut [(Finding, Range<usize>)]) {
+    for (finding, _) in found.iter_mut() {
+        let Some(c) = counts.get(finding.detector) else { continue };
+        if c.failed >= CHANCE_MIN_FAILED
+            && c.passed * CHANCE_PASS_RATIO < c.failed
+            && finding.confidence == Confidence::Medium
+        {
+            finding.confidence = Confidence::Low;
+        }
     }
 }
 
@@ -509,6 +551,26 @@ mod tests {
         drop_contained_matches(&mut found);
         let kept: Vec<usize> = found.iter().map(|(f, _)| f.detector).collect();
         assert_eq!(kept, vec![0, 2, 3], "the inner match goes; equal spans both stay");
+    }
+
+    #[test]
+    fn passes_no_more_often_than_chance_are_demoted() {
+        let key = FingerprintKey::new(vec![1; 32]);
+        let finding = |detector, confidence| Finding {
+            detector,
+            confidence,
+            value: Redacted::new(b"x", MaskStyle::Full, key.fingerprint("d", b"x")),
+            offset: 0,
+        };
+        let counts = [CheckDigits { passed: 10, failed: 90 }, CheckDigits { passed: 40, failed: 3 }];
+        let mut found = vec![
+            (finding(0, Confidence::Medium), 0..1),
+            (finding(0, Confidence::High), 2..3),
+            (finding(1, Confidence::Medium), 4..5),
+        ];
+        demote_chance_passes(&counts, &mut found);
+        let tiers: Vec<Confidence> = found.iter().map(|(f, _)| f.confidence).collect();
+        assert_eq!(tiers, [Confidence::Low, Confidence::High, Confidence::Medium], "a list with typos keeps its tier");
     }
 
     #[test]

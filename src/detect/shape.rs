@@ -11,7 +11,8 @@ use std::ops::Range;
 
 use crate::extract::TextChunk;
 
-/// Header words that make a table a list of people: any row is then a person's record.
+/// Header words that make a table a list of people: any row is then a person's record. `name`,
+/// first, is the one a table of software shares.
 const IDENTITY_HEADERS: [&str; 16] = [
     "name",
     "surname",
@@ -31,12 +32,42 @@ const IDENTITY_HEADERS: [&str; 16] = [
     "husid",
 ];
 
-/// True when the chunk is a table whose header names people: every row is a person's record.
+/// Header words that make a table a list of software (a package index, a dependency list): there
+/// a `name` column names packages, and its rows are no one's record. (Not `module`: a university's
+/// modules are courses, and a table of students' module marks is a table of people.)
+const SOFTWARE_HEADERS: [&str; 6] = ["version", "package", "license", "licence", "downloads", "repository"];
+
+/// True when the chunk is a table whose header names people: every row is a person's record. A
+/// bare `name` beside a software column (`name`, `version`, `summary`) names a package; any other
+/// identity header (`Email`, `Surname`, `Student`) still makes a table of people.
 pub(super) fn is_people_table(chunk: &TextChunk<'_>) -> bool {
     chunk.table.is_some_and(|t| {
-        t.cells().iter().any(|c| {
-            let c = c.to_ascii_lowercase();
-            IDENTITY_HEADERS.iter().any(|h| c.contains(h))
+        let has = |words: &[&str]| t.cells().iter().any(|c| header_has_word(c, words));
+        has(&IDENTITY_HEADERS[1..]) || (has(&IDENTITY_HEADERS[..1]) && !has(&SOFTWARE_HEADERS))
+    })
+}
+
+/// True when a header cell holds one of `words` as a word of its own: `Name`, `first_name`,
+/// `FirstName`, `Students`, `Email 2`; not `Filename`, `mac-filename` or `hostname`, which name
+/// files and machines.
+fn header_has_word(cell: &str, words: &[&str]) -> bool {
+    let lower = cell.to_ascii_lowercase();
+    let (text, lower) = (cell.as_bytes(), lower.as_bytes());
+    words.iter().any(|h| {
+        lower.windows(h.len()).enumerate().filter(|(_, w)| w == &h.as_bytes()).any(|(i, _)| {
+            // A word starts after a non-letter, or where camel case starts one (`firstName`).
+            let starts = i == 0
+                || !text[i - 1].is_ascii_alphabetic()
+                || (text[i].is_ascii_uppercase() && text[i - 1].is_ascii_lowercase());
+            // It ends before a non-letter, a camel-case word or a plural `s`.
+            let end = i + h.len();
+            let rest = &text[end..];
+            let ends = match rest {
+                [] => true,
+                [b's' | b'S', after @ ..] => after.first().is_none_or(|b| !b.is_ascii_lowercase()),
+                [b, ..] => !b.is_ascii_lowercase(),
+            };
+            starts && ends
         })
     })
 }
@@ -152,7 +183,24 @@ fn is_inside_table_of_groups(text: &[u8], span: &Range<usize>) -> bool {
     let group_before =
         span.start > first && text[span.start - 1] == separator && is_group(span.start - 1 - first..span.start - 1);
     let group_after = text.get(span.end) == Some(&separator) && is_group(span.end + 1..span.end + 1 + first);
-    group_before || group_after
+    group_before || group_after || is_line_of_a_table_of_groups(text, span)
+}
+
+/// Hex groups on a line (`5414 5415 5416 5417 20BBF 20BC6 56DD ...`) beyond any card's grouping
+/// (at most five groups): the line is a row of a code-point or number table, wherever it breaks.
+const TABLE_ROW_GROUPS: usize = 8;
+
+/// True when the line holding `span` has [`TABLE_ROW_GROUPS`] or more words of 4 to 6 hex digits:
+/// a table whose rows wrap leaves a run of digit groups at the start or end of a line with no
+/// group beside it on that side.
+fn is_line_of_a_table_of_groups(text: &[u8], span: &Range<usize>) -> bool {
+    let start = text[..span.start].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let end = text[span.end..].iter().position(|&b| b == b'\n').map_or(text.len(), |i| span.end + i);
+    let groups = text[start..end]
+        .split(u8::is_ascii_whitespace)
+        .filter(|w| (4..=6).contains(&w.len()) && w.iter().all(u8::is_ascii_hexdigit))
+        .count();
+    groups >= TABLE_ROW_GROUPS
 }
 
 #[cfg(test)]
@@ -174,6 +222,37 @@ mod tests {
         assert!(!inside("NHS number 485 777 3456.", "485 777 3456"), "end of a sentence");
         assert!(!inside("away 12/03/2025-14/03/2025", "12/03/2025"), "a date range");
         assert!(!inside("2023-4857773456", "4857773456"), "a digit before the hyphen is a range or a date");
+    }
+
+    #[test]
+    fn header_cells_name_people_by_whole_words() {
+        for cell in ["Name", "first_name", "FirstName", "Surname", "Students", "Email 2", "E-mail", "Staff ID", "DOB"] {
+            assert!(header_has_word(cell, &IDENTITY_HEADERS), "{cell}");
+        }
+        for cell in ["Filename", "mac-filename", "hostname", "Rename", "namespace", "Dobby", "Staffing"] {
+            assert!(!header_has_word(cell, &IDENTITY_HEADERS), "{cell}");
+        }
+    }
+
+    #[test]
+    fn tables_of_people_are_told_from_tables_of_software() {
+        let people = |text: &str| {
+            let table = crate::extract::TableHeader::find(text.as_bytes());
+            let chunk = TextChunk {
+                text: text.as_bytes(),
+                owned: 0..text.len(),
+                offset: 0,
+                table: table.as_ref(),
+                member: None,
+                last: true,
+            };
+            is_people_table(&chunk)
+        };
+        assert!(!people("name\tversion\tsummary\nleft-pad\t1.3.0\tpads\nzod\t3.2.1\tschemas\n"));
+        assert!(!people("Name,Version,Licence\nlibfoo,1.0,MIT\nlibbar,2.1,BSD\n"));
+        assert!(people("Student ID,Name,Module,Mark\nB123,Ann Smith,MAA101,64\nB124,Bob Jones,MAA101,71\n"));
+        assert!(people("Participant,Email,Consent version\nP01,ann@uni.ac.uk,2\nP02,bob@uni.ac.uk,3\n"));
+        assert!(!people("Filename,Size\nreport.pdf,12\nnotes.txt,3\n"));
     }
 
     #[test]

@@ -64,8 +64,12 @@ pub enum Verdict {
     Weak,
     /// Unambiguous on its own (a passport machine-readable line with good check digits): `High`.
     Strong,
-    /// Not an identifier: wrong checksum, impossible date, bad structure.
+    /// Not an identifier: impossible date, bad structure.
     Invalid,
+    /// Well-formed for its kind, but its check digit is wrong: not an identifier. Counted, because
+    /// a text where such numbers pass no more often than chance is a table of numbers (see the
+    /// engine's `demote_chance_passes`).
+    WrongCheckDigit,
     /// Well-formed but a published documentation, test or fictional value: never reported as a
     /// finding, only counted.
     Suppressed,
@@ -228,8 +232,11 @@ pub fn nhs_mod11_is_valid(digits: &[u8]) -> bool {
 /// 9xx are synthetic test patients (suppressed), 5xx and 86x–89x are never issued (low), CHI-range
 /// numbers belong to the CHI detector.
 fn check_nhs_number(raw: &[u8], n: &[u8]) -> Verdict {
-    if n.len() != 10 || !nhs_mod11_is_valid(n) || !separators_are_consistent(raw) {
+    if n.len() != 10 || !separators_are_consistent(raw) {
         return Verdict::Invalid;
+    }
+    if !nhs_mod11_is_valid(n) {
+        return Verdict::WrongCheckDigit;
     }
     let leading3: u32 = n[..3].iter().fold(0, |acc, b| acc * 10 + u32::from(b - b'0'));
     match n[0] {
@@ -383,8 +390,11 @@ fn card_brand_allows(n: &[u8]) -> bool {
 /// Payment card number: accepted groupings only (4-4-4-4(-3), 4-6-5, 4-6-4 or none), a known IIN
 /// with a length it allows, then Luhn. Published test numbers are suppressed.
 fn check_payment_card(raw: &[u8], n: &[u8]) -> Verdict {
-    if !card_grouping_is_plausible(raw) || !card_brand_allows(n) || !luhn_is_valid(n) {
+    if !card_grouping_is_plausible(raw) || !card_brand_allows(n) {
         return Verdict::Invalid;
+    }
+    if !luhn_is_valid(n) {
+        return Verdict::WrongCheckDigit;
     }
     if TEST_CARD_NUMBERS.contains(&n) || n.iter().skip(1).all(|&b| b == n[1]) {
         return Verdict::Suppressed;
@@ -763,9 +773,20 @@ fn check_bank_account(raw: &[u8]) -> Verdict {
 /// ("passwd: compat systemd", "GNUTLS_PKCS_NULL_PASSWORD: Added") as a weak password: reported, at
 /// low confidence.
 fn check_password_value(n: &[u8]) -> Verdict {
+    // The next field's label caught as the value (`s#password: cvs#password: [empty]#`, a sed
+    // command in a change log): it ends as a label does.
+    let lower_whole = n.to_ascii_lowercase();
+    if lower_whole.ends_with(b":")
+        && [&b"password"[..], b"passwd"].iter().any(|k| lower_whole.windows(k.len()).any(|w| w == *k))
+    {
+        return Verdict::Invalid;
+    }
+    // What follows the value in its serialisation is not part of it: a JSON string's escaped line
+    // break (`proxy_pass: CLOUDSDK_PROXY_PASSWORD\n- proxy_rdns: ...`), a query string's next
+    // parameter (`password=password&from_page=/`).
+    let mut n = cut_before_next_field(n);
     // A closing quote of a manual's typography (`‘--password=PASSWORD’`), or a sentence's or a code
     // line's end (`if password is None:`), is not part of the value.
-    let mut n = n;
     while let Some(shorter) = [":", ".", "’", "”", "»"].iter().find_map(|end| n.strip_suffix(end.as_bytes())) {
         n = shorter;
     }
@@ -825,7 +846,9 @@ fn check_password_value(n: &[u8]) -> Verdict {
         || lower.starts_with(b"~/")
         || lower.starts_with(b"./")
         || lower.windows(3).any(|w| w == b"://")
-        || (lower.contains(&b'/') && lower.contains(&b'.'));
+        || (lower.contains(&b'/') && lower.contains(&b'.'))
+        // A resource name (`projects/12345/secrets/my-secret/versions/1`): a secret's address.
+        || lower.iter().filter(|&&b| b == b'/').count() >= 3;
     // A field list (`name:passwd:uid:gid`, `/etc/passwd:eli:x:2098`) or a date (`pin : 2014-12-18`).
     let is_structure = lower.iter().filter(|&&b| b == b':').count() >= 2 || looks_like_date(&lower);
     // A constant's value in code: `SUBSINFO_PASSWORD = 0x40,`, `KF_REDIRECT_PIN = 0x80`.
@@ -850,10 +873,31 @@ fn check_password_value(n: &[u8]) -> Verdict {
     // likely a symbol: reported, at low confidence.
     let letters_only = n.iter().all(u8::is_ascii_alphabetic);
     let no_ascii_word = !n.iter().any(u8::is_ascii_alphanumeric) && !n.is_ascii();
-    if (is_one_plain_word(n) && !is_passphrase_of_words(n)) || letters_only || no_ascii_word {
+    if (is_one_plain_word(n) && !is_passphrase_of_words(n)) || letters_only || no_ascii_word || is_choice_of_words(n) {
         return Verdict::Weak;
     }
     Verdict::Valid
+}
+
+/// `value` up to a JSON-escaped line break (`\n`, `\r`) or a query string's next `&key=`.
+fn cut_before_next_field(value: &[u8]) -> &[u8] {
+    let escaped_break = value.windows(2).position(|w| w == b"\\n" || w == b"\\r");
+    let next_parameter = value.iter().enumerate().position(|(i, &b)| {
+        b == b'&' && {
+            let rest = &value[i + 1..];
+            let key = rest.iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
+            key > 0 && rest.get(key) == Some(&b'=')
+        }
+    });
+    let end = [escaped_break, next_parameter].into_iter().flatten().min().unwrap_or(value.len());
+    &value[..end]
+}
+
+/// Settings a manual offers for an option (`ask_password = on/off`, "passcode is
+/// supported/enabled/disabled"): two or more lower-case words joined by `/` or `|`.
+fn is_choice_of_words(n: &[u8]) -> bool {
+    let mut parts = n.split(|&b| b == b'/' || b == b'|');
+    parts.clone().count() >= 2 && parts.all(|w| !w.is_empty() && w.iter().all(u8::is_ascii_lowercase))
 }
 
 /// Passwords that manuals and tutorials print as examples (`--root-password=password123`,
@@ -1023,7 +1067,7 @@ mod tests {
     const VALID: Verdict = Verdict::Valid;
     const LOW: Verdict = Verdict::Weak;
     const HIGH: Verdict = Verdict::Strong;
-    use Verdict::{Invalid as BAD, Suppressed as SUPPRESSED};
+    use Verdict::{Invalid as BAD, Suppressed as SUPPRESSED, WrongCheckDigit as CHECK};
 
     #[test]
     fn nino_table() {
@@ -1075,10 +1119,10 @@ mod tests {
                 ("3842414560", VALID),
                 ("943 476 5919", SUPPRESSED),
                 ("9990699372", SUPPRESSED),
-                ("4502725103", BAD),
-                ("4859198590", BAD),
-                ("485 777 3456", BAD),
-                ("987 654 4321", BAD),
+                ("4502725103", CHECK),
+                ("4859198590", CHECK),
+                ("485 777 3456", CHECK),
+                ("987 654 4321", CHECK),
                 ("453-686 1564", BAD),
                 ("1503858308", BAD),
             ],
@@ -1141,7 +1185,7 @@ mod tests {
                 ("6245591842861636921", VALID),
                 ("4845 7586 4993 7749", VALID),
                 ("3427 896715 80905", VALID),
-                ("4111111111111112", BAD),
+                ("4111111111111112", CHECK),
                 ("1234567812345670", BAD),
                 ("4845-7586 4993 7749", BAD),
                 ("48457 58649 93774 9", BAD),
@@ -1330,6 +1374,14 @@ mod tests {
                 ("Welcome2024!", VALID),
                 ("Password2024!", VALID),
                 ("Xk9{q}Lm2#vT", VALID),
+                ("on/off", LOW),
+                ("projects/12345/secrets/my-sasl-secret/versions/1", BAD),
+                ("CLOUDSDK_PROXY_PASSWORD\\n-", BAD),
+                ("password&from_page=/", BAD),
+                ("Kx7&harbour", VALID),
+                ("supported/enabled/disabled", LOW),
+                ("cvs#password:", BAD),
+                ("Pa55/word2", VALID),
                 ("$unsh1ne!Day42", VALID),
                 ("coffee-train-fish", VALID),
                 ("MySecret#2026", VALID),

@@ -150,9 +150,16 @@ fn cells_fill_the_row(cells: &[String]) -> bool {
     filled >= 2 && filled * 2 >= cells.len()
 }
 
-/// Labels, not sentences or code: short, few words, no full stop, no code punctuation.
+/// Labels, not sentences, values or code: short, few words, no full stop, no code punctuation or
+/// comment (`int *name; /* ... */`), no e-mail address (a `key<TAB>value` line of a locale or
+/// configuration file: `email<TAB>"maintainer@example.org"`).
 fn cells_are_labels(cells: &[String]) -> bool {
-    let code = |c: &String| c.contains(['=', '{', '}', '[', ']', '<', '>', ';']) || c.ends_with('(');
+    let code = |c: &String| {
+        c.contains(['=', '{', '}', '[', ']', '<', '>', ';', '@'])
+            || c.ends_with('(')
+            || c.contains("/*")
+            || c.contains("*/")
+    };
     cells
         .iter()
         .all(|c| c.len() <= MAX_HEADER_CELL && !c.ends_with('.') && c.split_whitespace().count() <= 6 && !code(c))
@@ -253,6 +260,11 @@ mod tests {
         assert!(TableHeader::find(letter).is_none());
         let code = b"#!/usr/bin/python3\nimport os, sys\nfrom a import b, c\nx = f(name, email)\n";
         assert!(TableHeader::find(code).is_none());
+        let c_struct =
+            b"struct args {\n\tint    *name;\t/* vector */\n\tint    nlen;\t/* length */\n\tvoid *old;\t/* 0 */\n";
+        assert!(TableHeader::find(c_struct).is_none());
+        let locale = b"LC_IDENTIFICATION\nemail\t\t\"a.k@samsung.com & m.s@samsung.com\"\ntel\t\t\"\"\nfax\t\t\"\"\n";
+        assert!(TableHeader::find(locale).is_none(), "an address is a value, not a column's label");
     }
 
     #[test]
