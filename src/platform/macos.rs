@@ -97,10 +97,14 @@ pub const CLIENT_SETTINGS: &[(&str, ClientSettings)] = &[
 ];
 
 /// The volumes mounted under `/Volumes` (external disks, USB sticks, memory cards, disk images),
-/// except the links there (`Macintosh HD` links to `/`). Not asked of Disk Arbitration, so a
-/// network share mounted there counts too.
+/// except the links there (`Macintosh HD` links to `/`) and hidden entries (`.timemachine`, Time
+/// Machine's snapshots). Not asked of Disk Arbitration, so a network share mounted there counts
+/// too.
 pub fn removable_volumes() -> Vec<PathBuf> {
     super::subfolders(Path::new("/Volumes"))
+        .into_iter()
+        .filter(|v| v.file_name().is_some_and(|n| !n.as_encoded_bytes().starts_with(b".")))
+        .collect()
 }
 
 /// Not read: FileVault and APFS volume encryption are known to Disk Arbitration and `diskutil`,
