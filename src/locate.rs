@@ -216,9 +216,11 @@ impl Locator {
         Some(Location { kind, provider: Some("onedrive".into()), root: None, volume_encryption: None })
     }
 
-    /// Whether `tenant` (an organisation's name or tenant id) is in `managed_onedrive_tenants`.
+    /// Whether `tenant` (an organisation's name or tenant id) is managed: listed in
+    /// `managed_onedrive_tenants`, or any organisation while that list is empty (a staff laptop's
+    /// business OneDrive is, almost always, the university's own).
     fn is_managed_tenant(&self, tenant: &str) -> bool {
-        self.managed_tenants.contains(&tenant.trim().to_lowercase())
+        self.managed_tenants.is_empty() || self.managed_tenants.contains(&tenant.trim().to_lowercase())
     }
 
     fn has_dropbox_marker(&self, dir: &Path) -> bool {
@@ -348,6 +350,15 @@ mod tests {
             LocationKind::ManagedCloud
         );
         assert_eq!(at("/home/a/OneDrive - Another University/x"), cloud("onedrive"));
+    }
+
+    #[test]
+    fn with_no_organisation_configured_every_business_onedrive_is_managed() {
+        let open = Locator::with_known(Vec::new(), &[]);
+        let kind = |p: &str| open.locate(Path::new(p)).kind;
+        assert_eq!(kind("/home/a/OneDrive - Any University/x"), LocationKind::ManagedCloud);
+        assert_eq!(kind("/Users/a/Library/CloudStorage/OneDrive-Any University/x"), LocationKind::ManagedCloud);
+        assert_eq!(kind("/home/a/OneDrive/x"), LocationKind::UnmanagedCloud);
     }
 
     #[test]
