@@ -7,6 +7,7 @@
 //! says so. Parsing and text extraction use lopdf on a thread of its own with a large stack, so that
 //! a parser panic on a crafted file costs that file only.
 
+mod cmap;
 mod load;
 mod text;
 

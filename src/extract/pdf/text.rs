@@ -21,6 +21,7 @@ use lopdf::content::{Content, Operation};
 use lopdf::Encoding;
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 
+use super::cmap::UnicodeMap;
 use crate::extract::PartialReason;
 
 /// Form XObjects drawn inside one another deeper than this are not drawn.
@@ -682,7 +683,7 @@ impl Matrix {
 /// What text placement needs of a font: how its codes decode and how wide its glyphs are.
 struct Font<'d> {
     /// The `ToUnicode` map, which comes first (9.10.2).
-    unicode: Option<Encoding<'d>>,
+    unicode: Option<UnicodeMap>,
     /// The font's own encoding, for the codes a simple font's map leaves out.
     encoding: Option<Encoding<'d>>,
     /// Type 0 (composite) fonts use two-byte codes (Identity and the UCS-2 CMaps).
@@ -702,17 +703,19 @@ impl<'d> Font<'d> {
     fn read(doc: &'d Document, dict: &'d Dictionary, stream_bytes: usize) -> Option<Font<'d>> {
         let unicode = unicode_map(doc, dict, stream_bytes).ok()?;
         let subtype = dict.get(b"Subtype").and_then(Object::as_name).unwrap_or(b"");
-        let encoding = match dict.get_font_encoding_with_limit(doc, stream_bytes) {
-            // lopdf reads the map when there is no `/Encoding`; a simple font without one uses
-            // StandardEncoding for the codes the map leaves out (9.6.6.1).
-            Ok(Encoding::UnicodeMapEncoding(_)) if subtype != b"Type0" => standard_encoding(),
-            Ok(Encoding::UnicodeMapEncoding(_)) if unicode.is_some() => None,
-            // lopdf's fallback for a composite font without a Unicode map is a one-byte encoding,
-            // which turns two-byte glyph ids into stray punctuation: such text cannot be decoded.
-            Ok(Encoding::OneByteEncoding(_) | Encoding::Differences(_)) if subtype == b"Type0" => None,
-            Ok(encoding) => Some(encoding),
-            Err(lopdf::Error::Decompress(_)) => return None,
-            Err(_) => None,
+        let encoding = match (subtype, dict.get(b"Encoding").and_then(Object::as_name).ok()) {
+            // A composite font's text comes from its map; lopdf would read the map once more.
+            (b"Type0", None | Some(b"Identity-H" | b"Identity-V")) => None,
+            // A simple font without one uses StandardEncoding (9.6.6.1).
+            _ if !dict.has(b"Encoding") => standard_encoding(),
+            _ => match dict.get_font_encoding_with_limit(doc, stream_bytes) {
+                // lopdf's fallback for a composite font it cannot read is a one-byte encoding,
+                // which turns two-byte glyph ids into stray punctuation: such text cannot be decoded.
+                Ok(Encoding::OneByteEncoding(_) | Encoding::Differences(_)) if subtype == b"Type0" => None,
+                Ok(encoding) => Some(encoding),
+                Err(lopdf::Error::Decompress(_)) => return None,
+                Err(_) => None,
+            },
         };
         let unit = match subtype {
             b"Type3" => dict
@@ -737,9 +740,13 @@ impl<'d> Font<'d> {
 
     /// Appends the text of the codes in `bytes`; nothing for codes the font cannot decode.
     fn decode(&self, bytes: &[u8], out: &mut String) {
-        match (&self.unicode, self.code_len) {
-            (Some(Encoding::UnicodeMapEncoding(map)), Some(len)) => {
-                for code in bytes.chunks(len) {
+        match &self.unicode {
+            Some(map) => {
+                let mut rest = bytes;
+                while !rest.is_empty() {
+                    let len = self.code_len.unwrap_or_else(|| map.code_len(rest)).min(rest.len());
+                    let (code, after) = rest.split_at(len);
+                    rest = after;
                     let code = code.iter().fold(0u32, |acc, &b| acc << 8 | u32::from(b));
                     let before = out.len();
                     match unicode_of(|code, n| map.get(code, n), code, len) {
@@ -756,9 +763,8 @@ impl<'d> Font<'d> {
                     }
                 }
             }
-            (Some(map), _) => decode_with(map, bytes, out),
-            (None, _) if self.gbk => out.push_str(&encoding_rs::GBK.decode_without_bom_handling(bytes).0),
-            (None, _) => self.encoding.iter().for_each(|e| decode_with(e, bytes, out)),
+            None if self.gbk => out.push_str(&encoding_rs::GBK.decode_without_bom_handling(bytes).0),
+            None => self.encoding.iter().for_each(|e| decode_with(e, bytes, out)),
         }
     }
 
@@ -798,8 +804,7 @@ fn expand_ligatures(text: &str) -> String {
 /// long codes are, not the map: Acrobat Distiller writes maps for one-byte codes with a two-byte
 /// code space (`<0000> <FFFF>`), others write a font's two-byte codes as one-byte entries (`<24>`),
 /// so the same number is looked for at the other length too.
-fn unicode_of(get: impl Fn(u32, u8) -> Option<Vec<u16>>, code: u32, len: usize) -> Option<Vec<u16>> {
-    let len = u8::try_from(len).ok()?;
+fn unicode_of(get: impl Fn(u32, usize) -> Option<Vec<u16>>, code: u32, len: usize) -> Option<Vec<u16>> {
     get(code, len)
         .or_else(|| [1, 2].into_iter().filter(|&n| n != len && code >> (8 * n) == 0).find_map(|n| get(code, n)))
 }
@@ -844,20 +849,15 @@ fn decode_with(encoding: &Encoding<'_>, bytes: &[u8], out: &mut String) {
     }
 }
 
-/// The font's `ToUnicode` map, which comes before its encoding (ISO 32000-1, 9.10.2): lopdf
-/// reads the encoding first, so a simple font whose `/Differences` name glyphs `/g3` or `/a7`
-/// (Type 3 and subset fonts) would decode as standard encoding. `Err` when decoding the map would
-/// pass `stream_bytes`.
-fn unicode_map<'d>(doc: &Document, dict: &Dictionary, stream_bytes: usize) -> lopdf::Result<Option<Encoding<'d>>> {
-    if !dict.has(b"ToUnicode") {
-        return Ok(None);
-    }
-    let mut without_encoding = dict.clone();
-    without_encoding.remove(b"Encoding");
-    match without_encoding.get_font_encoding_with_limit(doc, stream_bytes) {
-        Ok(Encoding::UnicodeMapEncoding(map)) => Ok(Some(Encoding::UnicodeMapEncoding(map))),
-        Err(e @ lopdf::Error::Decompress(_)) => Err(e),
-        _ => Ok(None),
+/// The font's `ToUnicode` map, which comes before its encoding (ISO 32000-1, 9.10.2); `None`
+/// when it has none, or none that maps a code. `Err` when decoding the map would pass
+/// `stream_bytes`.
+fn unicode_map(doc: &Document, dict: &Dictionary, stream_bytes: usize) -> lopdf::Result<Option<UnicodeMap>> {
+    let Ok(stream) = dict.get_deref(b"ToUnicode", doc).and_then(Object::as_stream) else { return Ok(None) };
+    match decoded(doc, stream, stream_bytes) {
+        Ok(program) => Ok(Some(UnicodeMap::parse(&program)).filter(|map| !map.is_empty())),
+        Err(e @ lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => Err(e),
+        Err(_) => Ok(None),
     }
 }
 
