@@ -8,6 +8,7 @@
 //! a parser panic on a crafted file costs that file only.
 
 mod cmap;
+mod encoding;
 mod load;
 mod text;
 
@@ -497,7 +498,24 @@ mod tests {
         assert_eq!((pages, reasons), (vec!["ABCDE".to_string()], vec![]));
         // Codes no map or encoding decodes: the page is mostly unreadable.
         let (pages, reasons) = shown_in(identity, "<00> <FF>", "<24> <2D> <0041>", "<00F000F100F20024>");
-        assert_eq!((pages, reasons), (vec!["\u{FFFD}\u{FFFD}\u{FFFD}A".to_string()], vec!["unreadable_part"]));
+        assert_eq!((pages, reasons), (vec!["   A".to_string()], vec!["unreadable_part"]));
+    }
+
+    #[test]
+    fn glyph_names_lopdf_does_not_know_leave_the_rest_of_the_encoding() {
+        // pdfTeX writes `/.notdef` and the `fi` ligature at code 12; a Word subset font names its
+        // space `/g3`. lopdf drops such an array whole, and every ligature with it.
+        let content = stream(b"BT /F1 12 Tf 72 720 Td (Con\\014dential: AB\\003\\061\\062 34 56 C) Tj ET");
+        let objects: [&[u8]; 5] = [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+            &content,
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /CMR10 /Encoding << /Differences [0 /.notdef 3 /g3 12 /fi] >> >>",
+        ];
+        let (_, pages, reasons) = read_pdf(&pdf(&objects, ""));
+        assert_eq!(pages, ["Confidential: AB 12 34 56 C"]);
+        assert!(reasons.is_empty(), "{reasons:?}");
     }
 
     #[test]

@@ -14,7 +14,6 @@
 //! file), with `/Filter` and `/DecodeParms` resolved when they are indirect objects.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::OnceLock;
 use std::time::Instant;
 
 use lopdf::content::{Content, Operation};
@@ -22,6 +21,7 @@ use lopdf::Encoding;
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 
 use super::cmap::UnicodeMap;
+use super::encoding::SimpleEncoding;
 use crate::extract::PartialReason;
 
 /// Form XObjects drawn inside one another deeper than this are not drawn.
@@ -536,6 +536,9 @@ fn show(bytes: &[u8], state: &mut State<'_>, page: &mut Page) {
     let unmapped = text.chars().filter(|&c| c == char::REPLACEMENT_CHARACTER).count();
     page.chars_unmapped += unmapped;
     page.chars_decoded += text.chars().count() - unmapped;
+    // A glyph without a known meaning is most often the space of a subset font (glyph 3,
+    // `/g3`): it separates what is either side of it, so `AB 12 34 56 C` stays matchable.
+    let text = if unmapped > 0 { text.replace(char::REPLACEMENT_CHARACTER, " ") } else { text };
     let direction = state.direction();
     if let Some(last) = page.last {
         page.text.push_str(separator(&last, start));
@@ -685,7 +688,7 @@ struct Font<'d> {
     /// The `ToUnicode` map, which comes first (9.10.2).
     unicode: Option<UnicodeMap>,
     /// The font's own encoding, for the codes a simple font's map leaves out.
-    encoding: Option<Encoding<'d>>,
+    codes: Codes<'d>,
     /// Type 0 (composite) fonts use two-byte codes (Identity and the UCS-2 CMaps).
     two_byte: bool,
     /// Bytes a code takes when the font fixes it: one for simple fonts (9.6.6), two for the
@@ -703,18 +706,16 @@ impl<'d> Font<'d> {
     fn read(doc: &'d Document, dict: &'d Dictionary, stream_bytes: usize) -> Option<Font<'d>> {
         let unicode = unicode_map(doc, dict, stream_bytes).ok()?;
         let subtype = dict.get(b"Subtype").and_then(Object::as_name).unwrap_or(b"");
-        let encoding = match (subtype, dict.get(b"Encoding").and_then(Object::as_name).ok()) {
+        let codes = match dict.get(b"Encoding").and_then(Object::as_name) {
+            _ if subtype != b"Type0" => Codes::Simple(SimpleEncoding::of(doc, dict)),
             // A composite font's text comes from its map; lopdf would read the map once more.
-            (b"Type0", None | Some(b"Identity-H" | b"Identity-V")) => None,
-            // A simple font without one uses StandardEncoding (9.6.6.1).
-            _ if !dict.has(b"Encoding") => standard_encoding(),
-            _ => match dict.get_font_encoding_with_limit(doc, stream_bytes) {
-                // lopdf's fallback for a composite font it cannot read is a one-byte encoding,
-                // which turns two-byte glyph ids into stray punctuation: such text cannot be decoded.
-                Ok(Encoding::OneByteEncoding(_) | Encoding::Differences(_)) if subtype == b"Type0" => None,
-                Ok(encoding) => Some(encoding),
-                Err(lopdf::Error::Decompress(_)) => return None,
-                Err(_) => None,
+            Ok(b"Identity-H" | b"Identity-V") | Err(_) => Codes::Unknown,
+            // A predefined CMap lopdf decodes (UCS-2 and UTF-16 ones); lopdf's fallback for one
+            // it cannot read is a one-byte encoding, which turns two-byte glyph ids into stray
+            // punctuation: such text cannot be decoded.
+            Ok(_) => match dict.get_font_encoding_with_limit(doc, stream_bytes) {
+                Ok(encoding @ Encoding::SimpleEncoding(_)) => Codes::Cmap(encoding),
+                _ => Codes::Unknown,
             },
         };
         let unit = match subtype {
@@ -735,7 +736,7 @@ impl<'d> Font<'d> {
         };
         let two_byte = subtype == b"Type0";
         let gbk = unicode.is_none() && is_chinese_system_font(doc, dict, subtype);
-        Some(Font { unicode, encoding, two_byte, code_len, gbk, widths: Widths::read(doc, dict), unit })
+        Some(Font { unicode, codes, two_byte, code_len, gbk, widths: Widths::read(doc, dict), unit })
     }
 
     /// Appends the text of the codes in `bytes`; nothing for codes the font cannot decode.
@@ -753,7 +754,7 @@ impl<'d> Font<'d> {
                         Some(units) => {
                             out.extend(char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)))
                         }
-                        None if len == 1 => self.encoding.iter().for_each(|e| decode_with(e, &[code as u8], out)),
+                        None if len == 1 => self.codes.decode(&[code as u8], out),
                         None => {}
                     }
                     if out.len() == before {
@@ -764,7 +765,7 @@ impl<'d> Font<'d> {
                 }
             }
             None if self.gbk => out.push_str(&encoding_rs::GBK.decode_without_bom_handling(bytes).0),
-            None => self.encoding.iter().for_each(|e| decode_with(e, bytes, out)),
+            None => self.codes.decode(bytes, out),
         }
     }
 
@@ -833,12 +834,24 @@ fn is_chinese_system_font(doc: &Document, dict: &Dictionary, subtype: &[u8]) -> 
     subtype == b"TrueType" && !embedded && CHINESE_SYSTEM_FONTS.iter().any(|font| name.starts_with(font))
 }
 
-/// StandardEncoding (ISO 32000-1, D.2), as lopdf gives it to a font without `/Encoding` and
-/// `/ToUnicode`.
-fn standard_encoding() -> Option<Encoding<'static>> {
-    static PLAIN: OnceLock<(Document, Dictionary)> = OnceLock::new();
-    let (doc, font) = PLAIN.get_or_init(|| (Document::new(), lopdf::dictionary! { "Type" => "Font" }));
-    font.get_font_encoding(doc).ok()
+/// How a font's codes decode without its `ToUnicode` map, or where the map leaves them out.
+enum Codes<'d> {
+    /// A simple font's one-byte codes.
+    Simple(SimpleEncoding),
+    /// A composite font's predefined CMap, as lopdf decodes it.
+    Cmap(Encoding<'d>),
+    /// Neither: codes without a map have no known meaning.
+    Unknown,
+}
+
+impl Codes<'_> {
+    fn decode(&self, bytes: &[u8], out: &mut String) {
+        match self {
+            Codes::Simple(encoding) => bytes.iter().for_each(|&code| encoding.decode(code, out)),
+            Codes::Cmap(encoding) => decode_with(encoding, bytes, out),
+            Codes::Unknown => {}
+        }
+    }
 }
 
 /// Appends the text of `bytes` in `encoding`, or nothing when it cannot decode them.
