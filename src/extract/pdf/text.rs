@@ -541,10 +541,29 @@ fn show(bytes: &[u8], state: &mut State<'_>, page: &mut Page) {
     let text = if unmapped > 0 { text.replace(char::REPLACEMENT_CHARACTER, " ") } else { text };
     let direction = state.direction();
     if let Some(last) = page.last {
-        page.text.push_str(separator(&last, start));
+        match separator(&last, start) {
+            "\n" if hyphenated(&page.text, &text) => {
+                page.text.pop();
+            }
+            separator => page.text.push_str(separator),
+        }
     }
     page.text.push_str(&text);
     page.last = Some(Placed { end, direction, size });
+}
+
+/// Whether a line ending in `before` breaks a word that `after`, the next line, goes on with: a
+/// letter and a hyphen (or a soft hyphen) at the end, a lower-case letter next. The word is
+/// joined again without its hyphen, as `pdftotext` does, so "discov-" and "ered" are found
+/// as "discovered".
+fn hyphenated(before: &str, after: &str) -> bool {
+    let mut end = before.chars().rev();
+    let broken = match end.next() {
+        Some('\u{AD}') => true,
+        Some('-' | '\u{2010}') => end.next().is_some_and(char::is_alphabetic),
+        _ => false,
+    };
+    broken && after.chars().next().is_some_and(char::is_lowercase)
 }
 
 /// What separates a string starting at `start` from the one placed before it.
@@ -972,6 +991,17 @@ mod tests {
         assert_eq!(separator(&placed((100.0, 700.0)), (160.0, 700.0)), "\t");
         assert_eq!(separator(&placed((100.0, 700.0)), (50.0, 684.0)), "\n");
         assert_eq!(separator(&placed((100.0, 700.0)), (101.0, 701.0)), "", "a superscript stays on its line");
+    }
+
+    #[test]
+    fn words_broken_at_a_line_end_are_joined() {
+        assert!(hyphenated("elegant and efficient way of incrementally compiling lazily discov-", "ered alternative"));
+        assert!(hyphenated("inter\u{AD}", "preter"));
+        // A dash between numbers, a hyphen before a capital or a figure: not a broken word.
+        assert!(!hyphenated("Tel. 0161 306-", "6000"));
+        assert!(!hyphenated("Jean-", "Paul Sartre"));
+        assert!(!hyphenated("pages 12 -", "ered"));
+        assert!(!hyphenated("end of a line", "next line"));
     }
 
     #[test]
