@@ -10,6 +10,7 @@
 mod cmap;
 mod encoding;
 mod load;
+mod metrics;
 mod text;
 
 use std::io::{Read, Seek};
@@ -516,6 +517,24 @@ mod tests {
         let (_, pages, reasons) = read_pdf(&pdf(&objects, ""));
         assert_eq!(pages, ["Confidential: AB 12 34 56 C"]);
         assert!(reasons.is_empty(), "{reasons:?}");
+    }
+
+    #[test]
+    fn cells_in_a_standard_font_without_widths_stay_apart() {
+        // pdf.js's calrgb.pdf: a grid of cells 100 points apart in Times-Roman, no `/Widths`.
+        // At a guessed 500 per glyph each cell seems to run into the next.
+        let content = stream(
+            b"BT /F1 8 Tf 35 550 Td (A, B, C = 0.00, 0.00, 0.00) Tj 100 0 Td (A, B, C = 0.01, 0.00, 0.00) Tj ET",
+        );
+        let objects: [&[u8]; 5] = [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+            &content,
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>",
+        ];
+        let (_, pages, _) = read_pdf(&pdf(&objects, ""));
+        assert_eq!(pages, ["A, B, C = 0.00, 0.00, 0.00\tA, B, C = 0.01, 0.00, 0.00"]);
     }
 
     #[test]

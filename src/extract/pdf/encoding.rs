@@ -51,6 +51,11 @@ impl SimpleEncoding {
         SimpleEncoding(codes.into_boxed_slice())
     }
 
+    /// The first character of a code's text.
+    pub(super) fn first_char(&self, code: u8) -> Option<char> {
+        self.0[usize::from(code)].as_deref()?.chars().next()
+    }
+
     /// Appends the text of one code.
     pub(super) fn decode(&self, code: u8, out: &mut String) {
         if let Some(text) = &self.0[usize::from(code)] {

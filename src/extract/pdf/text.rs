@@ -22,6 +22,7 @@ use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 
 use super::cmap::UnicodeMap;
 use super::encoding::SimpleEncoding;
+use super::metrics;
 use crate::extract::PartialReason;
 
 /// Form XObjects drawn inside one another deeper than this are not drawn.
@@ -755,7 +756,8 @@ impl<'d> Font<'d> {
         };
         let two_byte = subtype == b"Type0";
         let gbk = unicode.is_none() && is_chinese_system_font(doc, dict, subtype);
-        Some(Font { unicode, codes, two_byte, code_len, gbk, widths: Widths::read(doc, dict), unit })
+        let widths = Widths::read(doc, dict, &codes);
+        Some(Font { unicode, codes, two_byte, code_len, gbk, widths, unit })
     }
 
     /// Appends the text of the codes in `bytes`; nothing for codes the font cannot decode.
@@ -902,7 +904,9 @@ struct Widths {
 }
 
 impl Widths {
-    fn read(doc: &Document, font: &Dictionary) -> Widths {
+    /// A simple font without `/Widths` is one of the standard 14, measured by the characters its
+    /// codes stand for.
+    fn read(doc: &Document, font: &Dictionary, codes: &Codes<'_>) -> Widths {
         let array = |dict: &Dictionary, key: &[u8]| -> Vec<Object> {
             dict.get_deref(key, doc).and_then(Object::as_array).cloned().unwrap_or_default()
         };
@@ -942,6 +946,11 @@ impl Widths {
         let widths: Vec<f32> = array(font, b"Widths").iter().map(|o| number(o).unwrap_or(DEFAULT_WIDTH)).collect();
         if !widths.is_empty() {
             ranges.push((first, first.saturating_add(widths.len() as u32 - 1), widths));
+        } else if let Codes::Simple(encoding) = codes {
+            let name = font.get(b"BaseFont").and_then(Object::as_name).unwrap_or(b"");
+            let standard: Option<Vec<f32>> =
+                (0..=255u8).map(|code| metrics::standard_width(name, encoding.first_char(code))).collect();
+            ranges.extend(standard.map(|widths| (0, 255, widths)));
         }
         let missing = font
             .get_deref(b"FontDescriptor", doc)
