@@ -5,10 +5,12 @@
 //! offsets) and never write a space, so the text is laid out by geometry: each string shown is
 //! placed in device space through the text and graphics matrices, and the gap from the end of the
 //! previous string decides what separates them: nothing (kerning inside a word), a space, a tab (a
-//! cell or column gap) or a line break (another baseline). Form XObjects are drawn where `Do`
-//! places them, nested to [`MAX_FORM_DEPTH`], never re-entering a form being drawn; so are the
-//! normal appearances of annotations (filled-in form fields). Fonts decode through their
-//! `ToUnicode` map first (9.10.2), then their encoding.
+//! cell or column gap) or a line break (another baseline); a word broken by a hyphen at a line
+//! end is joined again. Glyph widths come from the font (`/Widths`, `/W`), or for the standard 14
+//! fonts from their metrics ([`super::metrics`]). Form XObjects are drawn where `Do` places them,
+//! nested to [`MAX_FORM_DEPTH`], never re-entering a form being drawn; so are the normal
+//! appearances of annotations (filled-in form fields). Fonts decode through their `ToUnicode` map
+//! first (9.10.2, [`super::cmap`]), then their encoding ([`super::encoding`] for simple fonts).
 //!
 //! Every stream is decoded within the caps the caller gives (one stream, and all streams of the
 //! file), with `/Filter` and `/DecodeParms` resolved when they are indirect objects.
