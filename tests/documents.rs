@@ -521,10 +521,27 @@ fn pdf_text_is_read_as_a_reader_sees_it() {
          build(sys.argv[1], {**base, **font, 3: page(b'<< /Font << /F1 5 0 R >> >>'), 4: stream(b'BT /F1 12 Tf 72 720 Td <00240025> Tj ET')})\n",
         dir.path(),
     );
+    // pdfTeX's `/Differences` (`/.notdef`, the fi ligature at 12) with a subset's space `/g3`,
+    // and a composite font whose `ToUnicode` map has 3-Heights' layout (`endcmap CMapName` on
+    // one line): lopdf drops the first encoding whole and rejects the map.
+    let fonts = pdf_case(
+        "font-encodings.pdf",
+        "cmap = (b'/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /X def /CMapType 2 def\\n'\n\
+         \x20   b'1 begincodespacerange <0000> <FFFF> endcodespacerange\\n1 beginbfrange <0020> <007E> <0020> endbfrange\\n'\n\
+         \x20   b'endcmap CMapName\\ncurrentdict /CMap defineresource pop end end')\n\
+         email = b''.join(b'00%02X' % c for c in b'jane.smith@ucl.ac.uk')\n\
+         c = b'BT /F1 12 Tf 72 720 Td (Con\\\\014dential) Tj 0 -20 Td (NI: AB\\\\00312\\\\00334\\\\00356\\\\003C) Tj 0 -20 Td /F2 12 Tf <' + email + b'> Tj ET'\n\
+         fonts = {5: b'<< /Type /Font /Subtype /Type1 /BaseFont /CMR10 /Encoding << /Differences [0 /.notdef 3 /g3 12 /fi] >> >>',\n\
+         \x20   6: b'<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding /Identity-H /DescendantFonts [8 0 R] /ToUnicode 7 0 R >>',\n\
+         \x20   7: stream(cmap), 8: b'<< /Type /Font /Subtype /CIDFontType2 /BaseFont /X /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> >>'}\n\
+         build(sys.argv[1], {**base, **fonts, 3: page(b'<< /Font << /F1 5 0 R /F2 6 0 R >> >>'), 4: stream(c)})\n",
+        dir.path(),
+    );
     let gs = std::fs::read(fixture("ghostscript-print-table.pdf")).unwrap();
     let truncated = dir.path().join("truncated.pdf");
     std::fs::write(&truncated, &gs[..gs.len() / 2]).unwrap();
-    let (files, _) = scan(&[fixture("ghostscript-print-table.pdf"), positioned, forms, undecodable, truncated], &[]);
+    let (files, _) =
+        scan(&[fixture("ghostscript-print-table.pdf"), positioned, forms, undecodable, fonts, truncated], &[]);
     let reasons = |name: &str| files[name]["partial_reasons"].as_array().unwrap().clone();
     // Ghostscript's print-to-PDF: each row one TJ array whose cells are apart by kerning numbers.
     assert_eq!(counts(&files["ghostscript-print-table.pdf"]), expect(&[("uk_nino", 3), ("uk_phone", 3)]));
@@ -538,6 +555,11 @@ fn pdf_text_is_read_as_a_reader_sees_it() {
     assert_eq!(files["td-positioned-table.pdf"]["partial"], false);
     assert_eq!(counts(&files["form-xobject-text.pdf"]), expect(&[("date_of_birth", 1), ("email", 1), ("uk_nino", 1)]));
     assert_eq!(files["form-xobject-text.pdf"]["partial"], false);
+    assert_eq!(
+        counts(&files["font-encodings.pdf"]),
+        expect(&[("email", 1), ("marking.confidential", 1), ("uk_nino", 1)])
+    );
+    assert_eq!(files["font-encodings.pdf"]["partial"], false);
     assert_eq!(reasons("identity-font.pdf"), ["unreadable_part"]);
     assert_eq!(reasons("truncated.pdf"), ["truncated"]);
 }

@@ -7,7 +7,10 @@
 //! says so. Parsing and text extraction use lopdf on a thread of its own with a large stack, so that
 //! a parser panic on a crafted file costs that file only.
 
+mod cmap;
+mod encoding;
 mod load;
+mod metrics;
 mod text;
 
 use std::io::{Read, Seek};
@@ -497,22 +500,54 @@ mod tests {
         assert_eq!((pages, reasons), (vec!["ABCDE".to_string()], vec![]));
         // Codes no map or encoding decodes: the page is mostly unreadable.
         let (pages, reasons) = shown_in(identity, "<00> <FF>", "<24> <2D> <0041>", "<00F000F100F20024>");
-        assert_eq!((pages, reasons), (vec!["\u{FFFD}\u{FFFD}\u{FFFD}A".to_string()], vec!["unreadable_part"]));
+        assert_eq!((pages, reasons), (vec!["   A".to_string()], vec!["unreadable_part"]));
+    }
+
+    /// The text of a page drawing `content` with the font `font` (object 5) named `/F1`.
+    fn drawn_in(font: &[u8], content: &[u8]) -> (Vec<String>, Vec<&'static str>) {
+        let content = stream(content);
+        let objects: [&[u8]; 5] = [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+            &content,
+            font,
+        ];
+        let (_, pages, reasons) = read_pdf(&pdf(&objects, ""));
+        (pages, reasons)
+    }
+
+    #[test]
+    fn glyph_names_lopdf_does_not_know_leave_the_rest_of_the_encoding() {
+        // pdfTeX writes `/.notdef` and the `fi` ligature at code 12; a Word subset font names its
+        // space `/g3`. lopdf drops such an array whole, and every ligature with it.
+        let (pages, reasons) = drawn_in(
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /CMR10 /Encoding << /Differences [0 /.notdef 3 /g3 12 /fi] >> >>",
+            b"BT /F1 12 Tf 72 720 Td (Con\\014dential: AB\\003\\061\\062 34 56 C) Tj ET",
+        );
+        assert_eq!(pages, ["Confidential: AB 12 34 56 C"]);
+        assert!(reasons.is_empty(), "{reasons:?}");
+    }
+
+    #[test]
+    fn cells_in_a_standard_font_without_widths_stay_apart() {
+        // pdf.js's calrgb.pdf: a grid of cells 100 points apart in Times-Roman, no `/Widths`.
+        // At a guessed 500 per glyph each cell seems to run into the next.
+        let (pages, _) = drawn_in(
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>",
+            b"BT /F1 8 Tf 35 550 Td (A, B, C = 0.00, 0.00, 0.00) Tj 100 0 Td (A, B, C = 0.01, 0.00, 0.00) Tj ET",
+        );
+        assert_eq!(pages, ["A, B, C = 0.00, 0.00, 0.00\tA, B, C = 0.01, 0.00, 0.00"]);
     }
 
     #[test]
     fn a_chinese_system_font_not_embedded_shows_gbk_characters() {
         // 宋体 (SimSun) by its GBK name, WinAnsi by its dictionary, as Chinese Word exports write
         // it: the codes are GBK, 目录 ("contents") and 机密 ("confidential").
-        let content = stream(b"BT /TT0 16 Tf 72 720 Td <C4BFC2BC> Tj 0 -20 Td <BBFAC3DC> Tj ET");
-        let objects: [&[u8]; 5] = [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /TT0 5 0 R >> >> >>",
-            &content,
+        let (pages, reasons) = drawn_in(
             b"<< /Type /Font /Subtype /TrueType /BaseFont /#CB#CE#CC#E5 /Encoding /WinAnsiEncoding /FontDescriptor << /Flags 4 /FontName <cbcecce5> >> >>",
-        ];
-        let (_, pages, reasons) = read_pdf(&pdf(&objects, ""));
+            b"BT /F1 16 Tf 72 720 Td <C4BFC2BC> Tj 0 -20 Td <BBFAC3DC> Tj ET",
+        );
         assert_eq!(pages, ["目录\n机密"]);
         assert!(reasons.is_empty(), "{reasons:?}");
     }

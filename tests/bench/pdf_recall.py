@@ -11,7 +11,8 @@ For every PDF where pdftotext finds at least 50 words ("text-bearing"), recall i
 pdftotext's words (letters and digits, lower-cased, counted with multiplicity) that dlp-scan's
 text also holds. Prints the overall recall (all matched words over all reference words), the
 files under half the reference words and how many of those say `partial` (the rest are
-"silently short", the figure that must be 0), and the ten worst files.
+"silently short", the figure that must be 0), and the ten worst files with their word counts
+(ours/pdftotext's).
 Needs: poppler-utils (pdftotext).
 """
 import argparse
@@ -63,15 +64,17 @@ def main():
         matched += hit
         total += n
         recall = hit / n
-        rows.append((recall, os.path.basename(path), partial))
+        rows.append((recall, os.path.basename(path), partial, sum(got.values()), n))
         if recall < 0.5:
             short.append((os.path.basename(path), recall, partial))
     print(f"text-bearing PDFs: {len(rows)} of {len(pdfs)}")
     print(f"overall word recall: {matched / max(total, 1):.3f} ({matched} of {total} words)")
     silent = [s for s in short if s[2] is None]
     print(f"under half the words: {len(short)}, of which partial: {len(short) - len(silent)}, silently short: {len(silent)}")
-    for recall, name, partial in sorted(rows)[:10]:
-        print(f"  {recall:.2f}  {name}  {partial or ''}")
+    # Words of ours against the reference's: a short file whose text holds as many words as
+    # pdftotext's is one where the two disagree on the words (pdftotext's own text can be noise).
+    for recall, name, partial, ours_n, ref_n in sorted(rows)[:10]:
+        print(f"  {recall:.2f}  {name}  words {ours_n}/{ref_n}  {partial or ''}")
 
 
 if __name__ == "__main__":

@@ -5,22 +5,26 @@
 //! offsets) and never write a space, so the text is laid out by geometry: each string shown is
 //! placed in device space through the text and graphics matrices, and the gap from the end of the
 //! previous string decides what separates them: nothing (kerning inside a word), a space, a tab (a
-//! cell or column gap) or a line break (another baseline). Form XObjects are drawn where `Do`
-//! places them, nested to [`MAX_FORM_DEPTH`], never re-entering a form being drawn; so are the
-//! normal appearances of annotations (filled-in form fields). Fonts decode through their
-//! `ToUnicode` map first (9.10.2), then their encoding.
+//! cell or column gap) or a line break (another baseline); a word broken by a hyphen at a line
+//! end is joined again. Glyph widths come from the font (`/Widths`, `/W`), or for the standard 14
+//! fonts from their metrics ([`super::metrics`]). Form XObjects are drawn where `Do` places them,
+//! nested to [`MAX_FORM_DEPTH`], never re-entering a form being drawn; so are the normal
+//! appearances of annotations (filled-in form fields). Fonts decode through their `ToUnicode` map
+//! first (9.10.2, [`super::cmap`]), then their encoding ([`super::encoding`] for simple fonts).
 //!
 //! Every stream is decoded within the caps the caller gives (one stream, and all streams of the
 //! file), with `/Filter` and `/DecodeParms` resolved when they are indirect objects.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::OnceLock;
 use std::time::Instant;
 
 use lopdf::content::{Content, Operation};
 use lopdf::Encoding;
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 
+use super::cmap::UnicodeMap;
+use super::encoding::SimpleEncoding;
+use super::metrics;
 use crate::extract::PartialReason;
 
 /// Form XObjects drawn inside one another deeper than this are not drawn.
@@ -535,12 +539,34 @@ fn show(bytes: &[u8], state: &mut State<'_>, page: &mut Page) {
     let unmapped = text.chars().filter(|&c| c == char::REPLACEMENT_CHARACTER).count();
     page.chars_unmapped += unmapped;
     page.chars_decoded += text.chars().count() - unmapped;
+    // A glyph without a known meaning is most often the space of a subset font (glyph 3,
+    // `/g3`): it separates what is either side of it, so `AB 12 34 56 C` stays matchable.
+    let text = if unmapped > 0 { text.replace(char::REPLACEMENT_CHARACTER, " ") } else { text };
     let direction = state.direction();
     if let Some(last) = page.last {
-        page.text.push_str(separator(&last, start));
+        match separator(&last, start) {
+            "\n" if hyphenated(&page.text, &text) => {
+                page.text.pop();
+            }
+            separator => page.text.push_str(separator),
+        }
     }
     page.text.push_str(&text);
     page.last = Some(Placed { end, direction, size });
+}
+
+/// Whether a line ending in `before` breaks a word that `after`, the next line, goes on with: a
+/// letter and a hyphen (or a soft hyphen) at the end, a lower-case letter next. The word is
+/// joined again without its hyphen, as `pdftotext` does, so "discov-" and "ered" are found
+/// as "discovered".
+fn hyphenated(before: &str, after: &str) -> bool {
+    let mut end = before.chars().rev();
+    let broken = match end.next() {
+        Some('\u{AD}') => true,
+        Some('-' | '\u{2010}') => end.next().is_some_and(char::is_alphabetic),
+        _ => false,
+    };
+    broken && after.chars().next().is_some_and(char::is_lowercase)
 }
 
 /// What separates a string starting at `start` from the one placed before it.
@@ -682,9 +708,9 @@ impl Matrix {
 /// What text placement needs of a font: how its codes decode and how wide its glyphs are.
 struct Font<'d> {
     /// The `ToUnicode` map, which comes first (9.10.2).
-    unicode: Option<Encoding<'d>>,
+    unicode: Option<UnicodeMap>,
     /// The font's own encoding, for the codes a simple font's map leaves out.
-    encoding: Option<Encoding<'d>>,
+    codes: Codes<'d>,
     /// Type 0 (composite) fonts use two-byte codes (Identity and the UCS-2 CMaps).
     two_byte: bool,
     /// Bytes a code takes when the font fixes it: one for simple fonts (9.6.6), two for the
@@ -702,17 +728,17 @@ impl<'d> Font<'d> {
     fn read(doc: &'d Document, dict: &'d Dictionary, stream_bytes: usize) -> Option<Font<'d>> {
         let unicode = unicode_map(doc, dict, stream_bytes).ok()?;
         let subtype = dict.get(b"Subtype").and_then(Object::as_name).unwrap_or(b"");
-        let encoding = match dict.get_font_encoding_with_limit(doc, stream_bytes) {
-            // lopdf reads the map when there is no `/Encoding`; a simple font without one uses
-            // StandardEncoding for the codes the map leaves out (9.6.6.1).
-            Ok(Encoding::UnicodeMapEncoding(_)) if subtype != b"Type0" => standard_encoding(),
-            Ok(Encoding::UnicodeMapEncoding(_)) if unicode.is_some() => None,
-            // lopdf's fallback for a composite font without a Unicode map is a one-byte encoding,
-            // which turns two-byte glyph ids into stray punctuation: such text cannot be decoded.
-            Ok(Encoding::OneByteEncoding(_) | Encoding::Differences(_)) if subtype == b"Type0" => None,
-            Ok(encoding) => Some(encoding),
-            Err(lopdf::Error::Decompress(_)) => return None,
-            Err(_) => None,
+        let codes = match dict.get(b"Encoding").and_then(Object::as_name) {
+            _ if subtype != b"Type0" => Codes::Simple(SimpleEncoding::of(doc, dict)),
+            // A composite font's text comes from its map; lopdf would read the map once more.
+            Ok(b"Identity-H" | b"Identity-V") | Err(_) => Codes::Unknown,
+            // A predefined CMap lopdf decodes (UCS-2 and UTF-16 ones); lopdf's fallback for one
+            // it cannot read is a one-byte encoding, which turns two-byte glyph ids into stray
+            // punctuation: such text cannot be decoded.
+            Ok(_) => match dict.get_font_encoding_with_limit(doc, stream_bytes) {
+                Ok(encoding @ Encoding::SimpleEncoding(_)) => Codes::Cmap(encoding),
+                _ => Codes::Unknown,
+            },
         };
         let unit = match subtype {
             b"Type3" => dict
@@ -732,21 +758,26 @@ impl<'d> Font<'d> {
         };
         let two_byte = subtype == b"Type0";
         let gbk = unicode.is_none() && is_chinese_system_font(doc, dict, subtype);
-        Some(Font { unicode, encoding, two_byte, code_len, gbk, widths: Widths::read(doc, dict), unit })
+        let widths = Widths::read(doc, dict, &codes);
+        Some(Font { unicode, codes, two_byte, code_len, gbk, widths, unit })
     }
 
     /// Appends the text of the codes in `bytes`; nothing for codes the font cannot decode.
     fn decode(&self, bytes: &[u8], out: &mut String) {
-        match (&self.unicode, self.code_len) {
-            (Some(Encoding::UnicodeMapEncoding(map)), Some(len)) => {
-                for code in bytes.chunks(len) {
+        match &self.unicode {
+            Some(map) => {
+                let mut rest = bytes;
+                while !rest.is_empty() {
+                    let len = self.code_len.unwrap_or_else(|| map.code_len(rest)).min(rest.len());
+                    let (code, after) = rest.split_at(len);
+                    rest = after;
                     let code = code.iter().fold(0u32, |acc, &b| acc << 8 | u32::from(b));
                     let before = out.len();
                     match unicode_of(|code, n| map.get(code, n), code, len) {
                         Some(units) => {
                             out.extend(char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)))
                         }
-                        None if len == 1 => self.encoding.iter().for_each(|e| decode_with(e, &[code as u8], out)),
+                        None if len == 1 => self.codes.decode(&[code as u8], out),
                         None => {}
                     }
                     if out.len() == before {
@@ -756,9 +787,8 @@ impl<'d> Font<'d> {
                     }
                 }
             }
-            (Some(map), _) => decode_with(map, bytes, out),
-            (None, _) if self.gbk => out.push_str(&encoding_rs::GBK.decode_without_bom_handling(bytes).0),
-            (None, _) => self.encoding.iter().for_each(|e| decode_with(e, bytes, out)),
+            None if self.gbk => out.push_str(&encoding_rs::GBK.decode_without_bom_handling(bytes).0),
+            None => self.codes.decode(bytes, out),
         }
     }
 
@@ -798,8 +828,7 @@ fn expand_ligatures(text: &str) -> String {
 /// long codes are, not the map: Acrobat Distiller writes maps for one-byte codes with a two-byte
 /// code space (`<0000> <FFFF>`), others write a font's two-byte codes as one-byte entries (`<24>`),
 /// so the same number is looked for at the other length too.
-fn unicode_of(get: impl Fn(u32, u8) -> Option<Vec<u16>>, code: u32, len: usize) -> Option<Vec<u16>> {
-    let len = u8::try_from(len).ok()?;
+fn unicode_of(get: impl Fn(u32, usize) -> Option<Vec<u16>>, code: u32, len: usize) -> Option<Vec<u16>> {
     get(code, len)
         .or_else(|| [1, 2].into_iter().filter(|&n| n != len && code >> (8 * n) == 0).find_map(|n| get(code, n)))
 }
@@ -828,12 +857,24 @@ fn is_chinese_system_font(doc: &Document, dict: &Dictionary, subtype: &[u8]) -> 
     subtype == b"TrueType" && !embedded && CHINESE_SYSTEM_FONTS.iter().any(|font| name.starts_with(font))
 }
 
-/// StandardEncoding (ISO 32000-1, D.2), as lopdf gives it to a font without `/Encoding` and
-/// `/ToUnicode`.
-fn standard_encoding() -> Option<Encoding<'static>> {
-    static PLAIN: OnceLock<(Document, Dictionary)> = OnceLock::new();
-    let (doc, font) = PLAIN.get_or_init(|| (Document::new(), lopdf::dictionary! { "Type" => "Font" }));
-    font.get_font_encoding(doc).ok()
+/// How a font's codes decode without its `ToUnicode` map, or where the map leaves them out.
+enum Codes<'d> {
+    /// A simple font's one-byte codes.
+    Simple(SimpleEncoding),
+    /// A composite font's predefined CMap, as lopdf decodes it.
+    Cmap(Encoding<'d>),
+    /// Neither: codes without a map have no known meaning.
+    Unknown,
+}
+
+impl Codes<'_> {
+    fn decode(&self, bytes: &[u8], out: &mut String) {
+        match self {
+            Codes::Simple(encoding) => bytes.iter().for_each(|&code| encoding.decode(code, out)),
+            Codes::Cmap(encoding) => decode_with(encoding, bytes, out),
+            Codes::Unknown => {}
+        }
+    }
 }
 
 /// Appends the text of `bytes` in `encoding`, or nothing when it cannot decode them.
@@ -844,20 +885,15 @@ fn decode_with(encoding: &Encoding<'_>, bytes: &[u8], out: &mut String) {
     }
 }
 
-/// The font's `ToUnicode` map, which comes before its encoding (ISO 32000-1, 9.10.2): lopdf
-/// reads the encoding first, so a simple font whose `/Differences` name glyphs `/g3` or `/a7`
-/// (Type 3 and subset fonts) would decode as standard encoding. `Err` when decoding the map would
-/// pass `stream_bytes`.
-fn unicode_map<'d>(doc: &Document, dict: &Dictionary, stream_bytes: usize) -> lopdf::Result<Option<Encoding<'d>>> {
-    if !dict.has(b"ToUnicode") {
-        return Ok(None);
-    }
-    let mut without_encoding = dict.clone();
-    without_encoding.remove(b"Encoding");
-    match without_encoding.get_font_encoding_with_limit(doc, stream_bytes) {
-        Ok(Encoding::UnicodeMapEncoding(map)) => Ok(Some(Encoding::UnicodeMapEncoding(map))),
-        Err(e @ lopdf::Error::Decompress(_)) => Err(e),
-        _ => Ok(None),
+/// The font's `ToUnicode` map, which comes before its encoding (ISO 32000-1, 9.10.2); `None`
+/// when it has none, or none that maps a code. `Err` when decoding the map would pass
+/// `stream_bytes`.
+fn unicode_map(doc: &Document, dict: &Dictionary, stream_bytes: usize) -> lopdf::Result<Option<UnicodeMap>> {
+    let Ok(stream) = dict.get_deref(b"ToUnicode", doc).and_then(Object::as_stream) else { return Ok(None) };
+    match decoded(doc, stream, stream_bytes) {
+        Ok(program) => Ok(Some(UnicodeMap::parse(&program)).filter(|map| !map.is_empty())),
+        Err(e @ lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => Err(e),
+        Err(_) => Ok(None),
     }
 }
 
@@ -870,7 +906,9 @@ struct Widths {
 }
 
 impl Widths {
-    fn read(doc: &Document, font: &Dictionary) -> Widths {
+    /// A simple font without `/Widths` is one of the standard 14, measured by the characters its
+    /// codes stand for.
+    fn read(doc: &Document, font: &Dictionary, codes: &Codes<'_>) -> Widths {
         let array = |dict: &Dictionary, key: &[u8]| -> Vec<Object> {
             dict.get_deref(key, doc).and_then(Object::as_array).cloned().unwrap_or_default()
         };
@@ -910,6 +948,11 @@ impl Widths {
         let widths: Vec<f32> = array(font, b"Widths").iter().map(|o| number(o).unwrap_or(DEFAULT_WIDTH)).collect();
         if !widths.is_empty() {
             ranges.push((first, first.saturating_add(widths.len() as u32 - 1), widths));
+        } else if let Codes::Simple(encoding) = codes {
+            let name = font.get(b"BaseFont").and_then(Object::as_name).unwrap_or(b"");
+            let standard: Option<Vec<f32>> =
+                (0..=255u8).map(|code| metrics::standard_width(name, encoding.first_char(code))).collect();
+            ranges.extend(standard.map(|widths| (0, 255, widths)));
         }
         let missing = font
             .get_deref(b"FontDescriptor", doc)
@@ -959,6 +1002,17 @@ mod tests {
         assert_eq!(separator(&placed((100.0, 700.0)), (160.0, 700.0)), "\t");
         assert_eq!(separator(&placed((100.0, 700.0)), (50.0, 684.0)), "\n");
         assert_eq!(separator(&placed((100.0, 700.0)), (101.0, 701.0)), "", "a superscript stays on its line");
+    }
+
+    #[test]
+    fn words_broken_at_a_line_end_are_joined() {
+        assert!(hyphenated("elegant and efficient way of incrementally compiling lazily discov-", "ered alternative"));
+        assert!(hyphenated("inter\u{AD}", "preter"));
+        // A dash between numbers, a hyphen before a capital or a figure: not a broken word.
+        assert!(!hyphenated("Tel. 0161 306-", "6000"));
+        assert!(!hyphenated("Jean-", "Paul Sartre"));
+        assert!(!hyphenated("pages 12 -", "ered"));
+        assert!(!hyphenated("end of a line", "next line"));
     }
 
     #[test]
