@@ -194,6 +194,18 @@ fn every_encryption_scheme_is_named_with_its_strength() {
 }
 
 #[test]
+fn a_scan_with_no_text_layer_is_partial_never_clean() {
+    // A picture of a page, as a PDF (LibreOffice Draw) and pasted into Word (LibreOffice Writer):
+    // what it says is unknown, so neither may pass as read.
+    let (files, summary) = scan(&[fixture("scan.pdf"), fixture("scan-in-word.docx"), fixture("letter.pdf")], &[]);
+    for name in ["scan.pdf", "scan-in-word.docx"] {
+        assert_eq!(files[name]["partial_reasons"], serde_json::json!(["images_not_read"]), "{name}");
+    }
+    assert_eq!(files["letter.pdf"]["partial"], false, "a text PDF is read whole");
+    assert_eq!(summary["partial"], 2, "{summary}");
+}
+
+#[test]
 fn an_archive_only_partly_encrypted_is_not_encrypted_at_rest() {
     // AES-256 members beside a member added in clear: what is found was read in clear.
     let dropbox = tempfile::tempdir().unwrap();

@@ -109,6 +109,9 @@ pub enum PartialReason {
     /// The content ends before its format says it does (a zip without its central directory, a
     /// gzip or tar stream cut short): what came before the cut was read.
     Truncated,
+    /// Pages or a document that show only pictures (a scanned letter, a scan pasted into Word):
+    /// text inside images is not read (no OCR), so what the scan says is unknown.
+    ImagesNotRead,
     /// Nothing of the file could be parsed as the format its first bytes name. Never reported as a
     /// reason: the file gets an `error` record of kind `corrupt` instead of a file record.
     Corrupt,
@@ -116,7 +119,7 @@ pub enum PartialReason {
 
 impl PartialReason {
     /// Every reason.
-    const ALL: [PartialReason; 12] = [
+    const ALL: [PartialReason; 13] = [
         PartialReason::TimeBudget,
         PartialReason::NestingDepth,
         PartialReason::MemberCount,
@@ -128,6 +131,7 @@ impl PartialReason {
         PartialReason::ChangedWhileRead,
         PartialReason::UnsupportedFormat,
         PartialReason::Truncated,
+        PartialReason::ImagesNotRead,
         PartialReason::Corrupt,
     ];
 
@@ -148,6 +152,7 @@ impl PartialReason {
             PartialReason::OverlappingEntries => "overlapping_entries",
             PartialReason::UnreadablePart => "unreadable_part",
             PartialReason::ChangedWhileRead => "changed_while_read",
+            PartialReason::ImagesNotRead => "images_not_read",
             PartialReason::UnsupportedFormat => "unsupported_format",
             PartialReason::Truncated => "truncated",
             PartialReason::Corrupt => "corrupt",

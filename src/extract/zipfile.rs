@@ -248,19 +248,22 @@ fn read_word<R: Read + Seek>(
     });
     // Headers and footers first, so that the markings they carry sit at the start of the text.
     parts.sort_by_key(|n| !(n.starts_with("word/header") || n.starts_with("word/footer")));
-    read_parts_as_one_text(archive, &parts, PartStyle::Word, member, ctx);
+    let has_text = read_parts_as_one_text(archive, &parts, PartStyle::Word, member, ctx);
+    if !has_text {
+        mark_if_pictures(archive, "word/media/", ctx);
+    }
     read_package_extras(archive, "word/embeddings/", member, depth, ctx);
     "docx"
 }
 
-/// The text of several parts, one after another, as one text.
+/// The text of several parts, one after another, as one text. Returns whether it held any.
 fn read_parts_as_one_text<R: Read + Seek>(
     archive: &mut ZipArchive<R>,
     parts: &[String],
     style: PartStyle,
     member: Option<&str>,
     ctx: &mut Ctx<'_, '_>,
-) {
+) -> bool {
     let mut text = String::new();
     for name in parts {
         if let Some(xml) = part(archive, name, ctx) {
@@ -269,6 +272,15 @@ fn read_parts_as_one_text<R: Read + Seek>(
         }
     }
     ctx.emit(&text, member);
+    !text.trim().is_empty()
+}
+
+/// A document with no text but pictures is a scan pasted in (a letter, a passport): what it says
+/// is in the pictures, which are not read (no OCR).
+fn mark_if_pictures<R: Read + Seek>(archive: &ZipArchive<R>, media: &str, ctx: &mut Ctx<'_, '_>) {
+    if !names_matching(archive, |n| n.starts_with(media) && !n.ends_with('/')).is_empty() {
+        ctx.mark(PartialReason::ImagesNotRead);
+    }
 }
 
 /// What every Office package also holds: properties and labels, and embedded documents.
@@ -355,12 +367,17 @@ fn read_open_document<R: Read + Seek>(
     }
     let encrypted = ctx.encryption.encrypted;
     if !encrypted {
+        let mut has_text = false;
         for name in ["content.xml", "styles.xml"] {
             if let Some(xml) = part(archive, name, ctx) {
                 let mut text = String::new();
                 office::part_text(&xml, super::office::PartStyle::OpenDocument, &mut text);
+                has_text |= !text.trim().is_empty();
                 ctx.emit(&text, member);
             }
+        }
+        if !has_text {
+            mark_if_pictures(archive, "Pictures/", ctx);
         }
     }
     read_properties(archive, member, ctx);

@@ -126,6 +126,25 @@ for i, nhs in enumerate(["453 686 1564", "649-850-2940", "4176749369"]):
 box.flush()
 PY
 
+# --- scans: pictures of pages with no text layer ---------------------------------------------------
+# A 620 x 880 grey page (a scan at about 75 dpi), as LibreOffice Draw makes it a PDF and Writer
+# embeds it in a Word document (from HTML with the picture inline).
+python3 - <<'PY'
+import base64, struct, zlib
+w, h = 620, 880
+raw = b"".join(b"\x00" + bytes(255 if (x // 20 + y // 20) % 2 else 200 for x in range(w)) for y in range(h))
+def chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)) \
+    + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+open("scan.png", "wb").write(png)
+inline = base64.b64encode(png).decode()
+open("scan-in-word.html", "w").write(f'<html><body><p><img src="data:image/png;base64,{inline}" width="600" height="850"></p></body></html>')
+PY
+soffice --headless --convert-to pdf scan.png
+soffice --headless --writer --convert-to 'docx:MS Word 2007 XML' scan-in-word.html
+cp scan.pdf scan-in-word.docx "$out/"
+
 # --- archives -------------------------------------------------------------------------------------
 mkdir -p tree/2023
 cp staff.xlsx tree/2023/staff.xlsx

@@ -108,6 +108,8 @@ struct Page {
     strings_shown: usize,
     chars_decoded: usize,
     chars_unmapped: usize,
+    /// Images drawn large enough to hold a page of text (a scan), not icons or logos.
+    page_sized_images: usize,
 }
 
 /// Where a string shown ended, its baseline direction and its font size, in device space.
@@ -147,6 +149,10 @@ impl<'d> Reader<'d> {
         if page.strings_shown > 0 && page.chars_unmapped >= page.chars_decoded {
             // Text was drawn but most of it could not be decoded (a font without a usable map).
             self.mark(PartialReason::UnreadablePart);
+        }
+        if page.page_sized_images > 0 && page.text.trim().is_empty() {
+            // A scanned page with no text layer: what it says is in the picture.
+            self.mark(PartialReason::ImagesNotRead);
         }
         self.text_len += page.text.len();
         if self.text_len > self.caps.text_bytes {
@@ -304,7 +310,8 @@ impl<'d> Reader<'d> {
         }
     }
 
-    /// `Do`: a Form XObject is drawn with its own matrix and resources; images hold no text.
+    /// `Do`: a Form XObject is drawn with its own matrix and resources; images hold no text, but a
+    /// page-sized one is counted (a scan).
     fn draw_xobject(
         &mut self,
         op: &Operation,
@@ -319,10 +326,11 @@ impl<'d> Reader<'d> {
             self.mark(PartialReason::UnreadablePart);
             return;
         };
-        if stream.dict.get(b"Subtype").and_then(Object::as_name).ok() != Some(b"Form") {
-            return;
+        match stream.dict.get(b"Subtype").and_then(Object::as_name).ok() {
+            Some(b"Form") => self.draw_form(*id, stream, resources, state, forms, page),
+            Some(b"Image") if is_page_sized(&stream.dict) => page.page_sized_images += 1,
+            _ => {}
         }
-        self.draw_form(*id, stream, resources, state, forms, page);
     }
 
     fn draw_form(
@@ -508,6 +516,13 @@ fn decoded(doc: &Document, stream: &Stream, limit: usize) -> lopdf::Result<Vec<u
     }
     Stream { dict, content: stream.content.clone(), allows_compression: true, start_position: None }
         .decompressed_content_with_limit(limit)
+}
+
+/// An image of at least 500 by 500 pixels: a page scanned at even 72 dpi, larger than a logo or a
+/// signature (ISO 32000-1, 8.9.5: `/Width` and `/Height` of an image XObject, in samples).
+fn is_page_sized(image: &Dictionary) -> bool {
+    let samples = |key: &[u8]| image.get(key).and_then(Object::as_i64).unwrap_or(0);
+    samples(b"Width") >= 500 && samples(b"Height") >= 500
 }
 
 /// An entry of a resource category (`/Font`, `/XObject`) by name, from the nearest dictionary
