@@ -121,7 +121,11 @@ pub fn part_text(xml: &[u8], style: PartStyle, out: &mut String) {
                 match (style, name.as_str()) {
                     (PartStyle::Word, "t" | "delText") | (PartStyle::Slides, "t") => in_text = false,
                     (PartStyle::OpenDocument, "body" | "master-styles") => in_text = false,
-                    (PartStyle::Word, "p") | (PartStyle::OpenDocument, "p" | "h") if cell_depth > 0 => out.push(' '),
+                    (PartStyle::Word | PartStyle::Slides, "p") | (PartStyle::OpenDocument, "p" | "h")
+                        if cell_depth > 0 =>
+                    {
+                        out.push(' ')
+                    }
                     (PartStyle::Word, "p") | (PartStyle::Slides, "p") | (PartStyle::OpenDocument, "p" | "h") => {
                         out.push('\n')
                     }
@@ -129,7 +133,9 @@ pub fn part_text(xml: &[u8], style: PartStyle, out: &mut String) {
                         cell_depth = cell_depth.saturating_sub(1);
                         out.push('\t')
                     }
-                    (PartStyle::Word, "tr") | (PartStyle::OpenDocument, "table-row") => out.push('\n'),
+                    (PartStyle::Word | PartStyle::Slides, "tr") | (PartStyle::OpenDocument, "table-row") => {
+                        out.push('\n')
+                    }
                     (PartStyle::Properties, _) => {
                         if depth == property_depth {
                             if let Some(label) = property_name.take() {
@@ -155,8 +161,10 @@ pub fn part_text(xml: &[u8], style: PartStyle, out: &mut String) {
 /// table in place, not the thousand a sheet's trailing blank columns repeat.
 const MAX_EMPTY_CELLS_KEPT: usize = 32;
 
+/// A table cell: WordprocessingML `w:tc`, DrawingML `a:tc` (a slide's table), OpenDocument
+/// `table:table-cell`.
 fn is_table_cell(style: PartStyle, name: &str) -> bool {
-    matches!((style, name), (PartStyle::Word, "tc") | (PartStyle::OpenDocument, "table-cell"))
+    matches!((style, name), (PartStyle::Word | PartStyle::Slides, "tc") | (PartStyle::OpenDocument, "table-cell"))
 }
 
 fn local_name(e: &BytesStart<'_>) -> String {

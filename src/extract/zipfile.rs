@@ -343,14 +343,17 @@ fn read_slides<R: Read + Seek>(
     depth: u32,
     ctx: &mut Ctx<'_, '_>,
 ) -> &'static str {
-    // Masters and layouts (where markings live) sort before the slides.
-    let parts = names_matching(archive, |n| {
-        n.ends_with(".xml")
-            && ["ppt/slides/", "ppt/notesSlides/", "ppt/comments/", "ppt/slideMasters/", "ppt/slideLayouts/"]
-                .iter()
-                .any(|p| n.starts_with(p))
-    });
-    read_parts_as_one_text(archive, &parts, PartStyle::Slides, member, ctx);
+    // Masters and layouts (where markings live) come first, as one text; then each slide, its
+    // notes and comments as a text of its own, so that a table on a slide starts its text and its
+    // header row gives context to its columns.
+    let in_folders = |folders: &'static [&'static str]| {
+        move |n: &str| n.ends_with(".xml") && folders.iter().any(|f| n.starts_with(f))
+    };
+    let templates = names_matching(archive, in_folders(&["ppt/slideMasters/", "ppt/slideLayouts/"]));
+    read_parts_as_one_text(archive, &templates, PartStyle::Slides, member, ctx);
+    for slide in names_matching(archive, in_folders(&["ppt/slides/", "ppt/notesSlides/", "ppt/comments/"])) {
+        read_parts_as_one_text(archive, std::slice::from_ref(&slide), PartStyle::Slides, member, ctx);
+    }
     read_package_extras(archive, "ppt/embeddings/", member, depth, ctx);
     "pptx"
 }

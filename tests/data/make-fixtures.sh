@@ -126,6 +126,29 @@ for i, nhs in enumerate(["453 686 1564", "649-850-2940", "4176749369"]):
 box.flush()
 PY
 
+# --- a table on a slide: student numbers known only by their column's header ---------------------
+python3 - <<'PY'
+rows = [("Student Number", "Name", "Mark")] + [
+    (str(n), f"Student {i}", "39")
+    for i, n in enumerate([22354994, 24070438, 20396213, 27501654, 23091263, 22023199], 1)
+]
+cells = "".join(
+    "<table:table-row>" + "".join(f"<table:table-cell><text:p>{c}</text:p></table:table-cell>" for c in r)
+    + "</table:table-row>" for r in rows)
+ns = " ".join(f'xmlns:{p}="urn:oasis:names:tc:opendocument:xmlns:{u}"' for p, u in [
+    ("office", "office:1.0"), ("draw", "drawing:1.0"), ("text", "text:1.0"), ("table", "table:1.0"),
+    ("svg", "svg-compatible:1.0"), ("presentation", "presentation:1.0")])
+open("resit-table.fodp", "w").write(f'''<?xml version="1.0" encoding="UTF-8"?>
+<office:document {ns} office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.presentation">
+<office:body><office:presentation><draw:page draw:name="page1">
+<draw:frame svg:x="1cm" svg:y="1cm" svg:width="20cm" svg:height="2cm"><draw:text-box><text:p>Resit list</text:p></draw:text-box></draw:frame>
+<draw:frame svg:x="1cm" svg:y="4cm" svg:width="20cm" svg:height="10cm"><table:table>
+<table:table-column/><table:table-column/><table:table-column/>{cells}</table:table></draw:frame>
+</draw:page></office:presentation></office:body></office:document>''')
+PY
+soffice --headless --convert-to pptx resit-table.fodp
+cp resit-table.pptx "$out/"
+
 # --- scans: pictures of pages with no text layer ---------------------------------------------------
 # A 620 x 880 grey page (a scan at about 75 dpi), as LibreOffice Draw makes it a PDF and Writer
 # embeds it in a Word document (from HTML with the picture inline).
