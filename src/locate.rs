@@ -190,7 +190,9 @@ impl Locator {
             "dropbox" | "dropbox-personal" => "dropbox",
             n if n.starts_with("dropbox (") && n.ends_with(')') => "dropbox",
             n if n.starts_with("googledrive-") => "google_drive",
-            "google drive" | "google drive file stream" => "google_drive",
+            // `GoogleDrive` and `google-drive`: where Linux users mount it (google-drive-ocamlfuse,
+            // rclone, GNOME Online Accounts' guides).
+            "google drive" | "google drive file stream" | "googledrive" | "google-drive" => "google_drive",
             "my drive" if parent_name(dir).is_some_and(|p| p.starts_with("googledrive-") || p == "google drive") => {
                 "google_drive"
             }
@@ -332,6 +334,7 @@ mod tests {
         assert_eq!(at("/home/a/Dropbox (Acme Ltd)/x/staff.csv"), cloud("dropbox"));
         assert_eq!(at("/Users/a/Library/CloudStorage/GoogleDrive-a@gmail.com/My Drive/x.xlsx"), cloud("google_drive"));
         assert_eq!(at("/home/a/Google Drive/x.xlsx"), cloud("google_drive"));
+        assert_eq!(at("/home/a/GoogleDrive/x.xlsx"), cloud("google_drive"));
         assert_eq!(at("/home/a/SpiderOak Hive/x"), cloud("spideroak"));
         assert_eq!(at("/home/a/Amazon Drive/x"), cloud("amazon_drive"));
         assert_eq!(at("/Users/a/Library/Mobile Documents/com~apple~CloudDocs/x"), cloud("icloud"));
