@@ -1,0 +1,92 @@
+//! Detection on files as staff write them, one test per kind of fault a red-team tester found
+//! (issue 15): markings, grouped identifiers, NHS numbers in other identifiers' columns, health
+//! conditions in people tables, student lists, kinds of document and credential stores. Each
+//! asserts the classification the university's policy (README) gives the file.
+#![cfg(unix)]
+
+use serde_json::Value;
+
+use crate::util::{file_record, Tree};
+
+/// The detectors that found something in one file, with their counts and tiers.
+fn findings(records: &[Value], name: &str) -> Vec<(String, u64, String)> {
+    file_record(records, name)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let text = |k: &str| f[k].as_str().unwrap().to_string();
+            (text("detector"), f["count"].as_u64().unwrap(), text("confidence"))
+        })
+        .collect()
+}
+
+/// The category of a file (`not_sensitive` when it has no record).
+fn category(records: &[Value], name: &str) -> String {
+    records
+        .iter()
+        .find(|r| r["type"] == "file" && r["path"].as_str().is_some_and(|p| p.ends_with(&format!("/{name}"))))
+        .map_or_else(|| "not_sensitive".to_string(), |r| r["classification"].as_str().unwrap().to_string())
+}
+
+#[test]
+fn strictly_confidential_is_confidential_prefixed_labels_are_markings_and_phrases_are_not() {
+    let t = Tree::new();
+    t.write("senate.txt", "STRICTLY CONFIDENTIAL\n\nSenate paper S/26/14: calendar changes.\n");
+    t.write("letter.txt", "STRICTLY PRIVATE AND CONFIDENTIAL\nMs Grace Hall\n\nDear Ms Hall,\n");
+    t.write("classification.txt", "Classification: Highly Confidential\n\nProject Heron.\n");
+    t.write("security.txt", "Security classification: OFFICIAL-SENSITIVE\n\nBriefing.\n");
+    t.write("sensitivity.txt", "Sensitivity: Confidential\n\nSenate paper S/26/15.\n");
+    t.write("label.txt", "Label: Confidential\n\nNotes.\n");
+    t.write("header.txt", "Confidential\tPage 1 of 3\n\nNotes of the panel.\n");
+    t.write("santa.txt", "SECRET SANTA 2026\n\nPsychology office\nBudget GBP 10\n");
+    t.write("poster.txt", "PROTECT YOUR DATA\n\nFive tips for staff: lock your screen, use MFA.\n");
+    t.write("recipe.txt", "TOP SECRET RECIPE\n\nRESTRICTED ACCESS\n\nOFFICIAL OPENING of the library.\n");
+    t.write(
+        "levels.txt",
+        "Classification \tDescription \t\nConfidential \tPersonal data about staff \t\nPublic \tPress releases \t\n",
+    );
+    let (records, _) = t.scan_json(&[]);
+    for (name, detector, want) in [
+        ("senate.txt", "marking.confidential", "confidential"),
+        ("letter.txt", "marking.confidential", "confidential"),
+        ("classification.txt", "marking.highly_confidential", "highly_confidential"),
+        ("security.txt", "marking.government", "highly_confidential"),
+        ("sensitivity.txt", "marking.confidential", "confidential"),
+        ("label.txt", "marking.confidential", "confidential"),
+        ("header.txt", "marking.confidential", "confidential"),
+    ] {
+        assert_eq!(findings(&records, name), [(detector.to_string(), 1, "high".to_string())], "{name}");
+        assert_eq!(category(&records, name), want, "{name}");
+    }
+    for name in ["santa.txt", "poster.txt", "recipe.txt", "levels.txt"] {
+        assert_eq!(category(&records, name), "not_sensitive", "{name}: a phrase is not a marking");
+    }
+}
+
+#[test]
+fn identifiers_grouped_with_typographic_spaces_are_found_as_with_ascii_spaces() {
+    let t = Tree::new();
+    let ascii = "Staff record\nName: Ann Example\nNI number: AB 12 34 56 C\nNHS number: 407 162 0218\n\
+                 Mobile: 07911 123456\nSort code: 20 00 00 Account number: 12345678\nAddress: 3 Park Road, Leeds LS6 1AA\n";
+    let spaced = ascii
+        .replace("AB 12 34 56 C", "AB\u{a0}12\u{a0}34\u{a0}56\u{a0}C")
+        .replace("407 162 0218", "407\u{202f}162\u{202f}0218")
+        .replace("07911 123456", "07911\u{a0}123456")
+        .replace("20 00 00", "20\u{2009}00\u{2009}00")
+        .replace("LS6 1AA", "LS6\u{a0}1AA");
+    t.write("ascii.txt", ascii);
+    t.write("spaced.txt", &spaced);
+    t.write(
+        "nino.docx",
+        crate::cli::docx(&["Payroll change form", "NI number: RR\u{a0}39\u{a0}23\u{a0}32\u{a0}A"], &[]),
+    );
+    let (records, _) = t.scan_json(&[]);
+    let want = findings(&records, "ascii.txt");
+    for detector in ["uk_nino", "nhs_number", "uk_phone", "uk_bank_account", "uk_postcode"] {
+        assert!(want.iter().any(|(d, _, _)| d == detector), "{detector} in the ASCII record: {want:?}");
+    }
+    assert_eq!(findings(&records, "spaced.txt"), want);
+    assert_eq!(findings(&records, "nino.docx"), [("uk_nino".to_string(), 1, "high".to_string())]);
+    assert_eq!(category(&records, "spaced.txt"), "confidential");
+}
