@@ -153,9 +153,13 @@ impl Engine {
         self.key.fingerprint(&d.id, &normalise(raw, d.normalisation))
     }
 
-    /// Scans a whole text as one chunk; convenience for examples and tests.
+    /// Scans a whole text as one chunk, its typographic spaces made ASCII as extraction makes them;
+    /// convenience for examples and tests.
     pub fn scan_all(&self, text: &[u8]) -> Vec<Finding> {
         let mut found = Vec::new();
+        let mut normalised = text.to_vec();
+        crate::extract::plain::normalise_spaces(&mut normalised, 0);
+        let text = normalised.as_slice();
         let table = TableHeader::find(text);
         let chunk =
             TextChunk { text, owned: 0..text.len(), offset: 0, table: table.as_ref(), member: None, last: true };
