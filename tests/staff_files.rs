@@ -90,3 +90,20 @@ fn identifiers_grouped_with_typographic_spaces_are_found_as_with_ascii_spaces() 
     assert_eq!(findings(&records, "nino.docx"), [("uk_nino".to_string(), 1, "high".to_string())]);
     assert_eq!(category(&records, "spaced.txt"), "confidential");
 }
+
+#[test]
+fn ten_digit_numbers_in_another_identifiers_column_are_not_nhs_numbers_at_high() {
+    let t = Tree::new();
+    // Sample IDs that pass the NHS mod-11 check, beside a "Patient group" column.
+    let samples = ["7795422055", "7744032179", "4880297003", "7914344192", "7162099203", "4016641381"];
+    let lims: String = std::iter::once("Sample ID,Patient group,HbA1c\n".to_string())
+        .chain(samples.iter().map(|s| format!("{s},diabetic,48.2\n")))
+        .collect();
+    t.write("lims_export.csv", &lims);
+    t.write("clinic.csv", lims.replace("Sample ID", "NHS number"));
+    let (records, _) = t.scan_json(&[]);
+    assert_eq!(findings(&records, "lims_export.csv"), [("nhs_number".to_string(), 6, "low".to_string())]);
+    assert_eq!(category(&records, "lims_export.csv"), "not_sensitive");
+    assert!(findings(&records, "clinic.csv").contains(&("nhs_number".to_string(), 6, "high".to_string())));
+    assert_eq!(category(&records, "clinic.csv"), "highly_confidential");
+}
