@@ -107,3 +107,34 @@ fn ten_digit_numbers_in_another_identifiers_column_are_not_nhs_numbers_at_high()
     assert!(findings(&records, "clinic.csv").contains(&("nhs_number".to_string(), 6, "high".to_string())));
     assert_eq!(category(&records, "clinic.csv"), "highly_confidential");
 }
+
+#[test]
+fn conditions_and_absence_reasons_about_people_are_health_data_and_statistics_are_not() {
+    let t = Tree::new();
+    t.write(
+        "clinic.csv",
+        "Patient name,NHS number,Diagnosis\nPerson 0,4042751792,asthma\nPerson 1,4790869598,COPD\n\
+         Person 2,4866201169,Crohn's disease\n",
+    );
+    t.write(
+        "sickness.csv",
+        "Name,Staff Number,Days absent,Reason\nOliver Smith,E10001,5,back pain\nAmelia Jones,E10002,12,stress\n\
+         Isla Brown,E10004,30,surgery\n",
+    );
+    t.write("statistics.csv", "Absence reason,Days lost\nstress,1200\nback pain,800\nheart failure,40\n");
+    t.write(
+        "abstract.txt",
+        "Abstract\nWe examined the prevalence of asthma, COPD and dementia in a cohort of 2,000 adults \
+         (Smith et al., doi 10.1000/182).\n",
+    );
+    let (records, _) = t.scan_json(&[]);
+    assert_eq!(category(&records, "clinic.csv"), "highly_confidential", "patient-level data");
+    assert!(findings(&records, "sickness.csv").contains(&(
+        "special_category.health".to_string(),
+        3,
+        "medium".to_string()
+    )));
+    assert_eq!(category(&records, "sickness.csv"), "confidential");
+    assert_eq!(category(&records, "statistics.csv"), "not_sensitive", "aggregate statistics name nobody");
+    assert_eq!(category(&records, "abstract.txt"), "not_sensitive", "a paper's topic is nobody's health");
+}
