@@ -138,3 +138,32 @@ fn conditions_and_absence_reasons_about_people_are_health_data_and_statistics_ar
     assert_eq!(category(&records, "statistics.csv"), "not_sensitive", "aggregate statistics name nobody");
     assert_eq!(category(&records, "abstract.txt"), "not_sensitive", "a paper's topic is nobody's health");
 }
+
+#[test]
+fn a_capability_record_and_a_statement_of_main_terms_are_confidential_kinds_of_document() {
+    let t = Tree::new();
+    t.write(
+        "capability.txt",
+        "Performance Improvement Plan - Mr Oscar Green, Technician\nStage 2 capability meeting held 3 March 2026. \
+         Concerns: missed deadlines on lab preparation.\nOutcome: written improvement note issued under the \
+         Capability Procedure.\n",
+    );
+    t.write(
+        "contract.txt",
+        "STATEMENT OF MAIN TERMS AND CONDITIONS OF EMPLOYMENT\nEmployee: Dr Lily Roberts\nStart date: 1 September \
+         2026\nProbation period: 12 months. Notice period: 3 months.\nSigned (Employee) ........   Signed (for the \
+         University) ........\n",
+    );
+    t.write("advert.txt", "Job advert: Lecturer in Chemistry. Probation period: 12 months. Notice period: 3 months.\n");
+    t.write(
+        "policy.txt",
+        "Capability Procedure\nThe capability procedure explains how a performance improvement plan is agreed.\n",
+    );
+    let (records, _) = t.scan_json(&[]);
+    assert_eq!(category(&records, "capability.txt"), "confidential");
+    assert!(findings(&records, "capability.txt").iter().any(|(d, n, _)| d == "document.disciplinary" && *n >= 2));
+    assert_eq!(category(&records, "contract.txt"), "confidential");
+    assert!(findings(&records, "contract.txt").iter().any(|(d, n, _)| d == "document.contract" && *n >= 2));
+    assert_eq!(category(&records, "advert.txt"), "not_sensitive", "one phrase is not a contract");
+    assert_eq!(category(&records, "policy.txt"), "not_sensitive", "a procedure about no one");
+}
