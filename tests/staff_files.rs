@@ -167,3 +167,39 @@ fn a_capability_record_and_a_statement_of_main_terms_are_confidential_kinds_of_d
     assert_eq!(category(&records, "advert.txt"), "not_sensitive", "one phrase is not a contract");
     assert_eq!(category(&records, "policy.txt"), "not_sensitive", "a procedure about no one");
 }
+
+#[test]
+fn credential_stores_in_a_home_folder_are_credentials() {
+    let t = Tree::new();
+    let token = "ghp_R4nd0mT0k3nV4lu3Xyz123456789abcdEF12";
+    t.write(
+        ".aws/credentials",
+        "[default]\naws_access_key_id = AKIAQ3EGUHYV7XYZ4ABC\naws_secret_access_key = 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\n",
+    );
+    t.write(".netrc", "machine ftp.northshire.ac.uk login jsmith password Ftp!Pass2026\n");
+    t.write(".pgpass", "db.northshire.ac.uk:5432:research:jsmith:PgPass!2026x\n");
+    t.write(
+        ".docker/config.json",
+        "{\"auths\":{\"registry.northshire.ac.uk\":{\"auth\":\"anNtaXRoOkRvY2szciFQdzIwMjY=\"}}}",
+    );
+    t.write(
+        ".kube/config",
+        "users:\n- name: admin\n  user:\n    token: eyJhbGciOiJSUzI1NiIsImtpZCI6IkRGRVQifQ.eyJpc3MiOiJrdWJlcm5ldGVzIn0.c2lnbmF0dXJl\n",
+    );
+    t.write("webapp.env", "AWS_ACCESS_KEY_ID=AKIAQ3EGUHYV7XYZ4ABC\nDEBUG=true\n");
+    t.write(
+        "project/.git/config",
+        format!("[http \"https://github.com/\"]\n\textraheader = AUTHORIZATION: bearer {token}\n"),
+    );
+    t.write("project/.git/objects/ab/cdef", format!("{token}\n"));
+    t.write("docs.md", "Create a token at github.com/settings/tokens; AWS's example key is AKIAIOSFODNN7EXAMPLE.\n");
+    let (records, _) = t.scan_json(&[]);
+    for name in
+        [".aws/credentials", ".netrc", ".pgpass", ".docker/config.json", ".kube/config", "webapp.env", ".git/config"]
+    {
+        assert!(findings(&records, name).iter().any(|(d, _, c)| d == "credential.token" && c == "high"), "{name}");
+        assert_eq!(category(&records, name), "confidential", "{name}");
+    }
+    assert_eq!(category(&records, "cdef"), "not_sensitive", "a Git folder's objects are not scanned");
+    assert_eq!(category(&records, "docs.md"), "not_sensitive", "documentation values are not credentials");
+}
