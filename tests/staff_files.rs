@@ -203,3 +203,39 @@ fn credential_stores_in_a_home_folder_are_credentials() {
     assert_eq!(category(&records, "cdef"), "not_sensitive", "a Git folder's objects are not scanned");
     assert_eq!(category(&records, "docs.md"), "not_sensitive", "documentation values are not credentials");
 }
+
+#[test]
+fn student_lists_under_the_headers_and_keys_staff_use_are_lists_of_people() {
+    let t = Tree::new();
+    let rows = "22254257,Surname0,Forename0,76\n21058756,Surname1,Forename1,56\n";
+    for header in ["ID", "Reg No", "Registration Number", "Candidate Number", "SID", "URN", "Banner ID", "Student"] {
+        t.write(&format!("marks {header}.csv"), format!("{header},Surname,Forename,Mark\n{rows}"));
+    }
+    t.write("orders.csv", "ID,Product,Price\n22254257,Stapler,4.99\n21058756,Toner,39.00\n");
+    t.write("build.log", "Build ID 22254257 passed.\nOrder ID: 21058756 shipped.\n");
+    t.write(
+        "export.json",
+        "[{\"student_number\": \"20000000\", \"name\": \"Ann Smith\", \"dob\": \"2003-01-01\"},\n \
+         {\"student_number\": \"20000001\", \"name\": \"Bob Jones\", \"dob\": \"2004-07-19\"}]\n",
+    );
+    t.write("export.yml", "- studentNumber: 20000000\n  name: Ann Smith\n  dob: 2003-01-01\n");
+    t.write(
+        "equal_ops.csv",
+        "Applicant,Ethnic origin,Religion,Sexual orientation\nApplicant 1,White British,None,Heterosexual\n\
+         Applicant 2,Pakistani,Muslim,Gay man\n",
+    );
+    let (records, _) = t.scan_json(&[]);
+    for header in ["ID", "Reg No", "Registration Number", "Candidate Number", "SID", "URN", "Banner ID", "Student"] {
+        let name = format!("marks {header}.csv");
+        assert_eq!(findings(&records, &name), [("student_staff_number".to_string(), 2, "high".to_string())], "{name}");
+        assert_eq!(category(&records, &name), "confidential", "{name}");
+    }
+    assert_eq!(category(&records, "orders.csv"), "not_sensitive", "ID in a table of products");
+    assert_eq!(category(&records, "build.log"), "not_sensitive", "ID in prose");
+    for name in ["export.json", "export.yml"] {
+        let found = findings(&records, name);
+        assert!(found.iter().any(|(d, _, c)| d == "student_staff_number" && c == "high"), "{name}: {found:?}");
+        assert!(found.iter().any(|(d, _, c)| d == "date_of_birth" && c == "high"), "{name}: {found:?}");
+    }
+    assert_eq!(category(&records, "equal_ops.csv"), "confidential", "applicants are people");
+}

@@ -12,7 +12,7 @@ use std::ops::Range;
 use crate::extract::TextChunk;
 
 /// Header words that make a table a list of people: any row is then a person's record.
-const IDENTITY_HEADERS: [&str; 16] = [
+const IDENTITY_HEADERS: [&str; 20] = [
     "name",
     "surname",
     "forename",
@@ -29,6 +29,10 @@ const IDENTITY_HEADERS: [&str; 16] = [
     "ni number",
     "nhs number",
     "husid",
+    "applicant",
+    "candidate",
+    "pupil",
+    "learner",
 ];
 
 /// True when the chunk is a table whose header names people: every row is a person's record.
