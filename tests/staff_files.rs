@@ -193,15 +193,26 @@ fn credential_stores_in_a_home_folder_are_credentials() {
     );
     t.write("project/.git/objects/ab/cdef", format!("{token}\n"));
     t.write("docs.md", "Create a token at github.com/settings/tokens; AWS's example key is AKIAIOSFODNN7EXAMPLE.\n");
+    t.write(
+        "netrc.5",
+        "machine HOSTNAME login USERID password \"PASSWORD\"\nmachine {name} login {user} password {password}\n",
+    );
     let (records, _) = t.scan_json(&[]);
-    for name in
-        [".aws/credentials", ".netrc", ".pgpass", ".docker/config.json", ".kube/config", "webapp.env", ".git/config"]
-    {
-        assert!(findings(&records, name).iter().any(|(d, _, c)| d == "credential.token" && c == "high"), "{name}");
+    for (name, detector) in [
+        (".aws/credentials", "credential.token"),
+        (".netrc", "credential.store"),
+        (".pgpass", "credential.store"),
+        (".docker/config.json", "credential.token"),
+        (".kube/config", "credential.token"),
+        ("webapp.env", "credential.token"),
+        (".git/config", "credential.token"),
+    ] {
+        assert!(findings(&records, name).iter().any(|(d, _, c)| d == detector && c == "high"), "{name}");
         assert_eq!(category(&records, name), "confidential", "{name}");
     }
     assert_eq!(category(&records, "cdef"), "not_sensitive", "a Git folder's objects are not scanned");
     assert_eq!(category(&records, "docs.md"), "not_sensitive", "documentation values are not credentials");
+    assert_eq!(category(&records, "netrc.5"), "not_sensitive", "a manual's placeholders are not credentials");
 }
 
 #[test]
