@@ -105,6 +105,15 @@ fn ten_digit_numbers_in_another_identifiers_column_are_not_nhs_numbers_at_high()
     assert_eq!(findings(&records, "lims_export.csv"), [("nhs_number".to_string(), 6, "low".to_string())]);
     assert_eq!(category(&records, "lims_export.csv"), "not_sensitive");
     assert!(findings(&records, "clinic.csv").contains(&("nhs_number".to_string(), 6, "high".to_string())));
+    // One truth: the record's count of distinct values is the one the reasons cite.
+    t.write(
+        "both.csv",
+        lims.replace("Sample ID,", "Sample ID,NHS number,").replace(",diabetic", ",4010232137,diabetic"),
+    );
+    let (records, _) = t.scan_json(&[]);
+    assert!(findings(&records, "both.csv").contains(&("nhs_number".to_string(), 7, "high".to_string())));
+    let reasons = file_record(&records, "both.csv")["reasons"].to_string();
+    assert!(reasons.contains("1 of 7 distinct nhs_number value(s) at medium confidence or above"), "{reasons}");
     assert_eq!(category(&records, "clinic.csv"), "highly_confidential");
 }
 
