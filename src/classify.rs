@@ -235,11 +235,7 @@ fn classify_with(tally: &FileTally, attribution: bool) -> Classification {
     }
     for t in identifiers.iter().chain(&credentials).chain(&special) {
         category = category.max(Category::Confidential);
-        reasons.push(format!(
-            "{} distinct {} value(s) at medium confidence or above",
-            t.distinct_counting.len(),
-            t.detector
-        ));
+        reasons.push(counting_reason(t));
     }
     for t in of_class(DetectorClass::Document).iter().filter(|t| t.distinct_counting.len() >= DOCUMENT_PHRASES) {
         category = category.max(Category::Confidential);
@@ -269,6 +265,16 @@ fn classify_with(tally: &FileTally, attribution: bool) -> Classification {
         reasons.push("no identifier found at medium or high confidence".to_string());
     }
     Classification { category, reasons, distinct_identifiers, marked_highly_confidential }
+}
+
+/// The reason a detector's values give: how many distinct ones count (medium or above), and, when
+/// some were found only at low confidence, of how many in all, the number a record's finding and
+/// the human report show (`nhs_number×8` beside "4 of 8 distinct ... at medium confidence or above").
+fn counting_reason(t: &DetectorTally) -> String {
+    let counting = t.distinct_counting.len();
+    let all = t.distinct.len();
+    let of_all = if all > counting { format!(" of {all}") } else { String::new() };
+    format!("{counting}{of_all} distinct {} value(s) at medium confidence or above", t.detector)
 }
 
 #[cfg(test)]

@@ -835,7 +835,7 @@ fn the_man_page_and_completions_come_from_the_argument_definitions() {
 }
 
 /// A minimal Word document: `paragraphs`, then a table of `rows` (cells separated by `|`).
-fn docx(paragraphs: &[&str], rows: &[&str]) -> Vec<u8> {
+pub(crate) fn docx(paragraphs: &[&str], rows: &[&str]) -> Vec<u8> {
     use zip::write::SimpleFileOptions;
     let para = |t: &str| format!("<w:p><w:r><w:t>{t}</w:t></w:r></w:p>");
     let row = |r: &str| {

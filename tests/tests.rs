@@ -17,3 +17,4 @@ mod documents;
 mod event_formats;
 mod policy_corpus;
 mod siem;
+mod staff_files;

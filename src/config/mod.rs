@@ -564,7 +564,10 @@ mod tests {
     fn embedded_default_parses() {
         let c = Config::embedded_default().unwrap();
         assert!(!c.scan.follow_symlinks);
-        assert!(c.scan.exclude.is_match("/home/a/project/.git"));
+        assert!(c.scan.exclude.is_match("/home/a/project/.git/objects"));
+        assert!(c.scan.exclude.is_match("/home/a/project/.git/modules/lib/objects"));
+        assert!(c.scan.exclude.is_match("/home/a/project/.git/index"));
+        assert!(!c.scan.exclude.is_match("/home/a/project/.git/config"), "a remote's token is kept there");
         assert!(!c.scan.exclude.is_match("/home/a/Documents/staff.csv"));
     }
 

@@ -16,6 +16,8 @@ pub(crate) const EMBEDDED: &[(&str, &str)] = &[
     ("chi_number.toml", include_str!("../../detectors/chi_number.toml")),
     ("credential.password.toml", include_str!("../../detectors/credential.password.toml")),
     ("credential.private_key.toml", include_str!("../../detectors/credential.private_key.toml")),
+    ("credential.store.toml", include_str!("../../detectors/credential.store.toml")),
+    ("credential.token.toml", include_str!("../../detectors/credential.token.toml")),
     ("criminal_offence.toml", include_str!("../../detectors/criminal_offence.toml")),
     ("date_of_birth.toml", include_str!("../../detectors/date_of_birth.toml")),
     ("document.contract.toml", include_str!("../../detectors/document.contract.toml")),

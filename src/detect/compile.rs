@@ -14,7 +14,7 @@ use regex_automata::meta::Regex;
 use regex_automata::util::syntax;
 use regex_automata::Input;
 
-use super::context::ContextMatcher;
+use super::context::{key_forms, ContextMatcher};
 use super::rule::{self, DetectorSource, Example, Role};
 use super::shape::needs_word_boundaries;
 use super::validate::{normalise, Normalisation, ValidatorKind};
@@ -144,14 +144,14 @@ pub(super) fn variant(people_table: bool, all_edge: bool) -> usize {
     usize::from(people_table) * 2 + usize::from(all_edge)
 }
 
-/// One case-insensitive pattern per distinct gating keyword, with the detectors it gates. Words
+/// One case-insensitive pattern per distinct gating keyword (and its forms as a key:
+/// `student_number`), with the detectors it gates. Words
 /// of letters, digits and spaces must stand alone (`pin` is not in `spine`); words with punctuation
 /// (`P<GBR`, `@`, `a/c`) match anywhere.
 fn keyword_patterns(sources: &[DetectorSource]) -> Vec<(String, Vec<usize>)> {
     let mut by_keyword: Vec<(String, Vec<usize>)> = Vec::new();
     for (i, source) in sources.iter().enumerate() {
-        for k in &source.spec.keywords {
-            let lower = k.to_ascii_lowercase();
+        for lower in source.spec.keywords.iter().flat_map(|k| key_forms(&k.to_ascii_lowercase())) {
             match by_keyword.iter_mut().find(|(w, _)| *w == lower) {
                 Some((_, owners)) if !owners.contains(&i) => owners.push(i),
                 Some(_) => {}

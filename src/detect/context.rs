@@ -22,12 +22,15 @@ pub struct ContextMatcher {
     /// Whether a finding needs a word near it to count at all.
     pub required: bool,
     same_field: bool,
+    /// Whole header cells, lower case, that are context in a table of people only.
+    columns: Vec<String>,
 }
 
 impl ContextMatcher {
     pub fn new(spec: &ContextSpec) -> Result<Self, aho_corasick::BuildError> {
-        let words = AhoCorasick::builder().ascii_case_insensitive(true).build(&spec.words)?;
-        let whole_word = spec.words.iter().map(|w| needs_word_boundaries(w)).collect();
+        let forms: Vec<String> = spec.words.iter().flat_map(|w| key_forms(w)).collect();
+        let words = AhoCorasick::builder().ascii_case_insensitive(true).build(&forms)?;
+        let whole_word = forms.iter().map(|w| needs_word_boundaries(w)).collect();
         Ok(ContextMatcher {
             words,
             whole_word,
@@ -36,7 +39,20 @@ impl ContextMatcher {
             confidence: spec.confidence,
             required: spec.required,
             same_field: spec.same_field,
+            columns: spec.columns.iter().map(|c| c.to_ascii_lowercase()).collect(),
         })
+    }
+
+    /// True when `header` (a column's header cell) is, whole, one of the words that name a person's
+    /// identifier only as a column of a table of people (`ID`, `Reg No`): the caller knows the table.
+    pub fn names_people_column(&self, header: &str) -> bool {
+        let h = header.trim().trim_end_matches([':', '.']).to_ascii_lowercase();
+        !h.is_empty() && self.columns.contains(&h)
+    }
+
+    /// True when some header cell is one of [`Self::names_people_column`]'s words.
+    pub fn names_a_people_column(&self, headers: &[String]) -> bool {
+        !self.columns.is_empty() && headers.iter().any(|h| self.names_people_column(h))
     }
 
     /// True when a context word appears in `header` (a table column's header).
@@ -66,6 +82,17 @@ impl ContextMatcher {
     }
 }
 
+/// A word as people write it and as JSON, YAML and code write it as a key: `student number`, and
+/// `student_number`, `student-number`, `studentnumber` (which `studentNumber` matches, case
+/// aside), so a key gives its value context as a column header does.
+pub(super) fn key_forms(word: &str) -> Vec<String> {
+    let mut forms = vec![word.to_string()];
+    if word.contains(' ') && needs_word_boundaries(word) {
+        forms.extend(["_", "-", ""].iter().map(|joiner| word.replace(' ', joiner)));
+    }
+    forms
+}
+
 /// Start of the line holding `pos`, moved up over folded continuation lines (a line starting with
 /// a space or a tab continues the header field above it, RFC 5322 §2.2.3), but never before
 /// `floor`: only `floor..pos` is searched, so a value on a line of megabytes (a one-line JSON
@@ -81,6 +108,20 @@ fn field_start(text: &[u8], floor: usize, pos: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_multi_word_context_word_is_also_found_as_a_key() {
+        let spec: super::ContextSpec =
+            toml::from_str("words = [\"student number\"]\nconfidence = \"high\"\ncolumns = [\"ID\", \"Reg No\"]")
+                .unwrap();
+        let m = super::ContextMatcher::new(&spec).unwrap();
+        for text in ["Student number: 1", "{\"student_number\": 1", "studentNumber: 1", "student-number=1"] {
+            assert!(m.is_near(text.as_bytes(), text.len() - 1..text.len()), "{text}");
+        }
+        assert!(!m.is_near(b"studentnumbers 1", 15..16));
+        assert!(m.names_people_column(" Reg No. ") && m.names_people_column("id"));
+        assert!(!m.names_people_column("Order ID") && !m.is_in("ID"), "a column word is whole and in no prose");
+    }
+
     use super::field_start;
 
     #[test]

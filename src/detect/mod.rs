@@ -171,9 +171,13 @@ impl Engine {
         self.key.fingerprint(&d.id, &normalise(raw, d.normalisation))
     }
 
-    /// Scans a whole text as one chunk; convenience for examples and tests.
+    /// Scans a whole text as one chunk, its typographic spaces made ASCII as extraction makes them;
+    /// convenience for examples and tests.
     pub fn scan_all(&self, text: &[u8]) -> Vec<Finding> {
         let mut found = Vec::new();
+        let mut normalised = text.to_vec();
+        crate::extract::plain::normalise_spaces(&mut normalised, 0);
+        let text = normalised.as_slice();
         let table = TableHeader::find(text);
         let chunk =
             TextChunk { text, owned: 0..text.len(), offset: 0, table: table.as_ref(), member: None, last: true };
@@ -328,12 +332,18 @@ impl Engine {
         });
     }
 
-    /// A gating keyword in a column header (`DOB`, `Passport number`) opens the whole chunk to that
-    /// detector: the values sit in rows far below the header.
+    /// A gating keyword in a column header (`DOB`, `Passport number`), or a column word of a
+    /// detector's context as a whole header (`ID` in a table of people), opens the whole chunk to
+    /// that detector: the values sit in rows far below the header.
     fn open_windows_for_header_keywords(&self, table: &TableHeader, len: usize, windows: &mut [Vec<Range<usize>>]) {
         let Some(union) = &self.unions[0] else {
             return;
         };
+        for (d, detector) in self.detectors.iter().enumerate() {
+            if detector.context.as_ref().is_some_and(|c| c.names_a_people_column(table.cells())) {
+                windows[d].push(0..len);
+            }
+        }
         for cell in table.cells() {
             for m in union.regex.find_iter(Input::new(cell.as_bytes())) {
                 if let UnionRole::Keyword(owners) = &union.roles[m.pattern().as_usize()] {
@@ -450,7 +460,15 @@ impl Engine {
                     .and_then(|t| t.column_at(chunk.text, chunk.offset, whole.start))
                     .is_some_and(|h| c.is_in(h))
         };
-        let has_context = || d.context.as_ref().is_some_and(near);
+        // A column word (`ID`) counts only as the whole header of the value's column in a table of people.
+        let names_people_column = |c: &ContextMatcher| {
+            chunk
+                .table
+                .and_then(|t| t.column_at(chunk.text, chunk.offset, whole.start))
+                .is_some_and(|h| c.names_people_column(h))
+                && is_people_table(chunk)
+        };
+        let has_context = || d.context.as_ref().is_some_and(|c| near(c) || names_people_column(c));
         let confidence = match verdict {
             Verdict::Invalid | Verdict::WrongCheckDigit | Verdict::Suppressed => return None,
             Verdict::Weak => Confidence::Low,

@@ -149,6 +149,10 @@ pub struct ContextSpec {
     /// with its folded continuation lines (`References: <a@b>` then ` <c@d>`, RFC 5322 §2.2.3).
     #[serde(default)]
     pub same_field: bool,
+    /// Column headers that are context only as a whole header cell of a table of people (`ID`,
+    /// `SID`, `Student`): too common to count near a value in prose or inside a longer header.
+    #[serde(default)]
+    pub columns: Vec<String>,
 }
 
 /// A table or an array of tables: `[demote]` or `[[demote]]`.

@@ -13,7 +13,7 @@ use crate::extract::TextChunk;
 
 /// Header words that make a table a list of people: any row is then a person's record. `name`,
 /// first, is the one a table of software shares.
-const IDENTITY_HEADERS: [&str; 16] = [
+const IDENTITY_HEADERS: [&str; 20] = [
     "name",
     "surname",
     "forename",
@@ -30,6 +30,10 @@ const IDENTITY_HEADERS: [&str; 16] = [
     "ni number",
     "nhs number",
     "husid",
+    "applicant",
+    "candidate",
+    "pupil",
+    "learner",
 ];
 
 /// Header words that make a table a list of software (a package index, a dependency list): there

@@ -112,6 +112,7 @@ impl<'m> Chunker<'m> {
 
     /// Hands the buffer to the sink as one chunk, then keeps only the overlap for the next one.
     fn emit(&mut self, finished: bool, sink: &mut ChunkSink<'_>) -> ControlFlow<()> {
+        normalise_spaces(&mut self.text, self.own_start);
         if self.offset == 0 && self.table.is_none() {
             self.table = TableHeader::find(&self.text);
         }
@@ -132,6 +133,35 @@ impl<'m> Chunker<'m> {
         self.own_start = owned_end - keep_from;
         ControlFlow::Continue(())
     }
+}
+
+/// Writes each typographic space that groups digits and letters (U+00A0 no-break, U+2007 figure,
+/// U+2009 thin, U+202F narrow no-break space: Word, Excel and web pages put them in NI, NHS and
+/// phone numbers) as an ASCII space, in `text[from..]`, so every detector's separators and context
+/// words see one space (identifiers spec, section 0.1). The text shrinks by one or two bytes each;
+/// offsets are in this normalised text (a finding's offset is in the extracted text, not the
+/// file's bytes). A sequence cut at the end of the buffer is left for the next call.
+pub fn normalise_spaces(text: &mut Vec<u8>, from: usize) {
+    let mut read = from.min(text.len());
+    let mut write = read;
+    while let Some(hit) = memchr::memchr2(0xC2, 0xE2, &text[read..]).map(|i| read + i) {
+        let width = match &text[hit..] {
+            [0xC2, 0xA0, ..] => 2,
+            [0xE2, 0x80, 0x87 | 0x89 | 0xAF, ..] => 3,
+            _ => 0,
+        };
+        let kept = if width == 0 { hit + 1 } else { hit };
+        text.copy_within(read..kept, write);
+        write += kept - read;
+        if width > 0 {
+            text[write] = b' ';
+            write += 1;
+        }
+        read = kept + width;
+    }
+    let end = text.len();
+    text.copy_within(read..end, write);
+    text.truncate(write + (end - read));
 }
 
 fn decode_into(decoder: &mut encoding_rs::Decoder, src: &[u8], text: &mut Vec<u8>, last: bool) {
@@ -204,6 +234,16 @@ mod tests {
         let bytes: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
         let (_, owned) = chunks_of(&bytes, encoding_rs::UTF_16LE);
         assert_eq!(owned, text);
+    }
+
+    #[test]
+    fn typographic_spaces_become_ascii_spaces_and_other_text_stays() {
+        let mut text = "NI\u{a0}RR\u{202f}39\u{2009}23\u{2007}32 A \u{2003}é€\u{a0}".as_bytes().to_vec();
+        normalise_spaces(&mut text, 0);
+        assert_eq!(String::from_utf8(text).unwrap(), "NI RR 39 23 32 A \u{2003}é€ ");
+        let mut cut = b"ab\xC2\xA0cd\xE2\x80".to_vec();
+        normalise_spaces(&mut cut, 3);
+        assert_eq!(cut, b"ab\xC2\xA0cd\xE2\x80", "before `from` and a cut sequence stay");
     }
 
     #[test]
