@@ -14,7 +14,7 @@ use std::cell::RefCell;
 use std::io::{Read, Write};
 use std::rc::Rc;
 
-use super::{member_path, read_member, Ctx, PartialReason};
+use super::{member_path, read_member_bytes, Ctx, PartialReason};
 use crate::extract::Encryption;
 
 /// Reads a RAR archive (`rar5`: it has the RAR 5 signature).
@@ -91,7 +91,9 @@ fn read_members(
             if done.capped.get() {
                 ctx.mark(PartialReason::ExpandedBytes);
             }
-            read_member(bytes.as_slice(), None, &done.path, depth + 1, &mut ctx);
+            // Kept within the member cap and the expansion budget as it was written.
+            ctx.expanded += bytes.len() as u64;
+            read_member_bytes(bytes, &done.path, depth + 1, &mut ctx);
         }
     };
     let result = archive.extract_with_control_and_errors(
