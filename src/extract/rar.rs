@@ -40,7 +40,8 @@ pub(super) fn read<R: Read>(
     let options = rars::ArchiveReadOptions::new()
         .with_max_header_count(ctx.limits.max_members.saturating_mul(4).max(64))
         .with_max_header_bytes(cap)
-        .with_rar50_dictionary_size_limit(MAX_DICTIONARY);
+        .with_rar50_dictionary_size_limit(MAX_DICTIONARY)
+        .with_rar50_buffered_decode_limit(STREAMED_ABOVE);
     match rars::ArchiveReader::read_with_options(&bytes, options) {
         Ok(archive) => read_members(&archive, options, member, depth, ctx),
         Err(e) if e.kind() == rars::ErrorKind::PasswordRequired => {
@@ -55,6 +56,10 @@ pub(super) fn read<R: Read>(
 /// Largest RAR 5 dictionary a member may declare: WinRAR's default is 32 MiB (4 MiB before RAR 5);
 /// larger ones (up to 64 GiB in RAR 7) would cost a worker more memory than it has.
 const MAX_DICTIONARY: u64 = 256 << 20;
+
+/// RAR 5 members larger than this are decoded as a stream rather than whole in a buffer of rars'
+/// own, so a member is not held twice (rars' buffer and the bytes kept for reading).
+const STREAMED_ABOVE: u64 = 4 << 20;
 
 /// The encryption RAR uses: AES-128 with a weak key derivation in RAR 3 and 4, AES-256 from RAR 5.
 fn encrypted(rar5: bool) -> Encryption {
