@@ -602,6 +602,12 @@ fn read_member(mut data: impl Read, compressed: Option<u64>, name: &str, depth: 
     let Some(bytes) = read_bounded(&mut data, compressed, ctx) else {
         return;
     };
+    read_member_bytes(bytes, name, depth, ctx);
+}
+
+/// Reads the content of an archive member already held in memory, whose bytes the caller has
+/// counted as expanded (`read_bounded`, or a reader that capped them as it received them).
+fn read_member_bytes(bytes: Vec<u8>, name: &str, depth: u32, ctx: &mut Ctx<'_, '_>) {
     let kind = sniff::sniff(&bytes[..bytes.len().min(SNIFF_BYTES)]);
     let size = bytes.len() as u64;
     let head = bytes[..bytes.len().min(SNIFF_BYTES)].to_vec();

@@ -4,16 +4,17 @@
 //! The archive is held in memory up to `max_member_bytes`, as a PDF is; past that it is read as far
 //! as it goes and marked `expanded_bytes`. An archive whose headers are encrypted (its names need
 //! the password) or any of whose members is encrypted is reported as encrypted, from the headers
-//! `rars` parses; encrypted members are not read. Each member goes through the member count, declared-size and
-//! ratio checks before it is decoded, its output is capped while it is written, and the time budget
-//! stops a member in the middle. Not for: the other volumes of a multi-part set (a member split
-//! across volumes is `truncated`), recovery records, archive comments.
+//! `rars` parses; encrypted members are not read. Each member goes through the member count,
+//! declared-size and ratio checks before it is decoded, its output is kept up to the member cap
+//! (`expanded_bytes` past it, as for zip members), and the time budget stops a member in the
+//! middle. Not for: the other volumes of a multi-part set (a member split across volumes is
+//! `truncated`), recovery records, archive comments.
 
 use std::cell::RefCell;
 use std::io::{Read, Write};
 use std::rc::Rc;
 
-use super::{member_path, read_member, Ctx, PartialReason};
+use super::{member_path, read_member_bytes, Ctx, PartialReason};
 use crate::extract::Encryption;
 
 /// Reads a RAR archive (`rar5`: it has the RAR 5 signature).
@@ -40,8 +41,7 @@ pub(super) fn read<R: Read>(
         .with_max_header_count(ctx.limits.max_members.saturating_mul(4).max(64))
         .with_max_header_bytes(cap)
         .with_rar50_dictionary_size_limit(MAX_DICTIONARY)
-        .with_max_member_output_bytes(ctx.limits.max_member_bytes)
-        .with_max_total_output_bytes(ctx.limits.max_expanded_bytes.saturating_sub(ctx.expanded));
+        .with_rar50_buffered_decode_limit(STREAMED_ABOVE);
     match rars::ArchiveReader::read_with_options(&bytes, options) {
         Ok(archive) => read_members(&archive, options, member, depth, ctx),
         Err(e) if e.kind() == rars::ErrorKind::PasswordRequired => {
@@ -57,6 +57,10 @@ pub(super) fn read<R: Read>(
 /// larger ones (up to 64 GiB in RAR 7) would cost a worker more memory than it has.
 const MAX_DICTIONARY: u64 = 256 << 20;
 
+/// RAR 5 members larger than this are decoded as a stream rather than whole in a buffer of rars'
+/// own, so a member is not held twice (rars' buffer and the bytes kept for reading).
+const STREAMED_ABOVE: u64 = 4 << 20;
+
 /// The encryption RAR uses: AES-128 with a weak key derivation in RAR 3 and 4, AES-256 from RAR 5.
 fn encrypted(rar5: bool) -> Encryption {
     if rar5 {
@@ -66,10 +70,11 @@ fn encrypted(rar5: bool) -> Encryption {
     }
 }
 
-/// The member being written: its path and its bytes so far.
+/// The member being written: its path, its bytes so far, and whether more came than were kept.
 struct Pending {
     path: String,
     bytes: Rc<RefCell<Vec<u8>>>,
+    capped: Rc<std::cell::Cell<bool>>,
 }
 
 fn read_members(
@@ -87,7 +92,13 @@ fn read_members(
     let finish = |pending: &mut Option<Pending>| {
         if let Some(done) = pending.take() {
             let bytes = done.bytes.take();
-            read_member(bytes.as_slice(), None, &done.path, depth + 1, &mut ctx.borrow_mut());
+            let mut ctx = ctx.borrow_mut();
+            if done.capped.get() {
+                ctx.mark(PartialReason::ExpandedBytes);
+            }
+            // Kept within the member cap and the expansion budget as it was written.
+            ctx.expanded += bytes.len() as u64;
+            read_member_bytes(bytes, &done.path, depth + 1, &mut ctx);
         }
     };
     let result = archive.extract_with_control_and_errors(
@@ -114,12 +125,21 @@ fn read_members(
             let small = meta.unpacked_size <= 1 << 20;
             if !small && meta.unpacked_size / meta.packed_size.max(1) > ctx.limits.max_ratio {
                 ctx.mark(PartialReason::ExpansionRatio);
-                return Ok(skip(m));
+                // A solid archive's next members would need this one decoded: stop instead.
+                return Ok(if m.is_solid() { rars::ExtractionDecision::Stop } else { skip(m) });
             }
             let name = m.decoded_name(None).map(|n| String::from_utf8_lossy(&n).into_owned()).unwrap_or_default();
-            let bytes = Rc::new(RefCell::new(Vec::new()));
-            pending = Some(Pending { path: member_path(member, &name), bytes: Rc::clone(&bytes) });
-            Ok(rars::ExtractionDecision::Extract(Box::new(Timed { bytes, started, budget })))
+            // What zip and 7-Zip members may expand to: the member cap, within the file's budget.
+            let room = ctx.limits.max_expanded_bytes.saturating_sub(ctx.expanded).min(ctx.limits.max_member_bytes);
+            let cap = usize::try_from(room.min(meta.unpacked_size)).unwrap_or(usize::MAX);
+            let bytes = Rc::new(RefCell::new(Vec::with_capacity(cap)));
+            let capped = Rc::new(std::cell::Cell::new(false));
+            pending = Some(Pending {
+                path: member_path(member, &name),
+                bytes: Rc::clone(&bytes),
+                capped: Rc::clone(&capped),
+            });
+            Ok(rars::ExtractionDecision::Extract(Box::new(Kept { bytes, cap, capped, started, budget })))
         },
         |_, _| Ok(rars::ExtractionErrorAction::Continue),
     );
@@ -149,24 +169,67 @@ fn skip(member: &rars::ArchiveMember) -> rars::ExtractionDecision {
     }
 }
 
-/// A member's output, kept for reading once the member is whole; writing fails once the file's
-/// time budget is spent, which stops the extraction.
-struct Timed {
+/// A member's output, its first `cap` bytes kept for reading once the member is whole (the rest
+/// decoded, for the checksum and a solid archive's next members, and dropped); writing fails once
+/// the file's time budget is spent, which stops the extraction.
+struct Kept {
     bytes: Rc<RefCell<Vec<u8>>>,
+    cap: usize,
+    capped: Rc<std::cell::Cell<bool>>,
     started: std::time::Instant,
     budget: std::time::Duration,
 }
 
-impl Write for Timed {
+impl Write for Kept {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         if self.started.elapsed() > self.budget {
             return Err(std::io::Error::other("time budget spent"));
         }
-        self.bytes.borrow_mut().extend_from_slice(buf);
+        let mut bytes = self.bytes.borrow_mut();
+        let room = self.cap.saturating_sub(bytes.len());
+        if buf.len() > room {
+            self.capped.set(true);
+        }
+        bytes.extend_from_slice(&buf[..buf.len().min(room)]);
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::extract::{extract_bytes, ExtractLimits, LabelNames, PartialReason};
+    use std::ops::ControlFlow;
+
+    #[test]
+    fn a_member_is_kept_up_to_the_member_cap_and_said_to_be_cut() {
+        // staff.csv (205 bytes) in RAR 5, written by RARLab's rar 7.01.
+        let archive = include_bytes!("../../tests/data/fixtures/rar5.rar");
+        let mut limits = ExtractLimits {
+            time_budget: std::time::Duration::from_secs(60),
+            max_depth: 5,
+            max_members: 100,
+            max_expanded_bytes: 1 << 30,
+            max_member_bytes: 64 << 20,
+            max_ratio: 1000,
+            max_text_bytes: 64 << 20,
+        };
+        let text_of = |limits| {
+            let mut text = String::new();
+            let extracted = extract_bytes(archive, limits, &LabelNames::new(), &mut |chunk| {
+                text.push_str(std::str::from_utf8(&chunk.text[chunk.owned.clone()]).unwrap());
+                ControlFlow::Continue(())
+            });
+            (text, extracted.partial.into_iter().collect::<Vec<_>>())
+        };
+        let (whole, partial) = text_of(limits);
+        assert_eq!((whole.len(), partial), (205, vec![]));
+        // The file may expand to 100 bytes: the member's first 100 are read, and the cut is said.
+        limits.max_expanded_bytes = 100;
+        let (cut, partial) = text_of(limits);
+        assert_eq!((cut.as_str(), partial), (&whole[..100], vec![PartialReason::ExpandedBytes]));
     }
 }
