@@ -106,13 +106,20 @@ impl TableHeader {
     }
 
     /// The header of the column that byte `pos` of `text` lies in, if it can be told; `offset` is
-    /// where `text` starts in its stream. Text above the header row (a title) has no column.
+    /// where `text` starts in its stream. Text above the header row (a title) has no column, nor
+    /// has a line of a table of several columns without its delimiter (a note under the rows,
+    /// `Mobile: 07700 900638`): it is no row.
     pub fn column_at(&self, text: &[u8], offset: u64, pos: usize) -> Option<&str> {
         if offset + (pos as u64) < self.body_start {
             return None;
         }
         let floor = pos.saturating_sub(MAX_LINE_SCAN);
         let line_start = text[floor..pos].iter().rposition(|&b| b == b'\n').map(|i| floor + i + 1)?;
+        let ceiling = (pos + MAX_LINE_SCAN).min(text.len());
+        let line_end = memchr::memchr(b'\n', &text[pos..ceiling]).map_or(ceiling, |i| pos + i);
+        if self.cells.len() > 1 && memchr::memchr(self.delimiter, &text[line_start..line_end]).is_none() {
+            return None;
+        }
         let column = count_unquoted(&text[line_start..pos], self.delimiter);
         self.cells.get(column).map(String::as_str)
     }
@@ -275,6 +282,9 @@ mod tests {
         assert_eq!(t.column_at(text, 0, pos), Some("nhs number"));
         let y = text.len() - 2;
         assert_eq!(t.column_at(text, 0, y), Some("ward"));
+        let note = b"id,name,ward\nR1,Ann,x\nMobile: 07700 900638\n";
+        let t = TableHeader::find(note).unwrap();
+        assert_eq!(t.column_at(note, 0, note.len() - 7), None, "a line without the delimiter is no row");
     }
 
     #[test]
