@@ -14,7 +14,7 @@ use regex_automata::meta::Regex;
 use regex_automata::util::syntax;
 use regex_automata::Input;
 
-use super::context::{key_forms, ContextMatcher};
+use super::context::ContextMatcher;
 use super::rule::{self, DetectorSource, Example, Role};
 use super::shape::needs_word_boundaries;
 use super::validate::{normalise, Normalisation, ValidatorKind};
@@ -151,7 +151,7 @@ pub(super) fn variant(people_table: bool, all_edge: bool) -> usize {
 fn keyword_patterns(sources: &[DetectorSource]) -> Vec<(String, Vec<usize>)> {
     let mut by_keyword: Vec<(String, Vec<usize>)> = Vec::new();
     for (i, source) in sources.iter().enumerate() {
-        for lower in source.spec.keywords.iter().flat_map(|k| key_forms(&k.to_ascii_lowercase())) {
+        for lower in source.spec.keywords.iter().map(|k| k.to_ascii_lowercase()) {
             match by_keyword.iter_mut().find(|(w, _)| *w == lower) {
                 Some((_, owners)) if !owners.contains(&i) => owners.push(i),
                 Some(_) => {}
@@ -162,7 +162,13 @@ fn keyword_patterns(sources: &[DetectorSource]) -> Vec<(String, Vec<usize>)> {
     by_keyword
         .into_iter()
         .map(|(word, owners)| {
-            let escaped = regex_syntax::escape(&word);
+            // A word's key forms (`student_number`, `student-number`, `studentNumber`) as one
+            // pattern, not four: each pattern of the union costs lazy-DFA states on every byte.
+            let escaped = if word.contains(' ') && needs_word_boundaries(&word) {
+                word.split(' ').map(regex_syntax::escape).collect::<Vec<_>>().join("[ _-]?")
+            } else {
+                regex_syntax::escape(&word)
+            };
             // Boundaries are "not a letter or digit" (so `db_password` has the word `password`); `\b`
             // would count `_` as a letter. The bytes consumed either side only widen the window.
             let pattern = if needs_word_boundaries(&word) {

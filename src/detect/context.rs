@@ -50,11 +50,6 @@ impl ContextMatcher {
         !h.is_empty() && self.columns.contains(&h)
     }
 
-    /// True when some header cell is one of [`Self::names_people_column`]'s words.
-    pub fn names_a_people_column(&self, headers: &[String]) -> bool {
-        !self.columns.is_empty() && headers.iter().any(|h| self.names_people_column(h))
-    }
-
     /// True when a context word appears in `header` (a table column's header).
     pub fn is_in(&self, header: &str) -> bool {
         let h = header.as_bytes();

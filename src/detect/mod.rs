@@ -196,7 +196,7 @@ impl Engine {
         let all_edge = chunk.offset == 0 && chunk.last && text.len() <= 2 * EDGE_BYTES;
         let candidate_regions = self.collect_windows(text, variant(people, all_edge), &mut windows);
         if let Some(table) = chunk.table {
-            self.open_windows_for_header_keywords(table, text.len(), &mut windows);
+            self.open_windows_for_header_keywords(table, chunk, &mut windows);
         }
         for &i in &self.ungated {
             windows[i].clone_from(&candidate_regions);
@@ -332,16 +332,26 @@ impl Engine {
         });
     }
 
-    /// A gating keyword in a column header (`DOB`, `Passport number`), or a column word of a
-    /// detector's context as a whole header (`ID` in a table of people), opens the whole chunk to
-    /// that detector: the values sit in rows far below the header.
-    fn open_windows_for_header_keywords(&self, table: &TableHeader, len: usize, windows: &mut [Vec<Range<usize>>]) {
+    /// A gating keyword in a column header (`DOB`, `Passport number`) opens the whole chunk to that
+    /// detector: the values sit in rows far below the header. A column word of a detector's context
+    /// as a whole header (`ID` in a table of people) opens that column's cells only: such a
+    /// detector's shape alone (any 6 to 10 digits) would cost a search of every row.
+    fn open_windows_for_header_keywords(
+        &self,
+        table: &TableHeader,
+        chunk: &TextChunk<'_>,
+        windows: &mut [Vec<Range<usize>>],
+    ) {
         let Some(union) = &self.unions[0] else {
             return;
         };
+        let len = chunk.text.len();
         for (d, detector) in self.detectors.iter().enumerate() {
-            if detector.context.as_ref().is_some_and(|c| c.names_a_people_column(table.cells())) {
-                windows[d].push(0..len);
+            let Some(context) = detector.context.as_ref() else { continue };
+            for (column, cell) in table.cells().iter().enumerate() {
+                if context.names_people_column(cell) {
+                    windows[d].extend(table.column_cells(chunk.text, chunk.offset, column));
+                }
             }
         }
         for cell in table.cells() {
