@@ -27,6 +27,8 @@ mod rar;
 pub mod sniff;
 mod stream;
 pub mod table;
+#[cfg(test)]
+mod testing;
 mod tnef;
 mod xls;
 mod zipfile;

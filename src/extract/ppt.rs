@@ -243,21 +243,7 @@ mod tests {
             std::io::Write::write_all(&mut file.create_stream(name).unwrap(), bytes).unwrap();
         }
         let bytes = file.into_inner().into_inner();
-        let limits = crate::extract::ExtractLimits {
-            time_budget: std::time::Duration::from_secs(60),
-            max_depth: 5,
-            max_members: 100,
-            max_expanded_bytes: 1 << 30,
-            max_member_bytes: 64 << 20,
-            max_ratio: 1000,
-            max_text_bytes: 64 << 20,
-        };
-        let mut text = String::new();
-        let labels = crate::extract::LabelNames::new();
-        let extracted = crate::extract::extract_bytes(&bytes, limits, &labels, &mut |chunk| {
-            text.push_str(std::str::from_utf8(&chunk.text[chunk.owned.clone()]).unwrap());
-            std::ops::ControlFlow::Continue(())
-        });
+        let (text, extracted) = crate::extract::testing::text_of(&bytes, crate::extract::testing::limits());
         (text, extracted.partial.into_iter().collect())
     }
 

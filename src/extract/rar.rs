@@ -201,28 +201,15 @@ impl Write for Kept {
 
 #[cfg(test)]
 mod tests {
-    use crate::extract::{extract_bytes, ExtractLimits, LabelNames, PartialReason};
-    use std::ops::ControlFlow;
+    use crate::extract::{testing, PartialReason};
 
     #[test]
     fn a_member_is_kept_up_to_the_member_cap_and_said_to_be_cut() {
         // staff.csv (205 bytes) in RAR 5, written by RARLab's rar 7.01.
         let archive = include_bytes!("../../tests/data/fixtures/rar5.rar");
-        let mut limits = ExtractLimits {
-            time_budget: std::time::Duration::from_secs(60),
-            max_depth: 5,
-            max_members: 100,
-            max_expanded_bytes: 1 << 30,
-            max_member_bytes: 64 << 20,
-            max_ratio: 1000,
-            max_text_bytes: 64 << 20,
-        };
+        let mut limits = testing::limits();
         let text_of = |limits| {
-            let mut text = String::new();
-            let extracted = extract_bytes(archive, limits, &LabelNames::new(), &mut |chunk| {
-                text.push_str(std::str::from_utf8(&chunk.text[chunk.owned.clone()]).unwrap());
-                ControlFlow::Continue(())
-            });
+            let (text, extracted) = testing::text_of(archive, limits);
             (text, extracted.partial.into_iter().collect::<Vec<_>>())
         };
         let (whole, partial) = text_of(limits);

@@ -241,8 +241,7 @@ fn deflate64_block<R: Read + Seek>(
 
 #[cfg(test)]
 mod tests {
-    use crate::extract::{extract_bytes, ExtractLimits, LabelNames, PartialReason};
-    use std::ops::ControlFlow;
+    use crate::extract::{testing, PartialReason};
 
     /// A .7z of one member compressed with Zstandard, as NanaZip and 7-Zip ZS write them (7-Zip
     /// itself does not), written by sevenz-rust2's writer.
@@ -256,21 +255,8 @@ mod tests {
 
     #[test]
     fn zstandard_7z_members_are_read() {
-        let limits = ExtractLimits {
-            time_budget: std::time::Duration::from_secs(60),
-            max_depth: 5,
-            max_members: 100,
-            max_expanded_bytes: 1 << 30,
-            max_member_bytes: 64 << 20,
-            max_ratio: 1000,
-            max_text_bytes: 64 << 20,
-        };
         let archive = zstd_7z("Name,Email\nAnn Smith,ann.smith@lboro.ac.uk\n");
-        let mut text = String::new();
-        let extracted = extract_bytes(&archive, limits, &LabelNames::new(), &mut |chunk| {
-            text.push_str(std::str::from_utf8(&chunk.text[chunk.owned.clone()]).unwrap());
-            ControlFlow::Continue(())
-        });
+        let (text, extracted) = testing::text_of(&archive, testing::limits());
         assert_eq!((extracted.format, extracted.partial.first()), ("7z", None::<&PartialReason>));
         assert_eq!(text, "Name,Email\nAnn Smith,ann.smith@lboro.ac.uk\n");
     }

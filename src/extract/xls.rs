@@ -674,13 +674,10 @@ mod tests {
         file.flush().unwrap();
         let bytes = file.into_inner().into_inner();
         let limits = ExtractLimits {
-            time_budget: std::time::Duration::from_secs(60),
             max_depth: 4,
-            max_members: 100,
-            max_expanded_bytes: 1 << 30,
             max_member_bytes: 1 << 30,
-            max_ratio: 1000,
             max_text_bytes,
+            ..crate::extract::testing::limits()
         };
         let mut texts = vec![String::new()];
         let mut sink = |chunk: TextChunk<'_>| {

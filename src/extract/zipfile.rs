@@ -490,29 +490,15 @@ fn read_truncated<R: Read + Seek>(reader: &mut R, member: Option<&str>, depth: u
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::{extract_bytes, ExtractLimits, LabelNames};
+    use crate::extract::testing;
     use std::collections::BTreeSet;
     use std::io::Write;
-    use std::ops::ControlFlow;
     use zip::write::SimpleFileOptions;
     use zip::CompressionMethod;
 
     /// The text extracted from `bytes` (members in order) and the reasons it is partial.
     fn text_of(bytes: &[u8]) -> (String, BTreeSet<PartialReason>) {
-        let limits = ExtractLimits {
-            time_budget: std::time::Duration::from_secs(60),
-            max_depth: 5,
-            max_members: 100,
-            max_expanded_bytes: 1 << 30,
-            max_member_bytes: 64 << 20,
-            max_ratio: 1000,
-            max_text_bytes: 64 << 20,
-        };
-        let mut text = String::new();
-        let extracted = extract_bytes(bytes, limits, &LabelNames::new(), &mut |chunk| {
-            text.push_str(std::str::from_utf8(&chunk.text[chunk.owned.clone()]).unwrap());
-            ControlFlow::Continue(())
-        });
+        let (text, extracted) = testing::text_of(bytes, testing::limits());
         (text, extracted.partial)
     }
 
