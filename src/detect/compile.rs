@@ -162,8 +162,10 @@ fn keyword_patterns(sources: &[DetectorSource]) -> Vec<(String, Vec<usize>)> {
     by_keyword
         .into_iter()
         .map(|(word, owners)| {
-            // A word's key forms (`student_number`, `student-number`, `studentNumber`) as one
-            // pattern, not four: each pattern of the union costs lazy-DFA states on every byte.
+            // A word's key forms (`context::key_forms`: `student_number`, `student-number`,
+            // `studentNumber`) as one pattern with a class, not four patterns or an alternation:
+            // each costs lazy-DFA states on every byte (sparse shape, --threads 1: 0.89 s against
+            // 0.95 s for the alternation).
             let escaped = if word.contains(' ') && needs_word_boundaries(&word) {
                 word.split(' ').map(regex_syntax::escape).collect::<Vec<_>>().join("[ _-]?")
             } else {

@@ -46,6 +46,10 @@ impl ContextMatcher {
     /// True when `header` (a column's header cell) is, whole, one of the words that name a person's
     /// identifier only as a column of a table of people (`ID`, `Reg No`): the caller knows the table.
     pub fn names_people_column(&self, header: &str) -> bool {
+        // Asked of every header cell for every detector with a context: most have no column words.
+        if self.columns.is_empty() {
+            return false;
+        }
         let h = header.trim().trim_end_matches([':', '.']).to_ascii_lowercase();
         !h.is_empty() && self.columns.contains(&h)
     }

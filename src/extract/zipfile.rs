@@ -278,7 +278,7 @@ fn read_parts_as_one_text<R: Read + Seek>(
 /// A document with no text but pictures is a scan pasted in (a letter, a passport): what it says
 /// is in the pictures, which are not read (no OCR).
 fn mark_if_pictures<R: Read + Seek>(archive: &ZipArchive<R>, media: &str, ctx: &mut Ctx<'_, '_>) {
-    if !names_matching(archive, |n| n.starts_with(media) && !n.ends_with('/')).is_empty() {
+    if archive.file_names().filter_map(Result::ok).any(|n| n.starts_with(media) && !n.ends_with('/')) {
         ctx.mark(PartialReason::ImagesNotRead);
     }
 }
