@@ -17,6 +17,7 @@ use regex_automata::Input;
 use super::context::ContextMatcher;
 use super::rule::{self, DetectorSource, Example, Role};
 use super::shape::needs_word_boundaries;
+use super::union::UnionDfa;
 use super::validate::{normalise, Normalisation, ValidatorKind};
 use super::{
     builtin, merge_ranges, Confidence, DetectorClass, Engine, Finding, Fingerprint, FingerprintKey, MaskStyle,
@@ -135,7 +136,7 @@ pub(super) enum UnionRole {
 /// once: with the person-bound patterns for a table of people, with the edge-scoped patterns for a
 /// text short enough to be all edge.
 pub(super) struct Union {
-    pub(super) regex: Regex,
+    pub(super) dfa: UnionDfa,
     pub(super) roles: Vec<UnionRole>,
 }
 
@@ -245,6 +246,19 @@ fn build_union(patterns: &[String]) -> Result<Option<Regex>, ConfigError> {
         })
 }
 
+/// The first pass's automaton over `patterns`; `None` when there are none.
+fn build_union_dfa(patterns: &[String]) -> Result<Option<UnionDfa>, ConfigError> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    UnionDfa::build(patterns, syntax_config()).map(Some).map_err(|e| ConfigError::Invalid {
+        path: "detectors".into(),
+        line: 0,
+        column: 0,
+        message: format!("detector patterns and keywords do not combine: {e}"),
+    })
+}
+
 fn syntax_config() -> syntax::Config {
     // Identifiers are ASCII: byte-oriented classes keep the lazy DFA small and fast, and let `\b` run
     // in the DFA (a Unicode `\b` would force the slow engines).
@@ -346,7 +360,7 @@ impl Engine {
                     r.push(UnionRole::Member(i));
                 }
             }
-            unions.push(build_union(&p)?.map(|regex| Union { regex, roles: r }));
+            unions.push(build_union_dfa(&p)?.map(|dfa| Union { dfa, roles: r }));
         }
         let ungated: Vec<usize> = (0..detectors.len())
             .filter(|&i| {

@@ -23,6 +23,7 @@ mod context;
 pub mod finding;
 pub mod rule;
 mod shape;
+mod union;
 pub mod validate;
 
 use std::collections::HashSet;
@@ -224,35 +225,34 @@ impl Engine {
         stats
     }
 
-    /// One pass of the union regex over the chunk: a candidate hit opens a region for every ungated
+    /// One pass of the union over the chunk: a candidate hit opens a region for every ungated
     /// detector (returned, merged), a keyword hit opens a window for the detectors it gates.
     fn collect_windows(&self, text: &[u8], variant: usize, windows: &mut [Vec<Range<usize>>]) -> Vec<Range<usize>> {
         let mut regions: Vec<Range<usize>> = Vec::new();
         let Some(union) = &self.unions[variant] else {
             return regions;
         };
-        for m in union.regex.find_iter(Input::new(text)) {
-            match &union.roles[m.pattern().as_usize()] {
-                UnionRole::Candidate => {
-                    let start = m.start().saturating_sub(CANDIDATE_MARGIN);
-                    let end = (m.end() + CANDIDATE_MARGIN).min(text.len());
-                    match regions.last_mut() {
-                        Some(last) if start <= last.end => last.end = last.end.max(end),
-                        _ => regions.push(start..end),
+        let around =
+            |span: Range<usize>, reach: usize| span.start.saturating_sub(reach)..(span.end + reach).min(text.len());
+        union.dfa.hits(text, &mut |pattern, span| match &union.roles[pattern] {
+            UnionRole::Candidate => {
+                let region = around(span, CANDIDATE_MARGIN);
+                // Hits come mostly in order: extend the last region where they overlap.
+                match regions.last_mut() {
+                    Some(last) if last.contains(&region.start) || last.start == region.start => {
+                        last.end = last.end.max(region.end)
                     }
-                }
-                UnionRole::Keyword(owners) => {
-                    for &d in owners {
-                        let reach = self.detectors[d].keyword_window;
-                        windows[d].push(m.start().saturating_sub(reach)..(m.end() + reach).min(text.len()));
-                    }
-                }
-                UnionRole::Member(d) => {
-                    windows[*d]
-                        .push(m.start().saturating_sub(CANDIDATE_MARGIN)..(m.end() + CANDIDATE_MARGIN).min(text.len()));
+                    _ => regions.push(region),
                 }
             }
-        }
+            UnionRole::Keyword(owners) => {
+                for &d in owners {
+                    windows[d].push(around(span.clone(), self.detectors[d].keyword_window));
+                }
+            }
+            UnionRole::Member(d) => windows[*d].push(around(span, CANDIDATE_MARGIN)),
+        });
+        merge_ranges(&mut regions);
         regions
     }
 
@@ -355,13 +355,13 @@ impl Engine {
             }
         }
         for cell in table.cells() {
-            for m in union.regex.find_iter(Input::new(cell.as_bytes())) {
-                if let UnionRole::Keyword(owners) = &union.roles[m.pattern().as_usize()] {
+            union.dfa.hits(cell.as_bytes(), &mut |pattern, _| {
+                if let UnionRole::Keyword(owners) = &union.roles[pattern] {
                     for &d in owners {
                         windows[d].push(0..len);
                     }
                 }
-            }
+            });
         }
     }
 

@@ -1,0 +1,425 @@
+//! The first pass over every byte: where does any union pattern (an ungated detector's regex, a
+//! gating keyword, a member detector's regex) match?
+//!
+//! The automaton is regex-automata's lazy DFA; only the walk is ours. A DFA's walk is a chain of
+//! dependent table loads, one per byte, so a single walk is bound by memory latency: about
+//! 450 MB/s on this pass whatever its patterns (ripgrep running the same patterns walks at the same
+//! speed). Two walks over the two halves of a text, stepped together in one loop, let the processor
+//! overlap their loads. The DFA matches with [`MatchKind::All`]: it reports every pattern's every
+//! match end without restarting, which is what opening windows needs.
+//!
+//! Not here: exact match spans. A hit is a pattern and a span that holds its match: the real end,
+//! and a start no later than the real one (the pattern's longest match before the end, or, for a
+//! pattern with no longest match, the start a reverse search finds).
+
+use std::ops::Range;
+use std::panic::{RefUnwindSafe, UnwindSafe};
+
+use regex_automata::hybrid::dfa::{Cache, DFA};
+use regex_automata::hybrid::LazyStateID;
+use regex_automata::nfa::thompson;
+use regex_automata::util::pool::Pool;
+use regex_automata::util::start;
+use regex_automata::util::syntax;
+use regex_automata::{Anchored, Input, MatchKind};
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+/// Lazy-DFA cache per walk, in bytes: the union's states for ordinary text take under 1 MB.
+const CACHE_CAPACITY: usize = 16 << 20;
+
+/// Texts shorter than this are walked once: two walks pay a start state and a split each.
+const MIN_SPLIT: usize = 1024;
+
+/// Bytes a reverse search for an unbounded pattern's start may go back from its end: a start
+/// further back (a key or a token of over 16 KiB) is taken to be there, so the cost of a line
+/// of many such hits stays linear.
+const REVERSE_REACH: usize = 16 << 10;
+
+/// A bounded pattern longer than this keeps texts from being split (the second walk would start
+/// this far before the split).
+const MAX_OVERLAP: usize = 4096;
+
+/// The union's patterns compiled for the first pass.
+pub(super) struct UnionDfa {
+    forward: DFA,
+    /// Per pattern: its longest match, or a reverse DFA that finds where an unbounded match starts.
+    starts: Vec<Start>,
+    /// Bytes the second walk starts before the split; `None` when texts are never split (a
+    /// pattern without a longest match can span a line break).
+    overlap: Option<usize>,
+    caches: Pool<Caches, CachesFn>,
+}
+
+type CachesFn = Box<dyn Fn() -> Caches + Send + Sync + UnwindSafe + RefUnwindSafe>;
+
+/// Where a pattern's match starts, seen from its end.
+enum Start {
+    /// At most this many bytes before the end.
+    Within(usize),
+    /// Where this reverse DFA, anchored at the end, stops.
+    Reverse(Box<DFA>),
+}
+
+/// One thread's lazy-DFA caches: the forward DFA's, and one per reverse DFA.
+struct Caches {
+    forward: Cache,
+    reverse: Vec<Option<Cache>>,
+}
+
+impl UnionDfa {
+    /// Compiles `patterns` (at least one) with the engine's syntax.
+    pub(super) fn build(patterns: &[String], syntax: syntax::Config) -> Result<UnionDfa, String> {
+        UnionDfa::build_with_cache(patterns, syntax, CACHE_CAPACITY)
+    }
+
+    fn build_with_cache(patterns: &[String], syntax: syntax::Config, capacity: usize) -> Result<UnionDfa, String> {
+        let hirs = patterns
+            .iter()
+            .map(|p| syntax::parse_with(p, &syntax).map_err(|e| e.to_string()))
+            .collect::<Result<Vec<Hir>, String>>()?;
+        let forward = DFA::builder()
+            .syntax(syntax)
+            .configure(
+                DFA::config().match_kind(MatchKind::All).cache_capacity(capacity).skip_cache_capacity_check(true),
+            )
+            .build_many(patterns)
+            .map_err(|e| e.to_string())?;
+        let mut starts = Vec::with_capacity(patterns.len());
+        let mut overlap = Some(0);
+        for (pattern, hir) in patterns.iter().zip(&hirs) {
+            match hir.properties().maximum_len() {
+                Some(len) => {
+                    overlap = overlap.map(|o: usize| o.max(len));
+                    starts.push(Start::Within(len));
+                }
+                None => {
+                    if can_match_line_break(hir) {
+                        overlap = None;
+                    }
+                    starts.push(Start::Reverse(Box::new(reverse_dfa(pattern, syntax)?)));
+                }
+            }
+        }
+        let overlap = overlap.filter(|&o| o <= MAX_OVERLAP);
+        let caches = cache_pool(&forward, &starts);
+        Ok(UnionDfa { forward, starts, overlap, caches })
+    }
+
+    /// Calls `each(pattern, span)` for every match end of every pattern in `text`; `span` ends at
+    /// the match's end and starts at or before its start. Hits come in no particular order.
+    pub(super) fn hits(&self, text: &[u8], each: &mut dyn FnMut(usize, Range<usize>)) {
+        let mut caches = self.caches.get();
+        let Caches { forward, reverse } = &mut *caches;
+        let mut ends: Vec<(usize, usize)> = Vec::new();
+        {
+            let mut record = |pattern: usize, end: usize| ends.push((pattern, end));
+            match self.split(text) {
+                Some((split, second_start)) => self.walk_two(text, split, second_start, forward, &mut record),
+                None => self.walk_from_start(text, 0..text.len(), forward, 0, true, &mut record),
+            }
+        }
+        for (pattern, end) in ends {
+            each(pattern, self.start_of(pattern, text, end, reverse)..end);
+        }
+    }
+
+    /// Where the second walk takes over (the byte after a line break near the middle) and where
+    /// it starts (that far back, so that it sees every match ending after the split whole).
+    fn split(&self, text: &[u8]) -> Option<(usize, usize)> {
+        let overlap = self.overlap?;
+        if text.len() < MIN_SPLIT.max(4 * overlap) {
+            return None;
+        }
+        let middle = text.len() / 2;
+        // A pattern without a longest match cannot span a line break (`overlap` is `None`
+        // otherwise), so its match ending after a split made at one starts after it.
+        let split = match memchr::memchr(b'\n', &text[middle..]) {
+            Some(i) => middle + i + 1,
+            None => memchr::memrchr(b'\n', &text[..middle])? + 1,
+        };
+        (split >= overlap && split < text.len()).then(|| (split, split - overlap))
+    }
+
+    /// Walks `0..split` and `second_start..` in step, then the longer one's rest alone. The
+    /// second walk reports only ends at or after `split`: the first saw the others.
+    ///
+    /// Both walks share one cache, so the states one builds serve the other. A full cache is
+    /// cleared, which leaves the other walk's state meaningless: that walk starts again alone,
+    /// reporting only ends past where it had come to, and the two finish one after the other.
+    fn walk_two(
+        &self,
+        text: &[u8],
+        split: usize,
+        second_start: usize,
+        cache: &mut Cache,
+        record: &mut dyn FnMut(usize, usize),
+    ) {
+        let dfa = &self.forward;
+        let len = text.len();
+        let clears = cache.clear_count();
+        let (mut s0, mut s1) = (self.start_state(cache, text, 0), self.start_state(cache, text, second_start));
+        if cache.clear_count() != clears {
+            self.walk_from_start(text, 0..split, cache, 0, false, record);
+            self.walk_from_start(text, second_start..len, cache, split, true, record);
+            return;
+        }
+        let steps = split.min(len - second_start);
+        let (a, b) = (&text[..steps], &text[second_start..second_start + steps]);
+        for i in 0..steps {
+            if !s0.is_tagged() && !s1.is_tagged() {
+                let n0 = dfa.next_state_untagged(cache, s0, a[i]);
+                let n1 = dfa.next_state_untagged(cache, s1, b[i]);
+                if !n0.is_tagged() && !n1.is_tagged() {
+                    (s0, s1) = (n0, n1);
+                    continue;
+                }
+            }
+            let clears = cache.clear_count();
+            s0 = self.step(cache, s0, text, i, 0, record);
+            if cache.clear_count() != clears {
+                // The second walk's state is gone before it took byte `second_start + i`.
+                self.walk_on(text, i + 1..split, cache, s0, 0, false, record);
+                let from = split.max(second_start + i);
+                self.walk_from_start(text, second_start..len, cache, from, true, record);
+                return;
+            }
+            s1 = self.step(cache, s1, text, second_start + i, split, record);
+            if cache.clear_count() != clears {
+                // The first walk's state is gone after it took byte `i`.
+                self.walk_on(text, second_start + i + 1..len, cache, s1, split, true, record);
+                self.walk_from_start(text, 0..split, cache, i + 1, false, record);
+                return;
+            }
+        }
+        self.walk_on(text, steps..split, cache, s0, 0, false, record);
+        self.walk_on(text, second_start + steps..len, cache, s1, split, true, record);
+    }
+
+    /// One walk over `range` from its start state, recording ends from `report_from` on; at the
+    /// text's end when `at_end`.
+    fn walk_from_start(
+        &self,
+        text: &[u8],
+        range: Range<usize>,
+        cache: &mut Cache,
+        report_from: usize,
+        at_end: bool,
+        record: &mut dyn FnMut(usize, usize),
+    ) {
+        let state = self.start_state(cache, text, range.start);
+        self.walk_on(text, range, cache, state, report_from, at_end, record);
+    }
+
+    /// Goes on walking `range` from `state`, recording ends from `report_from` on; at the text's
+    /// end when `at_end`.
+    #[allow(clippy::too_many_arguments)]
+    fn walk_on(
+        &self,
+        text: &[u8],
+        range: Range<usize>,
+        cache: &mut Cache,
+        mut state: LazyStateID,
+        report_from: usize,
+        at_end: bool,
+        record: &mut dyn FnMut(usize, usize),
+    ) {
+        let dfa = &self.forward;
+        for at in range {
+            if !state.is_tagged() {
+                let next = dfa.next_state_untagged(cache, state, text[at]);
+                if !next.is_tagged() {
+                    state = next;
+                    continue;
+                }
+            }
+            state = self.step(cache, state, text, at, report_from, record);
+        }
+        if at_end {
+            // Matches are seen one byte late: one ending at the text's end shows at its end.
+            if let Ok(eoi) = dfa.next_eoi_state(cache, state) {
+                self.record_matches(cache, eoi, text.len(), report_from, record);
+            }
+        }
+    }
+
+    /// The transition on `text[at]` the fast loop could not take (a state not yet built, a start
+    /// or a match), recording the patterns that match up to `at` when `at >= report_from`.
+    #[inline(never)]
+    fn step(
+        &self,
+        cache: &mut Cache,
+        state: LazyStateID,
+        text: &[u8],
+        at: usize,
+        report_from: usize,
+        record: &mut dyn FnMut(usize, usize),
+    ) -> LazyStateID {
+        let next = self.forward.next_state(cache, state, text[at]).unwrap_or_else(|_| {
+            // The lazy DFA gives up only after a set number of cache clears, and none is set.
+            unreachable!("a lazy DFA without a minimum cache clear count never gives up")
+        });
+        self.record_matches(cache, next, at, report_from, record);
+        next
+    }
+
+    fn record_matches(
+        &self,
+        cache: &Cache,
+        state: LazyStateID,
+        end: usize,
+        report_from: usize,
+        record: &mut dyn FnMut(usize, usize),
+    ) {
+        if state.is_match() && end >= report_from {
+            for i in 0..self.forward.match_len(cache, state) {
+                record(self.forward.match_pattern(cache, state, i).as_usize(), end);
+            }
+        }
+    }
+
+    /// The unanchored start state for a walk from `at`, knowing the byte before it (`\b`, `^`).
+    fn start_state(&self, cache: &mut Cache, text: &[u8], at: usize) -> LazyStateID {
+        let config = start::Config::new().anchored(Anchored::No).look_behind(at.checked_sub(1).map(|i| text[i]));
+        self.forward.start_state(cache, &config).unwrap_or_else(|_| {
+            // Start states fail only on quit bytes, which this DFA has none of.
+            unreachable!("a lazy DFA without quit bytes has every start state")
+        })
+    }
+
+    /// The start of `pattern`'s match ending at `end`, or a byte before it.
+    fn start_of(&self, pattern: usize, text: &[u8], end: usize, caches: &mut [Option<Cache>]) -> usize {
+        match &self.starts[pattern] {
+            Start::Within(len) => end.saturating_sub(*len),
+            Start::Reverse(dfa) => {
+                let floor = end.saturating_sub(REVERSE_REACH);
+                let cache = caches[pattern].get_or_insert_with(|| dfa.create_cache());
+                let input = Input::new(text).range(floor..end).anchored(Anchored::Yes);
+                match dfa.try_search_rev(cache, &input) {
+                    Ok(Some(start)) => start.offset(),
+                    _ => floor,
+                }
+            }
+        }
+    }
+}
+
+fn reverse_dfa(pattern: &str, syntax: syntax::Config) -> Result<DFA, String> {
+    DFA::builder()
+        .syntax(syntax)
+        .thompson(thompson::Config::new().reverse(true))
+        .configure(DFA::config().match_kind(MatchKind::All).cache_capacity(CACHE_CAPACITY))
+        .build(pattern)
+        .map_err(|e| e.to_string())
+}
+
+fn cache_pool(forward: &DFA, starts: &[Start]) -> Pool<Caches, CachesFn> {
+    let forward = forward.clone();
+    let reverse_slots = starts.len();
+    let create: CachesFn = Box::new(move || Caches {
+        forward: forward.create_cache(),
+        reverse: (0..reverse_slots).map(|_| None).collect(),
+    });
+    Pool::new(create)
+}
+
+/// Whether `hir` can match a line feed: a split at a line break cuts no match of a pattern that
+/// cannot.
+fn can_match_line_break(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => false,
+        HirKind::Literal(literal) => literal.0.contains(&b'\n'),
+        HirKind::Class(Class::Bytes(class)) => class.ranges().iter().any(|r| (r.start()..=r.end()).contains(&b'\n')),
+        HirKind::Class(Class::Unicode(class)) => class.ranges().iter().any(|r| (r.start()..=r.end()).contains(&'\n')),
+        HirKind::Repetition(repetition) => can_match_line_break(&repetition.sub),
+        HirKind::Capture(capture) => can_match_line_break(&capture.sub),
+        HirKind::Concat(parts) | HirKind::Alternation(parts) => parts.iter().any(can_match_line_break),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn union(patterns: &[&str]) -> UnionDfa {
+        let patterns: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
+        UnionDfa::build(&patterns, syntax::Config::new().unicode(false).utf8(false)).unwrap()
+    }
+
+    fn hits(union: &UnionDfa, text: &[u8]) -> Vec<(usize, Range<usize>)> {
+        let mut found = Vec::new();
+        union.hits(text, &mut |p, span| found.push((p, span)));
+        found.sort_by_key(|(p, span)| (span.end, *p));
+        found
+    }
+
+    #[test]
+    fn every_match_end_of_every_pattern_is_a_hit_on_both_sides_of_a_split() {
+        let u = union(&[r"\b\d{3}\b", r"(?i)(?:^|[^a-z])dob(?:[^a-z]|$)"]);
+        let line = "pad pad pad pad pad pad pad pad 123 x DOB: y\n";
+        let text = line.repeat(64);
+        assert!(u.split(text.as_bytes()).is_some(), "a long text is walked in two halves");
+        let found = hits(&u, text.as_bytes());
+        let number_ends: Vec<usize> = found.iter().filter(|(p, _)| *p == 0).map(|(_, s)| s.end).collect();
+        let expected: Vec<usize> = (0..64).map(|i| i * line.len() + line.find("123").unwrap() + 3).collect();
+        assert_eq!(number_ends, expected, "each once, none lost or doubled at the split");
+        assert_eq!(found.iter().filter(|(p, _)| *p == 1).count(), 64);
+        for (p, span) in &found {
+            let held = &text[span.clone()];
+            assert!(if *p == 0 { held.ends_with("123") } else { held.contains("DOB") }, "{held:?}");
+        }
+    }
+
+    #[test]
+    fn a_cleared_cache_loses_no_hit_and_doubles_none() {
+        let patterns: Vec<String> = [
+            r"\b\d{3}[ -]?\d{3}[ -]?\d{4}\b",
+            r"(?i)(?:^|[^a-z])(?:password|dob|staff id)(?:[^a-z]|$)",
+            r"\b[A-Z]{2}\d{2}[A-Z]{4}\b",
+        ]
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+        let syntax = syntax::Config::new().unicode(false).utf8(false);
+        let roomy = UnionDfa::build(&patterns, syntax).unwrap();
+        let cramped = UnionDfa::build_with_cache(&patterns, syntax, 1).unwrap();
+        let mut text = String::new();
+        for i in 0..400u32 {
+            text.push_str(&format!(
+                "Row {i}: Password {} DOB staff-id GB{:02}ABCD x{}y\n",
+                1000000000 + i * 7919,
+                i % 100,
+                i
+            ));
+        }
+        let found = hits(&roomy, text.as_bytes());
+        assert!(found.len() > 1000);
+        assert_eq!(hits(&cramped, text.as_bytes()), found);
+        let caches = cramped.caches.get();
+        assert!(caches.forward.clear_count() > 10, "the cramped cache was cleared while walking");
+    }
+
+    #[test]
+    fn a_match_at_the_very_end_and_one_at_the_start_count() {
+        let u = union(&[r"\b\d{3}\b"]);
+        assert_eq!(hits(&u, b"123 and 456"), vec![(0, 0..3), (0, 8..11)]);
+    }
+
+    #[test]
+    fn an_unbounded_match_gets_its_real_start_from_a_reverse_search() {
+        let u = union(&[r"\btoken:[ \t]*eyJ[A-Za-z0-9_-]{8,}"]);
+        let token = format!("token: eyJ{}", "a".repeat(3000));
+        let text = format!("{}{token}\n", "x y\n".repeat(1000));
+        let found = hits(&u, text.as_bytes());
+        let start = text.find("token").unwrap();
+        assert_eq!(found.first().map(|(_, s)| s.start), Some(start));
+    }
+
+    #[test]
+    fn a_pattern_spanning_line_breaks_without_a_longest_match_keeps_texts_whole() {
+        let u = union(&[r"BEGIN[\s\S]+END"]);
+        assert!(u.split(&b"line\n".repeat(1000)).is_none());
+        let u = union(&[r"\bmachine[ \t]+[^\s]+"]);
+        assert!(u.split(&b"line\n".repeat(1000)).is_some());
+        assert!(u.split(&b"no line break".repeat(1000)).is_none(), "a split is made only at a line break");
+    }
+}
