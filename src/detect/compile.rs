@@ -246,6 +246,11 @@ fn build_union(patterns: &[String]) -> Result<Option<Regex>, ConfigError> {
         })
 }
 
+/// Whether the detector's context counts a whole column header (`ID`) in a table of people.
+fn has_column_words(source: &DetectorSource) -> bool {
+    source.spec.context.as_ref().is_some_and(|c| !c.columns.is_empty())
+}
+
 /// The first pass's automaton over `patterns`; `None` when there are none.
 fn build_union_dfa(patterns: &[String]) -> Result<Option<UnionDfa>, ConfigError> {
     if patterns.is_empty() {
@@ -353,7 +358,9 @@ impl Engine {
             debug_assert_eq!(variant(people, all_edge), unions.len());
             let (mut p, mut r) = (patterns.clone(), roles.clone());
             for (i, source) in sources.iter().enumerate() {
-                let person = source.spec.requires_person && people;
+                // In a table of people, a detector whose context includes column words (`ID`) is
+                // searched where its own pattern matches: the column decides in `judge`.
+                let person = (source.spec.requires_person || has_column_words(source)) && people;
                 let edge = source.spec.scope == rule::Scope::Edges && !source.spec.requires_person && all_edge;
                 if person || edge {
                     p.push(source.spec.regex.get_ref().clone());

@@ -333,9 +333,9 @@ impl Engine {
     }
 
     /// A gating keyword in a column header (`DOB`, `Passport number`) opens the whole chunk to that
-    /// detector: the values sit in rows far below the header. A column word of a detector's context
-    /// as a whole header (`ID` in a table of people) opens that column's cells only: such a
-    /// detector's shape alone (any 6 to 10 digits) would cost a search of every row.
+    /// detector: the values sit in rows far below the header. (A column word of a detector's
+    /// context as a whole header, `ID` in a table of people, needs no window: the union of a
+    /// table of people holds that detector's pattern.)
     fn open_windows_for_header_keywords(
         &self,
         table: &TableHeader,
@@ -346,14 +346,6 @@ impl Engine {
             return;
         };
         let len = chunk.text.len();
-        for (d, detector) in self.detectors.iter().enumerate() {
-            let Some(context) = detector.context.as_ref() else { continue };
-            for (column, cell) in table.cells().iter().enumerate() {
-                if context.names_people_column(cell) {
-                    windows[d].extend(table.column_cells(chunk.text, chunk.offset, column));
-                }
-            }
-        }
         for cell in table.cells() {
             union.dfa.hits(cell.as_bytes(), &mut |pattern, _| {
                 if let UnionRole::Keyword(owners) = &union.roles[pattern] {
