@@ -63,21 +63,88 @@ impl ContextMatcher {
     }
 
     /// True when a context word, as a whole word, lies within the window around `matched`. A word
-    /// that is part of an e-mail address (`faith@...`) is not one.
-    pub fn is_near(&self, text: &[u8], matched: Range<usize>) -> bool {
+    /// that is part of an e-mail address (`faith@...`) is not one. `seen` holds this context's
+    /// words already found in the same text: a wide window (a credits heading pages above an
+    /// address) is searched once per text, not once per finding.
+    pub fn is_near(&self, text: &[u8], matched: Range<usize>, seen: &mut SeenWords) -> bool {
         let mut start = matched.start.saturating_sub(self.before);
         if self.same_field {
             start = field_start(text, start, matched.start);
         }
         let end = (matched.end + self.after).min(text.len());
-        let window = &text[start..end];
-        self.words.find_overlapping_iter(window).any(|m| {
-            let (s, e) = (start + m.start(), start + m.end());
+        let counts = |(s, e, pattern): (usize, usize, usize)| {
             let inside_match = s >= matched.start && e <= matched.end;
-            let whole_word = self.whole_word[m.pattern().as_usize()];
-            let boundaries_ok = !whole_word || (is_whole_word(text, s, e) && !is_inside_email_address(text, s, e));
+            let boundaries_ok =
+                !self.whole_word[pattern] || (is_whole_word(text, s, e) && !is_inside_email_address(text, s, e));
             !inside_match && boundaries_ok
-        })
+        };
+        if end - start <= DIRECT_SEARCH_BYTES {
+            return self.words_in(text, start..end).any(counts);
+        }
+        seen.cover(self, text, start..end);
+        seen.within(start..end).any(counts)
+    }
+
+    /// Every occurrence of a word wholly inside `range`, as (start, end, pattern).
+    fn words_in<'a>(&'a self, text: &'a [u8], range: Range<usize>) -> impl Iterator<Item = (usize, usize, usize)> + 'a {
+        let offset = range.start;
+        self.words
+            .find_overlapping_iter(&text[range])
+            .map(move |m| (offset + m.start(), offset + m.end(), m.pattern().as_usize()))
+    }
+}
+
+/// Windows up to this many bytes are searched afresh for each finding; wider ones share
+/// [`SeenWords`].
+const DIRECT_SEARCH_BYTES: usize = 1024;
+
+/// The occurrences of one context's words in one text, over the span of the last windows searched
+/// (windows that overlap each other). Findings come in order through a text, so the span grows
+/// mostly at its end.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SeenWords {
+    searched: Range<usize>,
+    /// (start, end, pattern), sorted by start.
+    words: Vec<(usize, usize, usize)>,
+}
+
+impl SeenWords {
+    /// Searches the parts of `range` not searched yet. A word across the old span's edge is found
+    /// by searching from a longest word's length inside it, and kept only if it is new.
+    fn cover(&mut self, matcher: &ContextMatcher, text: &[u8], range: Range<usize>) {
+        let reach = matcher.words.max_pattern_len().saturating_sub(1);
+        let old = self.searched.clone();
+        // A window apart from the span searched starts a span of its own: the bytes between are
+        // no finding's window.
+        if range.end <= old.start || range.start >= old.end {
+            self.words.clear();
+            self.words.extend(matcher.words_in(text, range.clone()));
+            self.words.sort_unstable();
+            self.searched = range;
+            return;
+        }
+        if range.start < old.start {
+            let upto = (old.start + reach).min(text.len());
+            let mut earlier: Vec<_> = matcher.words_in(text, range.start..upto).filter(|w| w.0 < old.start).collect();
+            earlier.sort_unstable();
+            earlier.append(&mut self.words);
+            self.words = earlier;
+            self.searched.start = range.start;
+        }
+        if range.end > old.end {
+            let from = old.end.saturating_sub(reach).max(self.searched.start);
+            // Words found before that start at `from` or later may now be out of order.
+            let unsorted = self.words.partition_point(|w| w.0 < from);
+            self.words.extend(matcher.words_in(text, from..range.end).filter(|w| w.1 > old.end));
+            self.words[unsorted..].sort_unstable();
+            self.searched.end = range.end;
+        }
+    }
+
+    /// The words wholly inside `range`, which must lie in the span searched.
+    fn within(&self, range: Range<usize>) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+        let first = self.words.partition_point(|w| w.0 < range.start);
+        self.words[first..].iter().copied().take_while(move |w| w.0 < range.end).filter(move |w| w.1 <= range.end)
     }
 }
 
@@ -114,14 +181,34 @@ mod tests {
                 .unwrap();
         let m = super::ContextMatcher::new(&spec).unwrap();
         for text in ["Student number: 1", "{\"student_number\": 1", "studentNumber: 1", "student-number=1"] {
-            assert!(m.is_near(text.as_bytes(), text.len() - 1..text.len()), "{text}");
+            assert!(m.is_near(text.as_bytes(), text.len() - 1..text.len(), &mut SeenWords::default()), "{text}");
         }
-        assert!(!m.is_near(b"studentnumbers 1", 15..16));
+        assert!(!m.is_near(b"studentnumbers 1", 15..16, &mut SeenWords::default()));
         assert!(m.names_people_column(" Reg No. ") && m.names_people_column("id"));
         assert!(!m.names_people_column("Order ID") && !m.is_in("ID"), "a column word is whole and in no prose");
     }
 
-    use super::field_start;
+    use super::{field_start, SeenWords};
+
+    #[test]
+    fn a_wide_window_finds_the_same_words_from_what_was_searched_before() {
+        let spec: super::ContextSpec = toml::from_str(
+            "words = [\"thanks to\", \"maintainers\"]\nbefore = 3000\nafter = 3000\nconfidence = \"low\"",
+        )
+        .unwrap();
+        let m = super::ContextMatcher::new(&spec).unwrap();
+        let filler = "lorem ipsum dolor sit amet ".repeat(200);
+        let text = format!("{filler}Thanks to{filler}x{filler}Maintainers: a@b.org{filler}x{filler}");
+        let t = text.as_bytes();
+        let probes: Vec<usize> = (0..t.len()).step_by(997).chain((0..t.len()).rev().step_by(1499)).collect();
+        let mut seen = SeenWords::default();
+        for at in probes {
+            let fresh = m.is_near(t, at..at + 1, &mut SeenWords::default());
+            assert_eq!(m.is_near(t, at..at + 1, &mut seen), fresh, "at {at}");
+        }
+        let far = text.rfind('x').unwrap();
+        assert!(!m.is_near(t, far..far + 1, &mut SeenWords::default()), "no word within 3000 bytes of the last x");
+    }
 
     #[test]
     fn a_header_field_runs_over_its_folded_lines() {

@@ -38,7 +38,7 @@ pub use rule::{DetectorSource, Example, Role};
 
 use crate::extract::{TableHeader, TextChunk};
 use compile::{variant, Prefilter, Union, UnionRole};
-use context::ContextMatcher;
+use context::{ContextMatcher, SeenWords};
 use shape::{
     is_inside_code_block, is_inside_email_address, is_number_inside_a_name_or_path, is_part_of_longer_number,
     is_people_table, names_keyword,
@@ -104,6 +104,22 @@ pub struct ChunkStats {
     pub people_table: bool,
     /// Per detector, well-formed candidates whose check digit passed and failed.
     check_digits: Vec<CheckDigits>,
+    /// Per detector, the words of its context and of each demote list found in this chunk so far.
+    seen_words: Vec<Vec<SeenWords>>,
+}
+
+impl ChunkStats {
+    /// Detector `index`'s slots for words seen: its context's, then each of `demotes` lists'.
+    fn seen_words(&mut self, index: usize, demotes: usize) -> &mut [SeenWords] {
+        if self.seen_words.len() <= index {
+            self.seen_words.resize_with(index + 1, Vec::new);
+        }
+        let slots = &mut self.seen_words[index];
+        if slots.is_empty() {
+            slots.resize_with(1 + demotes, SeenWords::default);
+        }
+        slots
+    }
 }
 
 /// Well-formed candidates of one detector in a chunk, by their check digit.
@@ -455,8 +471,8 @@ impl Engine {
             return None;
         }
         // Words count near the value or in the header of its column.
-        let near = |c: &ContextMatcher| {
-            c.is_near(chunk.text, whole.clone())
+        let near = |c: &ContextMatcher, seen: &mut SeenWords| {
+            c.is_near(chunk.text, whole.clone(), seen)
                 || chunk
                     .table
                     .and_then(|t| t.column_at(chunk.text, chunk.offset, whole.start))
@@ -470,7 +486,9 @@ impl Engine {
                 .is_some_and(|h| c.names_people_column(h))
                 && is_people_table(chunk)
         };
-        let has_context = || d.context.as_ref().is_some_and(|c| near(c) || names_people_column(c));
+        let seen = stats.seen_words(index, d.demote.len());
+        let (context_seen, demote_seen) = seen.split_first_mut().expect("a slot for the context and each demote list");
+        let mut has_context = || d.context.as_ref().is_some_and(|c| near(c, context_seen) || names_people_column(c));
         let confidence = match verdict {
             Verdict::Invalid | Verdict::WrongCheckDigit | Verdict::Suppressed => return None,
             Verdict::Weak => Confidence::Low,
@@ -484,7 +502,12 @@ impl Engine {
         };
         // Demote lists are tried in file order, cheap windows first, and only while they could
         // still lower the tier: a wide window is searched for few values.
-        let demoted = d.demote.iter().filter(|demote| demote.confidence < confidence).find(|demote| near(demote));
+        let demoted = d
+            .demote
+            .iter()
+            .zip(demote_seen.iter_mut())
+            .filter(|(demote, _)| demote.confidence < confidence)
+            .find_map(|(demote, seen)| near(demote, seen).then_some(demote));
         let confidence = match demoted {
             Some(demote) => demote.confidence,
             None if is_number_inside_a_name_or_path(chunk.text, &whole) => Confidence::Low,
