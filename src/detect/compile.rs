@@ -41,7 +41,6 @@ pub struct Detector {
     pub(super) confidence: Confidence,
     pub(super) context: Option<ContextMatcher>,
     pub(super) demote: Vec<ContextMatcher>,
-    pub(super) gated: bool,
     pub(super) keyword_window: usize,
     /// Bytes past a window's end that its search runs on for: [`WINDOW_TAIL`], or the longest
     /// match the pattern can make when that is shorter (an identifier is a few dozen bytes). Only
@@ -54,7 +53,6 @@ pub struct Detector {
     pub(super) path: std::path::PathBuf,
     pub(super) embedded: bool,
     pub(super) requires_person: bool,
-    pub(super) scope: rule::Scope,
     /// Lower-case header words whose column's cells are all candidates (`column_values`).
     pub(super) column_keywords: Vec<String>,
 }
@@ -124,11 +122,10 @@ pub struct DetectorFile {
 /// What a hit of one union pattern means.
 #[derive(Clone)]
 pub(super) enum UnionRole {
-    /// An ungated detector's pattern: a candidate region for every ungated detector.
-    Candidate,
     /// A gating keyword of these detectors.
     Keyword(Vec<usize>),
-    /// The pattern of one person-bound or edge-scoped detector, in the variants that include it.
+    /// The pattern of one detector: an ungated one's in every variant, a person-bound or
+    /// edge-scoped one's in the variants that include it.
     Member(usize),
 }
 
@@ -345,9 +342,11 @@ impl Engine {
         let in_union = |s: &DetectorSource| {
             s.spec.keywords.is_empty() && !s.spec.requires_person && s.spec.scope == rule::Scope::Anywhere
         };
-        for source in sources.iter().filter(|s| in_union(s)) {
+        // Every match of an ungated detector's own pattern is a hit of the union (which reports
+        // every match end), so each such detector needs windows only around its own hits.
+        for (i, source) in sources.iter().enumerate().filter(|(_, s)| in_union(s)) {
             patterns.push(source.spec.regex.get_ref().clone());
-            roles.push(UnionRole::Candidate);
+            roles.push(UnionRole::Member(i));
         }
         for (pattern, owners) in keyword_patterns(&sources) {
             patterns.push(pattern);
@@ -369,18 +368,12 @@ impl Engine {
             }
             unions.push(build_union_dfa(&p)?.map(|dfa| Union { dfa, roles: r }));
         }
-        let ungated: Vec<usize> = (0..detectors.len())
-            .filter(|&i| {
-                !detectors[i].gated && !detectors[i].requires_person && detectors[i].scope == rule::Scope::Anywhere
-            })
-            .collect();
         let person_pass = Prefilter::build(&sources, |s| s.spec.requires_person)?;
         let edge_pass = Prefilter::build(&sources, |s| s.spec.scope == rule::Scope::Edges && !s.spec.requires_person)?;
         let definitions_digest = digest_definitions(&sources);
         Ok(Engine {
             detectors,
             unions,
-            ungated,
             person_pass,
             edge_pass,
             key,
@@ -488,7 +481,6 @@ fn compile_detector(source: &DetectorSource) -> Result<Detector, ConfigError> {
         confidence: spec.confidence,
         context,
         demote,
-        gated: !spec.keywords.is_empty(),
         keyword_window: spec.keyword_window,
         tail: longest_match(spec.regex.get_ref()).map_or(WINDOW_TAIL, |n| n.min(WINDOW_TAIL)),
         allowlist,
@@ -498,7 +490,6 @@ fn compile_detector(source: &DetectorSource) -> Result<Detector, ConfigError> {
         path: source.path.clone(),
         embedded: source.path.starts_with(builtin::EMBEDDED_ROOT),
         requires_person: spec.requires_person,
-        scope: spec.scope,
         column_keywords: spec.column_values.iter().map(|k| k.to_ascii_lowercase()).collect(),
     })
 }

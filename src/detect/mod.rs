@@ -4,9 +4,9 @@
 //! `compile.rs` turns them into an [`Engine`] once. This module is the engine's work on each chunk
 //! of text:
 //!
-//! 1. one pass of a union regex holding every ungated detector's pattern and one pattern per gating
-//!    keyword (e-mail on `@`, passport on "passport", ...) finds candidate regions and keyword
-//!    windows, since most text holds no identifier at all;
+//! 1. one pass of a union (`union.rs`) holding every ungated detector's pattern and one pattern
+//!    per gating keyword (e-mail on `@`, passport on "passport", ...) finds each detector's windows:
+//!    around its own pattern's hits, near its keywords; most text holds no identifier at all;
 //! 2. person-bound and edge-scoped detectors get windows of their own (near what was found, at the
 //!    text's edges, everywhere in a table of people);
 //! 3. each detector's own regex runs only inside its windows; each candidate passes the shape
@@ -86,8 +86,8 @@ const PERSON_WINDOW: usize = 300;
 /// Bytes at the start and at the end of a text searched by edge-scoped detectors (markings).
 const EDGE_BYTES: usize = 2048;
 
-/// Bytes either side of a union-regex candidate searched by each ungated detector. Covers an
-/// identifier that starts before or ends after the candidate the union reported.
+/// Bytes either side of a union hit searched by the hit pattern's detector. Covers an identifier
+/// that starts before or ends after the hit the union reported.
 const CANDIDATE_MARGIN: usize = 48;
 
 /// Bytes past a window's end a match that started inside it may run on for. A window bounds where
@@ -142,7 +142,6 @@ const CHANCE_PASS_RATIO: u32 = 3;
 pub struct Engine {
     detectors: Vec<Detector>,
     unions: Vec<Option<Union>>,
-    ungated: Vec<usize>,
     person_pass: Option<Prefilter>,
     edge_pass: Option<Prefilter>,
     key: FingerprintKey,
@@ -211,12 +210,9 @@ impl Engine {
         let text = chunk.text;
         let mut windows: Vec<Vec<Range<usize>>> = vec![Vec::new(); self.detectors.len()];
         let all_edge = chunk.offset == 0 && chunk.last && text.len() <= 2 * EDGE_BYTES;
-        let candidate_regions = self.collect_windows(text, variant(people, all_edge), &mut windows);
+        self.collect_windows(text, variant(people, all_edge), &mut windows);
         if let Some(table) = chunk.table {
             self.open_windows_for_header_keywords(table, chunk, &mut windows);
-        }
-        for &i in &self.ungated {
-            windows[i].clone_from(&candidate_regions);
         }
         if !all_edge {
             self.open_edge_windows(chunk, &mut windows);
@@ -241,26 +237,15 @@ impl Engine {
         stats
     }
 
-    /// One pass of the union over the chunk: a candidate hit opens a region for every ungated
-    /// detector (returned, merged), a keyword hit opens a window for the detectors it gates.
-    fn collect_windows(&self, text: &[u8], variant: usize, windows: &mut [Vec<Range<usize>>]) -> Vec<Range<usize>> {
-        let mut regions: Vec<Range<usize>> = Vec::new();
+    /// One pass of the union over the chunk: a detector's own pattern opens a window for it
+    /// around each hit, a keyword a window for each detector it gates.
+    fn collect_windows(&self, text: &[u8], variant: usize, windows: &mut [Vec<Range<usize>>]) {
         let Some(union) = &self.unions[variant] else {
-            return regions;
+            return;
         };
         let around =
             |span: Range<usize>, reach: usize| span.start.saturating_sub(reach)..(span.end + reach).min(text.len());
         union.dfa.hits(text, &mut |pattern, span| match &union.roles[pattern] {
-            UnionRole::Candidate => {
-                let region = around(span, CANDIDATE_MARGIN);
-                // Hits come mostly in order: extend the last region where they overlap.
-                match regions.last_mut() {
-                    Some(last) if last.contains(&region.start) || last.start == region.start => {
-                        last.end = last.end.max(region.end)
-                    }
-                    _ => regions.push(region),
-                }
-            }
             UnionRole::Keyword(owners) => {
                 for &d in owners {
                     windows[d].push(around(span.clone(), self.detectors[d].keyword_window));
@@ -268,8 +253,6 @@ impl Engine {
             }
             UnionRole::Member(d) => windows[*d].push(around(span, CANDIDATE_MARGIN)),
         });
-        merge_ranges(&mut regions);
-        regions
     }
 
     fn scan_windows(
