@@ -165,3 +165,18 @@ fn each_invalid_detector_file_fails_with_its_exact_message() {
     }
     assert!(wrong.is_empty(), "{} file(s) did not fail as expected:\n{}", wrong.len(), wrong.join("\n"));
 }
+
+#[test]
+fn a_marking_counts_in_the_first_and_last_2_kib_of_a_text_only() {
+    let engine = engine();
+    let marking = |text: &str| {
+        engine.scan_all(text.as_bytes()).iter().any(|f| engine.detectors()[f.detector].id().starts_with("marking."))
+    };
+    let minute = "The committee met and agreed the minutes of the last meeting.\n";
+    let (prose, short) = (minute.repeat(100), minute.repeat(15));
+    let line = "HIGHLY CONFIDENTIAL\n";
+    assert!(marking(&format!("{line}{prose}")), "a header line");
+    assert!(marking(&format!("{prose}{line}")), "a footer line");
+    assert!(!marking(&format!("{prose}{line}{prose}")), "a line 6 KB from either end");
+    assert!(marking(&format!("{short}{line}{short}")), "a short text is all edge");
+}

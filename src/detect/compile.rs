@@ -124,22 +124,25 @@ pub struct DetectorFile {
 pub(super) enum UnionRole {
     /// A gating keyword of these detectors.
     Keyword(Vec<usize>),
-    /// The pattern of one detector: an ungated one's in every variant, a person-bound or
-    /// edge-scoped one's in the variants that include it.
+    /// The pattern of one detector: an ungated one's in every variant, a person-bound one's in
+    /// the variants for tables of people.
     Member(usize),
+    /// The pattern of one edge-scoped detector, in the variants for chunks that hold an edge of
+    /// their text: a hit counts only inside an edge.
+    EdgeMember(usize),
 }
 
-/// The union regex in one of its four variants, chosen per chunk so that each chunk is passed over
-/// once: with the person-bound patterns for a table of people, with the edge-scoped patterns for a
-/// text short enough to be all edge.
+/// The union in one of its four variants, chosen per chunk so that each chunk is passed over once:
+/// with the person-bound patterns for a table of people, with the edge-scoped patterns for a chunk
+/// that holds the start or the end of its text.
 pub(super) struct Union {
     pub(super) dfa: UnionDfa,
     pub(super) roles: Vec<UnionRole>,
 }
 
 /// Index of the union variant for a chunk.
-pub(super) fn variant(people_table: bool, all_edge: bool) -> usize {
-    usize::from(people_table) * 2 + usize::from(all_edge)
+pub(super) fn variant(people_table: bool, has_edge: bool) -> usize {
+    usize::from(people_table) * 2 + usize::from(has_edge)
 }
 
 /// One case-insensitive pattern per distinct gating keyword (and its forms as a key:
@@ -353,33 +356,27 @@ impl Engine {
             roles.push(UnionRole::Keyword(owners));
         }
         let mut unions = Vec::with_capacity(4);
-        for (people, all_edge) in [(false, false), (false, true), (true, false), (true, true)] {
-            debug_assert_eq!(variant(people, all_edge), unions.len());
+        for (people, has_edge) in [(false, false), (false, true), (true, false), (true, true)] {
+            debug_assert_eq!(variant(people, has_edge), unions.len());
             let (mut p, mut r) = (patterns.clone(), roles.clone());
             for (i, source) in sources.iter().enumerate() {
                 // In a table of people, a detector whose context includes column words (`ID`) is
                 // searched where its own pattern matches: the column decides in `judge`.
                 let person = (source.spec.requires_person || has_column_words(source)) && people;
-                let edge = source.spec.scope == rule::Scope::Edges && !source.spec.requires_person && all_edge;
-                if person || edge {
+                let edge = source.spec.scope == rule::Scope::Edges && !source.spec.requires_person && has_edge;
+                if person {
                     p.push(source.spec.regex.get_ref().clone());
                     r.push(UnionRole::Member(i));
+                } else if edge {
+                    p.push(source.spec.regex.get_ref().clone());
+                    r.push(UnionRole::EdgeMember(i));
                 }
             }
             unions.push(build_union_dfa(&p)?.map(|dfa| Union { dfa, roles: r }));
         }
         let person_pass = Prefilter::build(&sources, |s| s.spec.requires_person)?;
-        let edge_pass = Prefilter::build(&sources, |s| s.spec.scope == rule::Scope::Edges && !s.spec.requires_person)?;
         let definitions_digest = digest_definitions(&sources);
-        Ok(Engine {
-            detectors,
-            unions,
-            person_pass,
-            edge_pass,
-            key,
-            allowed_fingerprints: HashSet::new(),
-            definitions_digest,
-        })
+        Ok(Engine { detectors, unions, person_pass, key, allowed_fingerprints: HashSet::new(), definitions_digest })
     }
 
     /// Runs the examples of the user's detectors through the whole engine. An example that fails is

@@ -143,7 +143,6 @@ pub struct Engine {
     detectors: Vec<Detector>,
     unions: Vec<Option<Union>>,
     person_pass: Option<Prefilter>,
-    edge_pass: Option<Prefilter>,
     key: FingerprintKey,
     allowed_fingerprints: HashSet<Fingerprint>,
     /// SHA-256 of the detector files loaded (paths and texts, in load order).
@@ -209,13 +208,10 @@ impl Engine {
         let mut stats = ChunkStats { people_table: people, ..ChunkStats::default() };
         let text = chunk.text;
         let mut windows: Vec<Vec<Range<usize>>> = vec![Vec::new(); self.detectors.len()];
-        let all_edge = chunk.offset == 0 && chunk.last && text.len() <= 2 * EDGE_BYTES;
-        self.collect_windows(text, variant(people, all_edge), &mut windows);
+        let edges = edges(chunk);
+        self.collect_windows(text, variant(people, !edges.is_empty()), &edges, &mut windows);
         if let Some(table) = chunk.table {
             self.open_windows_for_header_keywords(table, chunk, &mut windows);
-        }
-        if !all_edge {
-            self.open_edge_windows(chunk, &mut windows);
         }
         let mut found: Vec<(Finding, Range<usize>)> = Vec::new();
         stats.check_digits = vec![CheckDigits::default(); self.detectors.len()];
@@ -238,8 +234,9 @@ impl Engine {
     }
 
     /// One pass of the union over the chunk: a detector's own pattern opens a window for it
-    /// around each hit, a keyword a window for each detector it gates.
-    fn collect_windows(&self, text: &[u8], variant: usize, windows: &mut [Vec<Range<usize>>]) {
+    /// around each hit (an edge-scoped detector's only for a hit ending in one of `edges`), a
+    /// keyword a window for each detector it gates.
+    fn collect_windows(&self, text: &[u8], variant: usize, edges: &[Range<usize>], windows: &mut [Vec<Range<usize>>]) {
         let Some(union) = &self.unions[variant] else {
             return;
         };
@@ -252,6 +249,11 @@ impl Engine {
                 }
             }
             UnionRole::Member(d) => windows[*d].push(around(span, CANDIDATE_MARGIN)),
+            UnionRole::EdgeMember(d) => {
+                if edges.iter().any(|edge| edge.start < span.end && span.end <= edge.end) {
+                    windows[*d].push(around(span, CANDIDATE_MARGIN));
+                }
+            }
         });
     }
 
@@ -268,24 +270,6 @@ impl Engine {
                 self.scan_window(i, chunk, w.clone(), stats, &mut |f, span| found.push((f, span)));
             }
         }
-    }
-
-    /// Edge-scoped detectors (markings) look at the first and last [`EDGE_BYTES`] of a text: page
-    /// and document headers and footers, watermarks, properties.
-    fn open_edge_windows(&self, chunk: &TextChunk<'_>, windows: &mut [Vec<Range<usize>>]) {
-        let Some(pass) = &self.edge_pass else {
-            return;
-        };
-        let len = chunk.text.len();
-        let mut edges = Vec::new();
-        if chunk.offset == 0 {
-            edges.push(0..EDGE_BYTES.min(len));
-        }
-        if chunk.last {
-            edges.push(len.saturating_sub(EDGE_BYTES)..len);
-        }
-        merge_ranges(&mut edges);
-        pass.open_windows(chunk.text, &edges, windows);
     }
 
     /// Windows for person-bound detectors around each identifier or contact detail found. False
@@ -508,6 +492,21 @@ impl Engine {
             offset: chunk.offset + value.start as u64,
         })
     }
+}
+
+/// The edges of its text a chunk holds, where edge-scoped detectors (markings) look: the first
+/// and the last [`EDGE_BYTES`] of a text, its page and document headers and footers, watermarks,
+/// properties. A short text is all edge.
+fn edges(chunk: &TextChunk<'_>) -> Vec<Range<usize>> {
+    let len = chunk.text.len();
+    let mut edges = Vec::new();
+    if chunk.offset == 0 {
+        edges.push(0..EDGE_BYTES.min(len));
+    }
+    if chunk.last {
+        edges.push(len.saturating_sub(EDGE_BYTES)..len);
+    }
+    edges
 }
 
 /// Lowers to `Low` the findings, without context, of a detector whose check digits in this chunk
