@@ -439,6 +439,71 @@ mod tests {
         assert!(caches.forward.clear_count() > 10, "the cramped cache was cleared while walking");
     }
 
+    /// Every match a leftmost-first search of the same patterns finds is a hit of its pattern with
+    /// the same end and a span holding it, on texts of many shapes, with a roomy cache and a
+    /// cramped one.
+    #[test]
+    fn every_leftmost_first_match_is_held_by_a_hit() {
+        let patterns: Vec<String> = [
+            r"\b\d{3}[ -]?\d{3}[ -]?\d{4}\b",
+            r"\b(?:\d{17,19}|\d(?:[ -]?\d){11,18})\b",
+            r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b",
+            r"(?i)(?:^|[^A-Za-z0-9])pass[ _-]?word(?:[^A-Za-z0-9]|$)",
+            r"(?i)@",
+            r"\btoken:[ \t]*eyJ[A-Za-z0-9_-]{8,}",
+            r"(?m)^[ \t]*(?:>[ \t]*)*DRAFT\b",
+        ]
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+        let syntax = syntax::Config::new().unicode(false).utf8(false);
+        let leftmost = regex_automata::meta::Regex::builder().syntax(syntax).build_many(&patterns).unwrap();
+        let unions =
+            [UnionDfa::build(&patterns, syntax).unwrap(), UnionDfa::build_with_cache(&patterns, syntax, 1).unwrap()];
+        let pieces = [
+            "0",
+            "7",
+            "12",
+            "345",
+            " ",
+            "-",
+            "\n",
+            "GB",
+            "82",
+            "WEST",
+            "@",
+            "a",
+            "Password",
+            "pass_word",
+            " > ",
+            "DRAFT",
+            "token: eyJ",
+            "abcdefgh",
+            "\t",
+            "x.y",
+            "99999999999999999",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for round in 0..150 {
+            let mut text = String::new();
+            while text.len() < 200 + round * 40 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+            }
+            for union in &unions {
+                let found = hits(union, text.as_bytes());
+                for m in leftmost.find_iter(text.as_bytes()) {
+                    let held = found.iter().any(|(p, span)| {
+                        *p == m.pattern().as_usize() && span.end == m.end() && span.start <= m.start()
+                    });
+                    assert!(held, "round {round}: pattern {} at {:?} in {text:?}", m.pattern().as_usize(), m.range());
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_match_at_the_very_end_and_one_at_the_start_count() {
         let u = union(&[r"\b\d{3}\b"]);
