@@ -93,6 +93,7 @@ impl UnionDfa {
             .collect::<Result<Vec<Hir>, String>>()?;
         let forward = DFA::builder()
             .syntax(syntax)
+            .thompson(without_captures())
             .configure(
                 DFA::config().match_kind(MatchKind::All).cache_capacity(capacity).skip_cache_capacity_check(true),
             )
@@ -347,10 +348,17 @@ impl UnionDfa {
 fn reverse_dfa(pattern: &str, syntax: syntax::Config) -> Result<DFA, String> {
     DFA::builder()
         .syntax(syntax)
-        .thompson(thompson::Config::new().reverse(true))
+        .thompson(without_captures().reverse(true))
         .configure(DFA::config().match_kind(MatchKind::All).cache_capacity(CACHE_CAPACITY))
         .build(pattern)
         .map_err(|e| e.to_string())
+}
+
+/// The NFA a DFA is built from, without capture states: a DFA reports no groups, and each
+/// capture state is one more to follow in every DFA state built (fewer states to build on
+/// warming).
+fn without_captures() -> thompson::Config {
+    thompson::Config::new().which_captures(thompson::WhichCaptures::None)
 }
 
 fn cache_pool(forward: &DFA, starts: &[Start]) -> Pool<Caches, CachesFn> {
