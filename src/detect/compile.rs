@@ -1,5 +1,5 @@
 //! Detector files to a compiled [`Engine`]: each file's regex, value groups, context and demote
-//! words and examples as a [`Detector`]; the union regex in its four variants (keywords folded in
+//! words and examples as a [`Detector`]; the union in its two variants (keywords folded in
 //! as patterns of their own); the prefilters for person-bound and edge-scoped detectors; the digest
 //! of the definitions that names an engine; and the run of a user's examples at start.
 //!
@@ -124,25 +124,25 @@ pub struct DetectorFile {
 pub(super) enum UnionRole {
     /// A gating keyword of these detectors.
     Keyword(Vec<usize>),
-    /// The pattern of one detector: an ungated one's in every variant, a person-bound one's in
-    /// the variants for tables of people.
+    /// The pattern of one detector: an ungated one's in both variants, a person-bound one's in
+    /// the variant for tables of people.
     Member(usize),
-    /// The pattern of one edge-scoped detector, in the variants for chunks that hold an edge of
-    /// their text: a hit counts only inside an edge.
+    /// The pattern of one edge-scoped detector: a hit counts only inside an edge of the text.
     EdgeMember(usize),
 }
 
-/// The union in one of its four variants, chosen per chunk so that each chunk is passed over once:
-/// with the person-bound patterns for a table of people, with the edge-scoped patterns for a chunk
-/// that holds the start or the end of its text.
+/// The union in one of its two variants, chosen per chunk so that each chunk is passed over once:
+/// with the person-bound patterns for a table of people, without them elsewhere. Both hold the
+/// edge-scoped patterns (markings), whose hits away from a text's edges are dropped: one more
+/// variant would be one more lazy DFA to build states for in every thread.
 pub(super) struct Union {
     pub(super) dfa: UnionDfa,
     pub(super) roles: Vec<UnionRole>,
 }
 
 /// Index of the union variant for a chunk.
-pub(super) fn variant(people_table: bool, has_edge: bool) -> usize {
-    usize::from(people_table) * 2 + usize::from(has_edge)
+pub(super) fn variant(people_table: bool) -> usize {
+    usize::from(people_table)
 }
 
 /// One case-insensitive pattern per distinct gating keyword (and its forms as a key:
@@ -355,15 +355,15 @@ impl Engine {
             patterns.push(pattern);
             roles.push(UnionRole::Keyword(owners));
         }
-        let mut unions = Vec::with_capacity(4);
-        for (people, has_edge) in [(false, false), (false, true), (true, false), (true, true)] {
-            debug_assert_eq!(variant(people, has_edge), unions.len());
+        let mut unions = Vec::with_capacity(2);
+        for people in [false, true] {
+            debug_assert_eq!(variant(people), unions.len());
             let (mut p, mut r) = (patterns.clone(), roles.clone());
             for (i, source) in sources.iter().enumerate() {
                 // In a table of people, a detector whose context includes column words (`ID`) is
                 // searched where its own pattern matches: the column decides in `judge`.
                 let person = (source.spec.requires_person || has_column_words(source)) && people;
-                let edge = source.spec.scope == rule::Scope::Edges && !source.spec.requires_person && has_edge;
+                let edge = source.spec.scope == rule::Scope::Edges && !source.spec.requires_person;
                 if person {
                     p.push(source.spec.regex.get_ref().clone());
                     r.push(UnionRole::Member(i));

@@ -209,7 +209,7 @@ impl Engine {
         let text = chunk.text;
         let mut windows: Vec<Vec<Range<usize>>> = vec![Vec::new(); self.detectors.len()];
         let edges = edges(chunk);
-        self.collect_windows(text, variant(people, !edges.is_empty()), &edges, &mut windows);
+        self.collect_windows(text, variant(people), &edges, &mut windows);
         if let Some(table) = chunk.table {
             self.open_windows_for_header_keywords(table, chunk, &mut windows);
         }
