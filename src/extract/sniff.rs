@@ -7,6 +7,7 @@
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
 
 use super::encryption::is_openpgp_message;
+use super::table::Lines;
 
 /// What the first bytes say the content is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,10 +95,15 @@ pub fn sniff(head: &[u8]) -> ContentKind {
     if let Some((encoding, _)) = Encoding::for_bom(head) {
         return ContentKind::Text(encoding);
     }
-    if let Some(encoding) = utf16_without_bom(head) {
-        return ContentKind::Text(encoding);
+    let census = Census::of(head);
+    // UTF-16 needs NUL bytes inside the text, not only after it (trailing NULs are as many at odd
+    // as at even offsets, give or take one): most texts have none and skip this pass.
+    if census.is_none_or(|c| c.nuls > 0) {
+        if let Some(encoding) = utf16_without_bom(head) {
+            return ContentKind::Text(encoding);
+        }
     }
-    if looks_binary(head) {
+    if census.is_none_or(|c| c.looks_binary()) {
         return if is_openpgp_message(head) { ContentKind::OpenPgp } else { ContentKind::Binary };
     }
     if head.starts_with(b"-----BEGIN PGP MESSAGE-----") {
@@ -109,7 +115,8 @@ pub fn sniff(head: &[u8]) -> ContentKind {
     if let Some(kind) = sniff_mail(head) {
         return kind;
     }
-    let encoding = if is_utf8_allowing_cut_tail(head) { UTF_8 } else { WINDOWS_1252 };
+    let ascii = census.is_some_and(|c| c.ascii);
+    let encoding = if ascii || is_utf8_allowing_cut_tail(head) { UTF_8 } else { WINDOWS_1252 };
     sniff_markup(head, encoding).unwrap_or(ContentKind::Text(encoding))
 }
 
@@ -148,6 +155,8 @@ fn sniff_mail(head: &[u8]) -> Option<ContentKind> {
         b"return-path:",
         b"content-type:",
     ];
+    /// The headers among them that only mail writes.
+    const IDENTIFYING: [&[u8]; 4] = [b"from:", b"received:", b"mime-version:", b"message-id:"];
     let (kind, body) = match head.strip_prefix(b"From ") {
         Some(rest) => (ContentKind::Mailbox, &rest[rest.iter().position(|&b| b == b'\n')? + 1..]),
         None => (ContentKind::Email, head),
@@ -161,16 +170,16 @@ fn sniff_mail(head: &[u8]) -> Option<ContentKind> {
     if !first_is_header {
         return None;
     }
-    let lines: Vec<&[u8]> = body.split(|&b| b == b'\n').take(40).collect();
-    let known = lines
-        .iter()
-        .filter(|l| HEADERS.iter().any(|h| l.len() >= h.len() && l[..h.len()].eq_ignore_ascii_case(h)))
-        .count();
-    let identifying = lines.iter().any(|l| {
-        [b"from:".as_slice(), b"received:", b"mime-version:", b"message-id:"]
-            .iter()
-            .any(|h| l.len() >= h.len() && l[..h.len()].eq_ignore_ascii_case(h))
-    });
+    // Logs open with a time stamp, which looks like a header name (`2024-09-19T10:`): their first
+    // 40 lines are weighed in one pass, without collecting them.
+    let (mut known, mut identifying) = (0, false);
+    for (_, line) in Lines::new(body).take(40) {
+        let named = |h: &[u8]| line.len() >= h.len() && line[..h.len()].eq_ignore_ascii_case(h);
+        if let Some(header) = HEADERS.iter().position(|h| named(h)) {
+            known += 1;
+            identifying |= IDENTIFYING.contains(&HEADERS[header]);
+        }
+    }
     (known >= 3 && identifying).then_some(kind)
 }
 
@@ -278,19 +287,49 @@ fn utf16_without_bom(head: &[u8]) -> Option<&'static Encoding> {
     }
 }
 
-/// Binary content has NUL bytes in more than one byte in a hundred, or control characters that no
-/// text format uses in more than one in twenty. NUL bytes after the last other byte do not count:
-/// text is often padded with them (a CSV with a trailing NUL, a log preallocated and written to
-/// part of its length), and all-NUL content is binary.
-fn looks_binary(head: &[u8]) -> bool {
-    let sample = &head[..head.len().min(8192)];
-    let Some(last) = sample.iter().rposition(|&b| b != 0) else {
-        return true;
-    };
-    let sample = &sample[..=last];
-    let nuls = super::count_bytes(sample, |b| b == 0);
-    let controls = super::count_bytes(sample, |b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x1B));
-    nuls * 100 > sample.len() || controls * 100 > sample.len() * 5
+/// Bytes of a head weighed to tell text from binary.
+const BINARY_SAMPLE: usize = 8192;
+
+/// What the bytes of a head's first [`BINARY_SAMPLE`] bytes are, up to its last byte that is not
+/// NUL, counted in one pass (this runs on every file): NUL bytes after the last other byte do not
+/// count, as text is often padded with them (a CSV with a trailing NUL, a log preallocated and
+/// written to part of its length).
+#[derive(Debug, Clone, Copy)]
+struct Census {
+    /// Bytes weighed.
+    len: usize,
+    /// NUL bytes among them.
+    nuls: usize,
+    /// Control characters that no text format uses (NUL among them).
+    controls: usize,
+    /// True when the whole head is ASCII (so UTF-8).
+    ascii: bool,
+}
+
+impl Census {
+    /// The census of `head`; `None` when it holds nothing but NUL bytes.
+    fn of(head: &[u8]) -> Option<Census> {
+        let sample = &head[..head.len().min(BINARY_SAMPLE)];
+        let sample = &sample[..=sample.iter().rposition(|&b| b != 0)?];
+        let is_control = |b: u8| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x1B);
+        let (mut nuls, mut controls, mut bits) = (0, 0, 0u8);
+        // Byte-wide counters, 255 bytes at a time, which the compiler turns into vector compares.
+        for block in sample.chunks(255) {
+            let (n, c, b) = block.iter().fold((0u8, 0u8, 0u8), |(n, c, bits), &b| {
+                (n + u8::from(b == 0), c + u8::from(is_control(b)), bits | b)
+            });
+            (nuls, controls, bits) = (nuls + usize::from(n), controls + usize::from(c), bits | b);
+        }
+        let ascii = bits.is_ascii() && head.len() <= BINARY_SAMPLE;
+        Some(Census { len: sample.len(), nuls, controls, ascii })
+    }
+
+    /// Binary content has NUL bytes in more than one byte in a hundred, or control characters
+    /// that no text format uses in more than one in twenty. (All-NUL content, which has no
+    /// census, is binary.)
+    fn looks_binary(&self) -> bool {
+        self.nuls * 100 > self.len || self.controls * 100 > self.len * 5
+    }
 }
 
 /// Valid UTF-8, except that the sample may end inside a multi-byte character.

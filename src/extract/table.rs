@@ -36,7 +36,7 @@ impl TableHeader {
     /// code that happens to hold a comma: labels filling most of its cells, over two rows alike.
     pub fn find(text: &[u8]) -> Option<TableHeader> {
         let searched = &text[..text.len().min(MAX_HEADER_SEARCH)];
-        let lines: Vec<(usize, &[u8])> = Lines { text: searched, pos: 0 }.take(MAX_HEADER_LINE).collect();
+        let lines: Vec<(usize, &[u8])> = Lines::new(searched).take(MAX_HEADER_LINE).collect();
         // Each line's delimiters are counted once, when first needed, though it is weighed as a
         // header and as a row below one or two others: this runs on every text's first lines.
         let mut counts: Vec<[usize; DELIMITERS.len()]> = Vec::with_capacity(lines.len());
@@ -173,9 +173,16 @@ fn cells_are_labels(cells: &[String]) -> bool {
 }
 
 /// Lines of a text with their start offsets.
-struct Lines<'a> {
+pub(super) struct Lines<'a> {
     text: &'a [u8],
     pos: usize,
+}
+
+impl<'a> Lines<'a> {
+    /// The lines of `text`, from its start.
+    pub(super) fn new(text: &'a [u8]) -> Self {
+        Lines { text, pos: 0 }
+    }
 }
 
 impl<'a> Iterator for Lines<'a> {
