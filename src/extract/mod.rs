@@ -621,13 +621,6 @@ fn read_member_bytes(bytes: Vec<u8>, name: &str, depth: u32, ctx: &mut Ctx<'_, '
 }
 
 /// The member path of `name` inside `parent` (`a.zip!/b.csv`), or `name` itself at the top.
-/// How many bytes of `bytes` satisfy `pred`. Summed 255 bytes at a time in a byte-wide counter,
-/// which the compiler turns into vector compares and adds: sniffing and table finding count bytes
-/// on every file's first kilobytes.
-pub(crate) fn count_bytes(bytes: &[u8], pred: impl Fn(u8) -> bool) -> usize {
-    bytes.chunks(255).map(|c| usize::from(c.iter().fold(0u8, |n, &b| n + u8::from(pred(b))))).sum()
-}
-
 fn member_path(parent: Option<&str>, name: &str) -> String {
     match parent {
         Some(p) => format!("{p}!/{name}"),

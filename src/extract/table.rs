@@ -36,17 +36,26 @@ impl TableHeader {
     /// code that happens to hold a comma: labels filling most of its cells, over two rows alike.
     pub fn find(text: &[u8]) -> Option<TableHeader> {
         let searched = &text[..text.len().min(MAX_HEADER_SEARCH)];
-        let lines: Vec<(usize, &[u8])> = Lines::new(searched).take(MAX_HEADER_LINE).collect();
+        // This runs on every text's first lines: they are held on the stack, not in a vector.
+        let mut held = [(0, &[][..]); MAX_HEADER_LINE];
+        let mut found = 0;
+        for (slot, line) in held.iter_mut().zip(Lines::new(searched)) {
+            *slot = line;
+            found += 1;
+        }
+        let lines = &held[..found];
         // Each line's delimiters are counted once, when first needed, though it is weighed as a
-        // header and as a row below one or two others: this runs on every text's first lines.
-        let mut counts: Vec<[usize; DELIMITERS.len()]> = Vec::with_capacity(lines.len());
+        // header and as a row below one or two others.
+        let mut counts = [[0; DELIMITERS.len()]; MAX_HEADER_LINE];
+        let mut counted = 0;
         let mut first = true;
         for (i, &(start, line)) in lines.iter().enumerate() {
             let rows_needed = if first { 1 } else { 2 };
-            while counts.len() < (i + 1 + rows_needed).min(lines.len()) {
-                counts.push(delimiter_counts(trim_cr(lines[counts.len()].1)));
+            while counted < (i + 1 + rows_needed).min(lines.len()) {
+                counts[counted] = delimiter_counts(trim_cr(lines[counted].1));
+                counted += 1;
             }
-            if let Some(rows) = counts.get(i + 1..i + 1 + rows_needed) {
+            if let Some(rows) = counts[..counted].get(i + 1..i + 1 + rows_needed) {
                 if let Some(header) = Self::header_row(line, &counts[i], rows, first) {
                     let body_start = (start + line.len() + 1).min(text.len()) as u64;
                     return Some(TableHeader { body_start, ..header });
@@ -206,12 +215,29 @@ fn trim_cr(line: &[u8]) -> &[u8] {
 }
 
 /// How many of each of [`DELIMITERS`] `line` holds outside quotes. Most lines hold no quote: each
-/// is then a plain count.
+/// is then a plain count, all four and the quotes taken in one pass over the line.
 fn delimiter_counts(line: &[u8]) -> [usize; DELIMITERS.len()] {
-    if line.contains(&b'"') {
+    let [comma, tab, semicolon, pipe] = DELIMITERS;
+    let (mut counts, mut quoted) = ([0; DELIMITERS.len()], false);
+    // Byte-wide counters, 255 bytes at a time, which the compiler turns into vector compares.
+    for block in line.chunks(255) {
+        let (mut c, mut t, mut s, mut p, mut q) = (0u8, 0u8, 0u8, 0u8, 0u8);
+        for &b in block {
+            c += u8::from(b == comma);
+            t += u8::from(b == tab);
+            s += u8::from(b == semicolon);
+            p += u8::from(b == pipe);
+            q += u8::from(b == b'"');
+        }
+        for (count, n) in counts.iter_mut().zip([c, t, s, p]) {
+            *count += usize::from(n);
+        }
+        quoted |= q > 0;
+    }
+    if quoted {
         return DELIMITERS.map(|d| count_unquoted(line, d));
     }
-    DELIMITERS.map(|d| super::count_bytes(line, |b| b == d))
+    counts
 }
 
 fn count_unquoted(line: &[u8], delimiter: u8) -> usize {
