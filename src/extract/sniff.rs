@@ -313,8 +313,10 @@ impl Census {
         let sample = &sample[..=sample.iter().rposition(|&b| b != 0)?];
         let is_control = |b: u8| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x1B);
         let (mut nuls, mut controls, mut bits) = (0, 0, 0u8);
-        // Byte-wide counters, 255 bytes at a time, which the compiler turns into vector compares.
-        for block in sample.chunks(255) {
+        // Byte-wide counters, 192 bytes at a time, which the compiler turns into vector compares:
+        // 192 is a whole number of its vector steps (255, the most a byte can count, left 31 bytes
+        // of every block to a byte-at-a-time loop, 12 % of the bytes and most of the instructions).
+        for block in sample.chunks(192) {
             let (n, c, b) = block.iter().fold((0u8, 0u8, 0u8), |(n, c, bits), &b| {
                 (n + u8::from(b == 0), c + u8::from(is_control(b)), bits | b)
             });

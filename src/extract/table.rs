@@ -215,7 +215,8 @@ fn trim_cr(line: &[u8]) -> &[u8] {
 }
 
 /// How many of each of [`DELIMITERS`] `line` holds outside quotes. Most lines hold no quote: each
-/// is then a plain count, all four and the quotes taken in one pass over the line.
+/// is then a plain count, all four and the quotes taken in one pass over the line; a line with a
+/// quote is counted once more, all four together, outside its quotes.
 fn delimiter_counts(line: &[u8]) -> [usize; DELIMITERS.len()] {
     let [comma, tab, semicolon, pipe] = DELIMITERS;
     let (mut counts, mut quoted) = ([0; DELIMITERS.len()], false);
@@ -235,21 +236,29 @@ fn delimiter_counts(line: &[u8]) -> [usize; DELIMITERS.len()] {
         quoted |= q > 0;
     }
     if quoted {
-        return DELIMITERS.map(|d| count_unquoted(line, d));
+        counts = [0; DELIMITERS.len()];
+        for b in unquoted(line) {
+            if let Some(k) = DELIMITERS.iter().position(|&d| d == b) {
+                counts[k] += 1;
+            }
+        }
     }
     counts
 }
 
 fn count_unquoted(line: &[u8], delimiter: u8) -> usize {
+    unquoted(line).filter(|&b| b == delimiter).count()
+}
+
+/// The bytes of `line` outside double quotes (the quotes themselves left out).
+fn unquoted(line: &[u8]) -> impl Iterator<Item = u8> + '_ {
     let mut quoted = false;
-    line.iter()
-        .filter(|&&b| {
-            if b == b'"' {
-                quoted = !quoted;
-            }
-            b == delimiter && !quoted
-        })
-        .count()
+    line.iter().copied().filter(move |&b| {
+        if b == b'"' {
+            quoted = !quoted;
+        }
+        b != b'"' && !quoted
+    })
 }
 
 fn split_unquoted(line: &[u8], delimiter: u8) -> impl Iterator<Item = &[u8]> {
