@@ -295,43 +295,54 @@ const BINARY_SAMPLE: usize = 8192;
 /// count, as text is often padded with them (a CSV with a trailing NUL, a log preallocated and
 /// written to part of its length).
 #[derive(Debug, Clone, Copy)]
-struct Census {
-    /// Bytes weighed.
-    len: usize,
+struct Census<'h> {
+    /// The bytes weighed.
+    sample: &'h [u8],
     /// NUL bytes among them.
     nuls: usize,
-    /// Control characters that no text format uses (NUL among them).
-    controls: usize,
+    /// Control bytes other than line feeds among them: at least as many as the control characters
+    /// no text format uses, which are counted only when these are too many (a text's tabs and
+    /// carriage returns), as that test costs twice this one.
+    controls_at_most: usize,
     /// True when the whole head is ASCII (so UTF-8).
     ascii: bool,
 }
 
-impl Census {
+impl<'h> Census<'h> {
     /// The census of `head`; `None` when it holds nothing but NUL bytes.
-    fn of(head: &[u8]) -> Option<Census> {
+    fn of(head: &'h [u8]) -> Option<Census<'h>> {
         let sample = &head[..head.len().min(BINARY_SAMPLE)];
         let sample = &sample[..=sample.iter().rposition(|&b| b != 0)?];
-        let is_control = |b: u8| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x1B);
-        let (mut nuls, mut controls, mut bits) = (0, 0, 0u8);
-        // Byte-wide counters, 192 bytes at a time, which the compiler turns into vector compares:
-        // 192 is a whole number of its vector steps (255, the most a byte can count, left 31 bytes
-        // of every block to a byte-at-a-time loop, 12 % of the bytes and most of the instructions).
-        for block in sample.chunks(192) {
+        let (mut nuls, mut controls_at_most, mut bits) = (0, 0, 0u8);
+        for block in sample.chunks(COUNTED_BLOCK) {
             let (n, c, b) = block.iter().fold((0u8, 0u8, 0u8), |(n, c, bits), &b| {
-                (n + u8::from(b == 0), c + u8::from(is_control(b)), bits | b)
+                (n + u8::from(b == 0), c + u8::from(b < 0x20 && b != b'\n'), bits | b)
             });
-            (nuls, controls, bits) = (nuls + usize::from(n), controls + usize::from(c), bits | b);
+            (nuls, controls_at_most, bits) = (nuls + usize::from(n), controls_at_most + usize::from(c), bits | b);
         }
         let ascii = bits.is_ascii() && head.len() <= BINARY_SAMPLE;
-        Some(Census { len: sample.len(), nuls, controls, ascii })
+        Some(Census { sample, nuls, controls_at_most, ascii })
     }
 
     /// Binary content has NUL bytes in more than one byte in a hundred, or control characters
     /// that no text format uses in more than one in twenty. (All-NUL content, which has no
     /// census, is binary.)
     fn looks_binary(&self) -> bool {
-        self.nuls * 100 > self.len || self.controls * 100 > self.len * 5
+        let len = self.sample.len();
+        let too_many = |controls: usize| controls * 100 > len * 5;
+        let is_control = |b: u8| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C | 0x1B);
+        self.nuls * 100 > len || (too_many(self.controls_at_most) && too_many(count(self.sample, is_control)))
     }
+}
+
+/// Bytes counted at a time in byte-wide counters, which the compiler turns into vector compares:
+/// a whole number of its vector steps (255, the most a byte can count, left 31 bytes of every
+/// block to a byte-at-a-time loop, 12 % of the bytes and most of the instructions).
+const COUNTED_BLOCK: usize = 192;
+
+/// How many bytes of `bytes` satisfy `pred`.
+fn count(bytes: &[u8], pred: impl Fn(u8) -> bool) -> usize {
+    bytes.chunks(COUNTED_BLOCK).map(|c| usize::from(c.iter().fold(0u8, |n, &b| n + u8::from(pred(b))))).sum()
 }
 
 /// Valid UTF-8, except that the sample may end inside a multi-byte character.
@@ -388,6 +399,15 @@ mod tests {
         assert_eq!(sniff(&stray), ContentKind::Text(UTF_8));
         assert_eq!(sniff(&[0; 4096]), ContentKind::Binary);
         assert_eq!(sniff(b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"), ContentKind::Binary);
+    }
+
+    #[test]
+    fn tabs_and_carriage_returns_are_text_other_controls_past_one_in_twenty_are_not() {
+        let tsv = b"id\tname\t\t\tdept\r\n".repeat(100);
+        assert_eq!(sniff(&tsv), ContentKind::Text(UTF_8));
+        let rung = |bells: usize| [b"\x07".repeat(bells), b"x".repeat(100 - bells)].concat().repeat(40);
+        assert_eq!(sniff(&rung(5)), ContentKind::Text(UTF_8));
+        assert_eq!(sniff(&rung(6)), ContentKind::Binary);
     }
 
     #[test]
