@@ -15,7 +15,7 @@ fn main() -> std::io::Result<()> {
         writeln!(out, "==> {} <==", std::path::Path::new(&path).display())?;
         let mut file = std::fs::File::open(&path)?;
         let size = file.metadata()?.len();
-        let sniffed = dlp_scan::extract::sniff_file(&mut file)?;
+        let sniffed = dlp_scan::extract::sniff_file(&mut file, size)?;
         let mut text = Vec::new();
         let extracted = dlp_scan::extract::extract(&mut file, sniffed, size, limits, &config.labels, &mut |chunk| {
             text.extend_from_slice(&chunk.text[chunk.owned.clone()]);

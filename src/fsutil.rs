@@ -40,10 +40,7 @@ pub struct OpenedFile {
 
 impl OpenedFile {
     fn checked(file: File) -> Result<OpenedFile, FileError> {
-        if !file.metadata()?.file_type().is_file() {
-            return Err(FileError::NotRegular);
-        }
-        let identity = platform::file_identity(&file)?;
+        let identity = platform::regular_file_identity(&file)?.ok_or(FileError::NotRegular)?;
         Ok(OpenedFile { file, identity })
     }
 

@@ -177,7 +177,9 @@ impl Iterator for RootWalk<'_> {
             }
             let beneath = match &self.beneath {
                 _ if self.config.follow_symlinks => None,
-                Some(beneath) if beneath.contains(entry.path()) => Some(beneath.clone()),
+                // Below the root: walkdir makes every deeper path by joining names to the root's
+                // (so `Beneath::contains`, comparing paths component by component, is not asked).
+                Some(beneath) if entry.depth() > 0 => Some(beneath.clone()),
                 // The root itself: a file the user named.
                 _ if entry.depth() == 0 => None,
                 _ => {

@@ -237,6 +237,16 @@ pub fn openpgp(bytes: &[u8]) -> Encryption {
 /// with its PBES2 cipher's object identifier, PuTTY's `Encryption:` line. `None` for a key in clear
 /// or a file that is not a key.
 pub fn private_key(head: &[u8]) -> Option<Encryption> {
+    // Each of these keys opens, after white space, with `-----BEGIN ` or `PuTTY-User-Key-File-`:
+    // any other text is told from its first bytes, without validating 4 KiB of UTF-8 (this runs
+    // on every text file). A first byte past ASCII (white space of Unicode's) takes the full test.
+    let opening = head.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r'));
+    let opens_a_key = |rest: &[u8]| {
+        rest.starts_with(b"-----BEGIN ") || rest.starts_with(b"PuTTY-User-Key-File-") || !rest[0].is_ascii()
+    };
+    if !opening.is_some_and(|at| opens_a_key(&head[at..])) {
+        return None;
+    }
     let text = std::str::from_utf8(&head[..head.len().min(4096)]).ok()?.trim_start();
     if let Some(body) = text.strip_prefix("-----BEGIN OPENSSH PRIVATE KEY-----") {
         let key = armoured_prefix(body)?;
@@ -475,6 +485,10 @@ mod tests {
         assert_eq!(named("PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\n"), None);
         // A key quoted inside other text is not the file's encryption.
         assert_eq!(named(&format!("notes\n{ssh}")), None);
+        // White space before the key, ASCII (a vertical tab among it) or Unicode's, is not text.
+        assert_eq!(named(&format!("\n \u{b}\t{legacy}")).map(|k| k.0), Some("pem-key"));
+        assert_eq!(named(&format!("\u{a0}\u{3000}{putty}")).map(|k| k.0), Some("putty-key"));
+        assert_eq!(named("\u{a0}notes"), None);
     }
 
     fn local_header(flags: u16, method: u16, extra: &[u8]) -> Vec<u8> {

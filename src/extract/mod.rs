@@ -428,12 +428,15 @@ impl Sniffed {
     }
 }
 
-/// Reads the first bytes of an open file and sniffs its kind; the file is left after them.
-pub fn sniff_file(file: &mut File) -> std::io::Result<Sniffed> {
+/// Reads the first bytes of an open file of `size` bytes (as opened) and sniffs its kind; the
+/// file is left after them. No more than `size` is asked for, so a small file's head takes one
+/// read, not a second one that finds its end: whoever reads on finds the end, or more bytes if
+/// the file grew.
+pub fn sniff_file(file: &mut File, size: u64) -> std::io::Result<Sniffed> {
     // `read_to_end` fills spare capacity without zeroing it first: a zeroed 8 KiB buffer per
     // file was a measurable part of small files' cost (callgrind, the small-file shape).
     let mut head = Vec::with_capacity(SNIFF_BYTES);
-    file.by_ref().take(SNIFF_BYTES as u64).read_to_end(&mut head)?;
+    file.by_ref().take(size.min(SNIFF_BYTES as u64)).read_to_end(&mut head)?;
     let kind = sniff::sniff(&head);
     Ok(Sniffed { head, kind })
 }
@@ -618,13 +621,6 @@ fn read_member_bytes(bytes: Vec<u8>, name: &str, depth: u32, ctx: &mut Ctx<'_, '
 }
 
 /// The member path of `name` inside `parent` (`a.zip!/b.csv`), or `name` itself at the top.
-/// How many bytes of `bytes` satisfy `pred`. Summed 255 bytes at a time in a byte-wide counter,
-/// which the compiler turns into vector compares and adds: sniffing and table finding count bytes
-/// on every file's first kilobytes.
-pub(crate) fn count_bytes(bytes: &[u8], pred: impl Fn(u8) -> bool) -> usize {
-    bytes.chunks(255).map(|c| usize::from(c.iter().fold(0u8, |n, &b| n + u8::from(pred(b))))).sum()
-}
-
 fn member_path(parent: Option<&str>, name: &str) -> String {
     match parent {
         Some(p) => format!("{p}!/{name}"),

@@ -48,19 +48,22 @@ pub fn stream_text(
     }
     loop {
         let finished = match decoder.as_mut() {
+            // A block that comes short met the end of the stream (both readers read until a read
+            // gives nothing): no further read is asked to find the end again.
             // UTF-8 is read straight into the text buffer: no copy, no zero-filling.
-            None => reader.take(block_len as u64).read_to_end(&mut chunker.text)? == 0,
+            None => reader.take(block_len as u64).read_to_end(&mut chunker.text)? < block_len,
             Some(d) => {
                 let n = crate::fsutil::read_full(reader, &mut block)?;
-                decode_into(d, &block[..n], &mut chunker.text, n == 0);
-                n == 0
+                let ended = n < block.len();
+                decode_into(d, &block[..n], &mut chunker.text, ended);
+                ended
             }
         };
-        if finished {
-            let _ = chunker.finish(sink);
+        if chunker.emit_full_chunks(sink).is_break() {
             break;
         }
-        if chunker.emit_full_chunks(sink).is_break() {
+        if finished {
+            let _ = chunker.finish(sink);
             break;
         }
     }

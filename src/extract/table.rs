@@ -36,17 +36,23 @@ impl TableHeader {
     /// code that happens to hold a comma: labels filling most of its cells, over two rows alike.
     pub fn find(text: &[u8]) -> Option<TableHeader> {
         let searched = &text[..text.len().min(MAX_HEADER_SEARCH)];
-        let lines: Vec<(usize, &[u8])> = Lines { text: searched, pos: 0 }.take(MAX_HEADER_LINE).collect();
-        // Each line's delimiters are counted once, when first needed, though it is weighed as a
-        // header and as a row below one or two others: this runs on every text's first lines.
-        let mut counts: Vec<[usize; DELIMITERS.len()]> = Vec::with_capacity(lines.len());
+        // This runs on every text's first lines: they are held on the stack, not in a vector, and
+        // each line's delimiters are counted once, when first needed, though it is weighed as a
+        // header and as a row below one or two others.
+        let mut next = CountedLines::new(searched).take(MAX_HEADER_LINE);
+        let mut lines = [(0, &[][..]); MAX_HEADER_LINE];
+        let mut counts = [[0; DELIMITERS.len()]; MAX_HEADER_LINE];
+        let mut found = 0;
         let mut first = true;
-        for (i, &(start, line)) in lines.iter().enumerate() {
+        for i in 0..MAX_HEADER_LINE {
             let rows_needed = if first { 1 } else { 2 };
-            while counts.len() < (i + 1 + rows_needed).min(lines.len()) {
-                counts.push(delimiter_counts(trim_cr(lines[counts.len()].1)));
+            while found < i + 1 + rows_needed {
+                let Some((start, line, line_counts)) = next.next() else { break };
+                (lines[found], counts[found]) = ((start, line), line_counts);
+                found += 1;
             }
-            if let Some(rows) = counts.get(i + 1..i + 1 + rows_needed) {
+            let Some(&(start, line)) = lines[..found].get(i) else { break };
+            if let Some(rows) = counts[..found].get(i + 1..i + 1 + rows_needed) {
                 if let Some(header) = Self::header_row(line, &counts[i], rows, first) {
                     let body_start = (start + line.len() + 1).min(text.len()) as u64;
                     return Some(TableHeader { body_start, ..header });
@@ -173,9 +179,16 @@ fn cells_are_labels(cells: &[String]) -> bool {
 }
 
 /// Lines of a text with their start offsets.
-struct Lines<'a> {
+pub(super) struct Lines<'a> {
     text: &'a [u8],
     pos: usize,
+}
+
+impl<'a> Lines<'a> {
+    /// The lines of `text`, from its start.
+    pub(super) fn new(text: &'a [u8]) -> Self {
+        Lines { text, pos: 0 }
+    }
 }
 
 impl<'a> Iterator for Lines<'a> {
@@ -198,25 +211,82 @@ fn trim_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
-/// How many of each of [`DELIMITERS`] `line` holds outside quotes. Most lines hold no quote: each
-/// is then a plain count.
-fn delimiter_counts(line: &[u8]) -> [usize; DELIMITERS.len()] {
-    if line.contains(&b'"') {
-        return DELIMITERS.map(|d| count_unquoted(line, d));
+/// The lines of a text with their start offsets and how many of each of [`DELIMITERS`] each holds
+/// outside quotes. Two memchr searches run along the text, one for line ends, commas and quotes,
+/// one for the other delimiters: lines are short and delimiters few (a sentence's commas, a row's
+/// cells), and three searches a line (its end, its delimiters) cost more to start than to run.
+struct CountedLines<'a> {
+    text: &'a [u8],
+    start: usize,
+    ends_commas_quotes: memchr::Memchr3<'a>,
+    /// Tabs, semicolons and pipes, the next one looked at ahead.
+    others: std::iter::Peekable<memchr::Memchr3<'a>>,
+}
+
+impl<'a> CountedLines<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        let [comma, tab, semicolon, pipe] = DELIMITERS;
+        CountedLines {
+            text,
+            start: 0,
+            ends_commas_quotes: memchr::memchr3_iter(b'\n', comma, b'"', text),
+            others: memchr::memchr3_iter(tab, semicolon, pipe, text).peekable(),
+        }
     }
-    DELIMITERS.map(|d| super::count_bytes(line, |b| b == d))
+}
+
+impl<'a> Iterator for CountedLines<'a> {
+    type Item = (usize, &'a [u8], [usize; DELIMITERS.len()]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (text, start) = (self.text, self.start);
+        if start >= text.len() {
+            return None;
+        }
+        let mut counts = [0; DELIMITERS.len()];
+        let mut quoted = false;
+        let end = loop {
+            match self.ends_commas_quotes.next().map(|at| (at, text[at])) {
+                Some((at, b'\n')) => break at,
+                Some((_, b'"')) => quoted = true,
+                Some((_, comma)) => count(&mut counts, comma),
+                None => break text.len(),
+            }
+        };
+        while let Some(at) = self.others.next_if(|&at| at < end) {
+            count(&mut counts, text[at]);
+        }
+        self.start = end + 1;
+        let line = &text[start..end];
+        // What sits between quotes is no delimiter.
+        if quoted {
+            counts = [0; DELIMITERS.len()];
+            unquoted(line).for_each(|b| count(&mut counts, b));
+        }
+        Some((start, line, counts))
+    }
+}
+
+/// Counts `b` in `counts` when it is one of [`DELIMITERS`].
+fn count(counts: &mut [usize; DELIMITERS.len()], b: u8) {
+    if let Some(k) = DELIMITERS.iter().position(|&d| d == b) {
+        counts[k] += 1;
+    }
 }
 
 fn count_unquoted(line: &[u8], delimiter: u8) -> usize {
+    unquoted(line).filter(|&b| b == delimiter).count()
+}
+
+/// The bytes of `line` outside double quotes (the quotes themselves left out).
+fn unquoted(line: &[u8]) -> impl Iterator<Item = u8> + '_ {
     let mut quoted = false;
-    line.iter()
-        .filter(|&&b| {
-            if b == b'"' {
-                quoted = !quoted;
-            }
-            b == delimiter && !quoted
-        })
-        .count()
+    line.iter().copied().filter(move |&b| {
+        if b == b'"' {
+            quoted = !quoted;
+        }
+        b != b'"' && !quoted
+    })
 }
 
 fn split_unquoted(line: &[u8], delimiter: u8) -> impl Iterator<Item = &[u8]> {
@@ -272,6 +342,19 @@ mod tests {
         assert!(TableHeader::find(c_struct).is_none());
         let locale = b"LC_IDENTIFICATION\nemail\t\t\"a.k@samsung.com & m.s@samsung.com\"\ntel\t\t\"\"\nfax\t\t\"\"\n";
         assert!(TableHeader::find(locale).is_none(), "an address is a value, not a column's label");
+    }
+
+    #[test]
+    fn each_line_counts_its_delimiters_outside_quotes() {
+        let text = b"a,b;c\t|d\r\n\"x,y\";z\n\nlast|one";
+        let lines: Vec<(usize, &[u8], [usize; 4])> = CountedLines::new(text).collect();
+        let expected: [(usize, &[u8], [usize; 4]); 4] = [
+            (0, b"a,b;c\t|d\r", [1, 1, 1, 1]),
+            (10, b"\"x,y\";z", [0, 0, 1, 0]),
+            (18, b"", [0, 0, 0, 0]),
+            (19, b"last|one", [0, 0, 0, 1]),
+        ];
+        assert_eq!(lines, expected);
     }
 
     #[test]

@@ -41,6 +41,13 @@ pub fn file_identity(file: &File) -> io::Result<FileIdentity> {
     Ok(identity_of(&file.metadata()?))
 }
 
+/// The identity of an open file when it is a regular file (`None` for anything else), from one
+/// `fstat` on its descriptor.
+pub fn regular_file_identity(file: &File) -> io::Result<Option<FileIdentity>> {
+    let meta = file.metadata()?;
+    Ok(meta.file_type().is_file().then(|| identity_of(&meta)))
+}
+
 /// The identity of the regular file at `path`, not following a link; `None` for anything else.
 pub fn path_identity(path: &Path) -> Option<FileIdentity> {
     let meta = fs::symlink_metadata(path).ok()?;

@@ -91,6 +91,14 @@ pub fn file_identity(file: &File) -> io::Result<FileIdentity> {
     })
 }
 
+/// The identity of an open file when it is a regular file (`None` for anything else).
+pub fn regular_file_identity(file: &File) -> io::Result<Option<FileIdentity>> {
+    if !file.metadata()?.file_type().is_file() {
+        return Ok(None);
+    }
+    file_identity(file).map(Some)
+}
+
 /// The identity of the regular file at `path`, not following a link; `None` for anything else.
 pub fn path_identity(path: &Path) -> Option<FileIdentity> {
     let file = open_no_follow(path, false).ok()?;

@@ -407,7 +407,7 @@ impl Scanner {
             return Err(FileOutcome::Skipped(SkipReason::Empty));
         }
         let failed = |e| FileOutcome::Failed(FileError::Io(e));
-        let sniffed = crate::extract::sniff_file(&mut file).map_err(failed)?;
+        let sniffed = crate::extract::sniff_file(&mut file, size).map_err(failed)?;
         // Videos, disk images and encrypted volumes are judged from a few bounded reads, whatever
         // their size; the cap is for content that would be read through.
         let read_through = !sniffed.is_read_in_bounded_bytes();
@@ -435,7 +435,7 @@ impl Scanner {
     /// process shares its offset).
     pub fn analyse(&self, file: &mut std::fs::File, size: u64) -> Result<Analysis, FileError> {
         file.rewind()?;
-        let sniffed = crate::extract::sniff_file(file).map_err(FileError::Io)?;
+        let sniffed = crate::extract::sniff_file(file, size).map_err(FileError::Io)?;
         self.analyse_sniffed(file, sniffed, size)
     }
 
