@@ -9,6 +9,7 @@
 use std::collections::HashSet;
 use std::ops::Range;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use regex_automata::meta::Regex;
 use regex_automata::util::syntax;
@@ -30,7 +31,7 @@ pub struct Detector {
     pub(super) id: String,
     pub(super) class: DetectorClass,
     pub(super) roles: Vec<Role>,
-    pub(super) regex: Regex,
+    pub(super) regex: DetectorRegex,
     /// Capture groups whose names start with `value` or `context_value`: the value, when the
     /// pattern also matches a label. Alternatives with values of different shapes each name their
     /// own; `true` marks a `context_value` group, whose value counts only with a context word near
@@ -270,12 +271,6 @@ fn syntax_config() -> syntax::Config {
     syntax::Config::new().unicode(false).utf8(false)
 }
 
-/// The longest match `pattern` can make, in bytes; `None` when unbounded (or unparsable, which
-/// compiling it reports).
-fn longest_match(pattern: &str) -> Option<usize> {
-    regex_automata::util::syntax::parse_with(pattern, &syntax_config()).ok()?.properties().maximum_len()
-}
-
 /// One detector's regex; an error is [`regex_error`]'s reason and place.
 fn compile(pattern: &str) -> Result<Regex, (String, Option<usize>)> {
     Regex::builder()
@@ -289,14 +284,27 @@ fn compile(pattern: &str) -> Result<Regex, (String, Option<usize>)> {
 /// pattern they point at when they point at one. The build error's own text says only "error
 /// parsing pattern 0"; the reason is its source.
 fn regex_error(e: &regex_automata::meta::BuildError) -> (String, Option<usize>) {
-    match e.syntax_error() {
-        Some(regex_syntax::Error::Parse(e)) => (e.kind().to_string(), Some(e.span().start.offset)),
-        Some(regex_syntax::Error::Translate(e)) => (e.kind().to_string(), Some(e.span().start.offset)),
-        _ => match std::error::Error::source(e) {
+    match e.syntax_error().and_then(syntax_error_at) {
+        Some(reason_and_place) => reason_and_place,
+        None => match std::error::Error::source(e) {
             Some(reason) => (format!("{e}: {reason}"), None),
             None => (e.to_string(), None),
         },
     }
+}
+
+/// The parser's own words for a syntax error and the byte of the pattern it points at.
+fn syntax_error_at(e: &regex_syntax::Error) -> Option<(String, Option<usize>)> {
+    match e {
+        regex_syntax::Error::Parse(e) => Some((e.kind().to_string(), Some(e.span().start.offset))),
+        regex_syntax::Error::Translate(e) => Some((e.kind().to_string(), Some(e.span().start.offset))),
+        _ => None,
+    }
+}
+
+/// [`syntax_error_at`], or the error's own text without a place.
+fn syntax_error(e: &regex_syntax::Error) -> (String, Option<usize>) {
+    syntax_error_at(e).unwrap_or_else(|| (e.to_string(), None))
 }
 
 /// Where byte `at` of the detector's regex stands in its file, when the file writes the pattern as
@@ -424,11 +432,62 @@ impl Engine {
     }
 }
 
+/// A detector's regex, compiled at its first search. Most runs never open most detectors'
+/// windows, and compiling every regex at start took half of a start (perf, 37 detectors: about
+/// 28 of 60 ms). A user's detector is compiled at load all the same, so that a pattern the regex
+/// engine refuses stops the start with its place.
+pub(super) struct DetectorRegex {
+    pattern: String,
+    compiled: OnceLock<Regex>,
+}
+
+impl DetectorRegex {
+    /// The compiled regex.
+    ///
+    /// # Panics
+    /// When an embedded detector's pattern does not compile, which its examples' test rules out.
+    pub(super) fn get(&self) -> &Regex {
+        self.compiled.get_or_init(|| {
+            compile(&self.pattern).unwrap_or_else(|(reason, _)| {
+                unreachable!("an embedded detector's pattern compiles (its examples run in tests): {reason}")
+            })
+        })
+    }
+}
+
+/// Named capture groups of `hir`, as (group index, name); index 0 is the whole match.
+fn capture_names(hir: &regex_syntax::hir::Hir, names: &mut Vec<(usize, String)>) {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Capture(capture) => {
+            if let Some(name) = &capture.name {
+                names.push((capture.index as usize, name.to_string()));
+            }
+            capture_names(&capture.sub, names);
+        }
+        HirKind::Repetition(repetition) => capture_names(&repetition.sub, names),
+        HirKind::Concat(parts) | HirKind::Alternation(parts) => parts.iter().for_each(|p| capture_names(p, names)),
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => {}
+    }
+}
+
 fn compile_detector(source: &DetectorSource) -> Result<Detector, ConfigError> {
     let spec = &source.spec;
-    let regex = compile(spec.regex.get_ref())
-        .map_err(|(reason, at)| error_in_regex(source, at, format!("bad regex: {reason}")))?;
-    let mut names = regex.group_info().pattern_names(regex_automata::PatternID::ZERO).flatten();
+    let pattern = spec.regex.get_ref();
+    let hir = regex_automata::util::syntax::parse_with(pattern, &syntax_config()).map_err(|e| {
+        let (reason, at) = syntax_error(&e);
+        error_in_regex(source, at, format!("bad regex: {reason}"))
+    })?;
+    let regex = DetectorRegex { pattern: pattern.clone(), compiled: OnceLock::new() };
+    if !source.path.starts_with(builtin::EMBEDDED_ROOT) {
+        let compiled =
+            compile(pattern).map_err(|(reason, at)| error_in_regex(source, at, format!("bad regex: {reason}")))?;
+        let _ = regex.compiled.set(compiled);
+    }
+    let mut groups = Vec::new();
+    capture_names(&hir, &mut groups);
+    groups.sort();
+    let mut names = groups.iter().map(|(_, name)| name.as_str());
     if let Some(name) = names.find(|n| !n.starts_with("value") && !n.starts_with("context_value")) {
         // A misspelt `value` group would silently make the whole match, label and all, the value.
         let at = spec.regex.get_ref().find(&format!("<{name}>")).map(|i| i + 1);
@@ -438,13 +497,11 @@ fn compile_detector(source: &DetectorSource) -> Result<Detector, ConfigError> {
             format!("capture group `{name}` names nothing: a value's group is named `value...` or `context_value...`"),
         ));
     }
-    let value_groups = regex
-        .group_info()
-        .pattern_names(regex_automata::PatternID::ZERO)
-        .enumerate()
+    let value_groups = groups
+        .iter()
         .filter_map(|(i, name)| match name {
-            Some(n) if n.starts_with("value") => Some((i, false)),
-            Some(n) if n.starts_with("context_value") => Some((i, true)),
+            n if n.starts_with("value") => Some((*i, false)),
+            n if n.starts_with("context_value") => Some((*i, true)),
             _ => None,
         })
         .collect();
@@ -479,7 +536,7 @@ fn compile_detector(source: &DetectorSource) -> Result<Detector, ConfigError> {
         context,
         demote,
         keyword_window: spec.keyword_window,
-        tail: longest_match(spec.regex.get_ref()).map_or(WINDOW_TAIL, |n| n.min(WINDOW_TAIL)),
+        tail: hir.properties().maximum_len().map_or(WINDOW_TAIL, |n| n.min(WINDOW_TAIL)),
         allowlist,
         mask: spec.mask,
         examples,

@@ -391,13 +391,13 @@ impl Engine {
         };
         if d.value_groups.is_empty() {
             // Matches come in order of where they start: past the window's end none counts.
-            for m in d.regex.find_iter(input).take_while(|m| m.start() < window.end) {
+            for m in d.regex.get().find_iter(input).take_while(|m| m.start() < window.end) {
                 emit(m.range(), m.range(), false);
             }
             return;
         }
         // An alternative without a value group is its whole match.
-        for caps in d.regex.captures_iter(input) {
+        for caps in d.regex.get().captures_iter(input) {
             let Some(whole) = caps.get_match() else { continue };
             if whole.start() >= window.end {
                 break;
