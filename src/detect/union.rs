@@ -91,17 +91,20 @@ impl UnionDfa {
             .iter()
             .map(|p| syntax::parse_with(p, &syntax).map_err(|e| e.to_string()))
             .collect::<Result<Vec<Hir>, String>>()?;
+        // Built from the parses already made: parsing is most of building the union.
+        let nfa = thompson::Compiler::new()
+            .configure(without_captures())
+            .build_many_from_hir(&hirs)
+            .map_err(|e| e.to_string())?;
         let forward = DFA::builder()
-            .syntax(syntax)
-            .thompson(without_captures())
             .configure(
                 DFA::config().match_kind(MatchKind::All).cache_capacity(capacity).skip_cache_capacity_check(true),
             )
-            .build_many(patterns)
+            .build_from_nfa(nfa)
             .map_err(|e| e.to_string())?;
         let mut starts = Vec::with_capacity(patterns.len());
         let mut overlap = Some(0);
-        for (pattern, hir) in patterns.iter().zip(&hirs) {
+        for hir in &hirs {
             match hir.properties().maximum_len() {
                 Some(len) => {
                     overlap = overlap.map(|o: usize| o.max(len));
@@ -111,7 +114,7 @@ impl UnionDfa {
                     if can_match_line_break(hir) {
                         overlap = None;
                     }
-                    starts.push(Start::Reverse(Box::new(reverse_dfa(pattern, syntax)?)));
+                    starts.push(Start::Reverse(Box::new(reverse_dfa(hir)?)));
                 }
             }
         }
@@ -345,12 +348,14 @@ impl UnionDfa {
     }
 }
 
-fn reverse_dfa(pattern: &str, syntax: syntax::Config) -> Result<DFA, String> {
+fn reverse_dfa(hir: &Hir) -> Result<DFA, String> {
+    let nfa = thompson::Compiler::new()
+        .configure(without_captures().reverse(true))
+        .build_from_hir(hir)
+        .map_err(|e| e.to_string())?;
     DFA::builder()
-        .syntax(syntax)
-        .thompson(without_captures().reverse(true))
         .configure(DFA::config().match_kind(MatchKind::All).cache_capacity(CACHE_CAPACITY))
-        .build(pattern)
+        .build_from_nfa(nfa)
         .map_err(|e| e.to_string())
 }
 
