@@ -479,7 +479,8 @@ fn compile_detector(source: &DetectorSource) -> Result<Detector, ConfigError> {
         error_in_regex(source, at, format!("bad regex: {reason}"))
     })?;
     let regex = DetectorRegex { pattern: pattern.clone(), compiled: OnceLock::new() };
-    if !source.path.starts_with(builtin::EMBEDDED_ROOT) {
+    let embedded = source.path.starts_with(builtin::EMBEDDED_ROOT);
+    if !embedded {
         let compiled =
             compile(pattern).map_err(|(reason, at)| error_in_regex(source, at, format!("bad regex: {reason}")))?;
         let _ = regex.compiled.set(compiled);
@@ -508,7 +509,7 @@ fn compile_detector(source: &DetectorSource) -> Result<Detector, ConfigError> {
     let context = spec
         .context
         .as_ref()
-        .map(ContextMatcher::new)
+        .map(|spec| ContextMatcher::new(spec, !embedded))
         .transpose()
         .map_err(|e| source.error_at(spec.id.span(), format!("bad context words: {e}")))?;
     if spec.demote.iter().any(|d| d.required) {
@@ -517,7 +518,7 @@ fn compile_detector(source: &DetectorSource) -> Result<Detector, ConfigError> {
     let demote = spec
         .demote
         .iter()
-        .map(ContextMatcher::new)
+        .map(|spec| ContextMatcher::new(spec, !embedded))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| source.error_at(spec.id.span(), format!("bad demote words: {e}")))?;
     let validator = *spec.validator.get_ref();
@@ -542,7 +543,7 @@ fn compile_detector(source: &DetectorSource) -> Result<Detector, ConfigError> {
         examples,
         description: spec.description.clone(),
         path: source.path.clone(),
-        embedded: source.path.starts_with(builtin::EMBEDDED_ROOT),
+        embedded,
         requires_person: spec.requires_person,
         column_keywords: spec.column_values.iter().map(|k| k.to_ascii_lowercase()).collect(),
     })

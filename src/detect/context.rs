@@ -4,6 +4,7 @@
 //! bytes around rare matches, never over whole chunks.
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
 
@@ -11,9 +12,12 @@ use super::rule::ContextSpec;
 use super::shape::{is_inside_email_address, is_whole_word, needs_word_boundaries};
 use super::Confidence;
 
-/// A detector's context words, compiled.
+/// A detector's context words, compiled at their first search: building the automata of every
+/// detector's context and demote lists was a fifth of a start (perf), and most runs consult few.
 pub struct ContextMatcher {
-    words: AhoCorasick,
+    /// The words and their key forms, in the order of `words`' patterns.
+    forms: Vec<String>,
+    words: OnceLock<AhoCorasick>,
     whole_word: Vec<bool>,
     before: usize,
     after: usize,
@@ -27,11 +31,17 @@ pub struct ContextMatcher {
 }
 
 impl ContextMatcher {
-    pub fn new(spec: &ContextSpec) -> Result<Self, aho_corasick::BuildError> {
+    /// The matcher for `spec`; with `check`, its automaton is built now, so that a user's words
+    /// the automaton refuses stop the start.
+    pub fn new(spec: &ContextSpec, check: bool) -> Result<Self, aho_corasick::BuildError> {
         let forms: Vec<String> = spec.words.iter().flat_map(|w| key_forms(w)).collect();
-        let words = AhoCorasick::builder().ascii_case_insensitive(true).build(&forms)?;
         let whole_word = forms.iter().map(|w| needs_word_boundaries(w)).collect();
+        let words = OnceLock::new();
+        if check {
+            let _ = words.set(automaton(&forms)?);
+        }
         Ok(ContextMatcher {
+            forms,
             words,
             whole_word,
             before: spec.before,
@@ -40,6 +50,16 @@ impl ContextMatcher {
             required: spec.required,
             same_field: spec.same_field,
             columns: spec.columns.iter().map(|c| c.to_ascii_lowercase()).collect(),
+        })
+    }
+
+    /// The automaton of the words.
+    ///
+    /// # Panics
+    /// When an embedded detector's words make no automaton, which its examples' test rules out.
+    fn words(&self) -> &AhoCorasick {
+        self.words.get_or_init(|| {
+            automaton(&self.forms).unwrap_or_else(|e| unreachable!("an embedded detector's words build: {e}"))
         })
     }
 
@@ -57,7 +77,7 @@ impl ContextMatcher {
     /// True when a context word appears in `header` (a table column's header).
     pub fn is_in(&self, header: &str) -> bool {
         let h = header.as_bytes();
-        self.words
+        self.words()
             .find_overlapping_iter(h)
             .any(|m| !self.whole_word[m.pattern().as_usize()] || is_whole_word(h, m.start(), m.end()))
     }
@@ -88,7 +108,7 @@ impl ContextMatcher {
     /// Every occurrence of a word wholly inside `range`, as (start, end, pattern).
     fn words_in<'a>(&'a self, text: &'a [u8], range: Range<usize>) -> impl Iterator<Item = (usize, usize, usize)> + 'a {
         let offset = range.start;
-        self.words
+        self.words()
             .find_overlapping_iter(&text[range])
             .map(move |m| (offset + m.start(), offset + m.end(), m.pattern().as_usize()))
     }
@@ -112,7 +132,7 @@ impl SeenWords {
     /// Searches the parts of `range` not searched yet. A word across the old span's edge is found
     /// by searching from a longest word's length inside it, and kept only if it is new.
     fn cover(&mut self, matcher: &ContextMatcher, text: &[u8], range: Range<usize>) {
-        let reach = matcher.words.max_pattern_len().saturating_sub(1);
+        let reach = matcher.words().max_pattern_len().saturating_sub(1);
         let old = self.searched.clone();
         // A window apart from the span searched starts a span of its own: the bytes between are
         // no finding's window.
@@ -148,6 +168,11 @@ impl SeenWords {
     }
 }
 
+/// One ASCII-case-insensitive automaton over `forms`.
+fn automaton(forms: &[String]) -> Result<AhoCorasick, aho_corasick::BuildError> {
+    AhoCorasick::builder().ascii_case_insensitive(true).build(forms)
+}
+
 /// A word as people write it and as JSON, YAML and code write it as a key: `student number`, and
 /// `student_number`, `student-number`, `studentnumber` (which `studentNumber` matches, case
 /// aside), so a key gives its value context as a column header does.
@@ -179,7 +204,7 @@ mod tests {
         let spec: super::ContextSpec =
             toml::from_str("words = [\"student number\"]\nconfidence = \"high\"\ncolumns = [\"ID\", \"Reg No\"]")
                 .unwrap();
-        let m = super::ContextMatcher::new(&spec).unwrap();
+        let m = super::ContextMatcher::new(&spec, true).unwrap();
         for text in ["Student number: 1", "{\"student_number\": 1", "studentNumber: 1", "student-number=1"] {
             assert!(m.is_near(text.as_bytes(), text.len() - 1..text.len(), &mut SeenWords::default()), "{text}");
         }
@@ -196,7 +221,7 @@ mod tests {
             "words = [\"thanks to\", \"maintainers\"]\nbefore = 3000\nafter = 3000\nconfidence = \"low\"",
         )
         .unwrap();
-        let m = super::ContextMatcher::new(&spec).unwrap();
+        let m = super::ContextMatcher::new(&spec, true).unwrap();
         let filler = "lorem ipsum dolor sit amet ".repeat(200);
         let text = format!("{filler}Thanks to{filler}x{filler}Maintainers: a@b.org{filler}x{filler}");
         let t = text.as_bytes();
