@@ -123,8 +123,8 @@ pub struct DetectorFile {
 /// What a hit of one union pattern means.
 #[derive(Clone)]
 pub(super) enum UnionRole {
-    /// A gating keyword of these detectors.
-    Keyword(Vec<usize>),
+    /// One of the gating keywords: [`Keywords::owners_in`] tells which, and whose.
+    Keyword,
     /// The pattern of one detector: an ungated one's in both variants, a person-bound one's in
     /// the variant for tables of people.
     Member(usize),
@@ -146,43 +146,93 @@ pub(super) fn variant(people_table: bool) -> usize {
     usize::from(people_table)
 }
 
-/// One case-insensitive pattern per distinct gating keyword (and its forms as a key:
-/// `student_number`), with the detectors it gates. Words
-/// of letters, digits and spaces must stand alone (`pin` is not in `spine`); words with punctuation
-/// (`P<GBR`, `@`, `a/c`) match anywhere.
-fn keyword_patterns(sources: &[DetectorSource]) -> Vec<(String, Vec<usize>)> {
-    let mut by_keyword: Vec<(String, Vec<usize>)> = Vec::new();
-    for (i, source) in sources.iter().enumerate() {
-        for lower in source.spec.keywords.iter().map(|k| k.to_ascii_lowercase()) {
-            match by_keyword.iter_mut().find(|(w, _)| *w == lower) {
-                Some((_, owners)) if !owners.contains(&i) => owners.push(i),
-                Some(_) => {}
-                None => by_keyword.push((lower, vec![i])),
+/// The gating keywords (and their forms as a key: `student_number`), each with the detectors it
+/// gates. Words of letters, digits and spaces must stand alone (`pin` is not in `spine`); words
+/// with punctuation (`P<GBR`, `@`, `a/c`) match anywhere.
+///
+/// The union holds them as two alternations, one of standing-alone words and one of the others:
+/// one pattern per keyword made each state of the union's lazy DFA hold a start of every keyword,
+/// so building states (every thread does, as a text needs them) cost 40 ms against under 5 for
+/// the alternations, whose words the NFA compiler shares as a trie (walking the sparse shape's
+/// union alone, first against second run). A hit is rare (7,500 in the 512 MB of the sparse and
+/// dense shapes); `owners_in` then tells which keyword it was.
+pub(super) struct Keywords {
+    /// One pattern per keyword, with its boundaries.
+    each: Regex,
+    owners: Vec<Vec<usize>>,
+}
+
+impl Keywords {
+    /// The keywords of `sources`, and the union patterns that find them.
+    fn build(sources: &[DetectorSource]) -> Result<(Keywords, Vec<String>), ConfigError> {
+        let mut by_keyword: Vec<(String, Vec<usize>)> = Vec::new();
+        for (i, source) in sources.iter().enumerate() {
+            for lower in source.spec.keywords.iter().map(|k| k.to_ascii_lowercase()) {
+                match by_keyword.iter_mut().find(|(w, _)| *w == lower) {
+                    Some((_, owners)) if !owners.contains(&i) => owners.push(i),
+                    Some(_) => {}
+                    None => by_keyword.push((lower, vec![i])),
+                }
             }
         }
-    }
-    by_keyword
-        .into_iter()
-        .map(|(word, owners)| {
+        let (mut standing, mut anywhere, mut each) = (Vec::new(), Vec::new(), Vec::new());
+        for (word, _) in &by_keyword {
             // A word's key forms (`context::key_forms`: `student_number`, `student-number`,
-            // `studentNumber`) as one pattern with a class, not four patterns or an alternation:
-            // each costs lazy-DFA states on every byte (sparse shape, --threads 1: 0.89 s against
-            // 0.95 s for the alternation).
-            let escaped = if word.contains(' ') && needs_word_boundaries(&word) {
+            // `studentNumber`) as one pattern with a class, not an alternation of four.
+            let escaped = if word.contains(' ') && needs_word_boundaries(word) {
                 word.split(' ').map(regex_syntax::escape).collect::<Vec<_>>().join("[ _-]?")
             } else {
-                regex_syntax::escape(&word)
+                regex_syntax::escape(word)
             };
-            // Boundaries are "not a letter or digit" (so `db_password` has the word `password`); `\b`
-            // would count `_` as a letter. The bytes consumed either side only widen the window.
-            let pattern = if needs_word_boundaries(&word) {
-                format!("(?i)(?:^|[^A-Za-z0-9]){escaped}(?:[^A-Za-z0-9]|$)")
+            if needs_word_boundaries(word) {
+                each.push(standing_alone(&escaped));
+                standing.push(escaped);
             } else {
-                format!("(?i){escaped}")
-            };
-            (pattern, owners)
+                each.push(format!("(?i){escaped}"));
+                anywhere.push(escaped);
+            }
+        }
+        let mut union = Vec::new();
+        if !standing.is_empty() {
+            union.push(standing_alone(&format!("(?:{})", standing.join("|"))));
+        }
+        if !anywhere.is_empty() {
+            union.push(format!("(?i)(?:{})", anywhere.join("|")));
+        }
+        let each = compile_many(&each)?;
+        Ok((Keywords { each, owners: by_keyword.into_iter().map(|(_, owners)| owners).collect() }, union))
+    }
+
+    /// Calls `gated(owners)` for each keyword matching inside `span` of `text` (a union hit of
+    /// the keywords).
+    pub(super) fn owners_in(&self, text: &[u8], span: Range<usize>, gated: &mut dyn FnMut(&[usize])) {
+        let mut found = regex_automata::PatternSet::new(self.each.pattern_len());
+        self.each.which_overlapping_matches(&Input::new(text).range(span), &mut found);
+        for pattern in found.iter() {
+            gated(&self.owners[pattern.as_usize()]);
+        }
+    }
+}
+
+/// A case-insensitive `word` (a pattern) standing alone: between bytes that are not letters or
+/// digits, so that `db_password` has the word `password` (`\b` would count `_` as a letter). The
+/// bytes consumed either side only widen the window.
+fn standing_alone(word: &str) -> String {
+    format!("(?i)(?:^|[^A-Za-z0-9]){word}(?:[^A-Za-z0-9]|$)")
+}
+
+/// The keywords' own patterns, one regex reporting every one that matches.
+fn compile_many(patterns: &[String]) -> Result<Regex, ConfigError> {
+    Regex::builder()
+        .syntax(syntax_config())
+        .configure(Regex::config().match_kind(regex_automata::MatchKind::All).utf8_empty(false))
+        .build_many(patterns)
+        .map_err(|e| ConfigError::Invalid {
+            path: "detectors".into(),
+            line: 0,
+            column: 0,
+            message: format!("detector keywords do not combine: {e}"),
         })
-        .collect()
 }
 
 /// A group of detectors searched only in some regions of a text (near people, at the edges):
@@ -359,9 +409,10 @@ impl Engine {
             patterns.push(source.spec.regex.get_ref().clone());
             roles.push(UnionRole::Member(i));
         }
-        for (pattern, owners) in keyword_patterns(&sources) {
+        let (keywords, keyword_patterns) = Keywords::build(&sources)?;
+        for pattern in keyword_patterns {
             patterns.push(pattern);
-            roles.push(UnionRole::Keyword(owners));
+            roles.push(UnionRole::Keyword);
         }
         let mut unions = Vec::with_capacity(2);
         for people in [false, true] {
@@ -384,7 +435,15 @@ impl Engine {
         }
         let person_pass = Prefilter::build(&sources, |s| s.spec.requires_person)?;
         let definitions_digest = digest_definitions(&sources);
-        Ok(Engine { detectors, unions, person_pass, key, allowed_fingerprints: HashSet::new(), definitions_digest })
+        Ok(Engine {
+            detectors,
+            unions,
+            keywords,
+            person_pass,
+            key,
+            allowed_fingerprints: HashSet::new(),
+            definitions_digest,
+        })
     }
 
     /// Runs the examples of the user's detectors through the whole engine. An example that fails is

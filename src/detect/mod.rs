@@ -37,7 +37,7 @@ pub use finding::{Finding, Fingerprint, FingerprintKey, MaskStyle, Redacted};
 pub use rule::{DetectorSource, Example, Role};
 
 use crate::extract::{TableHeader, TextChunk};
-use compile::{variant, Prefilter, Union, UnionRole};
+use compile::{variant, Keywords, Prefilter, Union, UnionRole};
 use context::{ContextMatcher, SeenWords};
 use shape::{
     is_inside_code_block, is_inside_email_address, is_number_inside_a_name_or_path, is_part_of_longer_number,
@@ -142,6 +142,7 @@ const CHANCE_PASS_RATIO: u32 = 3;
 pub struct Engine {
     detectors: Vec<Detector>,
     unions: Vec<Option<Union>>,
+    keywords: Keywords,
     person_pass: Option<Prefilter>,
     key: FingerprintKey,
     allowed_fingerprints: HashSet<Fingerprint>,
@@ -243,11 +244,11 @@ impl Engine {
         let around =
             |span: Range<usize>, reach: usize| span.start.saturating_sub(reach)..(span.end + reach).min(text.len());
         union.dfa.hits(text, &mut |pattern, span| match &union.roles[pattern] {
-            UnionRole::Keyword(owners) => {
+            UnionRole::Keyword => self.keywords.owners_in(text, span.clone(), &mut |owners| {
                 for &d in owners {
                     windows[d].push(around(span.clone(), self.detectors[d].keyword_window));
                 }
-            }
+            }),
             UnionRole::Member(d) => windows[*d].push(around(span, CANDIDATE_MARGIN)),
             UnionRole::EdgeMember(d) => {
                 if edges.iter().any(|edge| edge.start < span.end && span.end <= edge.end) {
@@ -330,11 +331,13 @@ impl Engine {
         };
         let len = chunk.text.len();
         for cell in table.cells() {
-            union.dfa.hits(cell.as_bytes(), &mut |pattern, _| {
-                if let UnionRole::Keyword(owners) = &union.roles[pattern] {
-                    for &d in owners {
-                        windows[d].push(0..len);
-                    }
+            union.dfa.hits(cell.as_bytes(), &mut |pattern, span| {
+                if let UnionRole::Keyword = union.roles[pattern] {
+                    self.keywords.owners_in(cell.as_bytes(), span, &mut |owners| {
+                        for &d in owners {
+                            windows[d].push(0..len);
+                        }
+                    });
                 }
             });
         }
