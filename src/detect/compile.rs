@@ -227,12 +227,7 @@ fn compile_many(patterns: &[String]) -> Result<Regex, ConfigError> {
         .syntax(syntax_config())
         .configure(Regex::config().match_kind(regex_automata::MatchKind::All).utf8_empty(false))
         .build_many(patterns)
-        .map_err(|e| ConfigError::Invalid {
-            path: "detectors".into(),
-            line: 0,
-            column: 0,
-            message: format!("detector keywords do not combine: {e}"),
-        })
+        .map_err(uncombined)
 }
 
 /// A group of detectors searched only in some regions of a text (near people, at the edges):
@@ -289,12 +284,7 @@ fn build_union(patterns: &[String]) -> Result<Option<Regex>, ConfigError> {
         .configure(Regex::config().utf8_empty(false).auto_prefilter(false).hybrid_cache_capacity(16 << 20))
         .build_many(patterns)
         .map(Some)
-        .map_err(|e| ConfigError::Invalid {
-            path: "detectors".into(),
-            line: 0,
-            column: 0,
-            message: format!("detector patterns and keywords do not combine: {e}"),
-        })
+        .map_err(uncombined)
 }
 
 /// Whether the detector's context counts a whole column header (`ID`) in a table of people.
@@ -307,12 +297,18 @@ fn build_union_dfa(patterns: &[String]) -> Result<Option<UnionDfa>, ConfigError>
     if patterns.is_empty() {
         return Ok(None);
     }
-    UnionDfa::build(patterns, syntax_config()).map(Some).map_err(|e| ConfigError::Invalid {
+    UnionDfa::build(patterns, syntax_config()).map(Some).map_err(uncombined)
+}
+
+/// The error of detector patterns and keywords that build no union together (each compiles
+/// alone: too many states, say).
+fn uncombined(e: impl std::fmt::Display) -> ConfigError {
+    ConfigError::Invalid {
         path: "detectors".into(),
         line: 0,
         column: 0,
         message: format!("detector patterns and keywords do not combine: {e}"),
-    })
+    }
 }
 
 fn syntax_config() -> syntax::Config {

@@ -394,9 +394,17 @@ fn can_match_line_break(hir: &Hir) -> bool {
 mod tests {
     use super::*;
 
+    fn owned(patterns: &[&str]) -> Vec<String> {
+        patterns.iter().map(|p| p.to_string()).collect()
+    }
+
+    /// The engine's syntax: ASCII classes, bytes that need not be UTF-8.
+    fn ascii() -> syntax::Config {
+        syntax::Config::new().unicode(false).utf8(false)
+    }
+
     fn union(patterns: &[&str]) -> UnionDfa {
-        let patterns: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
-        UnionDfa::build(&patterns, syntax::Config::new().unicode(false).utf8(false)).unwrap()
+        UnionDfa::build(&owned(patterns), ascii()).unwrap()
     }
 
     fn hits(union: &UnionDfa, text: &[u8]) -> Vec<(usize, Range<usize>)> {
@@ -425,15 +433,12 @@ mod tests {
 
     #[test]
     fn a_cleared_cache_loses_no_hit_and_doubles_none() {
-        let patterns: Vec<String> = [
+        let patterns = owned(&[
             r"\b\d{3}[ -]?\d{3}[ -]?\d{4}\b",
             r"(?i)(?:^|[^a-z])(?:password|dob|staff id)(?:[^a-z]|$)",
             r"\b[A-Z]{2}\d{2}[A-Z]{4}\b",
-        ]
-        .iter()
-        .map(|p| p.to_string())
-        .collect();
-        let syntax = syntax::Config::new().unicode(false).utf8(false);
+        ]);
+        let syntax = ascii();
         let roomy = UnionDfa::build(&patterns, syntax).unwrap();
         let cramped = UnionDfa::build_with_cache(&patterns, syntax, 1).unwrap();
         let mut text = String::new();
@@ -457,7 +462,7 @@ mod tests {
     /// cramped one.
     #[test]
     fn every_leftmost_first_match_is_held_by_a_hit() {
-        let patterns: Vec<String> = [
+        let patterns = owned(&[
             r"\b\d{3}[ -]?\d{3}[ -]?\d{4}\b",
             r"\b(?:\d{17,19}|\d(?:[ -]?\d){11,18})\b",
             r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b",
@@ -465,11 +470,8 @@ mod tests {
             r"(?i)@",
             r"\btoken:[ \t]*eyJ[A-Za-z0-9_-]{8,}",
             r"(?m)^[ \t]*(?:>[ \t]*)*DRAFT\b",
-        ]
-        .iter()
-        .map(|p| p.to_string())
-        .collect();
-        let syntax = syntax::Config::new().unicode(false).utf8(false);
+        ]);
+        let syntax = ascii();
         let leftmost = regex_automata::meta::Regex::builder().syntax(syntax).build_many(&patterns).unwrap();
         let unions =
             [UnionDfa::build(&patterns, syntax).unwrap(), UnionDfa::build_with_cache(&patterns, syntax, 1).unwrap()];
