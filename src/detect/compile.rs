@@ -311,7 +311,7 @@ fn uncombined(e: impl std::fmt::Display) -> ConfigError {
     }
 }
 
-fn syntax_config() -> syntax::Config {
+pub(super) fn syntax_config() -> syntax::Config {
     // Identifiers are ASCII: byte-oriented classes keep the lazy DFA small and fast, and let `\b` run
     // in the DFA (a Unicode `\b` would force the slow engines).
     syntax::Config::new().unicode(false).utf8(false)

@@ -8,8 +8,10 @@ use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
 
+use super::compile::syntax_config;
 use super::rule::ContextSpec;
 use super::shape::{is_inside_email_address, is_whole_word, needs_word_boundaries};
+use super::union::UnionDfa;
 use super::Confidence;
 
 /// A detector's context words, compiled at their first search: building the automata of every
@@ -18,6 +20,9 @@ pub struct ContextMatcher {
     /// The words and their key forms, in the order of `words`' patterns.
     forms: Vec<String>,
     words: OnceLock<AhoCorasick>,
+    /// The words as a first-pass union, for windows of pages: its three walks in step search
+    /// them about 2.5 times as fast as the automaton's one walk.
+    walker: OnceLock<UnionDfa>,
     whole_word: Vec<bool>,
     before: usize,
     after: usize,
@@ -43,6 +48,7 @@ impl ContextMatcher {
         Ok(ContextMatcher {
             forms,
             words,
+            walker: OnceLock::new(),
             whole_word,
             before: spec.before,
             after: spec.after,
@@ -105,6 +111,22 @@ impl ContextMatcher {
         seen.within(start..end).any(counts)
     }
 
+    /// [`ContextMatcher::words_in`] for a long `range`, with the walks of the first pass.
+    ///
+    /// # Panics
+    /// When the words make no union, which no list of literal words does.
+    fn words_walked(&self, text: &[u8], range: Range<usize>) -> Vec<(usize, usize, usize)> {
+        let walker = self.walker.get_or_init(|| {
+            let literals: Vec<String> = self.forms.iter().map(|form| case_insensitive_literal(form)).collect();
+            UnionDfa::build(&literals, syntax_config())
+                .unwrap_or_else(|e| unreachable!("literal words make a union: {e}"))
+        });
+        let offset = range.start;
+        let mut found = Vec::new();
+        walker.hits(&text[range], &mut |pattern, span| found.push((offset + span.start, offset + span.end, pattern)));
+        found
+    }
+
     /// Every occurrence of a word wholly inside `range`, as (start, end, pattern).
     fn words_in<'a>(&'a self, text: &'a [u8], range: Range<usize>) -> impl Iterator<Item = (usize, usize, usize)> + 'a {
         let offset = range.start;
@@ -138,14 +160,15 @@ impl SeenWords {
         // no finding's window.
         if range.end <= old.start || range.start >= old.end {
             self.words.clear();
-            self.words.extend(matcher.words_in(text, range.clone()));
+            self.words.extend(matcher.words_walked(text, range.clone()));
             self.words.sort_unstable();
             self.searched = range;
             return;
         }
         if range.start < old.start {
             let upto = (old.start + reach).min(text.len());
-            let mut earlier: Vec<_> = matcher.words_in(text, range.start..upto).filter(|w| w.0 < old.start).collect();
+            let mut earlier = matcher.words_walked(text, range.start..upto);
+            earlier.retain(|w| w.0 < old.start);
             earlier.sort_unstable();
             earlier.append(&mut self.words);
             self.words = earlier;
@@ -155,7 +178,7 @@ impl SeenWords {
             let from = old.end.saturating_sub(reach).max(self.searched.start);
             // Words found before that start at `from` or later may now be out of order.
             let unsorted = self.words.partition_point(|w| w.0 < from);
-            self.words.extend(matcher.words_in(text, from..range.end).filter(|w| w.1 > old.end));
+            self.words.extend(matcher.words_walked(text, from..range.end).into_iter().filter(|w| w.1 > old.end));
             self.words[unsorted..].sort_unstable();
             self.searched.end = range.end;
         }
@@ -166,6 +189,18 @@ impl SeenWords {
         let first = self.words.partition_point(|w| w.0 < range.start);
         self.words[first..].iter().copied().take_while(move |w| w.0 < range.end).filter(move |w| w.1 <= range.end)
     }
+}
+
+/// `form` as an ASCII-case-insensitive pattern of its bytes.
+fn case_insensitive_literal(form: &str) -> String {
+    let bytes: String = form
+        .bytes()
+        .map(|b| match b.is_ascii() {
+            true => regex_syntax::escape(&char::from(b).to_string()),
+            false => format!("\\x{b:02X}"),
+        })
+        .collect();
+    format!("(?i){bytes}")
 }
 
 /// One ASCII-case-insensitive automaton over `forms`.
@@ -214,6 +249,26 @@ mod tests {
     }
 
     use super::{field_start, SeenWords};
+
+    #[test]
+    fn the_walks_find_the_words_the_automaton_finds() {
+        let spec: super::ContextSpec = toml::from_str(
+            "words = [\"pull request\", \"merged\", \"(c)\", \"\u{a9}\", \"  <\"]\nbefore = 9000\nconfidence = \"low\"",
+        )
+        .unwrap();
+        let m = super::ContextMatcher::new(&spec, true).unwrap();
+        let line = "Merged PULL_REQUEST #7 (C) \u{a9} 2024  <a@b.org> pullrequest, merged\n";
+        let text = format!("{}x{}", line.repeat(120), line.repeat(80));
+        let t = text.as_bytes();
+        for range in [0..t.len(), 17..t.len() - 5, 1000..1100] {
+            let mut walked = m.words_walked(t, range.clone());
+            walked.sort_unstable();
+            let mut searched: Vec<_> = m.words_in(t, range.clone()).collect();
+            searched.sort_unstable();
+            assert!(searched.len() > 10 || range.len() < 200);
+            assert_eq!(walked, searched, "{range:?}");
+        }
+    }
 
     #[test]
     fn a_wide_window_finds_the_same_words_from_what_was_searched_before() {
