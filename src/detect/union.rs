@@ -9,8 +9,9 @@
 //! match end without restarting, which is what opening windows needs.
 //!
 //! Not here: exact match spans. A hit is a pattern and a span that holds its match: the real end,
-//! and a start no later than the real one (the pattern's longest match before the end, or, for a
-//! pattern with no longest match, the start a reverse search finds).
+//! and a start no later than the real one (the pattern's longest match before the end). A
+//! pattern with no longest match (a token, a `.netrc` line) is searched again, alone and
+//! leftmost-first, in a text where the walks met it: its hits are its own search's matches.
 
 use std::ops::Range;
 use std::panic::{RefUnwindSafe, UnwindSafe};
@@ -21,7 +22,7 @@ use regex_automata::nfa::thompson;
 use regex_automata::util::pool::Pool;
 use regex_automata::util::start;
 use regex_automata::util::syntax;
-use regex_automata::{Anchored, Input, MatchKind};
+use regex_automata::{meta, Anchored, MatchKind};
 use regex_syntax::hir::{Class, Hir, HirKind};
 
 /// Lazy-DFA cache per walk, in bytes: the union's states for ordinary text take under 1 MB.
@@ -35,11 +36,6 @@ const WALKS: usize = 3;
 /// Texts shorter than this are walked once: each walk pays a start state and a split.
 const MIN_SPLIT: usize = 1024;
 
-/// Bytes a reverse search for an unbounded pattern's start may go back from its end: a start
-/// further back (a key or a token of over 16 KiB) is taken to be there, so the cost of a line
-/// of many such hits stays linear.
-const REVERSE_REACH: usize = 16 << 10;
-
 /// A bounded pattern longer than this keeps texts from being split (the second walk would start
 /// this far before the split).
 const MAX_OVERLAP: usize = 4096;
@@ -47,7 +43,7 @@ const MAX_OVERLAP: usize = 4096;
 /// The union's patterns compiled for the first pass.
 pub(super) struct UnionDfa {
     forward: DFA,
-    /// Per pattern: its longest match, or a reverse DFA that finds where an unbounded match starts.
+    /// Per pattern: its longest match, or its own search.
     starts: Vec<Start>,
     /// Bytes the second walk starts before the split; `None` when texts are never split (a
     /// pattern without a longest match can span a line break).
@@ -61,8 +57,10 @@ type CachesFn = Box<dyn Fn() -> Caches + Send + Sync + UnwindSafe + RefUnwindSaf
 enum Start {
     /// At most this many bytes before the end.
     Within(usize),
-    /// Where this reverse DFA, anchored at the end, stops.
-    Reverse(Box<DFA>),
+    /// Unknown from the end: with every match end reported, a token of 20 KB ends at each of its
+    /// last bytes, and a reverse search from each would cost the square of its length. The
+    /// pattern's own leftmost-first search over the text finds its matches in one pass instead.
+    Search(Box<meta::Regex>),
 }
 
 /// One walk of the union's DFA: over `from..to`, recording match ends from `report_from` on, at
@@ -74,10 +72,9 @@ struct Walk {
     at_end: bool,
 }
 
-/// One thread's lazy-DFA caches: the forward DFA's, and one per reverse DFA.
+/// One thread's lazy-DFA cache.
 struct Caches {
     forward: Cache,
-    reverse: Vec<Option<Cache>>,
 }
 
 impl UnionDfa {
@@ -114,12 +111,12 @@ impl UnionDfa {
                     if can_match_line_break(hir) {
                         overlap = None;
                     }
-                    starts.push(Start::Reverse(Box::new(reverse_dfa(hir)?)));
+                    starts.push(Start::Search(Box::new(own_search(hir)?)));
                 }
             }
         }
         let overlap = overlap.filter(|&o| o <= MAX_OVERLAP);
-        let caches = cache_pool(&forward, &starts);
+        let caches = cache_pool(&forward);
         Ok(UnionDfa { forward, starts, overlap, caches })
     }
 
@@ -127,7 +124,7 @@ impl UnionDfa {
     /// the match's end and starts at or before its start. Hits come in no particular order.
     pub(super) fn hits(&self, text: &[u8], each: &mut dyn FnMut(usize, Range<usize>)) {
         let mut caches = self.caches.get();
-        let Caches { forward, reverse } = &mut *caches;
+        let Caches { forward } = &mut *caches;
         let mut ends: Vec<(usize, usize)> = Vec::new();
         {
             let mut record = |pattern: usize, end: usize| ends.push((pattern, end));
@@ -136,8 +133,16 @@ impl UnionDfa {
                 None => self.walk_from_start(text, 0..text.len(), forward, 0, true, &mut record),
             }
         }
+        let mut searched = vec![false; self.starts.len()];
         for (pattern, end) in ends {
-            each(pattern, self.start_of(pattern, text, end, reverse)..end);
+            match &self.starts[pattern] {
+                Start::Within(len) => each(pattern, end.saturating_sub(*len)..end),
+                Start::Search(regex) if !searched[pattern] => {
+                    searched[pattern] = true;
+                    regex.find_iter(text).for_each(|m| each(pattern, m.range()));
+                }
+                Start::Search(_) => {}
+            }
         }
     }
 
@@ -330,32 +335,13 @@ impl UnionDfa {
             unreachable!("a lazy DFA without quit bytes has every start state")
         })
     }
-
-    /// The start of `pattern`'s match ending at `end`, or a byte before it.
-    fn start_of(&self, pattern: usize, text: &[u8], end: usize, caches: &mut [Option<Cache>]) -> usize {
-        match &self.starts[pattern] {
-            Start::Within(len) => end.saturating_sub(*len),
-            Start::Reverse(dfa) => {
-                let floor = end.saturating_sub(REVERSE_REACH);
-                let cache = caches[pattern].get_or_insert_with(|| dfa.create_cache());
-                let input = Input::new(text).range(floor..end).anchored(Anchored::Yes);
-                match dfa.try_search_rev(cache, &input) {
-                    Ok(Some(start)) => start.offset(),
-                    _ => floor,
-                }
-            }
-        }
-    }
 }
 
-fn reverse_dfa(hir: &Hir) -> Result<DFA, String> {
-    let nfa = thompson::Compiler::new()
-        .configure(without_captures().reverse(true))
+/// A pattern's own leftmost-first search, as the detector's regex searches.
+fn own_search(hir: &Hir) -> Result<meta::Regex, String> {
+    meta::Builder::new()
+        .configure(meta::Config::new().utf8_empty(false).which_captures(thompson::WhichCaptures::Implicit))
         .build_from_hir(hir)
-        .map_err(|e| e.to_string())?;
-    DFA::builder()
-        .configure(DFA::config().match_kind(MatchKind::All).cache_capacity(CACHE_CAPACITY))
-        .build_from_nfa(nfa)
         .map_err(|e| e.to_string())
 }
 
@@ -366,13 +352,9 @@ fn without_captures() -> thompson::Config {
     thompson::Config::new().which_captures(thompson::WhichCaptures::None)
 }
 
-fn cache_pool(forward: &DFA, starts: &[Start]) -> Pool<Caches, CachesFn> {
+fn cache_pool(forward: &DFA) -> Pool<Caches, CachesFn> {
     let forward = forward.clone();
-    let reverse_slots = starts.len();
-    let create: CachesFn = Box::new(move || Caches {
-        forward: forward.create_cache(),
-        reverse: (0..reverse_slots).map(|_| None).collect(),
-    });
+    let create: CachesFn = Box::new(move || Caches { forward: forward.create_cache() });
     Pool::new(create)
 }
 
@@ -526,13 +508,15 @@ mod tests {
     }
 
     #[test]
-    fn an_unbounded_match_gets_its_real_start_from_a_reverse_search() {
+    fn an_unbounded_match_of_any_length_is_a_hit_with_its_real_span() {
         let u = union(&[r"\btoken:[ \t]*eyJ[A-Za-z0-9_-]{8,}"]);
-        let token = format!("token: eyJ{}", "a".repeat(3000));
-        let text = format!("{}{token}\n", "x y\n".repeat(1000));
-        let found = hits(&u, text.as_bytes());
-        let start = text.find("token").unwrap();
-        assert_eq!(found.first().map(|(_, s)| s.start), Some(start));
+        for length in [3_000, 16_461, 70_000] {
+            let token = format!("token: eyJ{}", "a".repeat(length));
+            let text = format!("{}{token}\n{}", "x y\n".repeat(1000), "z\n".repeat(2000));
+            let start = text.find("token").unwrap();
+            let end = start + token.len();
+            assert_eq!(hits(&u, text.as_bytes()), vec![(0, start..end)], "a token of {length} bytes");
+        }
     }
 
     #[test]
