@@ -179,4 +179,9 @@ fn a_marking_counts_in_the_first_and_last_2_kib_of_a_text_only() {
     assert!(marking(&format!("{prose}{line}")), "a footer line");
     assert!(!marking(&format!("{prose}{line}{prose}")), "a line 6 KB from either end");
     assert!(marking(&format!("{short}{line}{short}")), "a short text is all edge");
+    // Wholly inside the last 2,048 bytes, or not at all: a line ending 2,041 bytes from the end
+    // starts 2,061 from it.
+    let tail = |after: usize| format!("{prose}{line}{}", "x".repeat(after - 1) + "\n");
+    assert!(marking(&tail(2048 - line.len())), "a line starting 2,048 bytes from the end");
+    assert!(!marking(&tail(2041)), "a line starting 2,061 bytes from the end");
 }

@@ -54,6 +54,8 @@ pub struct Detector {
     pub(super) path: std::path::PathBuf,
     pub(super) embedded: bool,
     pub(super) requires_person: bool,
+    /// Counted only within [`super::EDGE_BYTES`] of its text's start or end (markings).
+    pub(super) edge_scoped: bool,
     /// Lower-case header words whose column's cells are all candidates (`column_values`).
     pub(super) column_keywords: Vec<String>,
 }
@@ -287,6 +289,11 @@ fn build_union(patterns: &[String]) -> Result<Option<Regex>, ConfigError> {
         .map_err(uncombined)
 }
 
+/// Whether the detector counts only at its text's edges (a person-bound one counts near people).
+fn is_edge_scoped(source: &DetectorSource) -> bool {
+    source.spec.scope == rule::Scope::Edges && !source.spec.requires_person
+}
+
 /// Whether the detector's context counts a whole column header (`ID`) in a table of people.
 fn has_column_words(source: &DetectorSource) -> bool {
     source.spec.context.as_ref().is_some_and(|c| !c.columns.is_empty())
@@ -418,7 +425,7 @@ impl Engine {
                 // In a table of people, a detector whose context includes column words (`ID`) is
                 // searched where its own pattern matches: the column decides in `judge`.
                 let person = (source.spec.requires_person || has_column_words(source)) && people;
-                let edge = source.spec.scope == rule::Scope::Edges && !source.spec.requires_person;
+                let edge = is_edge_scoped(source);
                 if person {
                     p.push(source.spec.regex.get_ref().clone());
                     r.push(UnionRole::Member(i));
@@ -600,6 +607,7 @@ fn compile_detector(source: &DetectorSource) -> Result<Detector, ConfigError> {
         path: source.path.clone(),
         embedded,
         requires_person: spec.requires_person,
+        edge_scoped: is_edge_scoped(source),
         column_keywords: spec.column_values.iter().map(|k| k.to_ascii_lowercase()).collect(),
     })
 }

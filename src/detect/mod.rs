@@ -388,6 +388,10 @@ impl Engine {
             if d.class == DetectorClass::Marking && is_inside_code_block(chunk.text, &whole) {
                 return;
             }
+            // A marking counts only wholly inside an edge; its window may reach past one.
+            if d.edge_scoped && !edges(chunk).iter().any(|edge| edge.start <= whole.start && whole.end <= edge.end) {
+                return;
+            }
             if let Some(finding) = self.judge(index, chunk, span, whole.clone(), needs_context, stats) {
                 out(finding, whole);
             }
