@@ -127,11 +127,9 @@ pub struct DetectorFile {
 pub(super) enum UnionRole {
     /// One of the gating keywords: [`Keywords::owners_in`] tells which, and whose.
     Keyword,
-    /// The pattern of one detector: an ungated one's in both variants, a person-bound one's in
-    /// the variant for tables of people.
+    /// The pattern of one detector: an ungated or edge-scoped one's in both variants, a
+    /// person-bound one's in the variant for tables of people.
     Member(usize),
-    /// The pattern of one edge-scoped detector: a hit counts only inside an edge of the text.
-    EdgeMember(usize),
 }
 
 /// The union in one of its two variants, chosen per chunk so that each chunk is passed over once:
@@ -425,13 +423,9 @@ impl Engine {
                 // In a table of people, a detector whose context includes column words (`ID`) is
                 // searched where its own pattern matches: the column decides in `judge`.
                 let person = (source.spec.requires_person || has_column_words(source)) && people;
-                let edge = is_edge_scoped(source);
-                if person {
+                if person || is_edge_scoped(source) {
                     p.push(source.spec.regex.get_ref().clone());
                     r.push(UnionRole::Member(i));
-                } else if edge {
-                    p.push(source.spec.regex.get_ref().clone());
-                    r.push(UnionRole::EdgeMember(i));
                 }
             }
             unions.push(build_union_dfa(&p)?.map(|dfa| Union { dfa, roles: r }));

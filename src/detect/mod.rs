@@ -209,8 +209,7 @@ impl Engine {
         let mut stats = ChunkStats { people_table: people, ..ChunkStats::default() };
         let text = chunk.text;
         let mut windows: Vec<Vec<Range<usize>>> = vec![Vec::new(); self.detectors.len()];
-        let edges = edges(chunk);
-        self.collect_windows(text, variant(people), &edges, &mut windows);
+        self.collect_windows(text, variant(people), &mut windows);
         if let Some(table) = chunk.table {
             self.open_windows_for_header_keywords(table, chunk, &mut windows);
         }
@@ -235,9 +234,8 @@ impl Engine {
     }
 
     /// One pass of the union over the chunk: a detector's own pattern opens a window for it
-    /// around each hit (an edge-scoped detector's only for a hit ending in one of `edges`), a
-    /// keyword a window for each detector it gates.
-    fn collect_windows(&self, text: &[u8], variant: usize, edges: &[Range<usize>], windows: &mut [Vec<Range<usize>>]) {
+    /// around each hit, a keyword a window for each detector it gates.
+    fn collect_windows(&self, text: &[u8], variant: usize, windows: &mut [Vec<Range<usize>>]) {
         let Some(union) = &self.unions[variant] else {
             return;
         };
@@ -250,11 +248,6 @@ impl Engine {
                 }
             }),
             UnionRole::Member(d) => windows[*d].push(around(span, CANDIDATE_MARGIN)),
-            UnionRole::EdgeMember(d) => {
-                if edges.iter().any(|edge| edge.start < span.end && span.end <= edge.end) {
-                    windows[*d].push(around(span, CANDIDATE_MARGIN));
-                }
-            }
         });
     }
 
@@ -388,7 +381,8 @@ impl Engine {
             if d.class == DetectorClass::Marking && is_inside_code_block(chunk.text, &whole) {
                 return;
             }
-            // A marking counts only wholly inside an edge; its window may reach past one.
+            // A marking counts only wholly inside an edge: the union's marking patterns run over
+            // the whole chunk (a variant without them would be one more DFA to warm).
             if d.edge_scoped && !edges(chunk).iter().any(|edge| edge.start <= whole.start && whole.end <= edge.end) {
                 return;
             }

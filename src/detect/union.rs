@@ -45,13 +45,14 @@ pub(super) struct UnionDfa {
     forward: DFA,
     /// Per pattern: its longest match, or its own search.
     starts: Vec<Start>,
-    /// Bytes the second walk starts before the split; `None` when texts are never split (a
-    /// pattern without a longest match can span a line break).
+    /// Bytes each walk after the first starts before its split; `None` when texts are never
+    /// split (a pattern without a longest match can span a line break).
     overlap: Option<usize>,
-    caches: Pool<Caches, CachesFn>,
+    /// One lazy-DFA cache per thread.
+    caches: Pool<Cache, CacheFn>,
 }
 
-type CachesFn = Box<dyn Fn() -> Caches + Send + Sync + UnwindSafe + RefUnwindSafe>;
+type CacheFn = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
 
 /// Where a pattern's match starts, seen from its end.
 enum Start {
@@ -70,11 +71,6 @@ struct Walk {
     to: usize,
     report_from: usize,
     at_end: bool,
-}
-
-/// One thread's lazy-DFA cache.
-struct Caches {
-    forward: Cache,
 }
 
 impl UnionDfa {
@@ -123,22 +119,22 @@ impl UnionDfa {
     /// Calls `each(pattern, span)` for every match end of every pattern in `text`; `span` ends at
     /// the match's end and starts at or before its start. Hits come in no particular order.
     pub(super) fn hits(&self, text: &[u8], each: &mut dyn FnMut(usize, Range<usize>)) {
-        let mut caches = self.caches.get();
-        let Caches { forward } = &mut *caches;
+        let mut cache = self.caches.get();
         let mut ends: Vec<(usize, usize)> = Vec::new();
         {
             let mut record = |pattern: usize, end: usize| ends.push((pattern, end));
             match self.walks(text) {
-                Some(walks) => self.walk_in_step(text, &walks, forward, &mut record),
-                None => self.walk_from_start(text, 0..text.len(), forward, 0, true, &mut record),
+                Some(walks) => self.walk_in_step(text, &walks, &mut cache, &mut record),
+                None => self.walk_from_start(text, 0..text.len(), &mut cache, 0, true, &mut record),
             }
         }
-        let mut searched = vec![false; self.starts.len()];
+        // Patterns searched again, alone: rare, so a short list.
+        let mut searched: Vec<usize> = Vec::new();
         for (pattern, end) in ends {
             match &self.starts[pattern] {
                 Start::Within(len) => each(pattern, end.saturating_sub(*len)..end),
-                Start::Search(regex) if !searched[pattern] => {
-                    searched[pattern] = true;
+                Start::Search(regex) if !searched.contains(&pattern) => {
+                    searched.push(pattern);
                     regex.find_iter(text).for_each(|m| each(pattern, m.range()));
                 }
                 Start::Search(_) => {}
@@ -352,9 +348,9 @@ fn without_captures() -> thompson::Config {
     thompson::Config::new().which_captures(thompson::WhichCaptures::None)
 }
 
-fn cache_pool(forward: &DFA) -> Pool<Caches, CachesFn> {
+fn cache_pool(forward: &DFA) -> Pool<Cache, CacheFn> {
     let forward = forward.clone();
-    let create: CachesFn = Box::new(move || Caches { forward: forward.create_cache() });
+    let create: CacheFn = Box::new(move || forward.create_cache());
     Pool::new(create)
 }
 
@@ -435,8 +431,8 @@ mod tests {
         let found = hits(&roomy, text.as_bytes());
         assert!(found.len() > 1000);
         assert_eq!(hits(&cramped, text.as_bytes()), found);
-        let caches = cramped.caches.get();
-        assert!(caches.forward.clear_count() > 10, "the cramped cache was cleared while walking");
+        let cache = cramped.caches.get();
+        assert!(cache.clear_count() > 10, "the cramped cache was cleared while walking");
     }
 
     /// Every match a leftmost-first search of the same patterns finds is a hit of its pattern with
